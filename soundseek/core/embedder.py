@@ -1,0 +1,137 @@
+"""Turn audio windows and text into LAION-CLAP vectors on the best available device."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from soundseek.core.audio import TARGET_RATE
+from soundseek.core.errors import ModelInvalid
+
+os.environ.setdefault("PYTORCH_ENABLE_MPS_FALLBACK", "1")
+
+CAPTION_TEMPLATES = ("the sound of {}", "{} sound effect", "a recording of {}")
+MIN_VOCAB = 100
+
+
+class Embedder(Protocol):
+    """Maps audio windows and text into one L2-normalised vector space."""
+
+    model_id: str
+    dim: int
+    device: str
+
+    def embed_audio(self, windows: list[np.ndarray]) -> np.ndarray: ...
+
+    def embed_text(self, texts: list[str]) -> np.ndarray: ...
+
+
+def resolve_device(preference: str = "auto") -> str:
+    """CUDA, else Apple MPS, else CPU; an explicit choice that is not available falls back."""
+    import torch
+
+    pref = preference.lower()
+    if pref in ("cuda", "auto") and torch.cuda.is_available():
+        return "cuda"
+    mps = getattr(torch.backends, "mps", None)
+    if pref in ("mps", "auto") and mps is not None and mps.is_available():
+        return "mps"
+    return "cpu"
+
+
+def default_threads() -> int:
+    """Leave one core to the decoder thread so inference and I/O overlap."""
+    return max(1, (os.cpu_count() or 2) - 1)
+
+
+def caption_variants(query: str) -> list[str]:
+    """Short keyword queries read better to CLAP as captions (LAION-CLAP's keyword-to-caption)."""
+    q = query.strip()
+    if not q or len(q.split()) > 3:
+        return [q]
+    return [q, *(t.format(q) for t in CAPTION_TEMPLATES)]
+
+
+def _normalise(x: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(x, axis=1, keepdims=True)
+    return (x / np.maximum(norms, 1e-12)).astype(np.float32)
+
+
+class ClapEmbedder:
+    """LAION-CLAP through transformers' ClapModel, loaded from a local folder only."""
+
+    def __init__(
+        self, model_dir: str | Path, model_id: str, device: str = "auto", threads: int = 0
+    ) -> None:
+        import torch
+        from transformers import ClapModel, ClapProcessor
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.set_verbosity_error()
+        hf_logging.disable_progress_bar()
+        self.model_id = model_id
+        self.device = resolve_device(device)
+        if self.device == "cpu":
+            torch.set_num_threads(threads or default_threads())
+        self.dtype = torch.float16 if self.device == "cuda" else torch.float32
+        try:
+            self.processor = ClapProcessor.from_pretrained(str(model_dir), local_files_only=True)
+            model = ClapModel.from_pretrained(str(model_dir), local_files_only=True)
+        except (OSError, ValueError, KeyError) as exc:
+            raise ModelInvalid(f"{model_dir} is not a usable CLAP model folder: {exc}") from exc
+        self.model = model.to(self.device, dtype=self.dtype).eval()
+        self.dim = int(model.config.projection_dim)
+        self._check_tokenizer()
+
+    def _check_tokenizer(self) -> None:
+        """Refuse the silent few-token tokenizer that makes every query embed the same."""
+        tok = self.processor.tokenizer
+        expected = self.model.config.text_config.vocab_size
+        if len(tok) < MIN_VOCAB or len(tok) > expected:
+            raise ModelInvalid(
+                f"tokenizer has {len(tok)} tokens, model expects {expected}: tokenizer files are broken"
+            )
+        a, b = tok(["door creak", "distant thunder"])["input_ids"]
+        if a == b:
+            raise ModelInvalid("tokenizer maps different texts to the same tokens")
+
+    def embed_audio(self, windows: list[np.ndarray]) -> np.ndarray:
+        import torch
+
+        feats = self.processor.feature_extractor(
+            windows,
+            sampling_rate=TARGET_RATE,
+            return_tensors="pt",
+            truncation="rand_trunc",
+            padding="repeatpad",
+        )
+        inputs = {k: v.to(self.device) for k, v in feats.items()}
+        inputs["input_features"] = inputs["input_features"].to(self.dtype)
+        with torch.inference_mode():
+            out = self.model.get_audio_features(**inputs)
+        return _normalise(_pooled(out).float().cpu().numpy())
+
+    def embed_text(self, texts: list[str]) -> np.ndarray:
+        import torch
+
+        tokens = self.processor.tokenizer(
+            texts, padding=True, truncation=True, max_length=77, return_tensors="pt"
+        )
+        with torch.inference_mode():
+            out = self.model.get_text_features(**{k: v.to(self.device) for k, v in tokens.items()})
+        return _normalise(_pooled(out).float().cpu().numpy())
+
+
+def _pooled(out: object):
+    """transformers 5 returns an output object (`pooler_output`); 4.x returned the tensor."""
+    return getattr(out, "pooler_output", out)
+
+
+def query_vector(embedder: Embedder, text: str, captions: bool = True) -> np.ndarray:
+    """One vector for a query: mean of caption phrasings for short keywords, when enabled."""
+    variants = caption_variants(text) if captions else [text]
+    vecs = embedder.embed_text(variants)
+    return _normalise(vecs.mean(axis=0, keepdims=True))[0]

@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["TRANSFORMERS_OFFLINE"] = "1"
+
+import pytest  # noqa: E402
+
+from soundseek.core.paths import app_paths  # noqa: E402
+from tests.audiofiles import make_library  # noqa: E402
+from tests.tinyclap import build_tiny_clap  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(tmp_path_factory):
+    return build_tiny_clap(tmp_path_factory.mktemp("models") / "tiny")
+
+
+@pytest.fixture(scope="session")
+def tiny_embedder(tiny_model_dir):
+    from soundseek.core.embedder import ClapEmbedder
+
+    return ClapEmbedder(tiny_model_dir, "tiny", device="cpu", threads=1)
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch):
+    """A private SOUNDSEEK_HOME so no test touches the user's real data."""
+    h = tmp_path / "home"
+    monkeypatch.setenv("SOUNDSEEK_HOME", str(h))
+    return app_paths().ensure()
+
+
+@pytest.fixture
+def library(tmp_path):
+    return make_library(tmp_path / "lib")
+
+
+@pytest.fixture
+def installed_tiny(home, tiny_model_dir):
+    """The tiny model imported into the test home and selected, as a user would."""
+    from soundseek.core.models import import_model
+    from soundseek.core.settings import load_settings, save_settings
+
+    folder = import_model(home, tiny_model_dir, "tiny")
+    s = load_settings(home)
+    s.model = "tiny"
+    save_settings(home, s)
+    return folder
