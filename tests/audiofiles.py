@@ -1,4 +1,4 @@
-"""Generate the audio files tests need: BWF with bext/iXML, tagged FLAC/OGG, odd and broken files."""
+"""Generate the audio tests need: BWF with bext/iXML, tagged FLAC/OGG, odd and broken files."""
 
 from __future__ import annotations
 
@@ -16,7 +16,9 @@ def tone(seconds: float, freq: float = 440.0, rate: int = 48000, channels: int =
 
 
 def noise(seconds: float, rate: int = 48000, seed: int = 0, amp=0.2):
-    return (amp * np.random.default_rng(seed).standard_normal(int(seconds * rate))).astype(np.float32)
+    return (amp * np.random.default_rng(seed).standard_normal(int(seconds * rate))).astype(
+        np.float32
+    )
 
 
 def _chunk(cid: bytes, data: bytes) -> bytes:

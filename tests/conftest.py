@@ -6,11 +6,11 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
 
-import pytest  # noqa: E402
+import pytest
 
-from soundseek.core.paths import app_paths  # noqa: E402
-from tests.audiofiles import make_library  # noqa: E402
-from tests.tinyclap import build_tiny_clap  # noqa: E402
+from soundseek.core.paths import app_paths
+from tests.audiofiles import make_library
+from tests.tinyclap import build_tiny_clap
 
 
 @pytest.fixture(scope="session")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 BANDS = np.array([0, 150, 450, 900, 1800, 3500, 7000, 14000, 24000], dtype=float)
@@ -26,7 +28,9 @@ class BandEmbedder:
         for w in windows:
             spec = np.abs(np.fft.rfft(w)) ** 2
             freqs = np.fft.rfftfreq(len(w), 1 / 48000)
-            e = np.array([spec[(freqs >= lo) & (freqs < hi)].sum() for lo, hi in zip(BANDS, BANDS[1:])])
+            e = np.array(
+                [spec[(freqs >= lo) & (freqs < hi)].sum() for lo, hi in itertools.pairwise(BANDS)]
+            )
             e = np.sqrt(e) + 1e-9
             out.append(e / np.linalg.norm(e))
         return np.asarray(out, dtype=np.float32)

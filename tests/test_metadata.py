@@ -80,4 +80,12 @@ def test_broken_files_raise_one_error_type_with_reason(library, kind, reason):
 
 
 def test_words_split_names_for_search():
-    assert words("DOORWood_Creak-Slow01") == ["door", "wood", "doorwood", "creak", "slow", "01", "slow01"]
+    assert words("DOORWood_Creak-Slow01") == [
+        "door",
+        "wood",
+        "doorwood",
+        "creak",
+        "slow",
+        "01",
+        "slow01",
+    ]

@@ -20,7 +20,7 @@ def test_words_phrases_excludes_and_filters_are_separated():
 def test_filter_units_become_seconds_and_hertz():
     sql = filter_sql(parse_query("dur:<500ms sr:>=96k ch:6 dur:>=1.5m bits:24").filters)
     assert "duration < 0.5" in sql
-    assert "samplerate >= 96000.0" in sql
+    assert "samplerate >= 96000)" in sql
     assert "channels = 6" in sql
     assert "duration >= 90.0" in sql
     assert "bit_depth = 24" in sql

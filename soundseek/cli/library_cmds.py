@@ -79,7 +79,8 @@ class ProgressPrinter:
             eta = f", ETA {human_seconds(p.eta_seconds)}" if p.eta_seconds is not None else ""
             return (
                 f"embedding: {p.files_done}/{p.files_total} files, "
-                f"{p.audio_seconds / 3600:.2f} h audio, {p.rate:.1f} files/s{eta}, {p.errors} errors"
+                f"{p.audio_seconds / 3600:.2f} h audio, {p.rate:.1f} files/s{eta}, "
+                f"{p.errors} errors"
             )
         return f"{p.phase} after {human_seconds(p.elapsed)}; {p.errors} unreadable files"
 

@@ -8,7 +8,7 @@ import sys
 
 from soundseek import __version__
 from soundseek.cli import library_cmds, model_cmds, search_cmds
-from soundseek.cli.common import EXIT_LOCKED, EXIT_NO_MODEL, EXIT_USAGE, EXIT_ERROR, fail
+from soundseek.cli.common import EXIT_ERROR, EXIT_LOCKED, EXIT_NO_MODEL, EXIT_USAGE, fail
 from soundseek.core.errors import (
     ModelInvalid,
     ModelUnavailable,
@@ -41,7 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--no-embed", action="store_true", help="metadata only (no model needed)")
     i.add_argument("--batch", type=int, default=8, help="windows per model call (default 8)")
     s = sub.add_parser("search", help="search by description, words and filters")
-    s.add_argument("query", help='e.g. \'door creak -metal dur:<3s "wood door"\'')
+    s.add_argument("query", help="e.g. 'door creak -metal dur:<3s \"wood door\"'")
     s.add_argument("--limit", type=int, default=20)
     s.add_argument("--json", action="store_true", help="one JSON object per line")
     m = sub.add_parser("similar", help="files that sound like FILE")

@@ -39,7 +39,8 @@ def _info(paths, settings) -> int:
         print(f"  installed: {p.name}")
     print("known LAION-CLAP models (download once with `soundseek model download ID`):")
     for m in models.KNOWN_MODELS.values():
-        print(f"  {m.model_id:38s} {m.size_mb} MB  ~{m.cpu_windows_per_s:g} windows/s on one CPU thread  {m.summary}")
+        speed = f"~{m.cpu_windows_per_s:g} windows/s on one CPU thread"
+        print(f"  {m.model_id:38s} {m.size_mb} MB  {speed}  {m.summary}")
     if state != "installed":
         print(models.missing_message(settings.model, folder))
     return EXIT_OK

@@ -8,7 +8,7 @@ import sys
 from soundseek.cli.common import EXIT_OK, context, human_seconds
 from soundseek.core import models
 from soundseek.core.errors import ModelInvalid, ModelUnavailable
-from soundseek.core.search import SearchResult, Searcher
+from soundseek.core.search import Searcher, SearchResult
 from soundseek.core.store import Store
 
 
@@ -16,7 +16,9 @@ def _searcher(need_model: bool) -> Searcher:
     paths, settings = context()
     store = Store(paths.store_dir)
     try:
-        embedder = models.load_embedder(paths, settings.model, settings.device, settings.torch_threads)
+        embedder = models.load_embedder(
+            paths, settings.model, settings.device, settings.torch_threads
+        )
     except (ModelUnavailable, ModelInvalid):
         if need_model:
             raise

@@ -122,7 +122,7 @@ def read_segment(path: str, start: float = 0.0, end: float | None = None) -> tup
     with _open(path) as snd:
         rate = snd.samplerate
         first = max(0, int(start * rate))
-        last = snd.frames if end is None else min(snd.frames, int(math.ceil(end * rate)))
+        last = snd.frames if end is None else min(snd.frames, math.ceil(end * rate))
         snd.seek(first)
         data = snd.read(max(0, last - first), dtype="float32", always_2d=True)
     return data, rate

@@ -92,7 +92,8 @@ class ClapEmbedder:
         expected = self.model.config.text_config.vocab_size
         if len(tok) < MIN_VOCAB or len(tok) > expected:
             raise ModelInvalid(
-                f"tokenizer has {len(tok)} tokens, model expects {expected}: tokenizer files are broken"
+                f"tokenizer has {len(tok)} tokens, model expects {expected}: "
+                "the tokenizer files are broken"
             )
         a, b = tok(["door creak", "distant thunder"])["input_ids"]
         if a == b:

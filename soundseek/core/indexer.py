@@ -23,7 +23,7 @@ from soundseek.core.store import FileState, Store
 from soundseek.core.ucs import UcsCatalog, load_catalog
 
 META_BATCH = 256
-FLUSH_SECONDS = 5.0
+FLUSH_SECONDS = 2.0
 FLUSH_WINDOWS = 2048
 QUEUE_WINDOWS = 32
 
@@ -75,14 +75,15 @@ def plan_changes(
         if (k := known.get(f.path)) is None or (k.size, k.mtime_ns) != (f.size, f.mtime_ns)
     ]
     offline = [r for r in roots if not os.path.isdir(r)]
-    removed = [
-        p for p in known if p not in seen and not (_under(p, offline) and _under(p, roots))
-    ]
+    removed = [p for p in known if p not in seen and not (_under(p, offline) and _under(p, roots))]
     return changed, removed
 
 
 def run_index(
-    store: Store, opts: IndexOptions, embedder: Embedder | None = None, catalog: UcsCatalog | None = None
+    store: Store,
+    opts: IndexOptions,
+    embedder: Embedder | None = None,
+    catalog: UcsCatalog | None = None,
 ) -> Iterator[IndexProgress]:
     """The whole pipeline as a generator of progress; set opts.cancel to stop cleanly."""
     t0 = time.monotonic()
@@ -98,7 +99,9 @@ def run_index(
     yield IndexProgress("maintain", message="optimising the index", elapsed=time.monotonic() - t0)
     store.maintain()
     final = "cancelled" if opts.cancelled() else "done"
-    yield IndexProgress(final, elapsed=time.monotonic() - t0, errors=store.count(where="status = 'error'"))
+    yield IndexProgress(
+        final, elapsed=time.monotonic() - t0, errors=store.count(where="status = 'error'")
+    )
 
 
 def _scan_and_describe(
@@ -116,8 +119,10 @@ def _scan_and_describe(
     reusable = {k.content_hash for k in known.values() if k.status == "indexed"}
     n_windows = _windows_by_hash(store, reusable) if changed else {}
     rows, errors = [], 0
+    roots = sorted((os.path.abspath(r) for r in opts.roots), key=len, reverse=True)
     for i, f in enumerate(changed, 1):
-        row = _describe(f, catalog, n_windows)
+        root = next((r for r in roots if _under(f.path, [r])), os.path.dirname(f.path))
+        row = _describe(f, catalog, n_windows, root)
         errors += row["status"] == "error"
         rows.append(row)
         if len(rows) >= META_BATCH or i == len(changed):
@@ -140,18 +145,20 @@ def _windows_by_hash(store: Store, hashes: set[str]) -> dict[str, int]:
     return {r["content_hash"]: r["n_windows"] for r in rows if r["content_hash"] in hashes}
 
 
-def _describe(found: ScannedFile, catalog: UcsCatalog, n_windows: dict[str, int]) -> dict:
+def _describe(
+    found: ScannedFile, catalog: UcsCatalog, n_windows: dict[str, int], root: str
+) -> dict:
     """Metadata + fingerprint; content already embedded under another path is reused."""
     try:
         meta = read_metadata(found.path, catalog)
         digest = content_hash(found.path)
     except UnreadableFile as exc:
-        return error_row(found, exc.reason)
+        return error_row(found, exc.reason, root)
     except OSError as exc:
-        return error_row(found, exc.strerror or str(exc))
+        return error_row(found, exc.strerror or str(exc), root)
     if digest in n_windows:
-        return meta_row(meta, found, digest, "indexed", n_windows[digest])
-    return meta_row(meta, found, digest, "pending", 0)
+        return meta_row(meta, found, digest, "indexed", n_windows[digest], root)
+    return meta_row(meta, found, digest, "pending", 0, root)
 
 
 # -- embedding stage ------------------------------------------------------------------------
@@ -237,12 +244,18 @@ class _EmbedState:
         self.vectors.pop(item.digest, None)
         self.failed.append(item)
 
+    def files_finished(self) -> int:
+        """Written plus embedded-but-not-yet-written files (the latter are written on cancel)."""
+        return self.files_done + sum(len(self.rows_by_hash[d.digest]) for d in self.complete)
+
     def pending_windows(self) -> int:
         return sum(len(self.vectors[d.digest]) for d in self.complete)
 
     def should_flush(self) -> bool:
         due = time.monotonic() - self.last_flush > FLUSH_SECONDS
-        return bool(self.complete or self.failed) and (due or self.pending_windows() > FLUSH_WINDOWS)
+        return bool(self.complete or self.failed) and (
+            due or self.pending_windows() > FLUSH_WINDOWS
+        )
 
     def flush(self) -> None:
         """Windows first, then the file rows: a kill in between leaves orphans, never duplicates."""
@@ -255,9 +268,14 @@ class _EmbedState:
                 ends.append(end)
                 vecs.append(v)
             envs[d.digest] = d.envelope
-            rows += [{**r, "status": "indexed", "n_windows": d.count} for r in self.rows_by_hash[d.digest]]
+            rows += [
+                {**r, "status": "indexed", "n_windows": d.count}
+                for r in self.rows_by_hash[d.digest]
+            ]
         for f in self.failed:
-            rows += [{**r, "status": "error", "error": f.reason} for r in self.rows_by_hash[f.digest]]
+            rows += [
+                {**r, "status": "error", "error": f.reason} for r in self.rows_by_hash[f.digest]
+            ]
         if vecs:
             self.store.add_windows(hashes, starts, ends, idxs, np.stack(vecs))
         self.store.upsert_envelopes(envs)
@@ -287,10 +305,10 @@ def _embed_pending(
     def progress(phase: str = "embed") -> IndexProgress:
         dt = max(1e-6, time.monotonic() - started)
         errors = store.count(where="status = 'error'")
+        done = state.files_finished()
         return IndexProgress(
-            phase, state.files_done, total, state.audio_seconds, errors,
-            state.files_done / dt, time.monotonic() - t0,
-        )  # fmt: skip
+            phase, done, total, state.audio_seconds, errors, done / dt, time.monotonic() - t0
+        )
 
     try:
         while not opts.cancelled():

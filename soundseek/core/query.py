@@ -100,7 +100,7 @@ def _one_sql(f: Filter) -> str:
         return _cmp("duration", f, number(f.value, "dur"))
     if f.key == "sr":
         hz = number(f.value, "sr")
-        return _cmp("samplerate", f, hz * 1000 if hz < 1000 else hz)
+        return _cmp("samplerate", f, int(hz * 1000 if hz < 1000 else hz))
     if f.key in ("ch", "bits"):
         return _cmp("channels" if f.key == "ch" else "bit_depth", f, int(number(f.value, f.key)))
     if f.key == "ext":
@@ -110,4 +110,4 @@ def _one_sql(f: Filter) -> str:
         term = sql_str(f.value.upper() + "%")
         return f"upper(catid) LIKE {term} OR upper(category) LIKE {term}"
     term = sql_str("%" + f.value.lower() + "%")
-    return f"lower(folder) LIKE {term}"
+    return f"lower(libfolder) LIKE {term}"

@@ -9,9 +9,19 @@ from soundseek.core.scanner import ScannedFile
 from soundseek.core.ucs import words
 
 
-def meta_row(meta: FileMeta, found: ScannedFile, digest: str, status: str, n_windows: int) -> dict:
+def library_folder(path: str, root: str) -> str:
+    """The folder as the user sees it inside the library: root name plus relative path."""
+    rel = os.path.relpath(os.path.dirname(path), root)
+    name = os.path.basename(root.rstrip(os.sep)) or root
+    return name if rel == "." else os.path.join(name, rel)
+
+
+def meta_row(
+    meta: FileMeta, found: ScannedFile, digest: str, status: str, n_windows: int, root: str
+) -> dict:
     """A complete row for a readable file; `status` is 'pending' until its windows are stored."""
     return {
+        "libfolder": library_folder(found.path, root),
         "path": found.path,
         "size": found.size,
         "mtime_ns": found.mtime_ns,
@@ -43,10 +53,11 @@ def meta_row(meta: FileMeta, found: ScannedFile, digest: str, status: str, n_win
     }
 
 
-def error_row(found: ScannedFile, reason: str) -> dict:
+def error_row(found: ScannedFile, reason: str, root: str) -> dict:
     """A row recording why a file could not be read; retried only once size or mtime change."""
     name = os.path.basename(found.path)
     return {
+        "libfolder": library_folder(found.path, root),
         "path": found.path,
         "size": found.size,
         "mtime_ns": found.mtime_ns,

@@ -41,7 +41,9 @@ def is_clutter(name: str) -> bool:
 
 
 def _excluded(path: str, patterns: Iterable[str]) -> bool:
-    return any(fnmatch.fnmatch(path, p) or fnmatch.fnmatch(os.path.basename(path), p) for p in patterns)
+    return any(
+        fnmatch.fnmatch(path, p) or fnmatch.fnmatch(os.path.basename(path), p) for p in patterns
+    )
 
 
 def scan(

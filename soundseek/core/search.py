@@ -19,11 +19,20 @@ RRF_K = 60
 TEXT_CANDIDATES = 400
 WINDOW_CANDIDATES = 600
 PREFILTER_MAX_FILES = 2000
-NPROBES = 48
-REFINE_FACTOR = 16
+NPROBES = 64
+REFINE_FACTOR = 20
 BACKGROUND_SAMPLE = 4096
 SIMILAR_QUERY_WINDOWS = 16
-MATCH_FIELDS = ("filename", "description", "keywords", "category", "subcategory", "folder", "library")
+SIM_TOLERANCE = 1e-4
+MATCH_FIELDS = (
+    "filename",
+    "description",
+    "keywords",
+    "category",
+    "subcategory",
+    "folder",
+    "library",
+)
 
 
 @dataclass
@@ -83,7 +92,8 @@ class Searcher:
         if not self.store.vectors_match(self.embedder.model_id, self.embedder.dim):
             return (
                 f"the index holds vectors of {self.store.info.model_id!r}, not "
-                f"{self.embedder.model_id!r}: run `soundseek index` to re-embed (metadata search only)"
+                f"{self.embedder.model_id!r}: run `soundseek index` to re-embed "
+                "(metadata search only)"
             )
         return None
 
@@ -107,7 +117,9 @@ class Searcher:
             notes.append(reason)
         return SearchResult(self._fuse(lists, sound, q, limit), notes)
 
-    def similar(self, path: str, at: float | None = None, limit: int = 50, raw: str = "") -> SearchResult:
+    def similar(
+        self, path: str, at: float | None = None, limit: int = 50, raw: str = ""
+    ) -> SearchResult:
         """Files that sound like a file (or the window of it at `at` seconds)."""
         rows = self.store.files(f"path = {sql_str(os.path.abspath(path))}")
         if not rows or rows[0]["status"] != "indexed":
@@ -115,14 +127,18 @@ class Searcher:
             raise SoundSeekError(f"{path} has no sound vectors yet ({state}); index it first")
         wins = self.store.window_vectors(rows[0]["content_hash"])
         if at is not None:
-            wins = [min(wins, key=lambda w: 0 if w["start"] <= at < w["end"] else abs(w["start"] - at))]
+            wins = [
+                min(wins, key=lambda w: 0 if w["start"] <= at < w["end"] else abs(w["start"] - at))
+            ]
         elif len(wins) > SIMILAR_QUERY_WINDOWS:
             pick = np.linspace(0, len(wins) - 1, SIMILAR_QUERY_WINDOWS).round().astype(int)
             wins = [wins[i] for i in pick]
         vecs = np.stack([np.asarray(w["vector"], dtype=np.float32) for w in wins])
         return self._similar_vectors(vecs, raw, limit, exclude_path=rows[0]["path"])
 
-    def similar_audio(self, samples_48k: np.ndarray, limit: int = 50, raw: str = "") -> SearchResult:
+    def similar_audio(
+        self, samples_48k: np.ndarray, limit: int = 50, raw: str = ""
+    ) -> SearchResult:
         """Files that sound like a piece of audio (a selected region, a dropped file)."""
         reason = self.sound_available()
         if reason:
@@ -157,7 +173,9 @@ class Searcher:
                     sim = 1.0 - float(r["_distance"])
                     cur = best.get(r["content_hash"])
                     if cur is None or sim > cur.sim:
-                        best[r["content_hash"]] = _SoundMatch(sim, float(r["start"]), float(r["end"]))
+                        best[r["content_hash"]] = _SoundMatch(
+                            sim, float(r["start"]), float(r["end"])
+                        )
         return best
 
     def _restrict_hashes(self, where: str) -> list[str] | None:
@@ -180,7 +198,11 @@ class Searcher:
         return q.to_list()
 
     def _sound_ranked(
-        self, sound: dict[str, _SoundMatch], where: str, q: ParsedQuery, exclude_path: str | None = None
+        self,
+        sound: dict[str, _SoundMatch],
+        where: str,
+        q: ParsedQuery,
+        exclude_path: str | None = None,
     ) -> list[tuple[dict, float]]:
         rows = self.store.files_by_hash(list(sound), where)
         ranked = [
@@ -217,7 +239,10 @@ class Searcher:
         best = len(active) / (RRF_K + 1) if active else 1.0
         order = sorted(fused, key=lambda p: (-fused[p], p))[:limit]
         text_paths = {r["path"] for r, _ in lists[0]} if lists else set()
-        return [self._hit(rows[p], i, fused[p] / best, sound, q, p in text_paths) for i, p in enumerate(order, 1)]
+        return [
+            self._hit(rows[p], i, fused[p] / best, sound, q, p in text_paths)
+            for i, p in enumerate(order, 1)
+        ]
 
     def _hit(self, row: dict, rank: int, score: float, sound, q: ParsedQuery, in_text: bool) -> Hit:
         m = sound.get(row["content_hash"])
@@ -234,7 +259,7 @@ class Searcher:
         bg = self._bg_cache
         if bg is None or not len(bg):
             return float("nan")
-        return float(np.searchsorted(bg, sim, side="right") / len(bg))
+        return float(np.searchsorted(bg, sim + SIM_TOLERANCE, side="right") / len(bg))
 
     def calibrate_with(self, query_vecs: np.ndarray) -> None:
         """Similarities of the query to a random sample of windows: the yardstick for `sound`."""
@@ -267,10 +292,13 @@ def _row_words(row: dict) -> str:
 def _passes(row: dict, q: ParsedQuery) -> bool:
     """Phrases must appear as consecutive words; excluded words must not appear at all."""
     text = _row_words(row)
-    for phrase in q.phrases:
-        if " " + " ".join(words(phrase)) + " " not in text:
-            return False
-    return not any(f" {w} " in text for ex in q.excludes for w in words(ex))
+    if any(_phrase(p) not in text for p in q.phrases):
+        return False
+    return not any(_phrase(ex) in text for ex in q.excludes)
+
+
+def _phrase(text: str) -> str:
+    return " " + " ".join(words(text)) + " "
 
 
 def _matched_fields(row: dict, q: ParsedQuery) -> list[str]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import os
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -26,8 +25,8 @@ IN_CHUNK = 500
 PK = {"lance-schema:unenforced-primary-key": "true"}
 
 FILE_TEXT_COLUMNS = (
-    "filename", "folder", "ext", "format", "subtype", "catid", "category", "subcategory",
-    "fx_name", "description", "keywords", "library", "designer", "originator",
+    "filename", "folder", "libfolder", "ext", "format", "subtype", "catid", "category",
+    "subcategory", "fx_name", "description", "keywords", "library", "designer", "originator",
     "origination_date", "warning", "text", "status", "error", "content_hash",
 )  # fmt: skip
 FILES_SCHEMA = pa.schema(
@@ -44,7 +43,10 @@ FILES_SCHEMA = pa.schema(
     ]
 )
 ENVELOPES_SCHEMA = pa.schema(
-    [pa.field("content_hash", pa.string(), nullable=False, metadata=PK), pa.field("peaks", pa.binary())]
+    [
+        pa.field("content_hash", pa.string(), nullable=False, metadata=PK),
+        pa.field("peaks", pa.binary()),
+    ]
 )
 
 
@@ -274,12 +276,13 @@ class Store:
         self._require_writer()
         if items:
             rows = pa.table(
-                {"content_hash": list(items), "peaks": list(items.values())}, schema=ENVELOPES_SCHEMA
+                {"content_hash": list(items), "peaks": list(items.values())},
+                schema=ENVELOPES_SCHEMA,
             )
             t = self.table(ENVELOPES)
-            t.merge_insert("content_hash").when_matched_update_all().when_not_matched_insert_all().execute(
-                rows
-            )
+            t.merge_insert(
+                "content_hash"
+            ).when_matched_update_all().when_not_matched_insert_all().execute(rows)
 
     def sweep_orphans(self) -> int:
         """Drop windows/envelopes no indexed file refers to (deleted files, killed runs)."""
@@ -335,11 +338,7 @@ class Store:
             dim = self.info.dim
             windows.create_index(
                 "vector",
-                config=IvfPq(
-                    distance_type="cosine",
-                    num_partitions=max(8, int(math.sqrt(n))),
-                    num_sub_vectors=_sub_vectors(dim),
-                ),
+                config=IvfPq(distance_type="cosine", num_sub_vectors=_sub_vectors(dim)),
                 replace=True,
             )
         windows.optimize()

@@ -93,7 +93,9 @@ def load_catalog(path: str | None = None) -> UcsCatalog:
     return UcsCatalog(cats, raw.get("version", ""))
 
 
-_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])|(?<=[A-Za-z])(?=\d)|(?<=\d)(?=[A-Za-z])")
+_CAMEL = re.compile(
+    r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])|(?<=[A-Za-z])(?=\d)|(?<=\d)(?=[A-Za-z])"
+)
 _SPLIT = re.compile(r"[\s_\-.,;:()\[\]{}+&/\\|'\"!?#=~]+")
 
 

@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+import json
+
+from soundseek.cli import main
+
+
+def test_version(capsys):
+    import pytest
+
+    with pytest.raises(SystemExit) as ex:
+        main(["--version"])
+    assert ex.value.code == 0
+    assert capsys.readouterr().out.startswith("soundseek 0.")
+
+
+def test_new_user_flow_without_model(home, library, capsys):
+    root = str(library["door"].parents[1])
+    assert main(["add", "/no/such/folder"]) == 2
+    assert main(["index"]) == 2, "indexing with no folders is a usage error"
+    assert main(["add", root]) == 0
+    assert main(["index"]) == 3, "no model: metadata indexed, exit code says the model is missing"
+    err = capsys.readouterr().err
+    assert "soundseek model import" in err
+    assert main(["search", "creak", "--json"]) == 0
+    out = capsys.readouterr()
+    hits = [json.loads(line) for line in out.out.splitlines()]
+    assert {h["path"].rsplit("/", 1)[-1] for h in hits} == {
+        "DOORWood_Creak Slow_JD_MYLIB_01.wav", "copy of door — take 2.wav",
+    }  # fmt: skip
+    assert "no CLAP model" in out.err
+    assert main(["search", "dur:<abc"]) == 2
+
+
+def test_full_flow_with_tiny_model(home, library, installed_tiny, capsys):
+    assert main(["add", str(library["door"].parents[1])]) == 0
+    assert main(["index"]) == 0
+    capsys.readouterr()
+    assert main(["search", "door creak", "--limit", "3"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 3 and lines[0].lstrip().startswith("1.")
+    assert main(["similar", str(library["door"]), "--json"]) == 0
+    first = json.loads(capsys.readouterr().out.splitlines()[0])
+    assert first["path"].endswith("copy of door — take 2.wav") and first["sound"] == 1.0
+    assert main(["status", "--json"]) == 0
+    status = json.loads(capsys.readouterr().out)
+    assert (status["files"], status["indexed"], status["unreadable"]) == (12, 9, 3)
+    assert {e["reason"] for e in status["errors"]} >= {"empty file (0 bytes)"}
+    assert status["model"] == "tiny" and status["model_installed"] and status["device"] == "cpu"
+    assert main(["status"]) == 0
+    text = capsys.readouterr().out
+    assert "random.wav: not a readable audio file" in text and "Model: tiny (installed)" in text
+    assert main(["similar", str(library["empty"])]) == 1
+
+
+def test_model_info_lists_known_models(home, capsys):
+    assert main(["model", "info"]) == 0
+    out = capsys.readouterr().out
+    assert "laion/clap-htsat-unfused" in out and "not on disk" in out
+    assert main(["model", "use", "laion/larger_clap_music"]) == 3

@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from soundseek.core.errors import StoreLocked, StoreModelMismatch
+from soundseek.core.store import WINDOWS, Store
+
+
+def test_store_records_schema_and_model(home):
+    with Store(home.store_dir, writable=True) as s:
+        s.use_model("m1", 16)
+    info = json.loads((home.store_dir / "store.json").read_text())
+    assert info == {"schema_version": 1, "model_id": "m1", "dim": 16}
+
+
+def test_newer_schema_is_refused_not_corrupted(home):
+    home.store_dir.mkdir(parents=True)
+    (home.store_dir / "store.json").write_text('{"schema_version": 99, "model_id": "", "dim": 0}')
+    with pytest.raises(StoreModelMismatch, match="newer SoundSeek"):
+        Store(home.store_dir)
+
+
+def test_only_one_writer(home):
+    with Store(home.store_dir, writable=True):
+        with pytest.raises(StoreLocked, match="another SoundSeek process"):
+            Store(home.store_dir, writable=True)
+        reader = Store(home.store_dir)
+        with pytest.raises(PermissionError):
+            reader.upsert_files([])
+    Store(home.store_dir, writable=True).close()
+
+
+def _clustered(n, dim, rng, centres):
+    x = centres[rng.integers(0, len(centres), n)] + 0.35 * rng.standard_normal((n, dim))
+    return (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
+
+
+def test_ann_index_recall_against_exact_search(home):
+    from soundseek.core.search import NPROBES, REFINE_FACTOR
+
+    rng = np.random.default_rng(0)
+    n, dim = 12_000, 64
+    centres = rng.standard_normal((64, dim))
+    vecs = _clustered(n, dim, rng, centres)
+    with Store(home.store_dir, writable=True) as s:
+        s.use_model("m", dim)
+        hashes = [f"h{i}" for i in range(n)]
+        s.add_windows(hashes, [0.0] * n, [10.0] * n, [0] * n, vecs)
+        s.maintain()
+        assert s.has_ann()
+    table = Store(home.store_dir).table(WINDOWS)
+    queries = _clustered(40, dim, rng, centres)
+    recalls = []
+    for q in queries:
+        exact = set(np.argsort(-(vecs @ q))[:10])
+        got = table.search(q).distance_type("cosine").nprobes(NPROBES).refine_factor(REFINE_FACTOR)
+        got = {int(r["content_hash"][1:]) for r in got.limit(10).to_list()}
+        recalls.append(len(exact & got) / 10)
+    assert np.mean(recalls) >= 0.95
