@@ -1,0 +1,125 @@
+"""Search latency at 10k/100k/1M windows: ANN + fusion against brute-force numpy cosine."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+
+from soundseek.core.search import Searcher
+from soundseek.core.store import FILES_SCHEMA, Store
+
+WORDS = "door creak wood metal slam thunder rain wind car engine dog bark glass break fire".split()
+DIM = 512
+WINDOWS_PER_FILE = 10
+
+
+class RandomQueries:
+    """Stands in for the text encoder so only the search itself is timed."""
+
+    model_id, dim, device = "bench", DIM, "cpu"
+
+    def __init__(self, queries: np.ndarray) -> None:
+        self.queries, self.i = queries, 0
+
+    def embed_text(self, texts):
+        self.i += 1
+        return self.queries[(self.i - 1) % len(self.queries)][None, :]
+
+    def embed_audio(self, windows):
+        raise AssertionError("not used")
+
+
+def clustered(n: int, rng, centres: np.ndarray) -> np.ndarray:
+    x = centres[rng.integers(0, len(centres), n)] + 0.5 * rng.standard_normal((n, DIM))
+    return (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
+
+
+def build(store_dir: Path, n_windows: int, vecs: np.ndarray, rng) -> float:
+    n_files = n_windows // WINDOWS_PER_FILE
+    t = time.perf_counter()
+    with Store(store_dir, writable=True) as s:
+        s.use_model("bench", DIM)
+        rows = [
+            {"path": f"/lib/f{i}.wav", "filename": f"f{i}.wav", "folder": "/lib", "libfolder": "lib",
+             "status": "indexed", "content_hash": f"h{i}", "duration": 100.0, "samplerate": 48000,
+             "channels": 2, "n_windows": WINDOWS_PER_FILE, "ext": "wav",
+             "text": " ".join(rng.choice(WORDS, 3))}
+            for i in range(n_files)
+        ]  # fmt: skip
+        for part in range(0, n_files, 50_000):
+            s.table("files").add(pa.Table.from_pylist(rows[part : part + 50_000], schema=FILES_SCHEMA))
+        hashes = np.repeat([f"h{i}" for i in range(n_files)], WINDOWS_PER_FILE).tolist()
+        idx = np.tile(np.arange(WINDOWS_PER_FILE), n_files).tolist()
+        for a in range(0, n_windows, 200_000):
+            b = min(n_windows, a + 200_000)
+            s.add_windows(hashes[a:b], [0.0] * (b - a), [10.0] * (b - a), idx[a:b], vecs[a:b])
+        s.maintain()
+    return time.perf_counter() - t
+
+
+def brute_force(vecs: np.ndarray, q: np.ndarray, k: int = 50) -> np.ndarray:
+    """The simple way: cosine against every vector in RAM, best window per file, top k files."""
+    sims = vecs @ q
+    per_file = sims.reshape(-1, WINDOWS_PER_FILE).max(axis=1)
+    top = np.argpartition(-per_file, k)[:k]
+    return top[np.argsort(-per_file[top])]
+
+
+def pct(xs: list[float], p: float) -> float:
+    return float(np.percentile(np.asarray(xs) * 1000, p))
+
+
+def run_size(n: int, n_queries: int) -> dict:
+    rng = np.random.default_rng(n)
+    centres = rng.standard_normal((256, DIM))
+    vecs = clustered(n, rng, centres)
+    queries = clustered(n_queries, rng, centres)
+    with tempfile.TemporaryDirectory() as tmp:
+        build_s = build(Path(tmp) / "index", n, vecs, rng)
+        searcher = Searcher(Store(Path(tmp) / "index"), RandomQueries(queries), captions=False)
+        vec_lat, hyb_lat, bf_lat, recall = [], [], [], []
+        for i, q in enumerate(queries):
+            t = time.perf_counter()
+            sound = searcher._sound_matches(q[None, :], "status != 'error'")
+            vec_lat.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            exact = brute_force(vecs, q)
+            bf_lat.append(time.perf_counter() - t)
+            got = sorted(sound, key=lambda h: -sound[h].sim)[:10]
+            recall.append(len({f"h{j}" for j in exact[:10]} & set(got)) / 10)
+            searcher.embedder.i = i
+            t = time.perf_counter()
+            searcher.search(f"{WORDS[i % len(WORDS)]} sound", limit=50)
+            hyb_lat.append(time.perf_counter() - t)
+    return {
+        "windows": n, "build_s": build_s, "ann_recall_at_10": float(np.mean(recall)),
+        "vector_ms": {"p50": pct(vec_lat, 50), "p95": pct(vec_lat, 95)},
+        "hybrid_ms": {"p50": pct(hyb_lat, 50), "p95": pct(hyb_lat, 95)},
+        "numpy_bruteforce_ms": {"p50": pct(bf_lat, 50), "p95": pct(bf_lat, 95)},
+        "speedup_vector_vs_bruteforce_p50": pct(bf_lat, 50) / pct(vec_lat, 50),
+    }  # fmt: skip
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    ap.add_argument("--queries", type=int, default=50)
+    args = ap.parse_args()
+    results = []
+    for n in args.sizes:
+        r = run_size(n, args.queries)
+        print(json.dumps(r), flush=True)
+        results.append(r)
+    out = Path("bench-out")
+    out.mkdir(exist_ok=True)
+    (out / "search.json").write_text(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
