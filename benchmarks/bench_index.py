@@ -80,7 +80,9 @@ def main() -> None:
         tmp = Path(tmp)
         (tmp / "lib").mkdir()
         audio_s = make_library(tmp / "lib", args.files)
-        emb = ClapEmbedder(build_full_model(tmp / "model", args.arch), args.arch, args.device, args.threads)
+        emb = ClapEmbedder(
+            build_full_model(tmp / "model", args.arch), args.arch, args.device, args.threads
+        )
         emb.embed_audio([np.zeros(TARGET_RATE, np.float32)])  # warm-up
         t = time.perf_counter()
         soundseek_way(tmp / "lib", tmp / "home", emb, args.batch)

@@ -14,7 +14,7 @@ import pyarrow as pa
 from soundseek.core.search import Searcher
 from soundseek.core.store import FILES_SCHEMA, Store
 
-WORDS = "door creak wood metal slam thunder rain wind car engine dog bark glass break fire".split()
+WORDS = ["door", "creak", "wood", "metal", "slam", "thunder", "rain", "wind", "car", "engine", "dog", "bark", "glass", "break", "fire"]
 DIM = 512
 WINDOWS_PER_FILE = 10
 
@@ -53,7 +53,9 @@ def build(store_dir: Path, n_windows: int, vecs: np.ndarray, rng) -> float:
             for i in range(n_files)
         ]  # fmt: skip
         for part in range(0, n_files, 50_000):
-            s.table("files").add(pa.Table.from_pylist(rows[part : part + 50_000], schema=FILES_SCHEMA))
+            s.table("files").add(
+                pa.Table.from_pylist(rows[part : part + 50_000], schema=FILES_SCHEMA)
+            )
         hashes = np.repeat([f"h{i}" for i in range(n_files)], WINDOWS_PER_FILE).tolist()
         idx = np.tile(np.arange(WINDOWS_PER_FILE), n_files).tolist()
         for a in range(0, n_windows, 200_000):

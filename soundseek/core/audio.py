@@ -117,6 +117,15 @@ def _tail(buf: np.ndarray, prev: np.ndarray | None, index: int) -> Iterator[Wind
     yield Window(index, end - WINDOW_SECONDS, end, np.concatenate([prev[len(buf) :], buf]))
 
 
+def file_envelope(path: str) -> bytes:
+    """The peak envelope of a file not embedded yet (one streaming pass, no windows)."""
+    with _open(path) as snd:
+        env = EnvelopeBuilder(max(1, snd.frames))
+        for mono in _mono_blocks(snd, path):
+            env.feed(mono)
+    return env.to_bytes()
+
+
 def read_segment(path: str, start: float = 0.0, end: float | None = None) -> tuple[np.ndarray, int]:
     """Read [start, end) seconds at the file's own rate, all channels (for playback/rendering)."""
     with _open(path) as snd:

@@ -317,9 +317,11 @@ class Store:
                 files.create_index(
                     "text", config=FTS(with_position=True, stem=True, remove_stop_words=False)
                 )
+            _ensure_scalar_indexes(files, ("path", "content_hash"))
             files.optimize()
         windows = self.table(WINDOWS)
         if windows is not None and windows.count_rows():
+            _ensure_scalar_indexes(windows, ("content_hash",))
             self._maintain_ann(windows)
 
     def _maintain_ann(self, windows) -> None:
@@ -346,6 +348,16 @@ class Store:
     def has_ann(self) -> bool:
         t = self.table(WINDOWS)
         return t is not None and any(i.columns == ["vector"] for i in t.list_indices())
+
+
+def _ensure_scalar_indexes(table, columns: tuple[str, ...]) -> None:
+    """B-tree indexes make lookups by path or content hash cheap at a million rows."""
+    from lancedb.index import BTree
+
+    have = {tuple(i.columns) for i in table.list_indices()}
+    for column in columns:
+        if (column,) not in have:
+            table.create_index(column, config=BTree())
 
 
 def _sub_vectors(dim: int) -> int:

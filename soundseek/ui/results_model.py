@@ -1,0 +1,97 @@
+"""The results table: one row per hit, sortable, and a drag source of real local file URLs."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from datetime import datetime
+
+from PySide6.QtCore import QAbstractTableModel, QMimeData, QModelIndex, Qt, QUrl
+
+from soundseek.core.search import Hit
+
+SORT_ROLE = Qt.ItemDataRole.UserRole
+HIT_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+def _duration(s: float) -> str:
+    m, sec = divmod(s, 60)
+    return f"{int(m)}:{sec:05.2f}" if m < 60 else f"{int(m // 60)}:{int(m % 60):02d}:{int(sec):02d}"
+
+
+COLUMNS: list[tuple[str, Callable[[Hit], object], Callable[[Hit], object]]] = [
+    ("Name", lambda h: os.path.basename(h.path), lambda h: os.path.basename(h.path).lower()),
+    ("Relevance", lambda h: f"{h.score:.2f}", lambda h: h.score),
+    ("Sound", lambda h: "" if h.sound is None else f"{h.sound:.0%}", lambda h: h.sound or 0.0),
+    ("Duration", lambda h: _duration(h.file.get("duration") or 0), lambda h: h.file.get("duration") or 0),
+    ("Format", lambda h: (h.file.get("ext") or "").upper(), lambda h: h.file.get("ext") or ""),
+    ("Rate", lambda h: f"{(h.file.get('samplerate') or 0) / 1000:g} k", lambda h: h.file.get("samplerate") or 0),
+    ("Ch", lambda h: h.file.get("channels") or "", lambda h: h.file.get("channels") or 0),
+    ("Category", lambda h: h.file.get("catid") or h.file.get("category") or "", lambda h: h.file.get("catid") or ""),
+    ("Description", lambda h: h.file.get("description") or "", lambda h: h.file.get("description") or ""),
+    ("Folder", lambda h: h.file.get("libfolder") or "", lambda h: (h.file.get("libfolder") or "").lower()),
+    ("Modified", lambda h: _mtime(h), lambda h: h.file.get("mtime_ns") or 0),
+]  # fmt: skip
+
+
+def _mtime(h: Hit) -> str:
+    ns = h.file.get("mtime_ns")
+    return datetime.fromtimestamp(ns / 1e9).strftime("%Y-%m-%d") if ns else ""
+
+
+class ResultsModel(QAbstractTableModel):
+    """Hits in relevance order; `drag_path` maps a hit to the file a DAW should receive."""
+
+    def __init__(self, drag_path: Callable[[Hit], str] | None = None, parent=None) -> None:
+        super().__init__(parent)
+        self.hits: list[Hit] = []
+        self.drag_path = drag_path or (lambda h: h.path)
+
+    def set_hits(self, hits: list[Hit]) -> None:
+        self.beginResetModel()
+        self.hits = list(hits)
+        self.endResetModel()
+
+    def rowCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.hits)
+
+    def columnCount(self, parent=QModelIndex()) -> int:
+        return len(COLUMNS)
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section][0]
+        return None
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        hit = self.hits[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[index.column()][1](hit)
+        if role == SORT_ROLE:
+            return COLUMNS[index.column()][2](hit)
+        if role == HIT_ROLE:
+            return hit
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return f"{hit.path}\nmatched: {', '.join(hit.matched) or '-'}"
+        return None
+
+    def flags(self, index):
+        base = super().flags(index)
+        return base | Qt.ItemFlag.ItemIsDragEnabled if index.isValid() else base
+
+    def mimeTypes(self) -> list[str]:
+        return ["text/uri-list", "text/plain"]
+
+    def supportedDragActions(self):
+        return Qt.DropAction.CopyAction
+
+    def mimeData(self, indexes) -> QMimeData:
+        """Real local paths as file URLs (never macOS /.file/id= references), one per row."""
+        rows = sorted({i.row() for i in indexes})
+        paths = [os.path.abspath(self.drag_path(self.hits[r])) for r in rows]
+        mime = QMimeData()
+        mime.setUrls([QUrl.fromLocalFile(p) for p in paths])
+        mime.setText("\n".join(paths))
+        return mime

@@ -1,0 +1,117 @@
+"""Waveform overview from the stored peak envelope: playhead, click-to-seek, drag-to-select."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+from soundseek.ui.theme import WAVE_COLOURS
+
+MIN_SELECTION = 0.02
+
+
+class _WaveViewBox(pg.ViewBox):
+    """Left click seeks, left drag selects, wheel zooms time; no pan, no context menu."""
+
+    def __init__(self, owner: WaveformView) -> None:
+        super().__init__(enableMenu=False)
+        self.owner = owner
+        self.setMouseEnabled(x=True, y=False)
+
+    def mouseClickEvent(self, ev) -> None:
+        if ev.button() == Qt.MouseButton.LeftButton:
+            ev.accept()
+            self.owner.clear_selection()
+            self.owner.seek_requested.emit(max(0.0, self.mapSceneToView(ev.scenePos()).x()))
+
+    def mouseDragEvent(self, ev, axis=None) -> None:
+        if ev.button() != Qt.MouseButton.LeftButton:
+            ev.ignore()
+            return
+        ev.accept()
+        a = self.mapSceneToView(ev.buttonDownScenePos()).x()
+        b = self.mapSceneToView(ev.scenePos()).x()
+        self.owner.set_selection(min(a, b), max(a, b))
+
+
+class WaveformView(QWidget):
+    seek_requested = Signal(float)
+    selection_changed = Signal(object)
+
+    def __init__(self, theme: str = "dark", parent=None) -> None:
+        super().__init__(parent)
+        colours = WAVE_COLOURS.get(theme, WAVE_COLOURS["dark"])
+        self.duration = 0.0
+        self.envelope = np.zeros((0, 2), np.float32)
+        self._vb = _WaveViewBox(self)
+        self.plot = pg.PlotWidget(viewBox=self._vb, background=colours["bg"])
+        self.plot.hideAxis("left")
+        self.plot.setMenuEnabled(False)
+        self.plot.hideButtons()
+        pen = pg.mkPen(colours["wave"], width=1)
+        self._lo = pg.PlotDataItem(pen=pen)
+        self._hi = pg.PlotDataItem(pen=pen)
+        self._fill = pg.FillBetweenItem(self._lo, self._hi, brush=pg.mkBrush(colours["wave"]))
+        self._match = pg.LinearRegionItem(movable=False, brush=pg.mkBrush(*colours["match"]))
+        self._selection = pg.LinearRegionItem(brush=pg.mkBrush(255, 255, 255, 45))
+        self._playhead = pg.InfiniteLine(0, pen=pg.mkPen(colours["play"], width=2))
+        for item in (self._fill, self._lo, self._hi, self._match, self._selection, self._playhead):
+            self.plot.addItem(item)
+        self._match.hide()
+        self._selection.hide()
+        self._selection.sigRegionChangeFinished.connect(self._selection_moved)
+        self.plot.setYRange(-1, 1, padding=0.05)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.plot)
+
+    def set_envelope(self, peaks: np.ndarray, duration: float) -> None:
+        """Draw (bins, 2) min/max pairs spread over the file's duration (constant cost)."""
+        self.envelope, self.duration = peaks, max(duration, 1e-3)
+        x = np.linspace(0, self.duration, len(peaks)) if len(peaks) else np.zeros(0)
+        self._lo.setData(x, peaks[:, 0] if len(peaks) else x)
+        self._hi.setData(x, peaks[:, 1] if len(peaks) else x)
+        self._vb.setLimits(xMin=0, xMax=self.duration, minXRange=min(0.01, self.duration))
+        self.plot.setXRange(0, self.duration, padding=0)
+        self.clear_selection()
+        self.set_playhead(0.0)
+
+    def set_match(self, start: float | None, end: float | None) -> None:
+        if start is None or end is None or self.duration <= 10.0:
+            self._match.hide()
+            return
+        self._match.setRegion((start, end))
+        self._match.show()
+
+    def set_playhead(self, seconds: float) -> None:
+        self._playhead.setValue(seconds)
+
+    @property
+    def playhead(self) -> float:
+        return float(self._playhead.value())
+
+    def set_selection(self, start: float, end: float) -> None:
+        start, end = max(0.0, start), min(self.duration, end)
+        if end - start < MIN_SELECTION:
+            self.clear_selection()
+            return
+        self._selection.setRegion((start, end))
+        self._selection.show()
+        self.selection_changed.emit((start, end))
+
+    def clear_selection(self) -> None:
+        if self._selection.isVisible():
+            self._selection.hide()
+            self.selection_changed.emit(None)
+
+    def selection(self) -> tuple[float, float] | None:
+        if not self._selection.isVisible():
+            return None
+        a, b = self._selection.getRegion()
+        return float(a), float(b)
+
+    def _selection_moved(self) -> None:
+        if self._selection.isVisible():
+            self.selection_changed.emit(self.selection())

@@ -1,0 +1,168 @@
+"""The desktop app driven like a user would, offscreen, with a null audio output."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+import soundfile as sf
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from soundseek.core.audio import envelope_from_bytes
+from soundseek.core.playback import NullOutput, Player
+from soundseek.core.settings import load_settings, save_settings
+from soundseek.core.store import Store
+from soundseek.ui.main_window import MainWindow
+from soundseek.ui.results_model import HIT_ROLE
+from tests.audiofiles import noise, tone
+
+
+@pytest.fixture
+def make_window(qtbot, home):
+    made = []
+
+    def make(roots=(), start=True):
+        s = load_settings(home)
+        for r in roots:
+            s.add_root(r)
+        save_settings(home, s)
+        out = NullOutput()
+        win = MainWindow(home, load_settings(home), Player(out))
+        win.output = out
+        qtbot.addWidget(win)
+        win.show()
+        if start:
+            win.start_background()
+        made.append(win)
+        return win
+
+    yield make
+    for w in made:
+        w.close()
+
+
+def type_query(qtbot, win, text):
+    win.last_result = None
+    win.search_field.clear()
+    qtbot.keyClicks(win.search_field, text)
+    qtbot.waitUntil(lambda: win.last_result is not None and win.search_runner.idle(), timeout=10000)
+
+
+def shown_names(win):
+    return [os.path.basename(h.path) for h in win.results.hits]
+
+
+def wait_indexed(qtbot, win, timeout=60000):
+    qtbot.waitUntil(
+        lambda: not win.index_ctl.running and win.searcher.embedder is not None, timeout=timeout
+    )
+
+
+def test_opens_without_model_and_metadata_search_works(qtbot, make_window, library):
+    win = make_window([library["door"].parents[1]])
+    qtbot.waitUntil(lambda: win.banner.isVisible(), timeout=20000)
+    assert "No sound model" in win.banner.text.text()
+    qtbot.waitUntil(lambda: not win.index_ctl.running, timeout=30000)
+    type_query(qtbot, win, "creak")
+    assert set(shown_names(win)) == {
+        "DOORWood_Creak Slow_JD_MYLIB_01.wav",
+        "copy of door — take 2.wav",
+    }
+
+
+def test_typing_auditioning_and_waveform(qtbot, make_window, library, installed_tiny):
+    win = make_window([library["door"].parents[1]])
+    wait_indexed(qtbot, win)
+    type_query(qtbot, win, "door")
+    assert len(win.results.hits) >= 3
+    qtbot.keyClick(win.search_field, Qt.Key.Key_Down)
+    first = win.current_hit()
+    assert (win.table.hasFocus() and first is win.results.hits[0]) or first is not None
+    qtbot.waitUntil(lambda: win.player.playing and win.player.path == first.path, timeout=5000)
+    qtbot.waitUntil(lambda: win.output.played_seconds() > 0.05, timeout=5000)
+    stored = envelope_from_bytes(Store(win.paths.store_dir).envelope(first.file["content_hash"]))
+    np.testing.assert_array_equal(win.preview.wave.envelope, stored)
+    qtbot.keyClick(win.table, Qt.Key.Key_Down)
+    second = win.current_hit()
+    assert second.path != first.path
+    qtbot.waitUntil(lambda: win.player.path == second.path and win.player.playing, timeout=5000)
+    qtbot.keyClick(win.table, Qt.Key.Key_Space)
+    assert not win.player.playing
+    qtbot.keyClick(win.table, Qt.Key.Key_Space)
+    assert win.player.playing
+
+
+def test_drag_gives_local_file_urls_and_region_renders_wav(
+    qtbot, make_window, library, installed_tiny
+):
+    win = make_window([library["door"].parents[1]])
+    wait_indexed(qtbot, win)
+    type_query(qtbot, win, "thunder")
+    row = shown_names(win).index("thunder distant roll.flac")
+    idx = win.proxy.index(row, 0)
+    win.table.setCurrentIndex(idx)
+    hit = idx.data(HIT_ROLE)
+    mime = win.proxy.mimeData([idx])
+    assert [u.isLocalFile() for u in mime.urls()] == [True]
+    assert mime.urls()[0].toLocalFile() == hit.path
+    win.preview.wave.set_selection(2.0, 3.5)
+    mime = win.proxy.mimeData([idx])
+    rendered = mime.urls()[0].toLocalFile()
+    assert rendered.endswith(".wav") and rendered.startswith(str(win.paths.render_dir))
+    info = sf.info(rendered)
+    assert info.samplerate == 48000 and abs(info.duration - 1.5) < 1e-3
+    type_query(qtbot, win, "dog")
+    mp3_row = shown_names(win).index("dog bark.mp3")
+    url = win.proxy.mimeData([win.proxy.index(mp3_row, 0)]).urls()[0].toLocalFile()
+    assert url.endswith("dog bark.wav") and sf.info(url).format == "WAV"
+
+
+def test_indexing_progress_and_cancel(qtbot, make_window, tmp_path, installed_tiny):
+    lib = tmp_path / "big"
+    lib.mkdir()
+    for i in range(40):
+        sf.write(lib / f"take_{i:02d}.wav", noise(20.0, seed=i), 48000)
+    win = make_window([lib], start=False)
+    seen = []
+    win.index_ctl.progress.connect(seen.append)
+    win.start_background()
+    qtbot.waitUntil(lambda: win.searcher.embedder is not None, timeout=30000)
+    qtbot.waitUntil(
+        lambda: any(p.phase == "embed" and p.files_done >= 1 for p in seen), timeout=60000
+    )
+    assert win.progress.isVisible() and "Indexing" in win.status_label.text()
+    win.cancel_button.click()
+    qtbot.waitUntil(lambda: not win.index_ctl.running, timeout=30000)
+    assert seen[-1].phase == "cancelled"
+    done = Store(win.paths.store_dir).count(where="status = 'indexed'")
+    assert 1 <= done < 40
+
+
+def test_new_file_in_watched_folder_shows_up(qtbot, make_window, tmp_path, installed_tiny):
+    lib = tmp_path / "watched"
+    lib.mkdir()
+    sf.write(lib / "first.wav", tone(1.0, 300), 48000)
+    win = make_window([lib])
+    wait_indexed(qtbot, win)
+    qtbot.waitUntil(lambda: win.watcher.mode != "off", timeout=5000)
+    type_query(qtbot, win, "glass")
+    assert shown_names(win) == []
+    sf.write(lib / "glass break.wav", noise(1.0), 48000)
+    qtbot.waitUntil(lambda: "glass break.wav" in shown_names(win), timeout=30000)
+    (lib / "glass break.wav").unlink()
+    qtbot.waitUntil(lambda: "glass break.wav" not in shown_names(win), timeout=30000)
+
+
+def test_more_like_this_from_the_window(qtbot, make_window, library, installed_tiny):
+    win = make_window([library["door"].parents[1]])
+    wait_indexed(qtbot, win)
+    type_query(qtbot, win, "creak")
+    row = shown_names(win).index("DOORWood_Creak Slow_JD_MYLIB_01.wav")
+    win.table.setCurrentIndex(win.proxy.index(row, 0))
+    win.last_result = None
+    win.preview.similar_button.click()
+    qtbot.waitUntil(lambda: win.last_result is not None, timeout=10000)
+    assert shown_names(win)[0] == "copy of door — take 2.wav"
+    QApplication.processEvents()
