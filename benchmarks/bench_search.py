@@ -14,7 +14,23 @@ import pyarrow as pa
 from soundseek.core.search import Searcher
 from soundseek.core.store import FILES_SCHEMA, Store
 
-WORDS = ["door", "creak", "wood", "metal", "slam", "thunder", "rain", "wind", "car", "engine", "dog", "bark", "glass", "break", "fire"]
+WORDS = [
+    "door",
+    "creak",
+    "wood",
+    "metal",
+    "slam",
+    "thunder",
+    "rain",
+    "wind",
+    "car",
+    "engine",
+    "dog",
+    "bark",
+    "glass",
+    "break",
+    "fire",
+]
 DIM = 512
 WINDOWS_PER_FILE = 10
 
@@ -46,7 +62,8 @@ def build(store_dir: Path, n_windows: int, vecs: np.ndarray, rng) -> float:
     with Store(store_dir, writable=True) as s:
         s.use_model("bench", DIM)
         rows = [
-            {"path": f"/lib/f{i}.wav", "filename": f"f{i}.wav", "folder": "/lib", "libfolder": "lib",
+            {"path": f"/lib/f{i}.wav", "filename": f"f{i}.wav", "folder": "/lib",
+             "libfolder": "lib",
              "status": "indexed", "content_hash": f"h{i}", "duration": 100.0, "samplerate": 48000,
              "channels": 2, "n_windows": WINDOWS_PER_FILE, "ext": "wav",
              "text": " ".join(rng.choice(WORDS, 3))}

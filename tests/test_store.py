@@ -61,3 +61,11 @@ def test_ann_index_recall_against_exact_search(home):
         got = [r["content_hash"] for r in searcher._window_query(table, q, None)[:10]]
         recalls.append(len(exact & set(got)) / 10)
     assert np.mean(recalls) >= 0.95
+
+
+def test_reader_sees_the_writers_model_switch(home):
+    reader = Store(home.store_dir)
+    assert reader.info.model_id == ""
+    with Store(home.store_dir, writable=True) as w:
+        w.use_model("m2", 8)
+    assert (reader.info.model_id, reader.info.dim) == ("m2", 8)

@@ -42,11 +42,6 @@ def resolve_device(preference: str = "auto") -> str:
     return "cpu"
 
 
-def default_threads() -> int:
-    """Leave one core to the decoder thread so inference and I/O overlap."""
-    return max(1, (os.cpu_count() or 2) - 1)
-
-
 def caption_variants(query: str) -> list[str]:
     """Short keyword queries read better to CLAP as captions (LAION-CLAP's keyword-to-caption)."""
     q = query.strip()
@@ -74,8 +69,10 @@ class ClapEmbedder:
         hf_logging.disable_progress_bar()
         self.model_id = model_id
         self.device = resolve_device(device)
-        if self.device == "cpu":
-            torch.set_num_threads(threads or default_threads())
+        if self.device == "cpu" and threads:
+            # torch's default (all physical cores) measured best for batched indexing;
+            # benchmarks/bench_index.py compares thread counts.
+            torch.set_num_threads(threads)
         self.dtype = torch.float16 if self.device == "cuda" else torch.float32
         try:
             self.processor = ClapProcessor.from_pretrained(str(model_dir), local_files_only=True)
@@ -99,21 +96,30 @@ class ClapEmbedder:
         if a == b:
             raise ModelInvalid("tokenizer maps different texts to the same tokens")
 
-    def embed_audio(self, windows: list[np.ndarray]) -> np.ndarray:
+    def features(self, windows: list[np.ndarray]) -> dict:
+        """Mel features (CPU, numpy): computed in the decode thread, off the model's path."""
+        return dict(
+            self.processor.feature_extractor(
+                windows,
+                sampling_rate=TARGET_RATE,
+                return_tensors="pt",
+                truncation="rand_trunc",
+                padding="repeatpad",
+            )
+        )
+
+    def embed_features(self, feats: list[dict]) -> np.ndarray:
+        """Run the audio encoder on features computed earlier (possibly one window at a time)."""
         import torch
 
-        feats = self.processor.feature_extractor(
-            windows,
-            sampling_rate=TARGET_RATE,
-            return_tensors="pt",
-            truncation="rand_trunc",
-            padding="repeatpad",
-        )
-        inputs = {k: v.to(self.device) for k, v in feats.items()}
+        inputs = {k: torch.cat([f[k] for f in feats]).to(self.device) for k in feats[0]}
         inputs["input_features"] = inputs["input_features"].to(self.dtype)
         with torch.inference_mode():
             out = self.model.get_audio_features(**inputs)
         return _normalise(_pooled(out).float().cpu().numpy())
+
+    def embed_audio(self, windows: list[np.ndarray]) -> np.ndarray:
+        return self.embed_features([self.features(windows)])
 
     def embed_text(self, texts: list[str]) -> np.ndarray:
         import torch

@@ -177,8 +177,10 @@ class _Failed:
     reason: str
 
 
-def _decode_worker(jobs: list[tuple[str, str]], out: queue.Queue, stop: threading.Event) -> None:
-    """Runs in a thread: decodes files one after another while the model works."""
+def _decode_worker(
+    jobs: list[tuple[str, str]], out: queue.Queue, stop: threading.Event, featurize=None
+) -> None:
+    """Runs in a thread: decodes (and featurizes) files one after another while the model works."""
 
     def put(item: object) -> bool:
         while not stop.is_set():
@@ -191,13 +193,13 @@ def _decode_worker(jobs: list[tuple[str, str]], out: queue.Queue, stop: threadin
 
     try:
         for digest, path in jobs:
-            if not _decode_one(digest, path, put):
+            if not _decode_one(digest, path, put, featurize):
                 return
     finally:
         put(None)
 
 
-def _decode_one(digest: str, path: str, put) -> bool:
+def _decode_one(digest: str, path: str, put, featurize=None) -> bool:
     """Stream one file's windows into the queue; any failure becomes a recorded reason."""
     import soundfile as sf
 
@@ -205,7 +207,8 @@ def _decode_one(digest: str, path: str, put) -> bool:
         env = EnvelopeBuilder(max(1, sf.info(path).frames))
         count = 0
         for w in iter_windows(path, env):
-            if not put((digest, w)):
+            item = (digest, w, featurize([w.samples]) if featurize else None)
+            if not put(item):
                 return False
             count += 1
         return put(_Done(digest, env.to_bytes(), count))
@@ -220,7 +223,7 @@ class _EmbedState:
 
     def __init__(self, embedder: Embedder, store: Store, rows_by_hash: dict[str, list[dict]]):
         self.embedder, self.store, self.rows_by_hash = embedder, store, rows_by_hash
-        self.batch: list[tuple[str, object]] = []
+        self.batch: list[tuple[str, object, object]] = []
         self.vectors: dict[str, list[tuple[int, float, float, np.ndarray]]] = defaultdict(list)
         self.done: list[_Done] = []
         self.complete: list[_Done] = []
@@ -231,8 +234,11 @@ class _EmbedState:
 
     def run_batch(self) -> None:
         if self.batch:
-            vecs = self.embedder.embed_audio([w.samples for _, w in self.batch])
-            for (digest, w), v in zip(self.batch, vecs, strict=True):
+            if self.batch[0][2] is not None:
+                vecs = self.embedder.embed_features([f for _, _, f in self.batch])
+            else:
+                vecs = self.embedder.embed_audio([w.samples for _, w, _ in self.batch])
+            for (digest, w, _), v in zip(self.batch, vecs, strict=True):
                 self.vectors[digest].append((w.index, w.start, w.end, v))
                 self.audio_seconds += w.end - w.start
             self.batch = []
@@ -240,7 +246,7 @@ class _EmbedState:
         self.done = []
 
     def fail(self, item: _Failed) -> None:
-        self.batch = [(d, w) for d, w in self.batch if d != item.digest]
+        self.batch = [b for b in self.batch if b[0] != item.digest]
         self.vectors.pop(item.digest, None)
         self.failed.append(item)
 
@@ -297,7 +303,8 @@ def _embed_pending(
     jobs = [(d, rows[0]["path"]) for d, rows in rows_by_hash.items()]
     q: queue.Queue = queue.Queue(maxsize=QUEUE_WINDOWS)
     stop = threading.Event()
-    worker = threading.Thread(target=_decode_worker, args=(jobs, q, stop), daemon=True)
+    featurize = getattr(embedder, "features", None)
+    worker = threading.Thread(target=_decode_worker, args=(jobs, q, stop, featurize), daemon=True)
     worker.start()
     state = _EmbedState(embedder, store, rows_by_hash)
     started = time.monotonic()

@@ -103,7 +103,9 @@ class Store:
         if self._lock:
             self._lock.acquire()
         self.db = lancedb.connect(str(self.dir / "lance"), read_consistency_interval=timedelta(0))
-        self.info = self._read_info()
+        self._info_stamp: int | None = -1
+        self._info = StoreInfo()
+        self.info  # noqa: B018 - read now so a too-new store is refused at open
         if writable:
             self._ensure_tables()
 
@@ -122,6 +124,21 @@ class Store:
     def _info_path(self) -> Path:
         return self.dir / "store.json"
 
+    @property
+    def info(self) -> StoreInfo:
+        """Re-read when store.json changes: a reader sees the writer's model switch."""
+        try:
+            stamp = self._info_path.stat().st_mtime_ns
+        except FileNotFoundError:
+            stamp = None
+        if stamp != self._info_stamp:
+            self._info, self._info_stamp = self._read_info(), stamp
+        return self._info
+
+    @info.setter
+    def info(self, value: StoreInfo) -> None:
+        self._info = value
+
     def _read_info(self) -> StoreInfo:
         try:
             raw = json.loads(self._info_path.read_text(encoding="utf-8"))
@@ -138,8 +155,9 @@ class Store:
     def _write_info(self) -> None:
         fd, tmp = tempfile.mkstemp(dir=self.dir, suffix=".tmp")
         with os.fdopen(fd, "w") as fh:
-            json.dump(self.info.__dict__, fh)
+            json.dump(self._info.__dict__, fh)
         os.replace(tmp, self._info_path)
+        self._info_stamp = self._info_path.stat().st_mtime_ns
 
     def _ensure_tables(self) -> None:
         existing = set(self._table_names())

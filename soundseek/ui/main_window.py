@@ -91,6 +91,14 @@ class MainWindow(QMainWindow):
         self.table.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
         self.table.setAlternatingRowColors(True)
         self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(24)
+        self.table.setWordWrap(False)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.table.sortByColumn(1, Qt.SortOrder.DescendingOrder)
+        header = self.table.horizontalHeader()
+        header.setStretchLastSection(True)
+        for col, width in ((0, 360), (1, 80), (2, 60), (3, 80), (4, 60), (5, 60), (6, 40), (7, 90)):
+            header.resizeSection(col, width)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.preview = PreviewPane(self.player, self._envelope, self.settings.theme)
         self.preview.auto_play.setChecked(self.settings.auto_play)
@@ -335,12 +343,10 @@ class MainWindow(QMainWindow):
         for w in (self.progress, self.pause_button, self.cancel_button):
             w.show()
         if p.phase == "embed":
-            eta = (
-                f" · ETA {int(p.eta_seconds // 60)}:{int(p.eta_seconds % 60):02d}"
-                if p.eta_seconds
-                else ""
-            )
-            text = f"Indexing {p.files_done}/{p.files_total} files · {p.audio_seconds / 3600:.2f} h audio{eta}"
+            eta = p.eta_seconds
+            eta_text = f" · ETA {int(eta // 60)}:{int(eta % 60):02d}" if eta else ""
+            hours = p.audio_seconds / 3600
+            text = f"Indexing {p.files_done}/{p.files_total} files · {hours:.2f} h audio{eta_text}"
             self.progress.setRange(0, max(1, p.files_total))
             self.progress.setValue(p.files_done)
         elif p.phase == "metadata":

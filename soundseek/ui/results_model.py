@@ -6,7 +6,7 @@ import os
 from collections.abc import Callable
 from datetime import datetime
 
-from PySide6.QtCore import QAbstractTableModel, QMimeData, QModelIndex, Qt, QUrl
+from PySide6.QtCore import QAbstractTableModel, QMimeData, Qt, QUrl
 
 from soundseek.core.search import Hit
 
@@ -19,19 +19,23 @@ def _duration(s: float) -> str:
     return f"{int(m)}:{sec:05.2f}" if m < 60 else f"{int(m // 60)}:{int(m % 60):02d}:{int(sec):02d}"
 
 
+def _f(key: str, default: object = ""):
+    return lambda h: h.file.get(key) or default
+
+
 COLUMNS: list[tuple[str, Callable[[Hit], object], Callable[[Hit], object]]] = [
     ("Name", lambda h: os.path.basename(h.path), lambda h: os.path.basename(h.path).lower()),
     ("Relevance", lambda h: f"{h.score:.2f}", lambda h: h.score),
     ("Sound", lambda h: "" if h.sound is None else f"{h.sound:.0%}", lambda h: h.sound or 0.0),
-    ("Duration", lambda h: _duration(h.file.get("duration") or 0), lambda h: h.file.get("duration") or 0),
-    ("Format", lambda h: (h.file.get("ext") or "").upper(), lambda h: h.file.get("ext") or ""),
-    ("Rate", lambda h: f"{(h.file.get('samplerate') or 0) / 1000:g} k", lambda h: h.file.get("samplerate") or 0),
-    ("Ch", lambda h: h.file.get("channels") or "", lambda h: h.file.get("channels") or 0),
-    ("Category", lambda h: h.file.get("catid") or h.file.get("category") or "", lambda h: h.file.get("catid") or ""),
-    ("Description", lambda h: h.file.get("description") or "", lambda h: h.file.get("description") or ""),
-    ("Folder", lambda h: h.file.get("libfolder") or "", lambda h: (h.file.get("libfolder") or "").lower()),
-    ("Modified", lambda h: _mtime(h), lambda h: h.file.get("mtime_ns") or 0),
-]  # fmt: skip
+    ("Duration", lambda h: _duration(h.file.get("duration") or 0), _f("duration", 0)),
+    ("Format", lambda h: (h.file.get("ext") or "").upper(), _f("ext")),
+    ("Rate", lambda h: f"{(h.file.get('samplerate') or 0) / 1000:g} k", _f("samplerate", 0)),
+    ("Ch", _f("channels"), _f("channels", 0)),
+    ("Category", lambda h: h.file.get("catid") or h.file.get("category") or "", _f("catid")),
+    ("Description", _f("description"), _f("description")),
+    ("Folder", _f("libfolder"), lambda h: (h.file.get("libfolder") or "").lower()),
+    ("Modified", lambda h: _mtime(h), _f("mtime_ns", 0)),
+]
 
 
 def _mtime(h: Hit) -> str:
@@ -52,10 +56,10 @@ class ResultsModel(QAbstractTableModel):
         self.hits = list(hits)
         self.endResetModel()
 
-    def rowCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.hits)
+    def rowCount(self, parent=None) -> int:
+        return 0 if parent is not None and parent.isValid() else len(self.hits)
 
-    def columnCount(self, parent=QModelIndex()) -> int:
+    def columnCount(self, parent=None) -> int:
         return len(COLUMNS)
 
     def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):

@@ -21,8 +21,8 @@ QUICK_FILTERS = {
     "Channels": [("any", ""), ("mono", "ch:1"), ("stereo", "ch:2"), ("surround", "ch:>2")],
     "Sample rate": [("any", ""), ("≥ 48 kHz", "sr:>=48k"), ("≥ 96 kHz", "sr:>=96k"),
                     ("≥ 192 kHz", "sr:>=192k")],
-    "Duration": [("any", ""), ("< 1 s", "dur:<1s"), ("< 5 s", "dur:<5s"), ("5–30 s", "dur:>=5s dur:<=30s"),
-                 ("> 30 s", "dur:>30s"), ("> 5 min", "dur:>5m")],
+    "Duration": [("any", ""), ("< 1 s", "dur:<1s"), ("< 5 s", "dur:<5s"),
+                 ("5–30 s", "dur:>=5s dur:<=30s"), ("> 30 s", "dur:>30s"), ("> 5 min", "dur:>5m")],
 }  # fmt: skip
 
 
