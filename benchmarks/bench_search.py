@@ -125,11 +125,44 @@ def run_size(n: int, n_queries: int) -> dict:
     }  # fmt: skip
 
 
+def sweep(n: int, n_queries: int) -> list[dict]:
+    """Recall and latency of the ANN query for several nprobes x refine settings, one build."""
+    from soundseek.core import search
+
+    rng = np.random.default_rng(n)
+    centres = rng.standard_normal((256, DIM))
+    vecs = clustered(n, rng, centres)
+    queries = clustered(n_queries, rng, centres)
+    exact = [{f"h{j}" for j in brute_force(vecs, q)[:10]} for q in queries]
+    out = []
+    with tempfile.TemporaryDirectory() as tmp:
+        build(Path(tmp) / "index", n, vecs, rng)
+        store = Store(Path(tmp) / "index")
+        searcher = Searcher(store, None)
+        searcher.matrix.max_windows = 0
+        for nprobes, refine in ((16, 5), (32, 5), (32, 10), (64, 5), (64, 10), (64, 20), (128, 10)):
+            search.NPROBES, search.REFINE_FACTOR = nprobes, refine
+            lat, rec = [], []
+            for q, ex in zip(queries, exact, strict=True):
+                t = time.perf_counter()
+                sound = searcher._sound_matches(q[None, :], "status != 'error'")
+                lat.append(time.perf_counter() - t)
+                rec.append(len(ex & set(sorted(sound, key=lambda h: -sound[h].sim)[:10])) / 10)
+            out.append({"nprobes": nprobes, "refine": refine, "recall_at_10": float(np.mean(rec)),
+                        "p50_ms": pct(lat, 50), "p95_ms": pct(lat, 95)})  # fmt: skip
+            print(json.dumps(out[-1]), flush=True)
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     ap.add_argument("--queries", type=int, default=50)
+    ap.add_argument("--sweep", type=int, metavar="N", help="sweep ANN settings at N windows")
     args = ap.parse_args()
+    if args.sweep:
+        sweep(args.sweep, args.queries)
+        return
     results = []
     for n in args.sizes:
         r = run_size(n, args.queries)

@@ -42,8 +42,8 @@ def demo_library(folder: Path) -> None:
         "WTHR_Thunder Distant Roll_JD_DEMO_04.wav": ("Distant thunder roll", 14.0, "rumble"),
         "WTHR_Thunder Close Crack_JD_DEMO_05.wav": ("Close thunder crack", 6.0, "hit"),
         "RAIN_Light On Roof_JD_DEMO_06.wav": ("Light rain on a tin roof", 20.0, "noise"),
-        "FOLEY_Footsteps Gravel_JD_DEMO_07.wav": ("Footsteps on gravel", 5.0, "steps"),
-        "GLASBreak_Bottle Smash_JD_DEMO_08.wav": ("Glass bottle smash", 2.5, "hit"),
+        "FOLYFeet_Footsteps Gravel_JD_DEMO_07.wav": ("Footsteps on gravel", 5.0, "steps"),
+        "GLASBrk_Bottle Smash_JD_DEMO_08.wav": ("Glass bottle smash", 2.5, "hit"),
     }
     folder.mkdir(parents=True, exist_ok=True)
     for name, (desc, dur, kind) in sounds.items():

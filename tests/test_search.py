@@ -140,3 +140,20 @@ def test_index_of_another_model_is_not_mixed(home, library, tiny_embedder):
     result = Searcher(Store(home.store_dir), tiny_embedder).search("creak")
     assert "not 'tiny'" in result.notes[0]
     assert set(names(result)) == DOORS and all(h.sound is None for h in result.hits)
+
+
+def test_exact_ram_search_and_lance_search_agree(band_library):
+    from soundseek.core.vectors import WindowMatrix
+
+    query = band_library.embedder.embed_text(["creak"])
+    for where in ("status != 'error'", "status != 'error' AND (duration < 5.0)"):
+        band_library.matrix = WindowMatrix()
+        in_ram = band_library._sound_matches(query, where)
+        assert band_library.matrix.vecs is not None
+        band_library.matrix = WindowMatrix(max_windows=0)
+        via_lance = band_library._sound_matches(query, where)
+        assert band_library.matrix.vecs is None
+        assert in_ram.keys() == via_lance.keys() and len(in_ram) >= 4
+        for h, m in in_ram.items():
+            assert m.sim == pytest.approx(via_lance[h].sim, abs=1e-4)
+            assert (m.start, m.end) == (via_lance[h].start, via_lance[h].end)

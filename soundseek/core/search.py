@@ -14,6 +14,7 @@ from soundseek.core.errors import SoundSeekError
 from soundseek.core.query import ParsedQuery, filter_sql, parse_query
 from soundseek.core.store import WINDOWS, Store, chunks, sql_in, sql_str
 from soundseek.core.ucs import words
+from soundseek.core.vectors import WindowMatrix
 
 RRF_K = 60
 TEXT_CANDIDATES = 400
@@ -81,6 +82,7 @@ class Searcher:
         self.captions = captions
         self._background: tuple[int, np.ndarray] | None = None
         self._bg_cache: np.ndarray | None = None
+        self.matrix = WindowMatrix()
 
     # -- public -------------------------------------------------------------------------------
     def sound_available(self) -> str | None:
@@ -165,11 +167,16 @@ class Searcher:
     def _sound_matches(self, vecs: np.ndarray, where: str) -> dict[str, _SoundMatch]:
         """Best window per content hash over all query vectors (max similarity)."""
         table = self.store.table(WINDOWS)
-        restrict = self._restrict_hashes(where)
+        exact = self.matrix.ready(table)
+        restrict = self._restrict_hashes(where, limit=None if exact else PREFILTER_MAX_FILES)
         best: dict[str, _SoundMatch] = {}
         for vec in vecs:
-            for part in chunks(restrict) if restrict else [None]:
-                for r in self._window_query(table, vec, part):
+            if exact:
+                found = [self.matrix.top(vec, WINDOW_CANDIDATES, restrict)]
+            else:
+                found = [self._window_query(table, vec, p) for p in self._parts(restrict)]
+            for rows in found:
+                for r in rows:
                     sim = 1.0 - float(r["_distance"])
                     cur = best.get(r["content_hash"])
                     if cur is None or sim > cur.sim:
@@ -178,12 +185,15 @@ class Searcher:
                         )
         return best
 
-    def _restrict_hashes(self, where: str) -> list[str] | None:
-        """With selective filters, search only the matching files' windows (exact, no misses)."""
+    @staticmethod
+    def _parts(restrict: list[str] | None):
+        return chunks(restrict) if restrict else [None]
+
+    def _restrict_hashes(self, where: str, limit: int | None) -> list[str] | None:
+        """With filters, search only the matching files' windows (exact, no misses)."""
         if where == _BASE_WHERE:
             return None
-        n = self.store.count(where=where)
-        if n > PREFILTER_MAX_FILES:
+        if limit is not None and self.store.count(where=where) > limit:
             return None
         rows = self.store.files(where, ["content_hash"])
         return sorted({r["content_hash"] for r in rows if r["content_hash"]}) or ["-"]
@@ -291,6 +301,8 @@ def _row_words(row: dict) -> str:
 
 def _passes(row: dict, q: ParsedQuery) -> bool:
     """Phrases must appear as consecutive words; excluded words must not appear at all."""
+    if not (q.phrases or q.excludes):
+        return True
     text = _row_words(row)
     if any(_phrase(p) not in text for p in q.phrases):
         return False

@@ -25,6 +25,11 @@ def main(argv: list[str] | None = None) -> int:
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("SoundSeek")
+    from PySide6.QtGui import QIcon
+
+    from soundseek.core.paths import resources_dir
+
+    app.setWindowIcon(QIcon(str(resources_dir() / "icons" / "soundseek-256.png")))
     paths = app_paths().ensure()
     settings = load_settings(paths)
     settings.theme = apply_theme(app, settings.theme)

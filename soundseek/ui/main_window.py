@@ -104,6 +104,7 @@ class MainWindow(QMainWindow):
         self.preview.auto_play.setChecked(self.settings.auto_play)
         self.preview.loop.setChecked(self.settings.loop)
         self.status_label = QLabel()
+        self.model_label = QLabel()
         self.progress = QProgressBar(maximumWidth=220)
         self.progress.hide()
         self.pause_button = QPushButton("Pause")
@@ -136,7 +137,8 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
         sb = self.statusBar()
         sb.addWidget(self.status_label, 1)
-        for w in (self.progress, self.pause_button, self.cancel_button, self.errors_button):
+        for w in (self.progress, self.pause_button, self.cancel_button, self.errors_button,
+                  self.model_label):  # fmt: skip
             sb.addPermanentWidget(w)
         menu = self.menuBar().addMenu("&File")
         for text, slot, key in (("Add folder…", self.add_folder, "Ctrl+O"),
@@ -329,15 +331,15 @@ class MainWindow(QMainWindow):
 
     def _update_status(self) -> None:
         emb = self.searcher.embedder
-        model = f"{emb.model_id} on {emb.device}" if emb else f"{self.settings.model} (not loaded)"
+        model = f"{emb.model_id} · {emb.device}" if emb else f"{self.settings.model} (not loaded)"
         indexed = self.store.count(where="status = 'indexed'")
         errors = self.store.count(where="status = 'error'")
         self.errors_button.setText(f"Errors ({errors})")
         self.errors_button.setVisible(errors > 0)
         self.setWindowTitle(f"SoundSeek — {indexed} files indexed")
-        self.model_status = (
-            f"Model: {model} · {indexed} files indexed · {self.store.count(WINDOWS)} windows"
-        )
+        windows = self.store.count(WINDOWS)
+        self.model_status = f"Model: {model} · {indexed} files indexed · {windows} windows"
+        self.model_label.setText(self.model_status)
 
     def _index_progress(self, p) -> None:
         for w in (self.progress, self.pause_button, self.cancel_button):
@@ -366,10 +368,8 @@ class MainWindow(QMainWindow):
         for w in (self.progress, self.pause_button, self.cancel_button):
             w.hide()
         self.refresh_library()
-        self._message(
-            ("Indexing cancelled · " if last and last.phase == "cancelled" else "")
-            + self.model_status
-        )
+        cancelled = last is not None and last.phase == "cancelled"
+        self._message("Indexing cancelled" if cancelled else "Index up to date")
         self.run_search()
 
     def _index_failed(self, message: str) -> None:
@@ -389,7 +389,7 @@ class MainWindow(QMainWindow):
         self.banner.hide()
         save_settings(self.paths, self.settings)
         self._update_status()
-        self._message(self.model_status)
+        self._message(f"Sound search ready ({embedder.model_id} on {embedder.device})")
         if self.store.count(where="status = 'pending'") or not self.store.vectors_match(
             embedder.model_id, embedder.dim
         ):
