@@ -20,8 +20,8 @@ RRF_K = 60
 TEXT_CANDIDATES = 400
 WINDOW_CANDIDATES = 200
 PREFILTER_MAX_FILES = 2000
-NPROBES = 32
-REFINE_FACTOR = 5
+NPROBES = 32  # benchmarks/bench_search.py --sweep: recall is set by refine, not nprobes
+REFINE_FACTOR = 10
 BACKGROUND_SAMPLE = 4096
 SIMILAR_QUERY_WINDOWS = 16
 SIM_TOLERANCE = 1e-4
@@ -89,7 +89,7 @@ class Searcher:
         """None when sound search works, else the reason it does not."""
         if self.embedder is None:
             return "sound search is off: no CLAP model loaded (metadata search only)"
-        if not self.store.count(WINDOWS):
+        if not self.store.info.model_id:
             return "sound search has nothing to search yet: no file is embedded"
         if not self.store.vectors_match(self.embedder.model_id, self.embedder.dim):
             return (
@@ -112,8 +112,8 @@ class Searcher:
         reason = self.sound_available()
         if q.text and reason is None:
             vec = query_vector(self.embedder, q.text, self.captions)[None, :]
-            self.calibrate_with(vec)
             sound = self._sound_matches(vec, where)
+            self.calibrate_with(vec)
             lists.append(self._sound_ranked(sound, where, q))
         elif q.text and reason:
             notes.append(reason)
@@ -228,8 +228,8 @@ class Searcher:
     ) -> SearchResult:
         q = parse_query(raw)
         where = _where(q)
-        self.calibrate_with(vecs)
         sound = self._sound_matches(vecs, where)
+        self.calibrate_with(vecs)
         ranked = self._sound_ranked(sound, where, q, exclude_path)
         return SearchResult(self._fuse([[], ranked], sound, q, limit))
 
@@ -273,18 +273,34 @@ class Searcher:
 
     def calibrate_with(self, query_vecs: np.ndarray) -> None:
         """Similarities of the query to a random sample of windows: the yardstick for `sound`."""
-        table = self.store.table(WINDOWS)
-        n = table.count_rows() if table is not None else 0
-        if not n:
+        sample = self._background_sample()
+        if sample is None:
             self._bg_cache = None
             return
-        if self._background is None or self._background[0] != n:
-            rng = np.random.default_rng(0)
+        self._bg_cache = np.sort((sample @ query_vecs.T).max(axis=1))
+
+    def _background_sample(self) -> np.ndarray | None:
+        """Up to 4096 window vectors, redrawn when the windows table changes version."""
+        table = self.store.table(WINDOWS)
+        if table is None:
+            return None
+        version = table.version
+        if self._background is not None and self._background[0] == version:
+            return self._background[1]
+        rng = np.random.default_rng(0)
+        if self.matrix.vecs is not None and self.matrix.version == version:
+            vecs = self.matrix.vecs
+            pick = rng.choice(len(vecs), size=min(len(vecs), BACKGROUND_SAMPLE), replace=False)
+            sample = vecs[np.sort(pick)]
+        else:
+            n = table.count_rows()
+            if not n:
+                return None
             offsets = sorted(rng.choice(n, size=min(n, BACKGROUND_SAMPLE), replace=False).tolist())
-            vecs = table.take_offsets(offsets).select(["vector"]).to_arrow().column(0)
-            self._background = (n, np.asarray(vecs.to_pylist(), dtype=np.float32))
-        sims = self._background[1] @ query_vecs.T
-        self._bg_cache = np.sort(sims.max(axis=1))
+            col = table.take_offsets(offsets).select(["vector"]).to_arrow().column(0)
+            sample = np.asarray(col.to_pylist(), dtype=np.float32)
+        self._background = (version, sample)
+        return sample
 
 
 _BASE_WHERE = "status != 'error'"

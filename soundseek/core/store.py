@@ -103,6 +103,8 @@ class Store:
         if self._lock:
             self._lock.acquire()
         self.db = lancedb.connect(str(self.dir / "lance"), read_consistency_interval=timedelta(0))
+        self._tables: dict[str, object] = {}
+        self._tables_for: tuple[str, int] | None = None
         self._info_stamp: int | None = -1
         self._info = StoreInfo()
         self.info  # noqa: B018 - read now so a too-new store is refused at open
@@ -173,11 +175,16 @@ class Store:
         return list(self.db.list_tables().tables)
 
     def table(self, name: str):
-        """Open a table, or None when it does not exist yet (a fresh or metadata-only index)."""
-        try:
-            return self.db.open_table(name)
-        except (ValueError, FileNotFoundError, RuntimeError):
-            return None
+        """Open a table (handles are reused; a model switch drops them), or None if absent."""
+        space = (self.info.model_id, self.info.dim)
+        if space != self._tables_for:
+            self._tables, self._tables_for = {}, space
+        if name not in self._tables:
+            try:
+                self._tables[name] = self.db.open_table(name)
+            except (ValueError, FileNotFoundError, RuntimeError):
+                return None
+        return self._tables[name]
 
     # -- model / vector space ---------------------------------------------------------------
     def vectors_match(self, model_id: str, dim: int) -> bool:
@@ -187,6 +194,7 @@ class Store:
         """Switch the windows table to a model; returns how many files must be re-embedded."""
         if self.vectors_match(model_id, dim):
             return 0
+        self._tables.clear()
         if WINDOWS in self._table_names():
             self.db.drop_table(WINDOWS)
         self.db.create_table(WINDOWS, schema=windows_schema(dim))
@@ -220,7 +228,7 @@ class Store:
             q = q.where(where)
         if columns:
             q = q.select(columns)
-        q = q.limit(limit or max(1, t.count_rows()))
+        q = q.limit(limit or None)
         return q.to_arrow().to_pylist()
 
     def files_by_hash(self, hashes: list[str], where: str | None = None) -> list[dict]:
