@@ -51,6 +51,11 @@ def test_full_flow_with_tiny_model(home, library, installed_tiny, capsys):
     text = capsys.readouterr().out
     assert "random.wav: not a readable audio file" in text and "Model: tiny (installed)" in text
     assert main(["similar", str(library["empty"])]) == 1
+    outside = library["door"].parents[2] / "outside.wav"
+    outside.write_bytes(library["door"].read_bytes())
+    assert main(["similar", str(outside), "--json"]) == 0
+    first = json.loads(capsys.readouterr().out.splitlines()[0])
+    assert "door" in first["path"].lower() and first["sound"] == 1.0
 
 
 def test_model_info_lists_known_models(home, capsys):
