@@ -17,7 +17,7 @@ work = Path(sys.argv[1])
 make_library(work / "lib")
 build_tiny_clap(work / "tiny")
 PY
-run() { env -i HOME="$work" PATH=/usr/bin:/bin SOUNDSEEK_HOME="$work/home" QT_QPA_PLATFORM=offscreen "$@"; }
+run() { env -i HOME="$work" PATH=/usr/bin:/bin LANG=C.UTF-8 SOUNDSEEK_HOME="$work/home" QT_QPA_PLATFORM=offscreen "$@"; }
 echo "== version";      run "$bundle/soundseek" --version
 start=$(date +%s.%N)
 echo "== app start";    run "$bundle/SoundSeekApp" --quit-after 1500 --silent

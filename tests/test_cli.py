@@ -49,7 +49,8 @@ def test_full_flow_with_tiny_model(home, library, installed_tiny, capsys):
     assert status["model"] == "tiny" and status["model_installed"] and status["device"] == "cpu"
     assert main(["status"]) == 0
     text = capsys.readouterr().out
-    assert "random.wav: not a readable audio file" in text and "Model: tiny (installed)" in text
+    assert "random.wav: not a readable audio file: unrecognised or corrupt" in text
+    assert "Model: tiny (installed)" in text
     assert main(["similar", str(library["empty"])]) == 1
     outside = library["door"].parents[2] / "outside.wav"
     outside.write_bytes(library["door"].read_bytes())

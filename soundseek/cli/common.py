@@ -49,3 +49,8 @@ def human_seconds(s: float) -> str:
     h, rem = divmod(s, 3600)
     m, sec = divmod(rem, 60)
     return f"{h}:{m:02d}:{sec:02d}" if h else f"{m}:{sec:02d}"
+
+
+def short_duration(s: float) -> str:
+    """One-shots in seconds (0.05s, 2.5s); longer files as m:ss."""
+    return f"{s:.2f}s" if s < 10 else f"{s:.1f}s" if s < 60 else human_seconds(s)

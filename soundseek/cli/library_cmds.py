@@ -55,19 +55,24 @@ class ProgressPrinter:
         self.tty = stream.isatty()
         self.phase = ""
         self.last = 0.0
+        self.unshown: IndexProgress | None = None
 
     def show(self, p: IndexProgress) -> None:
+        changed = p.phase != self.phase
+        if changed and self.unshown is not None and not self.tty:
+            self._line(self._format(self.unshown))  # a phase's final state, never skipped
+            self.unshown = None
         if p.message:
             self._line(p.message, final=True)
             return
         now = time.monotonic()
-        changed = p.phase != self.phase
         if changed and self.phase and self.tty:
             self.stream.write("\n")
         self.phase = p.phase
         if not (self.tty or changed or now - self.last > 5 or p.phase in ("done", "cancelled")):
+            self.unshown = p
             return
-        self.last = now
+        self.last, self.unshown = now, None
         self._line(self._format(p), final=p.phase in ("done", "cancelled"))
 
     def _format(self, p: IndexProgress) -> str:

@@ -6,7 +6,7 @@ import json
 import os
 import sys
 
-from soundseek.cli.common import EXIT_OK, context, human_seconds
+from soundseek.cli.common import EXIT_OK, context, human_seconds, short_duration
 from soundseek.core import models
 from soundseek.core.audio import segment_for_embedding
 from soundseek.core.errors import ModelInvalid, ModelUnavailable, SoundSeekError
@@ -45,7 +45,7 @@ def _print(result: SearchResult, as_json: bool) -> None:
         sound = f" sound {h.sound:.0%}" if h.sound is not None and h.sound == h.sound else ""
         print(
             f"{h.rank:3d}. {h.score:.2f}{sound}  {h.path}{at}  "
-            f"[{human_seconds(f['duration'])} {f['samplerate'] / 1000:g}k {f['channels']}ch; "
+            f"[{short_duration(f['duration'])} {f['samplerate'] / 1000:g}k {f['channels']}ch; "
             f"{', '.join(h.matched) or '-'}]"
         )
 

@@ -86,6 +86,17 @@ class FileMeta:
         return " ".join(p for p in parts if p)
 
 
+MISLEADING = ("possibly a pipe", "unimplemented format", "not recognised", "unknown format")
+
+
+def describe_decode_error(exc: Exception) -> str:
+    """libsndfile says "file does not exist... pipe?" for garbage; say what it means."""
+    detail = str(exc).split(": ", 1)[-1].strip()
+    if any(m in detail.lower() for m in MISLEADING):
+        return f"not a readable audio file: unrecognised or corrupt audio data ({detail})"
+    return f"not a readable audio file ({detail})"
+
+
 def _bit_depth(subtype: str) -> int:
     for bits in (8, 16, 24, 32, 64):
         if subtype.endswith(str(bits)) or subtype.endswith(f"_{bits}"):
@@ -100,7 +111,7 @@ def read_technical(path: str) -> FileMeta:
     try:
         info = sf.info(path)
     except (sf.LibsndfileError, RuntimeError, TypeError) as exc:
-        raise UnreadableFile(path, f"not a readable audio file ({exc})") from exc
+        raise UnreadableFile(path, describe_decode_error(exc)) from exc
     if info.samplerate <= 0 or info.frames <= 0:
         raise UnreadableFile(path, "audio stream has no samples")
     return FileMeta(
