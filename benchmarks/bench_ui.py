@@ -67,6 +67,7 @@ def main() -> None:
     ap.add_argument("--files", type=int, default=40)
     args = ap.parse_args()
     result = {"first_window_s": first_window_seconds()}
+    from PySide6.QtCore import Qt
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
 
@@ -113,9 +114,9 @@ def main() -> None:
             "debounce_ms": 150, "note": "includes the 150 ms debounce after the last keystroke",
         }  # fmt: skip
         meter.take()
-        QTest.keyClick(win.search_field, 16777237)  # Key_Down: into the results, audition starts
+        QTest.keyClick(win.search_field, Qt.Key.Key_Down)  # into the results; audition starts
         for _ in range(10):
-            QTest.keyClick(win.table, 16777237)
+            QTest.keyClick(win.table, Qt.Key.Key_Down)
             pump(app, 0.15)
         result["stall_while_auditioning"] = meter.take()
         win.close()

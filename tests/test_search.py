@@ -157,3 +157,14 @@ def test_exact_ram_search_and_lance_search_agree(band_library):
         for h, m in in_ram.items():
             assert m.sim == pytest.approx(via_lance[h].sim, abs=1e-4)
             assert (m.start, m.end) == (via_lance[h].start, via_lance[h].end)
+
+
+def test_repeated_queries_do_not_rerun_the_text_encoder(band_library):
+    calls = []
+    original = band_library.embedder.embed_text
+    band_library.embedder.embed_text = lambda texts: calls.append(texts) or original(texts)
+    first = band_library.search("creak", limit=5)
+    band_library.search("creak -metal", limit=5)
+    again = band_library.search("creak", limit=5)
+    assert len(calls) == 1
+    assert [h.path for h in first.hits] == [h.path for h in again.hits]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -25,6 +25,7 @@ REFINE_FACTOR = 10
 BACKGROUND_SAMPLE = 4096
 SIMILAR_QUERY_WINDOWS = 16
 SIM_TOLERANCE = 1e-4
+QUERY_CACHE = 256
 MATCH_FIELDS = (
     "filename",
     "description",
@@ -83,6 +84,7 @@ class Searcher:
         self._background: tuple[int, np.ndarray] | None = None
         self._bg_cache: np.ndarray | None = None
         self.matrix = WindowMatrix()
+        self._query_vecs: OrderedDict[tuple[str, str, bool], np.ndarray] = OrderedDict()
 
     # -- public -------------------------------------------------------------------------------
     def sound_available(self) -> str | None:
@@ -111,13 +113,24 @@ class Searcher:
         notes = []
         reason = self.sound_available()
         if q.text and reason is None:
-            vec = query_vector(self.embedder, q.text, self.captions)[None, :]
+            vec = self._query_vector(q.text)[None, :]
             sound = self._sound_matches(vec, where)
             self.calibrate_with(vec)
             lists.append(self._sound_ranked(sound, where, q))
         elif q.text and reason:
             notes.append(reason)
         return SearchResult(self._fuse(lists, sound, q, limit), notes)
+
+    def _query_vector(self, text: str) -> np.ndarray:
+        """Text encoder results are cached: typing back and forth re-asks the same queries."""
+        key = (self.embedder.model_id, text, self.captions)
+        if key in self._query_vecs:
+            self._query_vecs.move_to_end(key)
+        else:
+            self._query_vecs[key] = query_vector(self.embedder, text, self.captions)
+            if len(self._query_vecs) > QUERY_CACHE:
+                self._query_vecs.popitem(last=False)
+        return self._query_vecs[key]
 
     def similar(
         self, path: str, at: float | None = None, limit: int = 50, raw: str = ""
