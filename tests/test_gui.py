@@ -175,3 +175,15 @@ def test_results_come_in_relevance_order(qtbot, make_window, library, installed_
     shown = [win.proxy.index(r, 0).data(HIT_ROLE) for r in range(win.proxy.rowCount())]
     assert [h.rank for h in shown] == sorted(h.rank for h in shown)
     assert all(h.sound is not None for h in shown), "sound search is on once indexing is done"
+
+
+def test_history_keeps_committed_queries_not_keystrokes(qtbot, make_window, library):
+    win = make_window([library["door"].parents[1]])
+    qtbot.waitUntil(lambda: not win.index_ctl.running, timeout=30000)
+    type_query(qtbot, win, "door")
+    qtbot.keyClick(win.search_field, Qt.Key.Key_Return)
+    type_query(qtbot, win, "rain")
+    assert win.state.history == ["door"]
+    qtbot.keyClick(win.search_field, Qt.Key.Key_Down)
+    assert win.state.history == ["rain", "door"]
+    assert win.history.stringList() == ["rain", "door"]

@@ -7,7 +7,6 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject, Signal
 
 from soundseek.core import models
-from soundseek.core.errors import SoundSeekError
 from soundseek.core.indexer import IndexOptions, IndexProgress, run_index
 from soundseek.core.paths import AppPaths
 from soundseek.core.search import Searcher, SearchResult
@@ -188,7 +187,3 @@ class ModelLoader(QObject):
         self.worker.done.connect(self.loaded)
         self.worker.failed.connect(lambda m: self.missing.emit(m.split(": ", 1)[-1]))
         self.worker.start()
-
-
-def sound_search_error(exc: Exception) -> str:
-    return str(exc) if isinstance(exc, SoundSeekError) else f"{type(exc).__name__}: {exc}"

@@ -151,6 +151,7 @@ class MainWindow(QMainWindow):
     def _connect(self) -> None:
         self.search_field.textEdited.connect(lambda _t: self._debounce.start())
         self.search_field.returnPressed.connect(self.run_search)
+        self.search_field.returnPressed.connect(self.commit_query)
         self.search_field.installEventFilter(self)
         self._debounce.timeout.connect(self.run_search)
         self.sidebar.filters_changed.connect(lambda _t: self.run_search())
@@ -194,8 +195,12 @@ class MainWindow(QMainWindow):
         if not query:
             self.results.set_hits([])
             return
-        self.state.remember(self.search_field.text())
         self.search_runner.search(query)
+
+    def commit_query(self) -> None:
+        """Enter, or moving into the results, puts the query in the history (not each keystroke)."""
+        self.state.remember(self.search_field.text())
+        self.history.setStringList(self.state.history)
 
     def show_results(self, result: SearchResult, label: str) -> None:
         self.last_result = result
@@ -250,6 +255,7 @@ class MainWindow(QMainWindow):
             return False
         key = event.key()
         if obj is self.search_field and key == Qt.Key.Key_Down and self.proxy.rowCount():
+            self.commit_query()
             self.table.setFocus()
             self.table.selectionModel().setCurrentIndex(
                 self.proxy.index(0, 0),
