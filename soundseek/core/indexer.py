@@ -16,6 +16,7 @@ from soundseek.core.audio import EnvelopeBuilder, iter_windows
 from soundseek.core.embedder import Embedder
 from soundseek.core.errors import UnreadableFile
 from soundseek.core.hashing import content_hash
+from soundseek.core.journal import CRASH_REASON, CRASH_STRIKES, DecodeJournal
 from soundseek.core.metadata import read_metadata
 from soundseek.core.records import error_row, meta_row
 from soundseek.core.scanner import ScannedFile, scan
@@ -178,7 +179,11 @@ class _Failed:
 
 
 def _decode_worker(
-    jobs: list[tuple[str, str]], out: queue.Queue, stop: threading.Event, featurize=None
+    jobs: list[tuple[str, str]],
+    out: queue.Queue,
+    stop: threading.Event,
+    featurize=None,
+    journal: DecodeJournal | None = None,
 ) -> None:
     """Runs in a thread: decodes (and featurizes) files one after another while the model works."""
 
@@ -193,9 +198,13 @@ def _decode_worker(
 
     try:
         for digest, path in jobs:
+            if journal is not None:
+                journal.decoding(path)
             if not _decode_one(digest, path, put, featurize):
                 return
     finally:
+        if journal is not None:
+            journal.decoding(None)
         put(None)
 
 
@@ -231,6 +240,7 @@ class _EmbedState:
         self.files_done = 0
         self.audio_seconds = 0.0
         self.last_flush = time.monotonic()
+        self.journal: DecodeJournal | None = None
 
     def run_batch(self) -> None:
         if self.batch:
@@ -286,9 +296,27 @@ class _EmbedState:
             self.store.add_windows(hashes, starts, ends, idxs, np.stack(vecs))
         self.store.upsert_envelopes(envs)
         self.store.upsert_files(rows)
+        if self.journal is not None:
+            self.journal.forget([r["path"] for r in rows])
         self.files_done += len(rows)
         self.complete, self.failed = [], []
         self.last_flush = time.monotonic()
+
+
+def _give_up_on_crashers(
+    store: Store, journal: DecodeJournal, rows_by_hash: dict[str, list[dict]]
+) -> int:
+    """Files in flight at two hard stops are recorded as unreadable, not decoded again."""
+    crashers = set(journal.settle_previous_run())
+    hit = [d for d, rows in rows_by_hash.items() if any(r["path"] in crashers for r in rows)]
+    rows = []
+    for digest in hit:
+        for r in rows_by_hash.pop(digest):
+            n = journal.strikes.get(r["path"], CRASH_STRIKES)
+            rows.append({**r, "status": "error", "error": CRASH_REASON.format(n=n)})
+    store.upsert_files(rows)
+    journal.forget([r["path"] for r in rows])
+    return len(rows)
 
 
 def _embed_pending(
@@ -297,6 +325,10 @@ def _embed_pending(
     rows_by_hash: dict[str, list[dict]] = defaultdict(list)
     for r in store.files("status = 'pending'"):
         rows_by_hash[r["content_hash"]].append(r)
+    journal = DecodeJournal(store.dir / "decoding.json")
+    given_up = _give_up_on_crashers(store, journal, rows_by_hash)
+    if given_up:
+        yield IndexProgress("embed", message=f"skipping {given_up} files that crashed the decoder")
     total = sum(len(v) for v in rows_by_hash.values())
     if not total:
         return
@@ -304,7 +336,9 @@ def _embed_pending(
     q: queue.Queue = queue.Queue(maxsize=QUEUE_WINDOWS)
     stop = threading.Event()
     featurize = getattr(embedder, "features", None)
-    worker = threading.Thread(target=_decode_worker, args=(jobs, q, stop, featurize), daemon=True)
+    worker = threading.Thread(
+        target=_decode_worker, args=(jobs, q, stop, featurize, journal), daemon=True
+    )
     worker.start()
     state = _EmbedState(embedder, store, rows_by_hash)
     started = time.monotonic()
@@ -317,6 +351,7 @@ def _embed_pending(
             phase, done, total, state.audio_seconds, errors, done / dt, time.monotonic() - t0
         )
 
+    state.journal = journal
     try:
         while not opts.cancelled():
             item = q.get()
