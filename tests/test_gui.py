@@ -187,3 +187,23 @@ def test_history_keeps_committed_queries_not_keystrokes(qtbot, make_window, libr
     qtbot.keyClick(win.search_field, Qt.Key.Key_Down)
     assert win.state.history == ["rain", "door"]
     assert win.history.stringList() == ["rain", "door"]
+
+
+def test_seeking_past_the_loaded_span_of_a_long_file_reloads_there(
+    qtbot, make_window, tmp_path, monkeypatch
+):
+    import soundseek.core.playback as playback
+
+    monkeypatch.setattr(playback, "MAX_LOAD_SECONDS", 5.0)
+    lib = tmp_path / "long"
+    lib.mkdir()
+    sf.write(lib / "long take.wav", noise(30.0, seed=2), 48000)
+    win = make_window([lib])
+    qtbot.waitUntil(lambda: not win.index_ctl.running, timeout=30000)
+    type_query(qtbot, win, "long")
+    win.table.setCurrentIndex(win.proxy.index(0, 0))
+    qtbot.waitUntil(lambda: win.player.playing, timeout=5000)
+    assert not win.player.covers(22.0)
+    win.preview.wave.seek_requested.emit(22.0)
+    qtbot.waitUntil(lambda: win.player.playing and win.player.covers(22.0), timeout=5000)
+    assert 22.0 <= win.player.position < 27.0

@@ -129,6 +129,10 @@ class Player:
         frame = int((seconds - self._offset) * self.output.rate)
         self._pos = min(max(0, frame), len(self._buf))
 
+    def covers(self, seconds: float) -> bool:
+        """Whether `seconds` lies in the loaded span (long files load 20 minutes at a time)."""
+        return self._offset <= seconds <= self._offset + len(self._buf) / self.output.rate
+
     @property
     def playing(self) -> bool:
         return self._playing

@@ -112,10 +112,10 @@ class PreviewPane(QWidget):
 
         return apply
 
-    def _load_audio(self, hit: Hit, play_at: float | None) -> None:
+    def _load_audio(self, hit: Hit, play_at: float | None, around: float | None = None) -> None:
         self.player.stop()
         duration = hit.file.get("duration") or 0.0
-        around = self.start_point(hit)
+        around = self.start_point(hit) if around is None else around
 
         def loaded(_result) -> None:
             if self.hit is hit and play_at is not None:
@@ -154,8 +154,14 @@ class PreviewPane(QWidget):
         if self.hit is None:
             return
         self.wave.set_playhead(seconds)
-        if self.player.path == self.hit.path:
-            self.player.play(seconds) if self.player.playing else self.player.seek(seconds)
+        if self.player.path != self.hit.path:
+            return
+        if not self.player.covers(seconds):
+            self._load_audio(self.hit, seconds, around=seconds)
+        elif self.player.playing:
+            self.player.play(seconds)
+        else:
+            self.player.seek(seconds)
 
     def _tick(self) -> None:
         playing = self.player.playing and self.hit is not None and self.player.path == self.hit.path
