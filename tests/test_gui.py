@@ -207,3 +207,18 @@ def test_seeking_past_the_loaded_span_of_a_long_file_reloads_there(
     win.preview.wave.seek_requested.emit(22.0)
     qtbot.waitUntil(lambda: win.player.playing and win.player.covers(22.0), timeout=5000)
     assert 22.0 <= win.player.position < 27.0
+
+
+def test_drag_handle_carries_the_selected_region(qtbot, make_window, library):
+    win = make_window([library["door"].parents[1]])
+    qtbot.waitUntil(lambda: not win.index_ctl.running, timeout=30000)
+    type_query(qtbot, win, "thunder")
+    win.table.setCurrentIndex(win.proxy.index(0, 0))
+    qtbot.waitUntil(lambda: win.preview.wave.duration > 0, timeout=10000)
+    whole = win.preview.drag_handle.mime().urls()[0].toLocalFile()
+    assert whole == str(library["thunder"])
+    win.preview.wave.set_selection(1.0, 3.0)
+    region = win.preview.drag_handle.mime().urls()[0].toLocalFile()
+    assert (
+        region.startswith(str(win.paths.render_dir)) and abs(sf.info(region).duration - 2.0) < 1e-3
+    )

@@ -100,7 +100,9 @@ class MainWindow(QMainWindow):
         for col, width in ((0, 360), (1, 80), (2, 60), (3, 80), (4, 60), (5, 60), (6, 40), (7, 90)):
             header.resizeSection(col, width)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        self.preview = PreviewPane(self.player, self._envelope, self.settings.theme)
+        self.preview = PreviewPane(
+            self.player, self._envelope, self.settings.theme, drag_path=self._drag_path
+        )
         self.preview.auto_play.setChecked(self.settings.auto_play)
         self.preview.loop.setChecked(self.settings.loop)
         self.status_label = QLabel()

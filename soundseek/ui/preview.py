@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 from soundseek.core.audio import envelope_from_bytes, file_envelope
 from soundseek.core.playback import Player
 from soundseek.core.search import Hit
+from soundseek.ui.drag_handle import DragHandle
 from soundseek.ui.waveform import WaveformView
 from soundseek.ui.worker import Worker
 
@@ -29,7 +30,9 @@ class PreviewPane(QWidget):
     similar_requested = Signal(object, object)
     export_requested = Signal(object, object)
 
-    def __init__(self, player: Player, envelope_lookup, theme: str = "dark", parent=None) -> None:
+    def __init__(
+        self, player: Player, envelope_lookup, theme: str = "dark", drag_path=None, parent=None
+    ) -> None:
         super().__init__(parent)
         self.player = player
         self.envelope_lookup = envelope_lookup
@@ -60,6 +63,9 @@ class PreviewPane(QWidget):
             lambda: self.hit and self.export_requested.emit(self.hit, self.wave.selection())
         )
         self.time = QLabel("0:00.0")
+        self.drag_handle = DragHandle(
+            "⇲ Drag to DAW", lambda: drag_path(self.hit) if drag_path and self.hit else None
+        )
         self._layout()
         self._timer = QTimer(self, interval=PLAYHEAD_MS, timeout=self._tick)
         self._timer.start()
@@ -69,7 +75,7 @@ class PreviewPane(QWidget):
         for w in (self.play_button, self.loop, self.auto_play, QLabel("Vol"), self.volume):
             bar.addWidget(w)
         bar.addStretch(1)
-        for w in (self.time, self.similar_button, self.export_button):
+        for w in (self.time, self.drag_handle, self.similar_button, self.export_button):
             bar.addWidget(w)
         box = QVBoxLayout(self)
         box.setContentsMargins(6, 6, 6, 6)

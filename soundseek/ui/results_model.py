@@ -6,9 +6,10 @@ import os
 from collections.abc import Callable
 from datetime import datetime
 
-from PySide6.QtCore import QAbstractTableModel, QMimeData, Qt, QUrl
+from PySide6.QtCore import QAbstractTableModel, QMimeData, Qt
 
 from soundseek.core.search import Hit
+from soundseek.ui.drag_handle import file_mime
 
 SORT_ROLE = Qt.ItemDataRole.UserRole
 HIT_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -94,8 +95,4 @@ class ResultsModel(QAbstractTableModel):
     def mimeData(self, indexes) -> QMimeData:
         """Real local paths as file URLs (never macOS /.file/id= references), one per row."""
         rows = sorted({i.row() for i in indexes})
-        paths = [os.path.abspath(self.drag_path(self.hits[r])) for r in rows]
-        mime = QMimeData()
-        mime.setUrls([QUrl.fromLocalFile(p) for p in paths])
-        mime.setText("\n".join(paths))
-        return mime
+        return file_mime([os.path.abspath(self.drag_path(self.hits[r])) for r in rows])
