@@ -222,3 +222,20 @@ def test_drag_handle_carries_the_selected_region(qtbot, make_window, library):
     assert (
         region.startswith(str(win.paths.render_dir)) and abs(sf.info(region).duration - 2.0) < 1e-3
     )
+
+
+def test_zooming_into_a_long_file_draws_detail(qtbot, make_window, tmp_path):
+    lib = tmp_path / "zoom"
+    lib.mkdir()
+    sf.write(lib / "long ambience.wav", noise(120.0, seed=5, amp=0.05), 48000)
+    win = make_window([lib])
+    qtbot.waitUntil(lambda: not win.index_ctl.running, timeout=30000)
+    type_query(qtbot, win, "ambience")
+    win.table.setCurrentIndex(win.proxy.index(0, 0))
+    qtbot.waitUntil(lambda: win.preview.wave.duration > 100, timeout=10000)
+    win.preview.wave.plot.setXRange(30.0, 32.0, padding=0)
+    qtbot.waitUntil(lambda: win.preview.wave.detail is not None, timeout=5000)
+    x, _ = win.preview.wave._hi.getData()
+    assert x[0] >= 29.9 and x[-1] <= 32.1 and len(x) == 2000
+    win.preview.wave.plot.setXRange(0.0, 120.0, padding=0)
+    qtbot.waitUntil(lambda: win.preview.wave.detail is None, timeout=5000)

@@ -126,6 +126,15 @@ def file_envelope(path: str) -> bytes:
     return env.to_bytes()
 
 
+def segment_envelope(path: str, start: float, end: float, bins: int = 2000) -> np.ndarray:
+    """Fine (bins, 2) min/max for a zoomed-in span: waveform detail without drawing samples."""
+    data, _rate = read_segment(path, start, end)
+    mono = data.mean(axis=1) if data.shape[1] > 1 else data[:, 0]
+    env = EnvelopeBuilder(max(1, len(mono)), bins)
+    env.feed(mono)
+    return np.stack([env.lo, env.hi], axis=1)
+
+
 def read_segment(path: str, start: float = 0.0, end: float | None = None) -> tuple[np.ndarray, int]:
     """Read [start, end) seconds at the file's own rate, all channels (for playback/rendering)."""
     with _open(path) as snd:

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from soundseek.core.audio import envelope_from_bytes, file_envelope
+from soundseek.core.audio import envelope_from_bytes, file_envelope, segment_envelope
 from soundseek.core.playback import Player
 from soundseek.core.search import Hit
 from soundseek.ui.drag_handle import DragHandle
@@ -43,6 +43,7 @@ class PreviewPane(QWidget):
         self.info = QLabel("")
         self.wave = WaveformView(theme)
         self.wave.seek_requested.connect(self._seek)
+        self.wave.detail_wanted.connect(self._load_detail)
         self.play_button = QPushButton("Play")
         self.play_button.clicked.connect(self.toggle)
         self.loop = QCheckBox("Loop")
@@ -109,6 +110,17 @@ class PreviewPane(QWidget):
     def start_point(self, hit: Hit) -> float:
         long = (hit.file.get("duration") or 0) > LONG_FILE
         return hit.start if long and hit.start is not None else 0.0
+
+    def _load_detail(self, start: float, end: float) -> None:
+        hit = self.hit
+        if hit is None:
+            return
+
+        def apply(peaks) -> None:
+            if self.hit is hit:
+                self.wave.set_detail(start, end, peaks)
+
+        self._run(lambda _c: segment_envelope(hit.path, start, end), apply)
 
     def _envelope_ready(self, hit: Hit):
         def apply(peaks) -> None:

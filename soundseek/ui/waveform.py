@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from soundseek.ui.theme import WAVE_COLOURS
 
 MIN_SELECTION = 0.02
+ZOOM_DEBOUNCE_MS = 120
+DETAIL_BELOW = 400  # overview bins left in view before the visible span is read in detail
 
 
 class _WaveViewBox(pg.ViewBox):
@@ -39,6 +41,7 @@ class _WaveViewBox(pg.ViewBox):
 class WaveformView(QWidget):
     seek_requested = Signal(float)
     selection_changed = Signal(object)
+    detail_wanted = Signal(float, float)
 
     def __init__(self, theme: str = "dark", parent=None) -> None:
         super().__init__(parent)
@@ -63,6 +66,10 @@ class WaveformView(QWidget):
         self._selection.hide()
         self._selection.sigRegionChangeFinished.connect(self._selection_moved)
         self.plot.setYRange(-1, 1, padding=0.05)
+        self.detail: tuple[float, float] | None = None
+        self._zoom_timer = QTimer(self, singleShot=True, interval=ZOOM_DEBOUNCE_MS)
+        self._zoom_timer.timeout.connect(self._ask_detail)
+        self._vb.sigXRangeChanged.connect(lambda *_: self._zoom_timer.start())
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.plot)
@@ -70,13 +77,32 @@ class WaveformView(QWidget):
     def set_envelope(self, peaks: np.ndarray, duration: float) -> None:
         """Draw (bins, 2) min/max pairs spread over the file's duration (constant cost)."""
         self.envelope, self.duration = peaks, max(duration, 1e-3)
-        x = np.linspace(0, self.duration, len(peaks)) if len(peaks) else np.zeros(0)
-        self._lo.setData(x, peaks[:, 0] if len(peaks) else x)
-        self._hi.setData(x, peaks[:, 1] if len(peaks) else x)
+        self.detail = None
+        self._draw(peaks, 0.0, self.duration)
         self._vb.setLimits(xMin=0, xMax=self.duration, minXRange=min(0.01, self.duration))
         self.plot.setXRange(0, self.duration, padding=0)
         self.clear_selection()
         self.set_playhead(0.0)
+
+    def _draw(self, peaks: np.ndarray, start: float, end: float) -> None:
+        x = np.linspace(start, end, len(peaks)) if len(peaks) else np.zeros(0)
+        self._lo.setData(x, peaks[:, 0] if len(peaks) else x)
+        self._hi.setData(x, peaks[:, 1] if len(peaks) else x)
+
+    def _ask_detail(self) -> None:
+        """Zoomed in far enough that the overview is coarse: ask for the visible span in detail."""
+        a, b = self._vb.viewRange()[0]
+        a, b = max(0.0, a), min(self.duration, b)
+        coarse = len(self.envelope) and (b - a) / self.duration * len(self.envelope) < DETAIL_BELOW
+        if coarse and self.detail != (a, b):
+            self.detail_wanted.emit(a, b)
+        elif not coarse and self.detail is not None:
+            self.detail = None
+            self._draw(self.envelope, 0.0, self.duration)
+
+    def set_detail(self, start: float, end: float, peaks: np.ndarray) -> None:
+        self.detail = (start, end)
+        self._draw(peaks, start, end)
 
     def set_match(self, start: float | None, end: float | None) -> None:
         if start is None or end is None or self.duration <= 10.0:
