@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 
 from soundseek.cli.common import EXIT_OK, context, human_seconds, short_duration
 from soundseek.core import models
-from soundseek.core.audio import segment_for_embedding
-from soundseek.core.errors import ModelInvalid, ModelUnavailable, SoundSeekError
+from soundseek.core.errors import ModelInvalid, ModelUnavailable
 from soundseek.core.search import Searcher, SearchResult
 from soundseek.core.store import Store
-
-EXTERNAL_SECONDS = 160.0  # 16 windows of an outside file are enough to describe it
 
 
 def _searcher(need_model: bool) -> Searcher:
@@ -57,15 +53,6 @@ def cmd_search(args) -> int:
 
 
 def cmd_similar(args) -> int:
-    """Library files by their stored vectors; any other audio file by listening to it."""
-    searcher = _searcher(need_model=False)
-    try:
-        result = searcher.similar(args.file, args.at, args.limit, args.filter)
-    except SoundSeekError:
-        if searcher.embedder is None or not os.path.isfile(args.file):
-            raise
-        start = args.at or 0.0
-        audio = segment_for_embedding(args.file, start, start + EXTERNAL_SECONDS)
-        result = searcher.similar_audio(audio, args.limit, args.filter)
+    result = _searcher(need_model=False).similar_file(args.file, args.at, args.limit, args.filter)
     _print(result, args.json)
     return EXIT_OK

@@ -230,8 +230,15 @@ def _decode_one(digest: str, path: str, put, featurize=None) -> bool:
 class _EmbedState:
     """Windows embedded so far, held per file until the file is complete."""
 
-    def __init__(self, embedder: Embedder, store: Store, rows_by_hash: dict[str, list[dict]]):
+    def __init__(
+        self,
+        embedder: Embedder,
+        store: Store,
+        rows_by_hash: dict[str, list[dict]],
+        journal: DecodeJournal,
+    ):
         self.embedder, self.store, self.rows_by_hash = embedder, store, rows_by_hash
+        self.journal = journal
         self.batch: list[tuple[str, object, object]] = []
         self.vectors: dict[str, list[tuple[int, float, float, np.ndarray]]] = defaultdict(list)
         self.done: list[_Done] = []
@@ -240,7 +247,6 @@ class _EmbedState:
         self.files_done = 0
         self.audio_seconds = 0.0
         self.last_flush = time.monotonic()
-        self.journal: DecodeJournal | None = None
 
     def run_batch(self) -> None:
         if self.batch:
@@ -296,8 +302,7 @@ class _EmbedState:
             self.store.add_windows(hashes, starts, ends, idxs, np.stack(vecs))
         self.store.upsert_envelopes(envs)
         self.store.upsert_files(rows)
-        if self.journal is not None:
-            self.journal.forget([r["path"] for r in rows])
+        self.journal.forget([r["path"] for r in rows])
         self.files_done += len(rows)
         self.complete, self.failed = [], []
         self.last_flush = time.monotonic()
@@ -340,7 +345,7 @@ def _embed_pending(
         target=_decode_worker, args=(jobs, q, stop, featurize, journal), daemon=True
     )
     worker.start()
-    state = _EmbedState(embedder, store, rows_by_hash)
+    state = _EmbedState(embedder, store, rows_by_hash, journal)
     started = time.monotonic()
 
     def progress(phase: str = "embed") -> IndexProgress:
@@ -351,7 +356,6 @@ def _embed_pending(
             phase, done, total, state.audio_seconds, errors, done / dt, time.monotonic() - t0
         )
 
-    state.journal = journal
     try:
         while not opts.cancelled():
             item = q.get()

@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from soundseek.core.audio import cut_windows
+from soundseek.core.audio import cut_windows, segment_for_embedding
 from soundseek.core.embedder import Embedder, query_vector
 from soundseek.core.errors import SoundSeekError
 from soundseek.core.query import ParsedQuery, filter_sql, parse_query
-from soundseek.core.store import WINDOWS, Store, chunks, sql_in, sql_str
+from soundseek.core.store import FILES, WINDOWS, Store, chunks, sql_in, sql_str
 from soundseek.core.ucs import words
 from soundseek.core.vectors import WindowMatrix
 
@@ -25,6 +25,7 @@ REFINE_FACTOR = 10
 BACKGROUND_SAMPLE = 4096
 SIMILAR_QUERY_WINDOWS = 16
 SIM_TOLERANCE = 1e-4
+EXTERNAL_SECONDS = 160.0  # 16 windows of an outside file are enough to describe it
 QUERY_CACHE = 256
 MATCH_FIELDS = (
     "filename",
@@ -151,6 +152,19 @@ class Searcher:
         vecs = np.stack([np.asarray(w["vector"], dtype=np.float32) for w in wins])
         return self._similar_vectors(vecs, raw, limit, exclude_path=rows[0]["path"])
 
+    def similar_file(
+        self, path: str, at: float | None = None, limit: int = 50, raw: str = ""
+    ) -> SearchResult:
+        """A library file by its stored vectors; any other audio file by listening to it."""
+        try:
+            return self.similar(path, at, limit, raw)
+        except SoundSeekError:
+            if self.embedder is None or not os.path.isfile(path):
+                raise
+        start = at or 0.0
+        audio = segment_for_embedding(path, start, start + EXTERNAL_SECONDS)
+        return self.similar_audio(audio, limit, raw)
+
     def similar_audio(
         self, samples_48k: np.ndarray, limit: int = 50, raw: str = ""
     ) -> SearchResult:
@@ -163,8 +177,6 @@ class Searcher:
 
     # -- the two ranked lists -------------------------------------------------------------------
     def _text_ranked(self, q: ParsedQuery, where: str) -> list[tuple[dict, float]]:
-        from soundseek.core.store import FILES
-
         table = self.store.table(FILES)
         if table is None:
             return []

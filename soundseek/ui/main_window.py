@@ -36,7 +36,7 @@ from soundseek.core.render import clean_renders, render_region
 from soundseek.core.scanner import is_audio
 from soundseek.core.search import Hit, Searcher, SearchResult
 from soundseek.core.settings import save_settings
-from soundseek.core.store import WINDOWS, Store
+from soundseek.core.store import WINDOWS, Store, sql_str
 from soundseek.core.ucs import load_catalog
 from soundseek.ui import actions
 from soundseek.ui.controllers import IndexController, ModelLoader, SearchRunner
@@ -225,11 +225,7 @@ class MainWindow(QMainWindow):
 
     def similar_to_file(self, path: str) -> None:
         """A file dropped from outside: indexed ones by their vectors, others by listening."""
-        rows = self.store.files(f"path = '{path.replace(chr(39), chr(39) * 2)}'", ["status"])
-        if rows and rows[0]["status"] == "indexed":
-            self.search_runner.submit(lambda: self.searcher.similar(path), f"more like {path}")
-            return
-        call = lambda: self.searcher.similar_audio(segment_for_embedding(path, 0.0, 160.0))  # noqa: E731
+        call = lambda: self.searcher.similar_file(path)  # noqa: E731
         self.search_runner.submit(call, f"more like {os.path.basename(path)}")
 
     # -- selection, audition, drag ----------------------------------------------------------------
@@ -329,8 +325,7 @@ class MainWindow(QMainWindow):
     def refresh_library(self) -> None:
         rows = []
         for root in self.settings.library_roots:
-            prefix = root.replace("'", "''").rstrip("/") + "/%"
-            n = self.store.count(where=f"path LIKE '{prefix}'")
+            n = self.store.count(where=f"path LIKE {sql_str(root.rstrip('/') + '/%')}")
             state = "offline" if not os.path.isdir(root) else (
                 "indexing…" if self.index_ctl.running else "up to date")  # fmt: skip
             rows.append((root, n, state))
