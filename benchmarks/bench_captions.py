@@ -13,7 +13,6 @@ import json
 from collections import defaultdict
 
 import numpy as np
-
 from soundseek.core import models
 from soundseek.core.embedder import query_vector
 from soundseek.core.paths import app_paths

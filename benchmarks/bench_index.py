@@ -11,11 +11,11 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 import soxr
-
 from soundseek.core.audio import TARGET_RATE, cut_windows
 from soundseek.core.embedder import ClapEmbedder
 from soundseek.core.indexer import IndexOptions, run_index
 from soundseek.core.store import Store
+
 from tests.tinyclap import build_tokenizer, tiny_config
 
 

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
-
 from soundseek.core.search import Searcher
 from soundseek.core.store import FILES_SCHEMA, Store
 

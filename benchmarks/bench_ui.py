@@ -70,12 +70,12 @@ def main() -> None:
     from PySide6.QtCore import Qt
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
-
-    from benchmarks.bench_index import build_full_model, make_library
     from soundseek.core.models import import_model
     from soundseek.core.paths import app_paths
     from soundseek.core.playback import NullOutput, Player
     from soundseek.core.settings import load_settings, save_settings
+
+    from benchmarks.bench_index import build_full_model, make_library
     from soundseek.ui.main_window import MainWindow
 
     with tempfile.TemporaryDirectory() as tmp:

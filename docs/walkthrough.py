@@ -89,11 +89,11 @@ def main() -> int:
     from PySide6.QtCore import Qt
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
-
     from soundseek.core.models import import_model
     from soundseek.core.paths import app_paths
     from soundseek.core.playback import NullOutput, Player
     from soundseek.core.settings import load_settings, save_settings
+
     from soundseek.ui.main_window import MainWindow
     from soundseek.ui.theme import apply_theme
     from tests.tinyclap import build_tiny_clap

@@ -8,7 +8,7 @@ os.environ["TRANSFORMERS_OFFLINE"] = "1"
 
 import pytest
 
-from soundseek.core.paths import app_paths
+from soundseek.paths import app_paths
 from tests.audiofiles import make_library
 from tests.tinyclap import build_tiny_clap
 
@@ -20,7 +20,7 @@ def tiny_model_dir(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def tiny_embedder(tiny_model_dir):
-    from soundseek.core.embedder import ClapEmbedder
+    from soundseek.embed.clap import ClapEmbedder
 
     return ClapEmbedder(tiny_model_dir, "tiny", device="cpu", threads=1)
 
@@ -41,11 +41,6 @@ def library(tmp_path):
 @pytest.fixture
 def installed_tiny(home, tiny_model_dir):
     """The tiny model imported into the test home and selected, as a user would."""
-    from soundseek.core.models import import_model
-    from soundseek.core.settings import load_settings, save_settings
+    from soundseek.app import App
 
-    folder = import_model(home, tiny_model_dir, "tiny")
-    s = load_settings(home)
-    s.model = "tiny"
-    save_settings(home, s)
-    return folder
+    return App.open(home).import_model(str(tiny_model_dir), "tiny")

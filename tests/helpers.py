@@ -1,18 +1,30 @@
-"""Small shared steps for indexer and search tests."""
+"""Small shared steps for indexer and search tests, driven through the application layer."""
 
 from __future__ import annotations
 
-from soundseek.core.indexer import IndexOptions, run_index
-from soundseek.core.store import Store
+from soundseek.app import App
+from soundseek.index.store import Store
 
 
-def index(paths, roots, embedder=None, **kw):
-    """Run the indexer to completion; returns the list of progress events."""
-    with Store(paths.store_dir, writable=True) as store:
-        return list(run_index(store, IndexOptions([str(r) for r in roots], **kw), embedder))
+def index(paths, roots, embedder=None, cancel=None, batch_size=None):
+    """Register the roots (those not yet known) and run one index to completion; returns the
+    progress events. `embedder` stands in for the loaded model (None: metadata only)."""
+    app = App.open(paths)
+    known = {r.path for r in app.roots()}
+    for r in roots:
+        if str(r) not in known:
+            app.add_root(str(r))
+    app.embedder = embedder
+    return list(app.index(cancel, embed=embedder is not None, batch_size=batch_size))
 
 
-def rows_by_name(paths) -> dict[str, dict]:
-    import os
+def app_with(paths, embedder=None) -> App:
+    """The application for a test home, with `embedder` standing in for the loaded model."""
+    app = App.open(paths)
+    app.embedder = embedder
+    return app
 
-    return {os.path.basename(r["path"]): r for r in Store(paths.store_dir).files()}
+
+def rows_by_name(paths) -> dict:
+    """Every stored file record by file name."""
+    return {r.filename: r for r in Store(paths.store_dir).records()}

@@ -1,14 +1,18 @@
-"""The core must stay headless: no GUI or audio-device import anywhere under soundseek/core."""
+"""The layering holds at run time too: everything but the GUI imports without Qt or audio
+devices, and the shells hold no SQL. (Static contracts: `lint-imports`, see pyproject.toml.)"""
 
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
 
-CORE = Path(__file__).resolve().parents[1] / "soundseek" / "core"
+PACKAGE = Path(__file__).resolve().parents[1] / "soundseek"
 FORBIDDEN = ("PySide6", "PyQt5", "PyQt6", "pyqtgraph", "sounddevice", "shiboken6")
+HEADLESS = ("app", "cli", "search", "indexing", "index", "embed", "metadata", "audio", "files")
+SQL = re.compile(r"\b(LIKE|SELECT|WHERE|strpos)\b|status\s*!?=\s*'|\bIN\s*\(")
 
 
 def _imports(path: Path) -> set[str]:
@@ -22,16 +26,23 @@ def _imports(path: Path) -> set[str]:
     return names
 
 
-def test_no_qt_import_in_core_sources():
-    offenders = {
-        str(p.relative_to(CORE)): sorted(_imports(p) & set(FORBIDDEN)) for p in CORE.rglob("*.py")
-    }
-    assert len(offenders) > 10, "core modules were not found"
+def _headless_modules() -> list[Path]:
+    return [p for pkg in HEADLESS for p in (PACKAGE / pkg).rglob("*.py")]
+
+
+def test_no_qt_import_in_headless_sources():
+    files = _headless_modules()
+    assert len(files) > 30, "the packages were not found"
+    offenders = {str(p.relative_to(PACKAGE)): sorted(_imports(p) & set(FORBIDDEN)) for p in files}
+    offenders.pop("cli/main.py")  # imports soundseek.ui lazily, to open the window
     assert {k: v for k, v in offenders.items() if v} == {}
 
 
-def test_importing_every_core_module_loads_no_qt():
-    mods = [f"soundseek.core.{p.stem}" for p in CORE.glob("*.py") if p.stem != "__init__"]
+def test_importing_every_headless_module_loads_no_qt():
+    mods = [
+        ".".join(p.relative_to(PACKAGE.parent).with_suffix("").parts).removesuffix(".__init__")
+        for p in _headless_modules()
+    ]
     code = (
         "import importlib, sys\n"
         f"for m in {mods!r}: importlib.import_module(m)\n"
@@ -39,4 +50,35 @@ def test_importing_every_core_module_loads_no_qt():
         "print(bad); sys.exit(1 if bad else 0)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_no_sql_text_in_the_shells():
+    shells = [p for pkg in ("ui", "cli") for p in (PACKAGE / pkg).rglob("*.py")]
+    hits = [
+        f"{p.relative_to(PACKAGE)}:{n}: {line.strip()}"
+        for p in shells
+        for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+        if SQL.search(line) and not line.lstrip().startswith("#")
+    ]
+    assert hits == []
+
+
+def test_the_sql_probe_would_notice_sql():
+    assert SQL.search('n = store.count(where=f"path LIKE {x}")')
+    assert SQL.search("rows = store.files(\"status = 'error'\")")
+    assert not SQL.search("self.search_field.setPlaceholderText('Describe a sound')")
+
+
+def test_opening_the_application_imports_neither_lancedb_nor_torch():
+    """The window shows before the index or the model are opened (start-up under a second)."""
+    code = (
+        "import sys\n"
+        "import soundseek.app, soundseek.ui.main_window\n"
+        "heavy = [m for m in ('lancedb', 'torch', 'pyarrow', 'pyqtgraph', 'transformers', 'numpy')"
+        " if m in sys.modules]\n"
+        "print(heavy); sys.exit(1 if heavy else 0)\n"
+    )
+    env_code = "import os; os.environ['QT_QPA_PLATFORM'] = 'offscreen'\n" + code
+    out = subprocess.run([sys.executable, "-c", env_code], capture_output=True, text=True)
     assert out.returncode == 0, out.stdout + out.stderr

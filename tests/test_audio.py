@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from soundseek.core.audio import (
+from soundseek.audio.decode import (
     TARGET_RATE,
     WINDOW_SAMPLES,
     EnvelopeBuilder,

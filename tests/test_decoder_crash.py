@@ -8,16 +8,15 @@ import sys
 
 import soundfile as sf
 
-from soundseek.core.store import Store
+from soundseek.index.store import Store
 from tests.audiofiles import noise
 from tests.fakeembed import BandEmbedder  # noqa: F401 - imported by the child process
 
 CHILD = """
 import os, sys
 sys.path.insert(0, {root!r})
-import soundseek.core.indexer as ix
-from soundseek.core.paths import app_paths
-from soundseek.core.store import Store
+import soundseek.indexing.pipeline as ix
+from soundseek.app import App
 from tests.fakeembed import BandEmbedder
 if {crash}:
     real = ix.iter_windows
@@ -26,9 +25,12 @@ if {crash}:
             os.abort()  # what a segfault in a native decoder does to the process
         return real(path, env)
     ix.iter_windows = crashing
-with Store(app_paths().store_dir, writable=True) as store:
-    for _ in ix.run_index(store, ix.IndexOptions([{lib!r}], batch_size=1), BandEmbedder()):
-        pass
+app = App.open()
+if not app.roots():
+    app.add_root({lib!r})
+app.embedder = BandEmbedder()
+for _ in app.index(batch_size=1):
+    pass
 """
 
 
@@ -47,10 +49,10 @@ def test_decoder_crash_twice_marks_the_file_and_the_rest_finishes(home, tmp_path
     assert _run(home, lib, crash=True) != 0
     assert _run(home, lib, crash=True) != 0, "one strike is not enough to give up on a file"
     assert _run(home, lib, crash=False) == 0
-    rows = {os.path.basename(r["path"]): r for r in Store(home.store_dir).files()}
-    assert rows["crasher.wav"]["status"] == "error"
-    assert "decoder crashed on this file 2 times" in rows["crasher.wav"]["error"]
-    assert rows["a.wav"]["status"] == rows["z.wav"]["status"] == "indexed"
+    rows = {r.filename: r for r in Store(home.store_dir).records()}
+    assert rows["crasher.wav"].status == "error"
+    assert "decoder crashed on this file 2 times" in rows["crasher.wav"].error
+    assert rows["a.wav"].status == rows["z.wav"].status == "indexed"
     sf.write(lib / "crasher.wav", noise(2.0, seed=9), 48000)
     assert _run(home, lib, crash=False) == 0
-    assert Store(home.store_dir).files("path LIKE '%crasher.wav'")[0]["status"] == "indexed"
+    assert Store(home.store_dir).record_at(str(lib / "crasher.wav")).status == "indexed"

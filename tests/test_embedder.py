@@ -5,8 +5,9 @@ import json
 import numpy as np
 import pytest
 
-from soundseek.core.embedder import ClapEmbedder, caption_variants, query_vector
-from soundseek.core.errors import ModelInvalid
+from soundseek.embed.base import caption_variants, query_vector
+from soundseek.embed.clap import ClapEmbedder
+from soundseek.errors import ModelInvalid
 from tests.audiofiles import noise, tone
 
 

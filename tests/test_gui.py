@@ -10,10 +10,11 @@ import soundfile as sf
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from soundseek.core.audio import envelope_from_bytes
-from soundseek.core.playback import NullOutput, Player
-from soundseek.core.settings import load_settings, save_settings
-from soundseek.core.store import Store
+from soundseek.app import App
+from soundseek.audio.decode import envelope_from_bytes
+from soundseek.audio.playback import NullOutput
+from soundseek.index.filters import ONLY_INDEXED
+from soundseek.index.store import Store
 from soundseek.ui.main_window import MainWindow
 from soundseek.ui.results_model import HIT_ROLE
 from tests.audiofiles import noise, tone
@@ -23,18 +24,19 @@ from tests.audiofiles import noise, tone
 def make_window(qtbot, home):
     made = []
 
-    def make(roots=(), start=True):
-        s = load_settings(home)
+    def make(roots=(), start=True, open_output=None):
+        app = App.open(home)
         for r in roots:
-            s.add_root(r)
-        save_settings(home, s)
+            app.add_root(str(r))
         out = NullOutput()
-        win = MainWindow(home, load_settings(home), Player(out))
+        win = MainWindow(app, open_output or (lambda: out))
         win.output = out
+        win.paths = home
         qtbot.addWidget(win)
         win.show()
         if start:
             win.start_background()
+            qtbot.waitUntil(lambda: win.player is not None, timeout=30000)
         made.append(win)
         return win
 
@@ -54,17 +56,28 @@ def shown_names(win):
     return [os.path.basename(h.path) for h in win.results.hits]
 
 
-def wait_indexed(qtbot, win, timeout=60000):
+def wait_wave(qtbot, win, longer_than: float = 0.0) -> None:
+    """The waveform is built (in the background) and shows the current hit's envelope."""
     qtbot.waitUntil(
-        lambda: not win.index_ctl.running and win.searcher.embedder is not None, timeout=timeout
+        lambda: win.preview.wave is not None and win.preview.wave.duration > longer_than,
+        timeout=10000,
     )
+
+
+def idle(win) -> bool:
+    """The first index run is over and none is going on."""
+    return win.keeper.started and win.first_run_done and not win.keeper.running
+
+
+def wait_indexed(qtbot, win, timeout=60000):
+    qtbot.waitUntil(lambda: idle(win) and win.app.embedder is not None, timeout=timeout)
 
 
 def test_opens_without_model_and_metadata_search_works(qtbot, make_window, library):
     win = make_window([library["door"].parents[1]])
     qtbot.waitUntil(lambda: win.banner.isVisible(), timeout=20000)
-    assert "No sound model" in win.banner.text.text()
-    qtbot.waitUntil(lambda: not win.index_ctl.running, timeout=30000)
+    assert "No sound model" in win.banner.text.text() and win.banner.state == "ModelUnavailable"
+    qtbot.waitUntil(lambda: idle(win), timeout=30000)
     type_query(qtbot, win, "creak")
     assert set(shown_names(win)) == {
         "DOORWood_Creak Slow_JD_MYLIB_01.wav",
@@ -82,7 +95,8 @@ def test_typing_auditioning_and_waveform(qtbot, make_window, library, installed_
     assert (win.table.hasFocus() and first is win.results.hits[0]) or first is not None
     qtbot.waitUntil(lambda: win.player.playing and win.player.path == first.path, timeout=5000)
     qtbot.waitUntil(lambda: win.output.played_seconds() > 0.05, timeout=5000)
-    stored = envelope_from_bytes(Store(win.paths.store_dir).envelope(first.file["content_hash"]))
+    stored = envelope_from_bytes(Store(win.paths.store_dir).envelope(first.file.content_hash))
+    wait_wave(qtbot, win)
     np.testing.assert_array_equal(win.preview.wave.envelope, stored)
     qtbot.keyClick(win.table, Qt.Key.Key_Down)
     second = win.current_hit()
@@ -107,6 +121,7 @@ def test_drag_gives_local_file_urls_and_region_renders_wav(
     mime = win.proxy.mimeData([idx])
     assert [u.isLocalFile() for u in mime.urls()] == [True]
     assert mime.urls()[0].toLocalFile() == hit.path
+    wait_wave(qtbot, win)
     win.preview.wave.set_selection(2.0, 3.5)
     mime = win.proxy.mimeData([idx])
     rendered = mime.urls()[0].toLocalFile()
@@ -126,17 +141,17 @@ def test_indexing_progress_and_cancel(qtbot, make_window, tmp_path, installed_ti
         sf.write(lib / f"take_{i:02d}.wav", noise(20.0, seed=i), 48000)
     win = make_window([lib], start=False)
     seen = []
-    win.index_ctl.progress.connect(seen.append)
+    win.keeper.progress.connect(seen.append)
     win.start_background()
-    qtbot.waitUntil(lambda: win.searcher.embedder is not None, timeout=30000)
+    qtbot.waitUntil(lambda: win.app.embedder is not None, timeout=30000)
     qtbot.waitUntil(
         lambda: any(p.phase == "embed" and p.files_done >= 1 for p in seen), timeout=60000
     )
     assert win.progress.isVisible() and "Indexing" in win.status_label.text()
     win.cancel_button.click()
-    qtbot.waitUntil(lambda: not win.index_ctl.running, timeout=30000)
+    qtbot.waitUntil(lambda: not win.keeper.running, timeout=30000)
     assert seen[-1].phase == "cancelled"
-    done = Store(win.paths.store_dir).count(where="status = 'indexed'")
+    done = Store(win.paths.store_dir).count(ONLY_INDEXED)
     assert 1 <= done < 40
 
 
@@ -146,7 +161,7 @@ def test_new_file_in_watched_folder_shows_up(qtbot, make_window, tmp_path, insta
     sf.write(lib / "first.wav", tone(1.0, 300), 48000)
     win = make_window([lib])
     wait_indexed(qtbot, win)
-    qtbot.waitUntil(lambda: win.watcher.mode != "off", timeout=5000)
+    qtbot.waitUntil(lambda: win.keeper.watch_mode != "off", timeout=5000)
     type_query(qtbot, win, "glass")
     assert "glass break.wav" not in shown_names(win)
     sf.write(lib / "glass break.wav", noise(1.0), 48000)
@@ -161,6 +176,7 @@ def test_more_like_this_from_the_window(qtbot, make_window, library, installed_t
     type_query(qtbot, win, "creak")
     row = shown_names(win).index("DOORWood_Creak Slow_JD_MYLIB_01.wav")
     win.table.setCurrentIndex(win.proxy.index(row, 0))
+    wait_wave(qtbot, win)
     win.last_result = None
     win.preview.similar_button.click()
     qtbot.waitUntil(lambda: win.last_result is not None, timeout=10000)
@@ -179,7 +195,7 @@ def test_results_come_in_relevance_order(qtbot, make_window, library, installed_
 
 def test_history_keeps_committed_queries_not_keystrokes(qtbot, make_window, library):
     win = make_window([library["door"].parents[1]])
-    qtbot.waitUntil(lambda: not win.index_ctl.running, timeout=30000)
+    qtbot.waitUntil(lambda: idle(win), timeout=30000)
     type_query(qtbot, win, "door")
     qtbot.keyClick(win.search_field, Qt.Key.Key_Return)
     type_query(qtbot, win, "rain")
@@ -192,14 +208,14 @@ def test_history_keeps_committed_queries_not_keystrokes(qtbot, make_window, libr
 def test_seeking_past_the_loaded_span_of_a_long_file_reloads_there(
     qtbot, make_window, tmp_path, monkeypatch
 ):
-    import soundseek.core.playback as playback
+    import soundseek.audio.playback as playback
 
     monkeypatch.setattr(playback, "MAX_LOAD_SECONDS", 5.0)
     lib = tmp_path / "long"
     lib.mkdir()
     sf.write(lib / "long take.wav", noise(30.0, seed=2), 48000)
     win = make_window([lib])
-    qtbot.waitUntil(lambda: not win.index_ctl.running, timeout=30000)
+    qtbot.waitUntil(lambda: idle(win), timeout=30000)
     type_query(qtbot, win, "long")
     win.table.setCurrentIndex(win.proxy.index(0, 0))
     qtbot.waitUntil(lambda: win.player.playing, timeout=5000)
@@ -211,10 +227,10 @@ def test_seeking_past_the_loaded_span_of_a_long_file_reloads_there(
 
 def test_drag_handle_carries_the_selected_region(qtbot, make_window, library):
     win = make_window([library["door"].parents[1]])
-    qtbot.waitUntil(lambda: not win.index_ctl.running, timeout=30000)
+    qtbot.waitUntil(lambda: idle(win), timeout=30000)
     type_query(qtbot, win, "thunder")
     win.table.setCurrentIndex(win.proxy.index(0, 0))
-    qtbot.waitUntil(lambda: win.preview.wave.duration > 0, timeout=10000)
+    wait_wave(qtbot, win)
     whole = win.preview.drag_handle.mime().urls()[0].toLocalFile()
     assert whole == str(library["thunder"])
     win.preview.wave.set_selection(1.0, 3.0)
@@ -229,10 +245,10 @@ def test_zooming_into_a_long_file_draws_detail(qtbot, make_window, tmp_path):
     lib.mkdir()
     sf.write(lib / "long ambience.wav", noise(120.0, seed=5, amp=0.05), 48000)
     win = make_window([lib])
-    qtbot.waitUntil(lambda: not win.index_ctl.running, timeout=30000)
+    qtbot.waitUntil(lambda: idle(win), timeout=30000)
     type_query(qtbot, win, "ambience")
     win.table.setCurrentIndex(win.proxy.index(0, 0))
-    qtbot.waitUntil(lambda: win.preview.wave.duration > 100, timeout=10000)
+    wait_wave(qtbot, win, longer_than=100)
     win.preview.wave.plot.setXRange(30.0, 32.0, padding=0)
     qtbot.waitUntil(lambda: win.preview.wave.detail is not None, timeout=5000)
     x, _ = win.preview.wave._hi.getData()

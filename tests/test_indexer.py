@@ -7,9 +7,10 @@ import threading
 import numpy as np
 import soundfile as sf
 
-from soundseek.core.audio import window_count
-from soundseek.core.indexer import IndexOptions, run_index
-from soundseek.core.store import WINDOWS, Store
+from soundseek.app import App
+from soundseek.audio.decode import iter_windows, window_count
+from soundseek.index.schema import WINDOWS
+from soundseek.index.store import Store
 from tests.audiofiles import noise, tone
 from tests.fakeembed import BandEmbedder
 from tests.helpers import index, rows_by_name
@@ -25,24 +26,21 @@ def test_full_index_of_mixed_library(home, library, tiny_embedder):
     events = index(home, [library["door"].parents[1]], tiny_embedder)
     assert events[-1].phase == "done"
     rows = rows_by_name(home)
-    broken = {n for n, r in rows.items() if r["status"] == "error"}
+    broken = {n for n, r in rows.items() if r.status == "error"}
     assert broken == {"empty.wav", "truncated.wav", "random.wav"}
-    assert all(rows[n]["error"] for n in broken)
-    good = [r for r in rows.values() if r["status"] != "error"]
-    assert len(good) == 9 and all(r["status"] == "indexed" for r in good)
+    assert all(rows[n].error for n in broken)
+    good = [r for r in rows.values() if r.status != "error"]
+    assert len(good) == 9 and all(r.status == "indexed" for r in good)
     windows = _window_rows(home)
     per_hash = {}
     for w in windows:
         per_hash.setdefault(w["content_hash"], []).append(w["idx"])
     for r in good:
-        assert sorted(per_hash[r["content_hash"]]) == list(range(window_count(r["duration"])))
+        assert sorted(per_hash[r.content_hash]) == list(range(window_count(r.duration)))
     # the byte-identical copy shares its windows instead of being embedded twice
-    assert (
-        rows["copy of door — take 2.wav"]["content_hash"]
-        == rows[library["door"].name]["content_hash"]
-    )
-    assert len(windows) == sum(window_count(r["duration"]) for r in good) - 1
-    assert Store(home.store_dir).envelope(rows["thunder distant roll.flac"]["content_hash"])
+    assert rows["copy of door — take 2.wav"].content_hash == rows[library["door"].name].content_hash
+    assert len(windows) == sum(window_count(r.duration) for r in good) - 1
+    assert Store(home.store_dir).envelope(rows["thunder distant roll.flac"].content_hash)
 
 
 def test_incremental_touch_delete_rename(home, tmp_path):
@@ -69,7 +67,7 @@ def test_incremental_touch_delete_rename(home, tmp_path):
     assert emb.windows_seen == 0, "a renamed file keeps its vectors"
     rows = rows_by_name(home)
     assert set(rows) == {"tone1.wav", "renamed.wav"}
-    assert rows["renamed.wav"]["status"] == "indexed"
+    assert rows["renamed.wav"].status == "indexed"
     assert len(_window_rows(home)) == 2, "windows of deleted and replaced content are gone"
 
 
@@ -80,19 +78,19 @@ def test_broken_file_is_retried_only_when_it_changes(home, tmp_path):
     bad.write_bytes(b"not audio at all")
     emb = BandEmbedder()
     index(home, [lib], emb)
-    assert rows_by_name(home)["later.wav"]["status"] == "error"
+    assert rows_by_name(home)["later.wav"].status == "error"
     index(home, [lib], emb)
     assert emb.windows_seen == 0
     sf.write(bad, tone(0.5), 48000)
     index(home, [lib], emb)
-    assert rows_by_name(home)["later.wav"]["status"] == "indexed"
+    assert rows_by_name(home)["later.wav"].status == "indexed"
 
 
 def test_metadata_is_searchable_before_embedding(home, library):
     index(home, [library["door"].parents[1]], embedder=None)
     rows = rows_by_name(home)
-    assert rows[library["door"].name]["status"] == "pending"
-    assert "creaks" in rows[library["door"].name]["text"]
+    assert rows[library["door"].name].status == "pending"
+    assert "creaks" in rows[library["door"].name].text
 
 
 def test_unplugged_drive_keeps_its_files(home, tmp_path):
@@ -103,7 +101,7 @@ def test_unplugged_drive_keeps_its_files(home, tmp_path):
     index(home, [drive], emb)
     shutil.move(drive, tmp_path / "elsewhere")
     index(home, [drive], emb)
-    assert rows_by_name(home)["a.wav"]["status"] == "indexed"
+    assert rows_by_name(home)["a.wav"].status == "indexed"
 
 
 def test_model_change_reembeds_instead_of_mixing(home, tmp_path, tiny_embedder):
@@ -125,16 +123,18 @@ def test_cancel_stops_cleanly_and_next_run_finishes(home, tmp_path):
         sf.write(lib / f"f{i:02d}.wav", noise(0.5, seed=i), 48000)
     cancel = threading.Event()
     emb = BandEmbedder()
-    with Store(home.store_dir, writable=True) as store:
-        for p in run_index(store, IndexOptions([str(lib)], batch_size=1, cancel=cancel), emb):
-            if p.phase == "embed" and p.files_done >= 1:
-                cancel.set()
-        assert p.phase == "cancelled"
-    done = sum(r["status"] == "indexed" for r in rows_by_name(home).values())
+    app = App.open(home)
+    app.add_root(str(lib))
+    app.embedder = emb
+    for p in app.index(cancel, batch_size=1):
+        if p.phase == "embed" and p.files_done >= 1:
+            cancel.set()
+    assert p.phase == "cancelled"
+    done = sum(r.status == "indexed" for r in rows_by_name(home).values())
     assert 1 <= done < 12
     index(home, [lib], emb)
     rows = rows_by_name(home)
-    assert len(rows) == 12 and all(r["status"] == "indexed" for r in rows.values())
+    assert len(rows) == 12 and all(r.status == "indexed" for r in rows.values())
     hashes = [w["content_hash"] for w in _window_rows(home)]
     assert len(hashes) == len(set(hashes)) == 12
 
@@ -144,14 +144,7 @@ def test_identical_audio_embeds_identically_across_runs(home, tmp_path, tiny_emb
     lib.mkdir()
     sf.write(lib / "a.wav", noise(23.0, seed=9), 48000)
     index(home, [lib], tiny_embedder)
-    h = rows_by_name(home)["a.wav"]["content_hash"]
-    first = np.stack([w["vector"] for w in Store(home.store_dir).window_vectors(h)])
-    again = tiny_embedder.embed_audio(
-        [
-            w.samples
-            for w in __import__("soundseek.core.audio", fromlist=["iter_windows"]).iter_windows(
-                str(lib / "a.wav")
-            )
-        ]
-    )
+    h = rows_by_name(home)["a.wav"].content_hash
+    first = np.stack([w.vector for w in Store(home.store_dir).window_vectors(h)])
+    again = tiny_embedder.embed_audio([w.samples for w in iter_windows(str(lib / "a.wav"))])
     np.testing.assert_allclose(first, again, atol=1e-5)

@@ -11,8 +11,10 @@ import time
 
 import soundfile as sf
 
-from soundseek.core.audio import window_count
-from soundseek.core.store import WINDOWS, Store
+from soundseek.audio.decode import window_count
+from soundseek.index.filters import ONLY_INDEXED
+from soundseek.index.schema import WINDOWS
+from soundseek.index.store import Store
 from tests.audiofiles import noise
 
 N_FILES = 60
@@ -34,23 +36,23 @@ def test_kill_mid_index_then_resume(home, installed_tiny, tmp_path):
     reader = Store(home.store_dir)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and proc.poll() is None:
-        if reader.count(where="status = 'indexed'") > 0:
+        if reader.count(ONLY_INDEXED) > 0:
             break
         time.sleep(0.05)
     assert proc.poll() is None, "the indexer finished before it could be killed"
     proc.send_signal(signal.SIGKILL)
     proc.wait()
-    partial = Store(home.store_dir).count(where="status = 'indexed'")
+    partial = Store(home.store_dir).count(ONLY_INDEXED)
     assert 0 < partial < N_FILES
 
     assert _cli(home, "index", stdout=subprocess.DEVNULL).wait() == 0
     store = Store(home.store_dir)
-    rows = store.files()
-    assert len(rows) == N_FILES == len({r["path"] for r in rows})
-    assert all(r["status"] == "indexed" for r in rows)
+    rows = store.records()
+    assert len(rows) == N_FILES == len({r.path for r in rows})
+    assert all(r.status == "indexed" for r in rows)
     windows = store.table(WINDOWS).to_arrow().select(["content_hash", "idx"]).to_pylist()
     pairs = collections.Counter((w["content_hash"], w["idx"]) for w in windows)
     assert max(pairs.values()) == 1, "no window was written twice"
     for r in rows:
-        got = sorted(i for h, i in pairs if h == r["content_hash"])
-        assert got == list(range(window_count(r["duration"]))) and r["n_windows"] == len(got)
+        got = sorted(i for h, i in pairs if h == r.content_hash)
+        assert got == list(range(window_count(r.duration))) and r.n_windows == len(got)

@@ -2,9 +2,10 @@ from __future__ import annotations
 
 import pytest
 
-from soundseek.core.errors import UnreadableFile
-from soundseek.core.metadata import read_metadata
-from soundseek.core.ucs import load_catalog, words
+from soundseek.errors import UnreadableFile
+from soundseek.metadata.reader import read_metadata
+from soundseek.metadata.text import words
+from soundseek.metadata.ucs import load_catalog
 from tests.audiofiles import bext_bytes, ixml_bytes, tone, write_bwf
 
 

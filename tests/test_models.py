@@ -4,8 +4,8 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from soundseek.core import models
-from soundseek.core.errors import ModelInvalid, ModelUnavailable
+from soundseek.embed import models
+from soundseek.errors import ModelDownloadFailed, ModelInvalid, ModelUnavailable
 
 
 def test_missing_model_names_the_model_and_how_to_import(home):
@@ -18,7 +18,7 @@ def test_missing_model_names_the_model_and_how_to_import(home):
 
 def test_download_offline_fails_cleanly(home, monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    with pytest.raises(ModelUnavailable, match="Could not download"):
+    with pytest.raises(ModelDownloadFailed, match="Could not download"):
         models.download_model(home, "laion/clap-htsat-unfused")
     leftovers = [p for p in home.models_dir.iterdir()]
     assert leftovers == []
@@ -50,4 +50,24 @@ def test_import_of_non_model_is_refused_and_leaves_nothing(home, tmp_path):
     (junk / "config.json").write_text("{}")
     with pytest.raises(ModelInvalid):
         models.import_model(home, junk)
+    assert models.installed_models(home) == []
+
+
+class _RunsCode:
+    """A pickle payload that would run code when loaded without weights_only."""
+
+    def __reduce__(self):
+        return (print, ("this must never run",))
+
+
+def test_pickle_that_holds_code_is_refused_with_a_clear_reason(home, tiny_model_dir, tmp_path):
+    src = tmp_path / "evil"
+    src.mkdir()
+    for f in tiny_model_dir.iterdir():
+        if f.name != "model.safetensors":
+            (src / f.name).write_bytes(f.read_bytes())
+    state = load_file(str(tiny_model_dir / "model.safetensors"))
+    torch.save({"weights": state, "payload": _RunsCode()}, src / "pytorch_model.bin")
+    with pytest.raises(ModelInvalid, match="refused: this checkpoint contains code"):
+        models.import_model(home, src, "evil")
     assert models.installed_models(home) == []

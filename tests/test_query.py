@@ -2,8 +2,9 @@ from __future__ import annotations
 
 import pytest
 
-from soundseek.core.errors import QuerySyntaxError
-from soundseek.core.query import filter_sql, parse_query
+from soundseek.errors import QuerySyntaxError
+from soundseek.index.filters import Condition, Field
+from soundseek.search.query import parse_query
 
 
 def test_words_phrases_excludes_and_filters_are_separated():
@@ -18,18 +19,20 @@ def test_words_phrases_excludes_and_filters_are_separated():
 
 
 def test_filter_units_become_seconds_and_hertz():
-    sql = filter_sql(parse_query("dur:<500ms sr:>=96k ch:6 dur:>=1.5m bits:24").filters)
-    assert "duration < 0.5" in sql
-    assert "samplerate >= 96000)" in sql
-    assert "channels = 6" in sql
-    assert "duration >= 90.0" in sql
-    assert "bit_depth = 24" in sql
+    flt = parse_query("dur:<500ms sr:>=96k ch:6 dur:>=1.5m bits:24 sr:44.1k").file_filter()
+    assert list(flt.conditions) == [
+        Condition(Field.DURATION, "<", 0.5), Condition(Field.SAMPLERATE, ">=", 96000.0),
+        Condition(Field.CHANNELS, "=", 6.0), Condition(Field.DURATION, ">=", 90.0),
+        Condition(Field.BIT_DEPTH, "=", 24.0), Condition(Field.SAMPLERATE, "=", 44100.0),
+    ]  # fmt: skip
 
 
-def test_category_and_folder_filters_are_case_insensitive_and_quoted():
-    sql = filter_sql(parse_query("cat:door in:O'Brien").filters)
-    assert "LIKE 'DOOR%'" in sql
-    assert "'%o''brien%'" in sql
+def test_category_ext_and_folder_filters_keep_what_was_typed():
+    flt = parse_query(r"cat:door ext:wav,FLAC in:O'Brien\my_lib").file_filter()
+    assert list(flt.conditions) == [
+        Condition(Field.CATEGORY, "=", "door"), Condition(Field.EXT, "=", ("wav", "FLAC")),
+        Condition(Field.FOLDER, "=", r"O'Brien\my_lib"),
+    ]  # fmt: skip
 
 
 def test_unknown_key_is_an_ordinary_word():
@@ -41,4 +44,4 @@ def test_unknown_key_is_an_ordinary_word():
 @pytest.mark.parametrize("bad", ["dur:<", "dur:abc", "sr:>=96q"])
 def test_bad_filter_values_raise_a_clear_error(bad):
     with pytest.raises(QuerySyntaxError):
-        filter_sql(parse_query(bad).filters)
+        parse_query(bad).file_filter()

@@ -6,11 +6,12 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from soundseek.core.search import Searcher
-from soundseek.core.store import Store
+from soundseek.index.filters import SEARCHABLE, FileFilter
+from soundseek.index.vectors import WindowMatrix
+from soundseek.search.query import parse_query
 from tests.audiofiles import noise, tone
 from tests.fakeembed import BandEmbedder
-from tests.helpers import index
+from tests.helpers import app_with, index
 
 
 def names(result) -> list[str]:
@@ -21,7 +22,7 @@ def names(result) -> list[str]:
 def meta_searcher(home, library):
     """The mixed library indexed without any model: metadata search only."""
     index(home, [library["door"].parents[1]], embedder=None)
-    return Searcher(Store(home.store_dir), None)
+    return app_with(home)
 
 
 DOORS = {"DOORWood_Creak Slow_JD_MYLIB_01.wav", "copy of door — take 2.wav"}
@@ -91,7 +92,7 @@ def band_library(home, tmp_path):
     sf.write(lib / "long_ambience.wav", long, 48000)
     emb = BandEmbedder()
     index(home, [lib], emb)
-    return Searcher(Store(home.store_dir), emb)
+    return app_with(home, emb)
 
 
 def test_fusion_ranks_name_and_sound_above_either_alone(band_library):
@@ -114,14 +115,14 @@ def test_hit_points_at_the_matching_moment_of_a_long_file(band_library):
 
 def test_more_like_this_finds_identical_copy_first(home, library, tiny_embedder):
     index(home, [library["door"].parents[1]], tiny_embedder)
-    searcher = Searcher(Store(home.store_dir), tiny_embedder)
+    searcher = app_with(home, tiny_embedder)
     result = searcher.similar(str(library["door"]))
     assert names(result)[0] == "copy of door — take 2.wav"
     assert result.hits[0].sound == pytest.approx(1.0)
     assert str(library["door"]) not in [h.path for h in result.hits]
     at = searcher.similar(str(library["thunder"]), at=11.0)
     assert at.hits and "thunder distant roll.flac" not in names(at)
-    assert set(names(searcher.similar(str(library["thunder"]), raw="ch:6"))) == {"wind 6ch.wav"}
+    assert set(names(searcher.similar(str(library["thunder"]), filters="ch:6"))) == {"wind 6ch.wav"}
 
 
 def test_more_like_a_region_of_audio(home, tmp_path):
@@ -131,28 +132,29 @@ def test_more_like_a_region_of_audio(home, tmp_path):
     sf.write(lib / "high.wav", tone(1.0, 2500), 48000)
     emb = BandEmbedder()
     index(home, [lib], emb)
-    result = Searcher(Store(home.store_dir), emb).similar_audio(tone(0.5, 2600))
+    result = app_with(home, emb).library().searcher.similar_audio(tone(0.5, 2600))
     assert names(result)[0] == "high.wav"
 
 
 def test_index_of_another_model_is_not_mixed(home, library, tiny_embedder):
     index(home, [library["door"].parents[1]], BandEmbedder())
-    result = Searcher(Store(home.store_dir), tiny_embedder).search("creak")
+    result = app_with(home, tiny_embedder).search("creak")
     assert "not 'tiny'" in result.notes[0]
     assert set(names(result)) == DOORS and all(h.sound is None for h in result.hits)
 
 
 def test_exact_ram_search_and_lance_search_agree(band_library):
-    from soundseek.core.vectors import WindowMatrix
-
+    searcher = band_library.library().searcher
+    retrieval = searcher.retrieval
     query = band_library.embedder.embed_text(["creak"])
-    for where in ("status != 'error'", "status != 'error' AND (duration < 5.0)"):
-        band_library.matrix = WindowMatrix()
-        in_ram = band_library._sound_matches(query, where)
-        assert band_library.matrix.vecs is not None
-        band_library.matrix = WindowMatrix(max_windows=0)
-        via_lance = band_library._sound_matches(query, where)
-        assert band_library.matrix.vecs is None
+    for flt in (SEARCHABLE, parse_query("dur:<5s").file_filter()):
+        assert isinstance(flt, FileFilter)
+        retrieval.matrix = WindowMatrix()
+        in_ram = searcher._sound_matches(query, flt)
+        assert retrieval.matrix.vecs is not None
+        retrieval.matrix = WindowMatrix(max_windows=0)
+        via_lance = searcher._sound_matches(query, flt)
+        assert retrieval.matrix.vecs is None
         assert in_ram.keys() == via_lance.keys() and len(in_ram) >= 4
         for h, m in in_ram.items():
             assert m.sim == pytest.approx(via_lance[h].sim, abs=1e-4)

@@ -5,21 +5,22 @@ import json
 import numpy as np
 import pytest
 
-from soundseek.core.errors import StoreLocked, StoreModelMismatch
-from soundseek.core.store import WINDOWS, Store
+from soundseek.errors import StoreLocked, StoreVersionError
+from soundseek.index.schema import WINDOWS
+from soundseek.index.store import Store
 
 
 def test_store_records_schema_and_model(home):
     with Store(home.store_dir, writable=True) as s:
         s.use_model("m1", 16)
     info = json.loads((home.store_dir / "store.json").read_text())
-    assert info == {"schema_version": 1, "model_id": "m1", "dim": 16}
+    assert info == {"schema_version": 2, "model_id": "m1", "dim": 16}
 
 
 def test_newer_schema_is_refused_not_corrupted(home):
     home.store_dir.mkdir(parents=True)
     (home.store_dir / "store.json").write_text('{"schema_version": 99, "model_id": "", "dim": 0}')
-    with pytest.raises(StoreModelMismatch, match="newer SoundSeek"):
+    with pytest.raises(StoreVersionError, match="newer SoundSeek"):
         Store(home.store_dir)
 
 
@@ -40,7 +41,7 @@ def _clustered(n, dim, rng, centres):
 
 def test_ann_index_recall_against_exact_search(home):
     """The production query path (IVF-PQ, nprobes, refine) finds what exact search finds."""
-    from soundseek.core.search import Searcher
+    from soundseek.index.retrieval import Retrieval
 
     rng = np.random.default_rng(0)
     n, dim = 12_000, 64
@@ -53,12 +54,12 @@ def test_ann_index_recall_against_exact_search(home):
         s.maintain()
         assert s.has_ann()
     store = Store(home.store_dir)
-    searcher = Searcher(store)
+    retrieval = Retrieval(store)
     table = store.table(WINDOWS)
     recalls = []
     for q in _clustered(40, dim, rng, centres):
         exact = {f"h{i}" for i in np.argsort(-(vecs @ q))[:10]}
-        got = [r["content_hash"] for r in searcher._window_query(table, q, None)[:10]]
+        got = [m.content_hash for m in retrieval._ann(table, q, 200, None)[:10]]
         recalls.append(len(exact & set(got)) / 10)
     assert np.mean(recalls) >= 0.95
 

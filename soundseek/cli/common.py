@@ -1,13 +1,14 @@
-"""What every CLI command shares: exit codes, context loading, error output."""
+"""What every CLI command shares: exit codes, opening the application, output helpers."""
 
 from __future__ import annotations
 
 import signal
 import sys
 import threading
+from collections.abc import Callable
 
-from soundseek.core.paths import AppPaths, app_paths
-from soundseek.core.settings import Settings, load_settings
+from soundseek.app import App
+from soundseek.app.events import LibraryOpened
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_NO_MODEL, EXIT_LOCKED, EXIT_CANCELLED = 0, 1, 2, 3, 4, 130
 
@@ -17,22 +18,40 @@ def fail(message: str, code: int = EXIT_ERROR) -> int:
     return code
 
 
-def context() -> tuple[AppPaths, Settings]:
-    paths = app_paths().ensure()
-    return paths, load_settings(paths)
+def note(message: str) -> None:
+    print(f"soundseek: {message}", file=sys.stderr)
 
 
-def install_cancel_handler() -> threading.Event:
-    """First Ctrl-C asks the indexer to stop after the current batch; a second one aborts."""
+def open_app() -> App:
+    """The application for this home; upgrade notes of an older index are printed once."""
+    app = App.open()
+    app.events.subscribe(_print_upgrade_notes)
+    return app
+
+
+def _print_upgrade_notes(event: object) -> None:
+    if isinstance(event, LibraryOpened):
+        for text in event.notes:
+            note(text)
+
+
+def install_cancel_handler(
+    message: str = "stopping after the current batch", on_cancel: Callable[[], None] | None = None
+) -> threading.Event:
+    """First Ctrl-C (or SIGTERM) asks the job to stop cleanly; a second Ctrl-C aborts."""
     cancel = threading.Event()
 
-    def on_sigint(signum, frame):
-        if cancel.is_set():
+    def on_signal(signum, frame):
+        if cancel.is_set() and signum == signal.SIGINT:
             raise KeyboardInterrupt
         cancel.set()
-        print("\nstopping after the current batch (Ctrl-C again to abort)", file=sys.stderr)
+        if on_cancel is not None:
+            on_cancel()
+        print(f"\n{message} (Ctrl-C again to abort)", file=sys.stderr)
 
-    signal.signal(signal.SIGINT, on_sigint)
+    signal.signal(signal.SIGINT, on_signal)
+    if hasattr(signal, "SIGTERM"):
+        signal.signal(signal.SIGTERM, on_signal)
     return cancel
 
 

@@ -1,174 +1,106 @@
-"""Library commands: add/remove folders, index them, report status."""
+"""Library commands: add, remove and re-point folders; index, watch; report status."""
 
 from __future__ import annotations
 
 import json
-import sys
-import time
-from pathlib import Path
 
+from soundseek.app.watching import LibraryKeeper
 from soundseek.cli.common import (
     EXIT_CANCELLED,
     EXIT_NO_MODEL,
     EXIT_OK,
-    EXIT_USAGE,
-    context,
-    fail,
     human_bytes,
-    human_seconds,
     install_cancel_handler,
+    note,
+    open_app,
 )
-from soundseek.core import models
-from soundseek.core.errors import ModelUnavailable
-from soundseek.core.indexer import IndexOptions, IndexProgress, run_index
-from soundseek.core.settings import save_settings
-from soundseek.core.store import WINDOWS, Store
+from soundseek.cli.progress import ProgressPrinter
+from soundseek.errors import ModelUnavailable
 
 
 def cmd_add(args) -> int:
-    paths, settings = context()
+    app = open_app()
     for p in args.paths:
-        if not Path(p).is_dir():
-            return fail(f"{p} is not a folder", EXIT_USAGE)
-        added = settings.add_root(p)
-        print(("added " if added else "already in the library: ") + str(Path(p).resolve()))
-    save_settings(paths, settings)
+        result = app.add_root(p)
+        if result.added:
+            print(f"added {result.root.path}" + (f" ({result.note})" if result.note else ""))
+        else:
+            print(f"{result.note}: {p}")
     print("next: `soundseek index`")
     return EXIT_OK
 
 
 def cmd_remove(args) -> int:
-    paths, settings = context()
+    app = open_app()
     for p in args.paths:
-        if not settings.remove_root(p):
-            return fail(f"{p} is not a library folder", EXIT_USAGE)
-    save_settings(paths, settings)
-    print("removed; `soundseek index` drops its files from the index")
+        gone = app.remove_root(p)
+        print(f"removed {gone.path}")
+    print("`soundseek index` drops their files from the index")
     return EXIT_OK
 
 
-class ProgressPrinter:
-    """One updating line on a terminal; a line every few seconds when piped."""
-
-    def __init__(self, stream=sys.stderr) -> None:
-        self.stream = stream
-        self.tty = stream.isatty()
-        self.phase = ""
-        self.last = 0.0
-        self.unshown: IndexProgress | None = None
-
-    def show(self, p: IndexProgress) -> None:
-        changed = p.phase != self.phase
-        if changed and self.unshown is not None and not self.tty:
-            self._line(self._format(self.unshown))  # a phase's final state, never skipped
-            self.unshown = None
-        if p.message:
-            self._line(p.message, final=True)
-            return
-        now = time.monotonic()
-        if changed and self.phase and self.tty:
-            self.stream.write("\n")
-        self.phase = p.phase
-        if not (self.tty or changed or now - self.last > 5 or p.phase in ("done", "cancelled")):
-            self.unshown = p
-            return
-        self.last, self.unshown = now, None
-        self._line(self._format(p), final=p.phase in ("done", "cancelled"))
-
-    def _format(self, p: IndexProgress) -> str:
-        if p.phase == "scan":
-            return f"scanning: {p.files_done} audio files found"
-        if p.phase == "metadata":
-            return f"metadata: {p.files_done}/{p.files_total} files, {p.errors} unreadable"
-        if p.phase == "embed":
-            eta = f", ETA {human_seconds(p.eta_seconds)}" if p.eta_seconds is not None else ""
-            return (
-                f"embedding: {p.files_done}/{p.files_total} files, "
-                f"{p.audio_seconds / 3600:.2f} h audio, {p.rate:.1f} files/s{eta}, "
-                f"{p.errors} errors"
-            )
-        return f"{p.phase} after {human_seconds(p.elapsed)}; {p.errors} unreadable files"
-
-    def _line(self, text: str, final: bool = False) -> None:
-        if self.tty:
-            self.stream.write("\r\x1b[2K" + text + ("\n" if final else ""))
-        else:
-            self.stream.write(text + "\n")
-        self.stream.flush()
+def cmd_relocate(args) -> int:
+    move = open_app().relocate_root(args.old, args.new, args.force)
+    print(f"{move.old_path} -> {move.root.path}: {move.found} of {move.checked} files checked "
+          "are there; every vector is kept, nothing is re-embedded")  # fmt: skip
+    return EXIT_OK
 
 
 def cmd_index(args) -> int:
-    paths, settings = context()
-    if not settings.library_roots:
-        return fail("no library folders yet: `soundseek add PATH` first", EXIT_USAGE)
-    embedder, missing = None, None
+    app = open_app()
+    missing = False
     if not args.no_embed:
         try:
-            embedder = models.load_embedder(
-                paths, settings.model, settings.device, settings.torch_threads
-            )
+            app.load_model()
         except ModelUnavailable as exc:
-            missing = str(exc)
-            print(f"soundseek: indexing metadata only. {missing}", file=sys.stderr)
+            missing = True
+            note(f"indexing metadata only. {exc}")
     cancel = install_cancel_handler()
-    opts = IndexOptions(settings.library_roots, settings.exclusions, args.batch, cancel)
     printer = ProgressPrinter()
-    with Store(paths.store_dir, writable=True) as store:
-        for p in run_index(store, opts, embedder):
-            printer.show(p)
+    for p in app.index(cancel, embed=not args.no_embed, batch_size=args.batch):
+        printer.show(p)
     if cancel.is_set():
         return EXIT_CANCELLED
     return EXIT_NO_MODEL if missing else EXIT_OK
 
 
-def _status(paths, settings) -> dict:
-    store = Store(paths.store_dir)
-    folder = models.model_dir(paths, settings.model)
-    errors = store.files("status = 'error'", ["path", "error"])
-    from soundseek.core.embedder import resolve_device
-
-    return {
-        "library_roots": settings.library_roots,
-        "files": store.count(),
-        "indexed": store.count(where="status = 'indexed'"),
-        "pending": store.count(where="status = 'pending'"),
-        "unreadable": len(errors),
-        "windows": store.count(WINDOWS),
-        "ann_index": store.has_ann(),
-        "model": settings.model,
-        "model_installed": models.is_installed(folder),
-        "model_dir": str(folder),
-        "index_model": store.info.model_id,
-        "index_dim": store.info.dim,
-        "device": resolve_device(settings.device),
-        "store_dir": str(paths.store_dir),
-        "store_bytes": store.size_bytes(),
-        "errors": [{"path": e["path"], "reason": e["error"]} for e in errors],
-    }
+def cmd_watch(args) -> int:
+    """Keep the library current until Ctrl-C / SIGTERM (then exit 0: stopping is the plan)."""
+    app = open_app()
+    keeper = LibraryKeeper(app, rescan_seconds=args.rescan * 60, load_model=not args.no_embed)
+    install_cancel_handler("stopping", on_cancel=keeper.stop)
+    printer = ProgressPrinter()
+    for event in keeper.run():
+        if event.progress is not None:
+            printer.show(event.progress)
+        elif event.message:
+            printer.message(event.message)
+    return EXIT_OK
 
 
 def cmd_status(args) -> int:
-    paths, settings = context()
-    s = _status(paths, settings)
+    s = open_app().status()
     if args.json:
-        print(json.dumps(s, indent=2))
+        print(json.dumps(s.to_json(), indent=2))
         return EXIT_OK
-    print(f"Library folders ({len(s['library_roots'])}):")
-    for r in s["library_roots"]:
-        print(f"  {r}")
+    print(f"Library folders ({len(s.roots)}):")
+    for r in s.roots:
+        state = "" if r.online else "  OFFLINE (`soundseek relocate` if it moved)"
+        print(f"  {r.root.path}  [{r.root.id}] {r.files} files{state}")
     print(
-        f"Files: {s['files']} ({s['indexed']} embedded, {s['pending']} waiting for the model, "
-        f"{s['unreadable']} unreadable)"
+        f"Files: {s.files} ({s.indexed} embedded, {s.pending} waiting for the model, "
+        f"{len(s.errors)} unreadable)"
     )
-    print(f"Windows: {s['windows']} (ANN index: {'yes' if s['ann_index'] else 'no, exact search'})")
-    state = "installed" if s["model_installed"] else "NOT on disk: `soundseek model info`"
-    print(f"Model: {s['model']} ({state})")
-    if s["index_model"] and s["index_model"] != s["model"]:
-        print(f"  the index holds vectors of {s['index_model']}: `soundseek index` re-embeds")
-    print(f"Device: {s['device']}")
-    print(f"Store: {s['store_dir']} ({human_bytes(s['store_bytes'])})")
-    if s["errors"]:
+    print(f"Windows: {s.windows} (ANN index: {'yes' if s.ann_index else 'no, exact search'})")
+    state = "installed" if s.model.installed else "NOT on disk: `soundseek model info`"
+    print(f"Model: {s.model.model} ({state})")
+    if s.index_model and s.index_model != s.model.model:
+        print(f"  the index holds vectors of {s.index_model}: `soundseek index` re-embeds")
+    print(f"Device: {s.model.device}")
+    print(f"Store: {s.store_dir} ({human_bytes(s.store_bytes)}, schema {s.schema_version})")
+    print(f"Log: {s.log_file}")
+    if s.errors:
         print("Unreadable files:")
-        for e in s["errors"]:
-            print(f"  {e['path']}: {e['reason']}")
+        for e in s.errors:
+            print(f"  {e.path}: {e.reason}")
     return EXIT_OK

@@ -1,18 +1,31 @@
-"""Argument parsing and dispatch; exit codes are part of the interface."""
+"""Argument parsing and dispatch; exit codes and `--json` keys are part of the interface.
+
+This is the CLI's error boundary: SoundSeek's own errors become a one-line message and an exit
+code; anything else is a bug, logged with its traceback, reported in one line. Never a
+traceback on the terminal.
+"""
 
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 
 from soundseek import __version__
 from soundseek.cli import library_cmds, model_cmds, search_cmds
-from soundseek.cli.common import EXIT_ERROR, EXIT_LOCKED, EXIT_NO_MODEL, EXIT_USAGE, fail
-from soundseek.core.errors import (
-    ModelInvalid,
-    ModelUnavailable,
+from soundseek.cli.common import (
+    EXIT_CANCELLED,
+    EXIT_ERROR,
+    EXIT_LOCKED,
+    EXIT_NO_MODEL,
+    EXIT_USAGE,
+    fail,
+)
+from soundseek.errors import (
+    ModelError,
     QuerySyntaxError,
+    RootError,
     SoundSeekError,
     StoreLocked,
 )
@@ -20,12 +33,22 @@ from soundseek.core.errors import (
 COMMANDS = {
     "add": library_cmds.cmd_add,
     "remove": library_cmds.cmd_remove,
+    "relocate": library_cmds.cmd_relocate,
     "index": library_cmds.cmd_index,
+    "watch": library_cmds.cmd_watch,
     "status": library_cmds.cmd_status,
     "search": search_cmds.cmd_search,
     "similar": search_cmds.cmd_similar,
     "model": model_cmds.cmd_model,
 }
+EXIT_BROKEN_PIPE = 141  # what a process killed by SIGPIPE reports, like other Unix tools
+EXIT_CODES = (
+    (QuerySyntaxError, EXIT_USAGE),
+    (RootError, EXIT_USAGE),
+    (ModelError, EXIT_NO_MODEL),
+    (StoreLocked, EXIT_LOCKED),
+    (SoundSeekError, EXIT_ERROR),
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -33,13 +56,43 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"soundseek {__version__}")
     p.add_argument("--home", help="keep all SoundSeek data in this folder (like $SOUNDSEEK_HOME)")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    _library_commands(sub)
+    _search_commands(sub)
+    st = sub.add_parser("status", help="counts, errors with reasons, model, device, store size")
+    st.add_argument("--json", action="store_true")
+    mo = sub.add_parser("model", help="show, download, import or select the CLAP model")
+    mo.add_argument("action", choices=["info", "download", "import", "use"])
+    mo.add_argument("target", nargs="?", help="model id (download/use) or PATH (import)")
+    mo.add_argument("--name", help="folder name for an imported model")
+    return p
+
+
+def _library_commands(sub) -> None:
     a = sub.add_parser("add", help="add library folders")
     a.add_argument("paths", nargs="+")
     r = sub.add_parser("remove", help="remove library folders (their files leave the index)")
-    r.add_argument("paths", nargs="+")
+    r.add_argument("paths", nargs="+", help="folder path or id (see `soundseek status`)")
+    mv = sub.add_parser(
+        "relocate", help="re-point a library folder that moved (keeps every vector)"
+    )
+    mv.add_argument("old", help="the folder's old path (or its id)")
+    mv.add_argument("new", help="where it is now")
+    mv.add_argument("--force", action="store_true", help="re-point even if no file is found")
     i = sub.add_parser("index", help="scan library folders, read metadata, embed new audio")
     i.add_argument("--no-embed", action="store_true", help="metadata only (no model needed)")
-    i.add_argument("--batch", type=int, default=8, help="windows per model call (default 8)")
+    i.add_argument("--batch", type=int, default=None, help="windows per model call (default 8)")
+    w = sub.add_parser("watch", help="keep the library current until stopped (Ctrl-C)")
+    w.add_argument("--no-embed", action="store_true", help="metadata only (no model needed)")
+    w.add_argument(
+        "--rescan",
+        type=float,
+        default=10.0,
+        metavar="MINUTES",
+        help="full rescan interval, for drives that report no changes (default 10)",
+    )
+
+
+def _search_commands(sub) -> None:
     s = sub.add_parser("search", help="search by description, words and filters")
     s.add_argument("query", help="e.g. 'door creak -metal dur:<3s \"wood door\"'")
     s.add_argument("--limit", type=int, default=20)
@@ -50,13 +103,6 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--limit", type=int, default=20)
     m.add_argument("--filter", default="", help="filters such as 'dur:<3s ch:1'")
     m.add_argument("--json", action="store_true")
-    st = sub.add_parser("status", help="counts, errors with reasons, model, device, store size")
-    st.add_argument("--json", action="store_true")
-    mo = sub.add_parser("model", help="show, download, import or select the CLAP model")
-    mo.add_argument("action", choices=["info", "download", "import", "use"])
-    mo.add_argument("target", nargs="?", help="model id (download/use) or PATH (import)")
-    mo.add_argument("--name", help="folder name for an imported model")
-    return p
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -67,13 +113,30 @@ def main(argv: list[str] | None = None) -> int:
         from soundseek.ui.app import main as gui_main
 
         return gui_main(sys.argv[:1])
+    _start_logging()
     try:
         return COMMANDS[args.command](args)
-    except QuerySyntaxError as exc:
-        return fail(str(exc), EXIT_USAGE)
-    except (ModelUnavailable, ModelInvalid) as exc:
-        return fail(str(exc), EXIT_NO_MODEL)
-    except StoreLocked as exc:
-        return fail(str(exc), EXIT_LOCKED)
     except SoundSeekError as exc:
-        return fail(str(exc), EXIT_ERROR)
+        code = next(c for kind, c in EXIT_CODES if isinstance(exc, kind))
+        return fail(str(exc), code)
+    except KeyboardInterrupt:
+        return fail("aborted", EXIT_CANCELLED)
+    except BrokenPipeError:  # `soundseek search x | head -1`: the reader has what it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
+    except Exception as exc:
+        logging.getLogger("soundseek.cli").exception("`soundseek %s` failed", args.command)
+        return fail(f"unexpected error: {type(exc).__name__}: {exc} (details in {_log_file()})")
+
+
+def _start_logging() -> None:
+    from soundseek.app.logs import setup_logging
+    from soundseek.paths import app_paths
+
+    setup_logging(app_paths())
+
+
+def _log_file() -> str:
+    from soundseek.paths import app_paths
+
+    return str(app_paths().log_file)

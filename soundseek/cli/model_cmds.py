@@ -2,45 +2,38 @@
 
 from __future__ import annotations
 
-from soundseek.cli.common import EXIT_OK, EXIT_USAGE, context, fail
-from soundseek.core import models
-from soundseek.core.settings import save_settings
+from soundseek.cli.common import EXIT_OK, EXIT_USAGE, fail, open_app
 
 
 def cmd_model(args) -> int:
-    paths, settings = context()
+    app = open_app()
     if args.action == "info":
-        return _info(paths, settings)
-    if args.action in ("download", "use", "import") and not args.target:
+        return _info(app)
+    if not args.target:
         return fail(f"`soundseek model {args.action}` needs a model id or path", EXIT_USAGE)
     if args.action == "download":
-        folder = models.download_model(paths, args.target)
+        folder = app.download_model(args.target)
         print(f"downloaded {args.target} to {folder}")
-        return EXIT_OK
-    if args.action == "import":
-        folder = models.import_model(paths, args.target, args.name)
-        settings.model = folder.name
-        save_settings(paths, settings)
+    elif args.action == "import":
+        folder = app.import_model(args.target, args.name)
         print(f"imported to {folder}; now using model {folder.name!r}")
-        return EXIT_OK
-    folder = models.require_model(paths, args.target)
-    settings.model = args.target
-    save_settings(paths, settings)
-    print(f"now using {args.target} ({folder}); `soundseek index` re-embeds with it")
+    else:
+        folder = app.use_model(args.target)
+        print(f"now using {args.target} ({folder}); `soundseek index` re-embeds with it")
     return EXIT_OK
 
 
-def _info(paths, settings) -> int:
-    folder = models.model_dir(paths, settings.model)
-    state = "installed" if models.is_installed(folder) else "not on disk"
-    print(f"current model: {settings.model} ({state}, {folder})")
-    print(f"models folder: {paths.models_dir}")
-    for p in models.installed_models(paths):
-        print(f"  installed: {p.name}")
+def _info(app) -> int:
+    state = app.model_state(with_device=False)
+    print(f"current model: {state.model} ({'installed' if state.installed else 'not on disk'}, "
+          f"{state.folder})")  # fmt: skip
+    print(f"models folder: {app.paths.models_dir}")
+    for name in app.installed_models():
+        print(f"  installed: {name}")
     print("known LAION-CLAP models (download once with `soundseek model download ID`):")
-    for m in models.KNOWN_MODELS.values():
+    for m in app.known_models():
         speed = f"~{m.cpu_windows_per_s:g} windows/s on one CPU thread"
         print(f"  {m.model_id:38s} {m.size_mb} MB  {speed}  {m.summary}")
-    if state != "installed":
-        print(models.missing_message(settings.model, folder))
+    if not state.installed:
+        print(state.hint)
     return EXIT_OK

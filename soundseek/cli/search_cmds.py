@@ -2,31 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 
-from soundseek.cli.common import EXIT_OK, context, human_seconds, short_duration
-from soundseek.core import models
-from soundseek.core.errors import ModelInvalid, ModelUnavailable
-from soundseek.core.search import Searcher, SearchResult
-from soundseek.core.store import Store
+from soundseek.cli.common import EXIT_OK, human_seconds, open_app, short_duration
+from soundseek.errors import ModelError
 
 
-def _searcher(need_model: bool) -> Searcher:
-    paths, settings = context()
-    store = Store(paths.store_dir)
-    try:
-        embedder = models.load_embedder(
-            paths, settings.model, settings.device, settings.torch_threads
-        )
-    except (ModelUnavailable, ModelInvalid):
-        if need_model:
-            raise
-        embedder = None
-    return Searcher(store, embedder, settings.caption_prompts)
+def _app_with_model():
+    """Sound search when a model loads; metadata search (with a note) when none does."""
+    app = open_app()
+    with contextlib.suppress(ModelError):  # the search result carries the reason as a note
+        app.load_model()
+    return app
 
 
-def _print(result: SearchResult, as_json: bool) -> None:
+def _print(result, as_json: bool) -> None:
     for note in result.notes:
         print(f"note: {note}", file=sys.stderr)
     if as_json:
@@ -37,22 +29,21 @@ def _print(result: SearchResult, as_json: bool) -> None:
         print("no matches", file=sys.stderr)
     for h in result.hits:
         f = h.file
-        at = f" @{human_seconds(h.start)}" if h.start and f.get("duration", 0) > 10 else ""
+        at = f" @{human_seconds(h.start)}" if h.start and f.duration > 10 else ""
         sound = f" sound {h.sound:.0%}" if h.sound is not None and h.sound == h.sound else ""
         print(
             f"{h.rank:3d}. {h.score:.2f}{sound}  {h.path}{at}  "
-            f"[{short_duration(f['duration'])} {f['samplerate'] / 1000:g}k {f['channels']}ch; "
+            f"[{short_duration(f.duration)} {f.samplerate / 1000:g}k {f.channels}ch; "
             f"{', '.join(h.matched) or '-'}]"
         )
 
 
 def cmd_search(args) -> int:
-    result = _searcher(need_model=False).search(args.query, args.limit)
-    _print(result, args.json)
+    _print(_app_with_model().search(args.query, args.limit), args.json)
     return EXIT_OK
 
 
 def cmd_similar(args) -> int:
-    result = _searcher(need_model=False).similar_file(args.file, args.at, args.limit, args.filter)
+    result = _app_with_model().similar(args.file, args.at, args.limit, args.filter)
     _print(result, args.json)
     return EXIT_OK

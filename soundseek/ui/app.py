@@ -1,4 +1,8 @@
-"""Start the desktop app: the window first, heavy work (model, watching, indexing) after."""
+"""Start the desktop app: the window first (under a second), the index, audio and model after.
+
+Nothing here may import LanceDB, torch, numpy or pyqtgraph before the window is shown: they are
+opened in the background once it is up.
+"""
 
 from __future__ import annotations
 
@@ -16,43 +20,50 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args((argv if argv is not None else sys.argv)[1:])
 
     from PySide6.QtCore import QTimer
+    from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
 
-    from soundseek.core.paths import app_paths
-    from soundseek.core.playback import NullOutput, Player
-    from soundseek.core.settings import load_settings
+    from soundseek.app import App
+    from soundseek.app.logs import setup_logging
+    from soundseek.paths import resources_dir
     from soundseek.ui.theme import apply_theme
 
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    app.setApplicationName("SoundSeek")
-    from PySide6.QtGui import QIcon
-
-    from soundseek.core.paths import resources_dir
-
-    app.setWindowIcon(QIcon(str(resources_dir() / "icons" / "soundseek-256.png")))
-    paths = app_paths().ensure()
-    settings = load_settings(paths)
-    settings.theme = apply_theme(app, settings.theme)
-    output, note = (NullOutput(), "") if args.silent else _device_output()
-    player = Player(output)
-    player.volume = settings.volume
+    app = App.open()
+    setup_logging(app.paths)
+    qapp = QApplication.instance() or QApplication(sys.argv[:1])
+    qapp.setApplicationName("SoundSeek")
+    qapp.setWindowIcon(QIcon(str(resources_dir() / "icons" / "soundseek-256.png")))
+    theme = apply_theme(qapp, app.settings.theme)
+    if theme != app.settings.theme:
+        app.update_settings(theme=theme)
     from soundseek.ui.main_window import MainWindow
 
-    window = MainWindow(paths, settings, player, note)
+    window = MainWindow(app, _silent_output if args.silent else None)
     window.show()
-    print(f"window shown after {time.perf_counter() - T0:.2f} s", file=sys.stderr)
+    QTimer.singleShot(0, lambda: _report("window shown"))
     QTimer.singleShot(0, window.start_background)
+    window.signals.library_opened.connect(lambda _n: _report("index open"))
+    window.search_runner.results.connect(lambda *_a: _report("first results", once="results"))
     if args.quit_after:
         QTimer.singleShot(args.quit_after, window.close)
-    code = app.exec()
-    player.close()
-    return code
+    return qapp.exec()
 
 
-def _device_output():
-    from soundseek.ui.device_output import default_output
+_reported: set[str] = set()
 
-    return default_output()
+
+def _report(what: str, once: str | None = None) -> None:
+    """Start-up milestones on stderr (benchmarks/bench_ui.py reads them)."""
+    if once in _reported:
+        return
+    _reported.add(once or what)
+    print(f"{what} after {time.perf_counter() - T0:.2f} s", file=sys.stderr)
+
+
+def _silent_output():
+    from soundseek.audio.playback import NullOutput
+
+    return NullOutput()
 
 
 if __name__ == "__main__":

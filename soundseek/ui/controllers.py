@@ -1,4 +1,4 @@
-"""Qt-side coordination of core jobs: indexing (the one writer), searches, model loading."""
+"""Qt adapters over application jobs: the library keeper (watch + index), searches, models."""
 
 from __future__ import annotations
 
@@ -6,89 +6,56 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Signal
 
-from soundseek.core import models
-from soundseek.core.indexer import IndexOptions, IndexProgress, run_index
-from soundseek.core.paths import AppPaths
-from soundseek.core.search import Searcher, SearchResult
-from soundseek.core.settings import Settings
-from soundseek.core.store import Store
+from soundseek.app import App
+from soundseek.app.watching import KeeperEvent, LibraryKeeper
 from soundseek.ui.worker import Worker
 
 
-class IndexController(QObject):
-    """Runs the indexer in a worker; a request while it runs queues exactly one more run."""
+class KeeperController(QObject):
+    """Runs the same loop as `soundseek watch` in a worker: watching, debounced indexing,
+    rescans. A rescan request while a run is going queues exactly one more run."""
 
-    progress = Signal(object)
-    finished = Signal(object)
-    failed = Signal(str)
+    progress = Signal(object)  # IndexProgress
+    run_started = Signal()
+    run_finished = Signal(object)  # last IndexProgress (phase done / cancelled) or None
+    message = Signal(str)
+    failed = Signal(object)  # exception that ended a run (busy: StoreLocked)
 
-    def __init__(self, paths: AppPaths, settings: Settings, parent=None) -> None:
+    def __init__(self, app: App, parent=None) -> None:
         super().__init__(parent)
-        self.paths, self.settings = paths, settings
-        self.embedder = None
+        self.keeper = LibraryKeeper(app)
         self.worker: Worker | None = None
-        self._again = False
-        self._shut = False
 
-    def shutdown(self) -> None:
-        """No new runs after this; the current one is cancelled and awaited."""
-        self._shut = True
-        self.cancel()
-        if self.worker is not None:
-            self.worker.wait(60_000)
+    def start(self) -> None:
+        if self.worker is None:
+            self.worker = Worker(lambda _cancel: self.keeper.run(), self)
+            self.worker.progress.connect(self._event)
+            self.worker.start()
+
+    @property
+    def started(self) -> bool:
+        return self.worker is not None
 
     @property
     def running(self) -> bool:
-        return self.worker is not None
+        """An index run is in progress."""
+        return self.keeper.running
+
+    @property
+    def watch_mode(self) -> str:
+        return self.keeper.watcher.mode
 
     def request(self) -> None:
-        if self._shut:
-            return
-        if self.worker is not None:
-            self._again = True
-            return
-        if not self.settings.library_roots:
-            return
-        opts_roots, excl, emb = (
-            list(self.settings.library_roots),
-            list(self.settings.exclusions),
-            self.embedder,
-        )
-
-        def job(cancel):
-            with Store(self.paths.store_dir, writable=True) as store:
-                yield from run_index(store, IndexOptions(opts_roots, excl, 8, cancel), emb)
-
-        self.worker = Worker(job, self)
-        self.worker.progress.connect(self.progress)
-        self.worker.done.connect(self._done)
-        self.worker.failed.connect(self._failed)
-        self.worker.start()
-
-    def _done(self, last: IndexProgress | None) -> None:
-        self._cleanup()
-        self.finished.emit(last)
-        if self._again:
-            self._again = False
-            self.request()
-
-    def _failed(self, message: str) -> None:
-        self._cleanup()
-        self.failed.emit(message)
-
-    def _cleanup(self) -> None:
-        if self.worker is not None:
-            self.worker.wait(2000)
-            self.worker = None
+        self.keeper.request()
 
     def cancel(self) -> None:
-        self._again = False
-        if self.worker:
-            self.worker.cancel()
+        self.keeper.cancel_run()
+        if self.worker is not None:
+            self.worker.resume()
 
     def toggle_pause(self) -> bool:
         """Returns True when now paused."""
-        if not self.worker:
+        if self.worker is None:
             return False
         if self.worker.paused:
             self.worker.resume()
@@ -96,23 +63,39 @@ class IndexController(QObject):
             self.worker.pause()
         return self.worker.paused
 
+    def shutdown(self) -> None:
+        """Stop watching; the current run is cancelled cleanly (its finished work is kept)."""
+        self.keeper.stop()
+        if self.worker is not None:
+            self.worker.resume()
+            self.worker.wait(60_000)
+
+    def _event(self, e: KeeperEvent) -> None:
+        if e.kind == "progress":
+            self.progress.emit(e.progress)
+        elif e.kind == "started":
+            self.run_started.emit()
+        elif e.kind == "finished":
+            self.run_finished.emit(e.progress)
+        elif e.kind in ("busy", "failed"):
+            self.failed.emit(e.error)
+            self.run_finished.emit(None)
+        if e.message:
+            self.message.emit(e.message)
+
 
 class SearchRunner(QObject):
     """Searches off the UI thread, one at a time; only the newest request's answer is shown."""
 
     results = Signal(object, str)
-    failed = Signal(str)
+    failed = Signal(object)
 
-    def __init__(self, searcher: Searcher, parent=None) -> None:
+    def __init__(self, parent=None) -> None:
         super().__init__(parent)
-        self.searcher = searcher
         self.worker: Worker | None = None
-        self._next: tuple[Callable[[], SearchResult], str] | None = None
+        self._next: tuple[Callable[[], object], str] | None = None
 
-    def search(self, query: str, limit: int = 200) -> None:
-        self.submit(lambda: self.searcher.search(query, limit), query)
-
-    def submit(self, call: Callable[[], SearchResult], label: str) -> None:
+    def submit(self, call: Callable[[], object], label: str) -> None:
         self._next = (call, label)
         if self.worker is None:
             self._start_next()
@@ -127,15 +110,15 @@ class SearchRunner(QObject):
         self.worker.failed.connect(self._failed)
         self.worker.start()
 
-    def _done(self, result: SearchResult, label: str) -> None:
+    def _done(self, result: object, label: str) -> None:
         self._finish()
         if self._next is None:
             self.results.emit(result, label)
         self._start_next()
 
-    def _failed(self, message: str) -> None:
+    def _failed(self, exc: Exception) -> None:
         self._finish()
-        self.failed.emit(message.split(": ", 1)[-1])
+        self.failed.emit(exc)
         self._start_next()
 
     def _finish(self) -> None:
@@ -146,44 +129,56 @@ class SearchRunner(QObject):
     def idle(self) -> bool:
         return self.worker is None and self._next is None
 
+    def wait_idle(self, ms: int = 60_000) -> None:
+        if self.worker is not None:
+            self.worker.wait(ms)
+
 
 class ModelLoader(QObject):
-    """Loads (or downloads) the CLAP model in the background; the window never waits for it."""
+    """Loads, downloads or imports the CLAP model in the background; the window never waits.
+    Results arrive through the application's ModelChanged event (AppSignals)."""
 
-    loaded = Signal(object)
-    missing = Signal(str)
     download_progress = Signal(int, int)
+    failed = Signal(object)  # errors of download/import (typed), before any load
 
-    def __init__(self, paths: AppPaths, settings: Settings, parent=None) -> None:
+    def __init__(self, app: App, parent=None) -> None:
         super().__init__(parent)
-        self.paths, self.settings = paths, settings
+        self.app = app
         self.worker: Worker | None = None
+        self._pending = None
 
     def load(self) -> None:
-        s = self.settings
-        self._run(lambda _c: models.load_embedder(self.paths, s.model, s.device, s.torch_threads))
+        self._run(lambda _c: self.app.load_model())
 
     def download(self) -> None:
-        s = self.settings
-
         def job(_c):
-            models.download_model(
-                self.paths, s.model, lambda n, t: self.download_progress.emit(n, t)
-            )
-            return models.load_embedder(self.paths, s.model, s.device, s.torch_threads)
+            self.app.download_model(progress=lambda n, t: self.download_progress.emit(n, t))
+            return self.app.load_model()
 
         self._run(job)
 
     def import_from(self, source: str) -> None:
         def job(_c):
-            folder = models.import_model(self.paths, source)
-            self.settings.model = folder.name
-            return models.load_embedder(self.paths, folder.name, self.settings.device)
+            self.app.import_model(source)
+            return self.app.load_model()
 
         self._run(job)
 
     def _run(self, job) -> None:
+        """One job at a time; the latest request waits for the current one (never the UI)."""
+        if self.worker is not None and self.worker.isRunning():
+            self._pending = job
+            return
         self.worker = Worker(job, self)
-        self.worker.done.connect(self.loaded)
-        self.worker.failed.connect(lambda m: self.missing.emit(m.split(": ", 1)[-1]))
+        self.worker.failed.connect(self.failed)
+        self.worker.finished.connect(self._next)
         self.worker.start()
+
+    def _next(self) -> None:
+        job, self._pending = self._pending, None
+        if job is not None:
+            self._run(job)
+
+    def wait(self, ms: int = 60_000) -> None:
+        if self.worker is not None:
+            self.worker.wait(ms)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -20,26 +22,29 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from soundseek.core.models import KNOWN_MODELS
-from soundseek.core.settings import Settings
+from soundseek.app.settings import Settings
+from soundseek.app.status import FileError
+from soundseek.errors import ModelDownloadFailed, ModelInvalid
 
 
 class SettingsDialog(QDialog):
-    """Model, device, folders, exclusions, audition and drag options, theme."""
+    """Model, device, exclusions, audition and drag options, theme. (Library folders live in
+    the sidebar: add, remove, locate.)"""
 
-    def __init__(self, settings: Settings, installed: list[str], parent=None) -> None:
+    def __init__(
+        self, settings: Settings, known: dict[str, str], installed: list[str], parent=None
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("SoundSeek settings")
         self.settings = settings
         self.model = QComboBox(editable=True)
-        for name in dict.fromkeys([settings.model, *KNOWN_MODELS, *installed]):
-            info = KNOWN_MODELS.get(name)
-            self.model.addItem(f"{name}" + (f" — {info.summary}" if info else ""), name)
+        for name in dict.fromkeys([settings.model, *known, *installed]):
+            summary = known.get(name)
+            self.model.addItem(f"{name}" + (f" — {summary}" if summary else ""), name)
         self.device = QComboBox()
         for d in ("auto", "cuda", "mps", "cpu"):
             self.device.addItem(d)
         self.device.setCurrentText(settings.device)
-        self.folders = QPlainTextEdit("\n".join(settings.library_roots))
         self.exclusions = QPlainTextEdit("\n".join(settings.exclusions))
         self.exclusions.setPlaceholderText("one pattern per line, e.g. */Bounces or *_preview.wav")
         self.auto_play = QCheckBox("Play the selected result at once", checked=settings.auto_play)
@@ -52,7 +57,7 @@ class SettingsDialog(QDialog):
         self.theme.setCurrentText(settings.theme)
         form = QFormLayout(self)
         for label, widget in (("Model", self.model), ("Device", self.device),
-                              ("Library folders", self.folders), ("Exclusions", self.exclusions),
+                              ("Exclusions", self.exclusions),
                               ("Audition", self.auto_play), ("Drag", self.render),
                               ("Theme (restart)", self.theme)):  # fmt: skip
             form.addRow(label, widget)
@@ -63,29 +68,32 @@ class SettingsDialog(QDialog):
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
 
-    def apply(self) -> None:
-        s = self.settings
-        s.model = self.model.currentData() or self.model.currentText().split(" — ")[0]
-        s.device = self.device.currentText()
-        s.library_roots = [p.strip() for p in self.folders.toPlainText().splitlines() if p.strip()]
-        s.exclusions = [p.strip() for p in self.exclusions.toPlainText().splitlines() if p.strip()]
-        s.auto_play = self.auto_play.isChecked()
-        s.drag_render_unsupported = self.render.isChecked()
-        s.theme = self.theme.currentText()
+    def changes(self) -> dict[str, object]:
+        """What the user set, as keyword arguments for `App.update_settings`."""
+        model = self.model.currentData() or self.model.currentText().split(" — ")[0].strip()
+        lines = self.exclusions.toPlainText().splitlines()
+        return {
+            "model": model,
+            "device": self.device.currentText(),
+            "exclusions": [p.strip() for p in lines if p.strip()],
+            "auto_play": self.auto_play.isChecked(),
+            "drag_render_unsupported": self.render.isChecked(),
+            "theme": self.theme.currentText(),
+        }
 
 
 class ErrorsDialog(QDialog):
     """Files that could not be read, with the reason; they are retried when they change."""
 
-    def __init__(self, errors: list[dict], parent=None) -> None:
+    def __init__(self, errors: list[FileError], parent=None) -> None:
         super().__init__(parent)
         self.setWindowTitle(f"Unreadable files ({len(errors)})")
         self.resize(900, 400)
         table = QTableWidget(len(errors), 2)
         table.setHorizontalHeaderLabels(["File", "Reason"])
         for i, e in enumerate(errors):
-            table.setItem(i, 0, QTableWidgetItem(e["path"]))
-            table.setItem(i, 1, QTableWidgetItem(e["error"]))
+            table.setItem(i, 0, QTableWidgetItem(e.path))
+            table.setItem(i, 1, QTableWidgetItem(e.reason))
         table.resizeColumnsToContents()
         box = QVBoxLayout(self)
         box.addWidget(QLabel("These files are skipped until they change on disk."))
@@ -109,16 +117,25 @@ class ModelBanner(QFrame):
         self.importer.clicked.connect(self.import_requested)
         self.bar = QProgressBar()
         self.bar.hide()
+        self.state = ""
         row = QHBoxLayout(self)
         row.addWidget(self.text, 1)
         row.addWidget(self.bar)
         row.addWidget(self.download)
         row.addWidget(self.importer)
 
-    def show_missing(self, message: str) -> None:
+    def show_error(self, error: Exception) -> None:
+        """Say what is wrong in the user's terms: missing, broken, or the download failed."""
+        if isinstance(error, ModelDownloadFailed):
+            title, hint = "Download failed", "Check the connection and try again, or import."
+        elif isinstance(error, ModelInvalid):
+            title, hint = "The sound model cannot be used", "Import a working copy."
+        else:
+            title, hint = "No sound model yet", "Sound search needs a LAION-CLAP model."
+        self.state = type(error).__name__
         self.text.setText(
-            "<b>No sound model yet</b> — searching by names and metadata works now. "
-            f"Sound search needs a LAION-CLAP model.<br><small>{message}</small>"
+            f"<b>{title}</b> — searching by names and metadata works now. {hint}"
+            f"<br><small>{html.escape(str(error))}</small>"
         )
         self.bar.hide()
         self.show()

@@ -1,9 +1,11 @@
-"""The main window: search field, library sidebar, results, preview, indexing status."""
+"""The main window: a view over the application. Search field, library sidebar, results,
+preview, indexing status. Every index read runs off the UI thread; the window shows before
+the index or the model is opened."""
 
 from __future__ import annotations
 
 import os
-import shutil
+from collections.abc import Callable
 
 from PySide6.QtCore import (
     QEvent,
@@ -30,45 +32,46 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from soundseek.core.audio import envelope_from_bytes, segment_for_embedding
-from soundseek.core.models import installed_models
-from soundseek.core.render import clean_renders, render_region
-from soundseek.core.scanner import is_audio
-from soundseek.core.search import Hit, Searcher, SearchResult
-from soundseek.core.settings import save_settings
-from soundseek.core.store import WINDOWS, Store, sql_str
-from soundseek.core.ucs import load_catalog
+from soundseek.app import App
+from soundseek.errors import SoundSeekError, StoreLocked
 from soundseek.ui import actions
-from soundseek.ui.controllers import IndexController, ModelLoader, SearchRunner
+from soundseek.ui.bridge import AppSignals
+from soundseek.ui.controllers import KeeperController, ModelLoader, SearchRunner
 from soundseek.ui.dialogs import ErrorsDialog, ModelBanner, SettingsDialog
 from soundseek.ui.preview import PreviewPane
 from soundseek.ui.results_model import HIT_ROLE, SORT_ROLE, ResultsModel
-from soundseek.ui.sidebar import LibraryPanel
+from soundseek.ui.sidebar import FolderRow, LibraryPanel
 from soundseek.ui.ui_state import UiState
-from soundseek.ui.watch import FolderWatcher
+from soundseek.ui.worker import Tasks
 
 SEARCH_DEBOUNCE_MS = 150
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, paths, settings, player, audio_note: str = "") -> None:
+    def __init__(self, app: App, open_output: Callable | None = None) -> None:
         super().__init__()
-        self.paths, self.settings, self.player = paths, settings, player
+        self.app = app
+        self.open_output = open_output
+        self.player = None
+        self.audio = None
+        self.library_ready = False
+        self.first_run_done = False
+        self._indexed = 0
         self.setWindowTitle("SoundSeek")
         self.setAcceptDrops(True)
-        self.store = Store(paths.store_dir)
-        self.searcher = Searcher(self.store, None, settings.caption_prompts)
-        self.state = UiState(paths.config_dir / "ui_state.json")
+        self.state = UiState(app.paths.config_dir / "ui_state.json")
+        self.signals = AppSignals(app, self)
+        self.tasks = Tasks(self)
         self._build_widgets()
         self._build_layout()
         self._connect()
         self._restore_state()
-        self.refresh_library()
-        self._message(audio_note)
-        clean_renders(paths.render_dir)
+        self._show_folders(app.cached_root_summaries())
+        self.search_field.setFocus()
 
     # -- construction -------------------------------------------------------------------------
     def _build_widgets(self) -> None:
+        s = self.app.settings
         self.search_field = QLineEdit(objectName="search")
         self.search_field.setPlaceholderText(
             'Describe a sound… e.g. door creak slow  -metal  "wooden door"  dur:<3s  sr:>=96k'
@@ -77,49 +80,34 @@ class MainWindow(QMainWindow):
         self.search_field.setCompleter(QCompleter(self.history, self))
         self.banner = ModelBanner()
         self.banner.hide()
-        self.sidebar = LibraryPanel(load_catalog().categories)
+        self.sidebar = LibraryPanel(self.app.ucs_categories())
         self.results = ResultsModel(self._drag_path)
         self.proxy = QSortFilterProxyModel(self)
         self.proxy.setSourceModel(self.results)
         self.proxy.setSortRole(SORT_ROLE)
-        self.table = QTableView()
-        self.table.setModel(self.proxy)
-        self.table.setSortingEnabled(True)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.table.setDragEnabled(True)
-        self.table.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
-        self.table.setAlternatingRowColors(True)
-        self.table.verticalHeader().hide()
-        self.table.verticalHeader().setDefaultSectionSize(24)
-        self.table.setWordWrap(False)
-        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
-        self.table.sortByColumn(1, Qt.SortOrder.DescendingOrder)
-        header = self.table.horizontalHeader()
-        header.setStretchLastSection(True)
-        for col, width in ((0, 360), (1, 80), (2, 60), (3, 80), (4, 60), (5, 60), (6, 40), (7, 90)):
-            header.resizeSection(col, width)
-        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        self.preview = PreviewPane(
-            self.player, self._envelope, self.settings.theme, drag_path=self._drag_path
-        )
-        self.preview.auto_play.setChecked(self.settings.auto_play)
-        self.preview.loop.setChecked(self.settings.loop)
+        self.table = _results_table(self.proxy)
+        self.preview = PreviewPane(self.app, self._drag_path, s.theme)
+        self.preview.auto_play.setChecked(s.auto_play)
+        self.preview.loop.setChecked(s.loop)
+        self.preview.volume.setValue(int(s.volume * 100))
         self.status_label = QLabel()
+        self.audio_label = QLabel()
+        self.audio_retry = QPushButton("Retry audio")
+        self.audio_retry.hide()
         self.model_label = QLabel()
         self.progress = QProgressBar(maximumWidth=220)
         self.progress.hide()
         self.pause_button = QPushButton("Pause")
         self.cancel_button = QPushButton("Cancel")
         self.errors_button = QPushButton("Errors")
+        self.errors_button.hide()
         for b in (self.pause_button, self.cancel_button):
             b.hide()
-        self.index_ctl = IndexController(self.paths, self.settings, self)
-        self.search_runner = SearchRunner(self.searcher, self)
-        self.model_loader = ModelLoader(self.paths, self.settings, self)
-        self.watcher = FolderWatcher(parent=self)
+        self.keeper = KeeperController(self.app, self)
+        self.search_runner = SearchRunner(self)
+        self.model_loader = ModelLoader(self.app, self)
         self._debounce = QTimer(self, singleShot=True, interval=SEARCH_DEBOUNCE_MS)
-        self.last_result: SearchResult | None = None
+        self.last_result = None
 
     def _build_layout(self) -> None:
         self.right = QSplitter(Qt.Orientation.Vertical)
@@ -139,8 +127,8 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
         sb = self.statusBar()
         sb.addWidget(self.status_label, 1)
-        for w in (self.progress, self.pause_button, self.cancel_button, self.errors_button,
-                  self.model_label):  # fmt: skip
+        for w in (self.audio_label, self.audio_retry, self.progress, self.pause_button,
+                  self.cancel_button, self.errors_button, self.model_label):  # fmt: skip
             sb.addPermanentWidget(w)
         menu = self.menuBar().addMenu("&File")
         for text, slot, key in (("Add folder…", self.add_folder, "Ctrl+O"),
@@ -159,7 +147,8 @@ class MainWindow(QMainWindow):
         self.sidebar.filters_changed.connect(lambda _t: self.run_search())
         self.sidebar.add_requested.connect(self.add_folder)
         self.sidebar.remove_requested.connect(self.remove_folder)
-        self.sidebar.rescan_requested.connect(self.index_ctl.request)
+        self.sidebar.locate_requested.connect(self.locate_folder)
+        self.sidebar.rescan_requested.connect(self.keeper.request)
         self.table.selectionModel().currentRowChanged.connect(self._current_changed)
         self.table.doubleClicked.connect(lambda _i: self.preview.play_from_start())
         self.table.customContextMenuRequested.connect(self._context_menu)
@@ -168,25 +157,55 @@ class MainWindow(QMainWindow):
         self.preview.similar_requested.connect(self.more_like)
         self.preview.export_requested.connect(self.export)
         self.search_runner.results.connect(self.show_results)
-        self.search_runner.failed.connect(self._message)
-        self.index_ctl.progress.connect(self._index_progress)
-        self.index_ctl.finished.connect(self._index_finished)
-        self.index_ctl.failed.connect(self._index_failed)
+        self.search_runner.failed.connect(lambda exc: self._message(_describe(exc)))
+        self.keeper.progress.connect(self._index_progress)
+        self.keeper.run_finished.connect(self._index_finished)
+        self.keeper.failed.connect(self._index_failed)
+        self.keeper.message.connect(self._message)
         self.pause_button.clicked.connect(self._toggle_pause)
-        self.cancel_button.clicked.connect(self.index_ctl.cancel)
+        self.cancel_button.clicked.connect(self.keeper.cancel)
         self.errors_button.clicked.connect(self.show_errors)
-        self.watcher.changed.connect(self.index_ctl.request)
-        self.model_loader.loaded.connect(self._model_loaded)
-        self.model_loader.missing.connect(self.banner.show_missing)
+        self.signals.roots_changed.connect(self.refresh_library)
+        self.signals.model_changed.connect(self._model_changed)
         self.model_loader.download_progress.connect(self.banner.show_progress)
+        self.model_loader.failed.connect(self.banner.show_error)
         self.banner.download_requested.connect(self.model_loader.download)
         self.banner.import_requested.connect(self.import_model)
+        self.audio_retry.clicked.connect(lambda: self.audio and self.audio.retry())
 
+    # -- start-up, in the background -------------------------------------------------------
     def start_background(self) -> None:
-        """After the window is up: load the model, watch folders, catch up on changes."""
+        """After the window is up: open the index, then audio, waveform and model, then keep
+        the library current. Searches typed meanwhile wait for the index, never the window."""
+        self.tasks.run(self.app.open_index, self._library_opened, self._library_failed)
+
+    def _library_opened(self, notes: list[str]) -> None:
+        self.library_ready = True
+        self._message(" · ".join(notes) if notes else "Library open")
+        self.refresh_library()
+        self._start_audio()
+        self.tasks.run(_import_waveform, lambda _r: self.preview.attach_waveform())
         self.model_loader.load()
-        self.watcher.watch(self.settings.library_roots)
-        self.index_ctl.request()
+        if self.search_field.text():
+            self.run_search()
+
+    def _library_failed(self, exc: Exception) -> None:
+        self._message(f"The index could not be opened: {_describe(exc)}")
+
+    def _start_audio(self) -> None:
+        from soundseek.audio.playback import NullOutput, Player
+        from soundseek.ui.audio_device import AudioSwitch, open_device_output
+
+        self.player = Player(NullOutput())
+        self.player.volume = self.app.settings.volume
+        self.audio = AudioSwitch(self.player, self.open_output or open_device_output, parent=self)
+        self.audio.status_changed.connect(self._audio_status)
+        self.audio.start()
+        self.preview.attach_player(self.player)
+
+    def _audio_status(self, text: str) -> None:
+        self.audio_label.setText(text)
+        self.audio_retry.setVisible(bool(text))
 
     # -- search -------------------------------------------------------------------------------
     def query_text(self) -> str:
@@ -197,39 +216,40 @@ class MainWindow(QMainWindow):
         if not query:
             self.results.set_hits([])
             return
-        self.search_runner.search(query)
+        self.search_runner.submit(lambda: self.app.search(query, 200), query)
 
     def commit_query(self) -> None:
         """Enter, or moving into the results, puts the query in the history (not each keystroke)."""
         self.state.remember(self.search_field.text())
         self.history.setStringList(self.state.history)
 
-    def show_results(self, result: SearchResult, label: str) -> None:
+    def show_results(self, result, label: str) -> None:
         self.last_result = result
         self.results.set_hits(result.hits)
         note = f" · {result.notes[0]}" if result.notes else ""
         self._message(f"{len(result.hits)} results for {label}{note}")
 
-    def more_like(self, hit: Hit, region) -> None:
+    def more_like(self, hit, region) -> None:
         name = os.path.basename(hit.path)
         filters = self.sidebar.filter_tokens()
-        if region and self.searcher.embedder is not None:
+        if region and self.app.embedder is not None:
             a, b = region
-            call = lambda: self.searcher.similar_audio(  # noqa: E731
-                segment_for_embedding(hit.path, a, b), 200, filters
+            self.search_runner.submit(
+                lambda: self.app.similar_region(hit.path, a, b, 200, filters),
+                f"more like {name} {a:.1f}–{b:.1f}s",
             )
-            self.search_runner.submit(call, f"more like {name} {a:.1f}–{b:.1f}s")
         else:
-            self.search_runner.submit(lambda: self.searcher.similar(hit.path, None, 200, filters),
+            self.search_runner.submit(lambda: self.app.similar(hit.path, None, 200, filters),
                                       f"more like {name}")  # fmt: skip
 
     def similar_to_file(self, path: str) -> None:
         """A file dropped from outside: indexed ones by their vectors, others by listening."""
-        call = lambda: self.searcher.similar_file(path)  # noqa: E731
-        self.search_runner.submit(call, f"more like {os.path.basename(path)}")
+        self.search_runner.submit(
+            lambda: self.app.similar(path), f"more like {os.path.basename(path)}"
+        )
 
     # -- selection, audition, drag ----------------------------------------------------------------
-    def current_hit(self) -> Hit | None:
+    def current_hit(self):
         idx = self.table.currentIndex()
         return idx.data(HIT_ROLE) if idx.isValid() else None
 
@@ -238,15 +258,9 @@ class MainWindow(QMainWindow):
         if hit is not None:
             self.preview.show_hit(hit)
 
-    def _envelope(self, content_hash: str):
-        raw = self.store.envelope(content_hash) if content_hash else None
-        return envelope_from_bytes(raw) if raw else None
-
-    def _drag_path(self, hit: Hit) -> str:
-        region = self.preview.wave.selection() if self.preview.hit is hit else None
-        return actions.drag_file(
-            hit, region, self.paths.render_dir, self.settings.drag_render_unsupported
-        )
+    def _drag_path(self, hit) -> str:
+        region = self.preview.selection() if self.preview.hit is hit else None
+        return self.app.drag_file(hit.path, region)
 
     def eventFilter(self, obj, event) -> bool:
         if event.type() != QEvent.Type.KeyPress:
@@ -283,21 +297,19 @@ class MainWindow(QMainWindow):
         menu.addAction("Export…", lambda: self.export(hit, None))
         menu.exec(self.table.viewport().mapToGlobal(pos))
 
-    def export(self, hit: Hit, region) -> None:
+    def export(self, hit, region) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Export to folder")
-        if not folder:
-            return
-        if region:
-            out = render_region(hit.path, region[0], region[1], self.paths.render_dir)
-            target = shutil.move(str(out), os.path.join(folder, out.name))
-        else:
-            target = shutil.copy2(hit.path, folder)
-        self._message(f"exported {target}")
+        if folder:
+            self.tasks.run(
+                lambda: self.app.export(hit.path, folder, region),
+                lambda target: self._message(f"exported {target}"),
+                lambda exc: self._message(f"export failed: {_describe(exc)}"),
+            )
 
     # -- drops from outside -------------------------------------------------------------------
     def dragEnterEvent(self, event) -> None:
         urls = event.mimeData().urls()
-        if urls and all(u.isLocalFile() and is_audio(u.toLocalFile()) for u in urls):
+        if urls and all(u.isLocalFile() and self.app.is_audio_file(u.toLocalFile()) for u in urls):
             event.acceptProposedAction()
 
     def dropEvent(self, event) -> None:
@@ -306,52 +318,69 @@ class MainWindow(QMainWindow):
             self.similar_to_file(urls[0].toLocalFile())
             event.acceptProposedAction()
 
-    # -- library and indexing -------------------------------------------------------------------
+    # -- library folders ------------------------------------------------------------------------
     def add_folder(self, path: str | None = None) -> None:
         path = path or QFileDialog.getExistingDirectory(self, "Add a library folder")
-        if path and self.settings.add_root(path):
-            save_settings(self.paths, self.settings)
-            self.watcher.watch(self.settings.library_roots)
-            self.refresh_library()
-            self.index_ctl.request()
+        if path:
+            self._root_action(lambda: self.app.add_root(path), lambda r: r.note or "")
 
-    def remove_folder(self, path: str) -> None:
-        if self.settings.remove_root(path):
-            save_settings(self.paths, self.settings)
-            self.watcher.watch(self.settings.library_roots)
-            self.refresh_library()
-            self.index_ctl.request()
+    def remove_folder(self, root_id: str) -> None:
+        self._root_action(lambda: self.app.remove_root(root_id), lambda r: f"removed {r.path}")
+
+    def locate_folder(self, root_id: str, new_path: str | None = None) -> None:
+        """A library folder moved (or its drive got another letter): point to where it is."""
+        new_path = new_path or QFileDialog.getExistingDirectory(self, "Where is this folder now?")
+        if new_path:
+            self._root_action(
+                lambda: self.app.relocate_root(root_id, new_path),
+                lambda m: (
+                    f"{m.old_path} is now {m.root.path}: {m.found}/{m.checked} files found, "
+                    "nothing re-embedded"
+                ),
+            )
+
+    def _root_action(self, call: Callable, describe: Callable) -> None:
+        def done(result) -> None:
+            self._message(describe(result))
+            self.keeper.request()
+
+        self.tasks.run(call, done, lambda exc: self._message(_describe(exc)))
 
     def refresh_library(self) -> None:
-        rows = []
-        for root in self.settings.library_roots:
-            n = self.store.count(where=f"path LIKE {sql_str(root.rstrip('/') + '/%')}")
-            state = "offline" if not os.path.isdir(root) else (
-                "indexing…" if self.index_ctl.running else "up to date")  # fmt: skip
-            rows.append((root, n, state))
-        self.sidebar.set_folders(rows)
-        self._update_status()
+        """Live counts, read off the UI thread."""
+        self.tasks.run(self.app.root_summaries, self._show_folders)
 
-    def _update_status(self) -> None:
-        emb = self.searcher.embedder
-        model = f"{emb.model_id} · {emb.device}" if emb else f"{self.settings.model} (not loaded)"
-        indexed = self.store.count(where="status = 'indexed'")
-        errors = self.store.count(where="status = 'error'")
+    def _show_folders(self, summaries) -> None:
+        indexing = "indexing…" if self.keeper.running else "up to date"
+        self.sidebar.set_folders([
+            FolderRow(s.root.id, s.root.path, s.files, s.online, indexing) for s in summaries
+        ])  # fmt: skip
+        indexed = sum(s.indexed for s in summaries)
+        errors = sum(s.errors for s in summaries)
         self.errors_button.setText(f"Errors ({errors})")
         self.errors_button.setVisible(errors > 0)
         self.setWindowTitle(f"SoundSeek — {indexed} files indexed")
-        windows = self.store.count(WINDOWS)
-        self.model_status = f"Model: {model} · {indexed} files indexed · {windows} windows"
+        self._update_model_label(indexed)
+
+    def _update_model_label(self, indexed: int | None = None) -> None:
+        emb = self.app.embedder
+        model = (
+            f"{emb.model_id} · {emb.device}" if emb else f"{self.app.settings.model} (not loaded)"
+        )
+        if indexed is not None:
+            self._indexed = indexed
+        self.model_status = f"Model: {model} · {self._indexed} files indexed"
         self.model_label.setText(self.model_status)
 
+    # -- indexing -------------------------------------------------------------------------------
     def _index_progress(self, p) -> None:
         for w in (self.progress, self.pause_button, self.cancel_button):
             w.show()
         if p.phase == "embed":
             eta = p.eta_seconds
             eta_text = f" · ETA {int(eta // 60)}:{int(eta % 60):02d}" if eta else ""
-            hours = p.audio_seconds / 3600
-            text = f"Indexing {p.files_done}/{p.files_total} files · {hours:.2f} h audio{eta_text}"
+            text = (f"Indexing {p.files_done}/{p.files_total} files · "
+                    f"{p.audio_seconds / 3600:.2f} h audio{eta_text}")  # fmt: skip
             self.progress.setRange(0, max(1, p.files_total))
             self.progress.setValue(p.files_done)
         elif p.phase == "metadata":
@@ -368,35 +397,39 @@ class MainWindow(QMainWindow):
         self._message(text)
 
     def _index_finished(self, last) -> None:
+        self.first_run_done = True
         for w in (self.progress, self.pause_button, self.cancel_button):
             w.hide()
+        self.pause_button.setText("Pause")
         self.refresh_library()
-        cancelled = last is not None and last.phase == "cancelled"
-        self._message("Indexing cancelled" if cancelled else "Index up to date")
+        if last is not None:
+            self._message("Indexing cancelled" if last.phase == "cancelled" else "Index up to date")
         self.run_search()
 
-    def _index_failed(self, message: str) -> None:
-        self._index_finished(None)
-        self._message(f"Indexing stopped: {message}")
+    def _index_failed(self, exc: Exception) -> None:
+        if isinstance(exc, StoreLocked):
+            self._message("Another SoundSeek process is indexing this library; "
+                          "this window catches up when it is done")  # fmt: skip
+        else:
+            self._message(f"Indexing stopped: {_describe(exc)}")
 
     def _toggle_pause(self) -> None:
-        self.pause_button.setText("Resume" if self.index_ctl.toggle_pause() else "Pause")
+        self.pause_button.setText("Resume" if self.keeper.toggle_pause() else "Pause")
 
     def show_errors(self) -> None:
-        ErrorsDialog(self.store.files("status = 'error'", ["path", "error"]), self).exec()
+        self.tasks.run(self.app.errors, lambda errors: ErrorsDialog(errors, self).exec())
 
     # -- model --------------------------------------------------------------------------------
-    def _model_loaded(self, embedder) -> None:
-        self.searcher.embedder = embedder
-        self.index_ctl.embedder = embedder
-        self.banner.hide()
-        save_settings(self.paths, self.settings)
-        self._update_status()
-        self._message(f"Sound search ready ({embedder.model_id} on {embedder.device})")
-        if self.store.count(where="status = 'pending'") or not self.store.vectors_match(
-            embedder.model_id, embedder.dim
-        ):
-            self.index_ctl.request()
+    def _model_changed(self, embedder, error) -> None:
+        if embedder is not None:
+            self.banner.hide()
+            self._message(f"Sound search ready ({embedder.model_id} on {embedder.device})")
+            self.keeper.request()
+        elif error is not None:
+            self.banner.show_error(error)
+        self._update_model_label()
+        if not self.keeper.started:
+            self.keeper.start()
 
     def import_model(self) -> None:
         path = QFileDialog.getExistingDirectory(self, "Import a CLAP model folder")
@@ -404,17 +437,14 @@ class MainWindow(QMainWindow):
             self.model_loader.import_from(path)
 
     def open_settings(self) -> None:
-        dlg = SettingsDialog(self.settings, [p.name for p in installed_models(self.paths)], self)
+        known = {m.model_id: m.summary for m in self.app.known_models()}
+        dlg = SettingsDialog(self.app.settings, known, self.app.installed_models(), self)
         if dlg.exec():
-            old_model = self.settings.model
-            dlg.apply()
-            save_settings(self.paths, self.settings)
-            self.preview.auto_play.setChecked(self.settings.auto_play)
-            self.watcher.watch(self.settings.library_roots)
-            self.refresh_library()
-            if self.settings.model != old_model:
+            new = self.app.update_settings(**dlg.changes())
+            self.preview.auto_play.setChecked(new.auto_play)
+            if self.app.settings.model != (self.app.embedder and self.app.embedder.model_id):
                 self.model_loader.load()
-            self.index_ctl.request()
+            self.keeper.request()
 
     # -- state ----------------------------------------------------------------------------------
     def _message(self, text: str) -> None:
@@ -437,17 +467,53 @@ class MainWindow(QMainWindow):
         self.state.set_blob("right", self.right.saveState())
         self.state.set_blob("columns", self.table.horizontalHeader().saveState())
         self.state.save()
-        self.settings.auto_play = self.preview.auto_play.isChecked()
-        self.settings.loop = self.preview.loop.isChecked()
-        self.settings.volume = self.player.volume
-        save_settings(self.paths, self.settings)
+        self.app.update_settings(
+            auto_play=self.preview.auto_play.isChecked(),
+            loop=self.preview.loop.isChecked(),
+            volume=self.preview.volume.value() / 100,
+        )
 
     def closeEvent(self, event) -> None:
         self.save_state()
-        self.watcher.stop()
-        self.index_ctl.shutdown()
-        for worker in (self.search_runner.worker, self.model_loader.worker):
-            if worker is not None:
-                worker.wait(60_000)
+        self.keeper.shutdown()
+        self.search_runner.wait_idle()
+        self.model_loader.wait()
+        self.tasks.wait_idle(60_000)
         self.preview.wait_idle()
+        if self.audio is not None:
+            self.audio.close()
+        self.signals.detach()
         super().closeEvent(event)
+
+
+def _results_table(model) -> QTableView:
+    table = QTableView()
+    table.setModel(model)
+    table.setSortingEnabled(True)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+    table.setDragEnabled(True)
+    table.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
+    table.setAlternatingRowColors(True)
+    table.verticalHeader().hide()
+    table.verticalHeader().setDefaultSectionSize(24)
+    table.setWordWrap(False)
+    table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+    table.sortByColumn(1, Qt.SortOrder.DescendingOrder)
+    header = table.horizontalHeader()
+    header.setStretchLastSection(True)
+    for col, width in ((0, 360), (1, 80), (2, 60), (3, 80), (4, 60), (5, 60), (6, 40), (7, 90)):
+        header.resizeSection(col, width)
+    table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+    return table
+
+
+def _import_waveform() -> None:
+    """pyqtgraph costs ~1 s to import: done in a worker, before the view is built."""
+    import soundseek.ui.waveform  # noqa: F401
+
+
+def _describe(exc: Exception) -> str:
+    if isinstance(exc, SoundSeekError):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"

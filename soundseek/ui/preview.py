@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -15,53 +17,59 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from soundseek.core.audio import envelope_from_bytes, file_envelope, segment_envelope
-from soundseek.core.playback import Player
-from soundseek.core.search import Hit
 from soundseek.ui.drag_handle import DragHandle
-from soundseek.ui.waveform import WaveformView
-from soundseek.ui.worker import Worker
+from soundseek.ui.worker import Tasks
+
+if TYPE_CHECKING:
+    from soundseek.app import App
+    from soundseek.audio.playback import Player
+    from soundseek.search.hits import Hit
 
 PLAYHEAD_MS = 30
 LONG_FILE = 10.0
 
 
 class PreviewPane(QWidget):
+    """Shows at once; the waveform (pyqtgraph) and the player (numpy) are attached when ready,
+    so neither delays the first window."""
+
     similar_requested = Signal(object, object)
     export_requested = Signal(object, object)
 
     def __init__(
-        self, player: Player, envelope_lookup, theme: str = "dark", drag_path=None, parent=None
-    ) -> None:
+        self, app: App, drag_path: Callable[[Hit], str | None] | None = None,
+        theme: str = "dark", parent=None,
+    ) -> None:  # fmt: skip
         super().__init__(parent)
-        self.player = player
-        self.envelope_lookup = envelope_lookup
+        self.app = app
+        self.theme = theme
+        self.player: Player | None = None
+        self.wave = None
         self.hit: Hit | None = None
-        self._workers: list[Worker] = []
+        self.tasks = Tasks(self)
         self.title = QLabel("Select a sound")
         self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.info = QLabel("")
-        self.wave = WaveformView(theme)
-        self.wave.seek_requested.connect(self._seek)
-        self.wave.detail_wanted.connect(self._load_detail)
+        self.wave_box = QVBoxLayout()
         self.play_button = QPushButton("Play")
         self.play_button.clicked.connect(self.toggle)
         self.loop = QCheckBox("Loop")
-        self.loop.toggled.connect(lambda on: setattr(self.player, "loop", on))
+        self.loop.toggled.connect(lambda on: self.player and setattr(self.player, "loop", on))
         self.auto_play = QCheckBox("Auto-play")
         self.auto_play.setChecked(True)
         self.volume = QSlider(Qt.Orientation.Horizontal)
         self.volume.setRange(0, 100)
-        self.volume.setValue(int(player.volume * 100))
         self.volume.setMaximumWidth(120)
-        self.volume.valueChanged.connect(lambda v: setattr(self.player, "volume", v / 100))
+        self.volume.valueChanged.connect(
+            lambda v: self.player and setattr(self.player, "volume", v / 100)
+        )
         self.similar_button = QPushButton("More like this")
         self.similar_button.clicked.connect(
-            lambda: self.hit and self.similar_requested.emit(self.hit, self.wave.selection())
+            lambda: self.hit and self.similar_requested.emit(self.hit, self.selection())
         )
         self.export_button = QPushButton("Export selection…")
         self.export_button.clicked.connect(
-            lambda: self.hit and self.export_requested.emit(self.hit, self.wave.selection())
+            lambda: self.hit and self.export_requested.emit(self.hit, self.selection())
         )
         self.time = QLabel("0:00.0")
         self.drag_handle = DragHandle(
@@ -69,7 +77,6 @@ class PreviewPane(QWidget):
         )
         self._layout()
         self._timer = QTimer(self, interval=PLAYHEAD_MS, timeout=self._tick)
-        self._timer.start()
 
     def _layout(self) -> None:
         bar = QHBoxLayout()
@@ -82,8 +89,30 @@ class PreviewPane(QWidget):
         box.setContentsMargins(6, 6, 6, 6)
         box.addWidget(self.title)
         box.addWidget(self.info)
-        box.addWidget(self.wave, 1)
+        box.addLayout(self.wave_box, 1)
         box.addLayout(bar)
+
+    def attach_player(self, player: Player) -> None:
+        self.player = player
+        player.loop = self.loop.isChecked()
+        player.volume = self.volume.value() / 100
+        self._timer.start()
+        if self.hit is not None:
+            self.show_hit(self.hit, autoplay=False)
+
+    def attach_waveform(self) -> None:
+        """Build the waveform view (pyqtgraph imported beforehand, off the UI thread)."""
+        from soundseek.ui.waveform import WaveformView
+
+        self.wave = WaveformView(self.theme)
+        self.wave.seek_requested.connect(self._seek)
+        self.wave.detail_wanted.connect(self._load_detail)
+        self.wave_box.addWidget(self.wave)
+        if self.hit is not None:
+            self._show_envelope(self.hit)
+
+    def selection(self) -> tuple[float, float] | None:
+        return self.wave.selection() if self.wave is not None else None
 
     # -- showing a hit ----------------------------------------------------------------------
     def show_hit(self, hit: Hit, autoplay: bool | None = None) -> None:
@@ -91,24 +120,28 @@ class PreviewPane(QWidget):
         self.hit = hit
         f = hit.file
         self.title.setText(os.path.basename(hit.path))
-        sr = (f.get("samplerate") or 0) / 1000
         self.info.setText(
-            f"{f.get('duration', 0):.2f} s · {sr:g} kHz · {f.get('channels')} ch · "
-            f"{(f.get('ext') or '').upper()} · {f.get('description') or f.get('libfolder') or ''}"
+            f"{f.duration:.2f} s · {f.samplerate / 1000:g} kHz · {f.channels} ch · "
+            f"{f.ext.upper()} · {f.description or f.libfolder}"
         )
-        peaks = self.envelope_lookup(f.get("content_hash") or "")
-        if peaks is not None:
-            self.wave.set_envelope(peaks, f.get("duration") or 0.0)
-        else:
-            self._run(
-                lambda _c: envelope_from_bytes(file_envelope(hit.path)), self._envelope_ready(hit)
-            )
-        self.wave.set_match(hit.start, hit.end)
+        self._show_envelope(hit)
         play = self.auto_play.isChecked() if autoplay is None else autoplay
-        self._load_audio(hit, self.start_point(hit) if play else None)
+        if self.player is not None:
+            self._load_audio(hit, self.start_point(hit) if play else None)
+
+    def _show_envelope(self, hit: Hit) -> None:
+        if self.wave is None:
+            return
+
+        def apply(peaks) -> None:
+            if self.hit is hit and self.wave is not None:
+                self.wave.set_envelope(peaks, hit.file.duration)
+                self.wave.set_match(hit.start, hit.end)
+
+        self.tasks.run(lambda: self.app.envelope(hit), apply)
 
     def start_point(self, hit: Hit) -> float:
-        long = (hit.file.get("duration") or 0) > LONG_FILE
+        long = hit.file.duration > LONG_FILE
         return hit.start if long and hit.start is not None else 0.0
 
     def _load_detail(self, start: float, end: float) -> None:
@@ -117,59 +150,46 @@ class PreviewPane(QWidget):
             return
 
         def apply(peaks) -> None:
-            if self.hit is hit:
+            if self.hit is hit and self.wave is not None:
                 self.wave.set_detail(start, end, peaks)
 
-        self._run(lambda _c: segment_envelope(hit.path, start, end), apply)
-
-    def _envelope_ready(self, hit: Hit):
-        def apply(peaks) -> None:
-            if self.hit is hit:
-                self.wave.set_envelope(peaks, hit.file.get("duration") or 0.0)
-                self.wave.set_match(hit.start, hit.end)
-
-        return apply
+        self.tasks.run(lambda: self.app.detail_envelope(hit.path, start, end), apply)
 
     def _load_audio(self, hit: Hit, play_at: float | None, around: float | None = None) -> None:
-        self.player.stop()
-        duration = hit.file.get("duration") or 0.0
+        player = self.player
+        if player is None:
+            return
+        player.stop()
         around = self.start_point(hit) if around is None else around
 
         def loaded(_result) -> None:
             if self.hit is hit and play_at is not None:
-                self.player.play(play_at)
+                player.play(play_at)
 
-        self._run(lambda _c: self.player.load(hit.path, duration, around), loaded)
-
-    def _run(self, job, on_done) -> None:
-        w = Worker(job, self)
-        w.done.connect(on_done)
-        w.finished.connect(lambda: self._workers.remove(w) if w in self._workers else None)
-        self._workers.append(w)
-        w.start()
+        self.tasks.run(lambda: player.load(hit.path, hit.file.duration, around), loaded)
 
     # -- transport --------------------------------------------------------------------------
     def toggle(self) -> None:
-        if self.hit is None:
+        if self.hit is None or self.player is None:
             return
         if self.player.path != self.hit.path:
             self._load_audio(self.hit, self.start_point(self.hit))
             return
         if not self.player.playing:
-            sel = self.wave.selection()
+            sel = self.selection()
             self.player.play(sel[0] if sel else None)
         else:
             self.player.stop()
 
     def play_from_start(self) -> None:
-        if self.hit is not None:
+        if self.hit is not None and self.player is not None:
             if self.player.path == self.hit.path:
                 self.player.play(0.0)
             else:
                 self._load_audio(self.hit, 0.0)
 
     def _seek(self, seconds: float) -> None:
-        if self.hit is None:
+        if self.hit is None or self.player is None:
             return
         self.wave.set_playhead(seconds)
         if self.player.path != self.hit.path:
@@ -186,13 +206,13 @@ class PreviewPane(QWidget):
         self.play_button.setText("Stop" if playing else "Play")
         if playing:
             pos = self.player.position
-            sel = self.wave.selection()
+            sel = self.selection()
             if sel and self.player.loop and pos >= sel[1]:
                 self.player.seek(sel[0])
-            self.wave.set_playhead(pos)
+            if self.wave is not None:
+                self.wave.set_playhead(pos)
             self.time.setText(f"{int(pos // 60)}:{pos % 60:04.1f}")
 
     def wait_idle(self, ms: int = 5000) -> None:
         """Tests and shutdown: let background loads finish."""
-        for w in list(self._workers):
-            w.wait(ms)
+        self.tasks.wait_idle(ms)

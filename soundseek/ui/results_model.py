@@ -5,11 +5,14 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QAbstractTableModel, QMimeData, Qt
 
-from soundseek.core.search import Hit
 from soundseek.ui.drag_handle import file_mime
+
+if TYPE_CHECKING:
+    from soundseek.search.hits import Hit
 
 SORT_ROLE = Qt.ItemDataRole.UserRole
 HIT_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -20,27 +23,27 @@ def _duration(s: float) -> str:
     return f"{int(m)}:{sec:05.2f}" if m < 60 else f"{int(m // 60)}:{int(m % 60):02d}:{int(sec):02d}"
 
 
-def _f(key: str, default: object = ""):
-    return lambda h: h.file.get(key) or default
+def _f(key: str):
+    return lambda h: getattr(h.file, key)
 
 
 COLUMNS: list[tuple[str, Callable[[Hit], object], Callable[[Hit], object]]] = [
     ("Name", lambda h: os.path.basename(h.path), lambda h: os.path.basename(h.path).lower()),
     ("Relevance", lambda h: f"{h.score:.2f}", lambda h: h.score),
     ("Sound", lambda h: "" if h.sound is None else f"{h.sound:.0%}", lambda h: h.sound or 0.0),
-    ("Duration", lambda h: _duration(h.file.get("duration") or 0), _f("duration", 0)),
-    ("Format", lambda h: (h.file.get("ext") or "").upper(), _f("ext")),
-    ("Rate", lambda h: f"{(h.file.get('samplerate') or 0) / 1000:g} k", _f("samplerate", 0)),
-    ("Ch", _f("channels"), _f("channels", 0)),
-    ("Category", lambda h: h.file.get("catid") or h.file.get("category") or "", _f("catid")),
+    ("Duration", lambda h: _duration(h.file.duration), _f("duration")),
+    ("Format", lambda h: h.file.ext.upper(), _f("ext")),
+    ("Rate", lambda h: f"{h.file.samplerate / 1000:g} k", _f("samplerate")),
+    ("Ch", _f("channels"), _f("channels")),
+    ("Category", lambda h: h.file.catid or h.file.category, _f("catid")),
     ("Description", _f("description"), _f("description")),
-    ("Folder", _f("libfolder"), lambda h: (h.file.get("libfolder") or "").lower()),
-    ("Modified", lambda h: _mtime(h), _f("mtime_ns", 0)),
+    ("Folder", _f("libfolder"), lambda h: h.file.libfolder.lower()),
+    ("Modified", lambda h: _mtime(h), _f("mtime_ns")),
 ]
 
 
 def _mtime(h: Hit) -> str:
-    ns = h.file.get("mtime_ns")
+    ns = h.file.mtime_ns
     return datetime.fromtimestamp(ns / 1e9).strftime("%Y-%m-%d") if ns else ""
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from dataclasses import dataclass
+
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -14,6 +16,21 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+ROOT_ID = Qt.ItemDataRole.UserRole
+ONLINE = Qt.ItemDataRole.UserRole + 1
+
+
+@dataclass(frozen=True)
+class FolderRow:
+    """What the folder list shows for one library folder."""
+
+    root_id: str
+    path: str
+    files: int
+    online: bool
+    state: str
+
 
 QUICK_FILTERS = {
     "Format": [("any", ""), ("WAV", "ext:wav,bwf"), ("AIFF", "ext:aif,aiff"), ("FLAC", "ext:flac"),
@@ -27,10 +44,11 @@ QUICK_FILTERS = {
 
 
 class LibraryPanel(QWidget):
-    """Folders (add/remove/rescan) and quick filters; emits what the user asked for."""
+    """Folders (add/remove/rescan/locate) and quick filters; emits what the user asked for."""
 
     add_requested = Signal()
-    remove_requested = Signal(str)
+    remove_requested = Signal(str)  # root id
+    locate_requested = Signal(str)  # root id of a folder that moved or is offline
     rescan_requested = Signal()
     filters_changed = Signal(str)
 
@@ -38,11 +56,16 @@ class LibraryPanel(QWidget):
         super().__init__(parent)
         self.folders = QListWidget()
         add, remove, rescan = QPushButton("Add…"), QPushButton("Remove"), QPushButton("Rescan")
+        self.locate = QPushButton("Locate…")
+        self.locate.setToolTip("This folder moved or its drive has another name: point to it")
         add.clicked.connect(self.add_requested)
-        remove.clicked.connect(self._remove)
+        remove.clicked.connect(lambda: self._emit_current(self.remove_requested))
+        self.locate.clicked.connect(lambda: self._emit_current(self.locate_requested))
         rescan.clicked.connect(self.rescan_requested)
+        self.folders.currentItemChanged.connect(self._update_locate)
+        self.folders.itemDoubleClicked.connect(self._double_clicked)
         buttons = QHBoxLayout()
-        for b in (add, remove, rescan):
+        for b in (add, remove, self.locate, rescan):
             buttons.addWidget(b)
         lib = QGroupBox("Library folders")
         lb = QVBoxLayout(lib)
@@ -64,19 +87,34 @@ class LibraryPanel(QWidget):
         box.addWidget(lib, 1)
         box.addWidget(filters)
 
-    def set_folders(self, rows: list[tuple[str, int, str]]) -> None:
-        """(path, files, state) per library folder."""
+    def set_folders(self, rows: list[FolderRow]) -> None:
+        current = self.folders.currentItem()
+        keep = current.data(ROOT_ID) if current is not None else None
         self.folders.clear()
-        for path, count, state in rows:
-            item = QListWidgetItem(f"{path}\n   {count} files · {state}")
-            item.setData(256, path)
-            item.setToolTip(path)
+        for row in rows:
+            state = row.state if row.online else "offline — Locate… if it moved"
+            item = QListWidgetItem(f"{row.path}\n   {row.files} files · {state}")
+            item.setData(ROOT_ID, row.root_id)
+            item.setData(ONLINE, row.online)
+            item.setToolTip(row.path)
             self.folders.addItem(item)
+            if row.root_id == keep:
+                self.folders.setCurrentItem(item)
+        self._update_locate()
 
-    def _remove(self) -> None:
+    def _emit_current(self, signal) -> None:
         item = self.folders.currentItem()
         if item is not None:
-            self.remove_requested.emit(item.data(256))
+            signal.emit(item.data(ROOT_ID))
+
+    def _update_locate(self, *_args) -> None:
+        item = self.folders.currentItem()
+        self.locate.setEnabled(item is not None)
+        self.locate.setDefault(item is not None and not item.data(ONLINE))
+
+    def _double_clicked(self, item: QListWidgetItem) -> None:
+        if not item.data(ONLINE):
+            self.locate_requested.emit(item.data(ROOT_ID))
 
     def filter_tokens(self) -> str:
         return " ".join(c.currentData() for c in self.combos.values() if c.currentData())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QApplication
 
-from soundseek.core.paths import resources_dir
+from soundseek.paths import resources_dir
 
 WAVE_COLOURS = {
     "dark": {"wave": "#5fa8e8", "bg": "#17181b", "play": "#f0c040", "match": (240, 192, 64, 40)},

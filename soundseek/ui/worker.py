@@ -1,13 +1,22 @@
-"""One way to run core work off the UI thread: calls and progress generators alike."""
+"""One way to run application work off the UI thread: calls and progress generators alike.
+
+Errors travel as exception objects (typed), never as strings, so a view can tell a missing
+model from a broken one or a network failure.
+"""
 
 from __future__ import annotations
 
 import inspect
+import logging
 import threading
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QThread, Signal
+from PySide6.QtCore import QObject, QThread, Signal
+
+from soundseek.errors import SoundSeekError
+
+log = logging.getLogger(__name__)
 
 
 class Worker(QThread):
@@ -15,7 +24,7 @@ class Worker(QThread):
 
     progress = Signal(object)
     done = Signal(object)
-    failed = Signal(str)
+    failed = Signal(object)  # the exception
 
     def __init__(self, job: Callable[[threading.Event], Any], parent=None) -> None:
         super().__init__(parent)
@@ -31,7 +40,9 @@ class Worker(QThread):
                 result = self._drain(result)
             self.done.emit(result)
         except Exception as exc:  # reported to the UI, never a silent thread death
-            self.failed.emit(f"{type(exc).__name__}: {exc}")
+            if not isinstance(exc, SoundSeekError):
+                log.exception("background job failed")
+            self.failed.emit(exc)
 
     def _drain(self, gen) -> Any:
         last = None
@@ -57,3 +68,30 @@ class Worker(QThread):
     @property
     def paused(self) -> bool:
         return not self._resume.is_set()
+
+
+class Tasks(QObject):
+    """Fire-and-forget calls off the UI thread, with results delivered on it; kept alive here
+    until they finish (a QThread destroyed while running takes the app down)."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self._running: list[Worker] = []
+
+    def run(
+        self, call: Callable[[], Any], on_done: Callable[[Any], None] | None = None,
+        on_error: Callable[[Exception], None] | None = None,
+    ) -> Worker:  # fmt: skip
+        w = Worker(lambda _cancel: call(), self)
+        if on_done is not None:
+            w.done.connect(on_done)
+        if on_error is not None:
+            w.failed.connect(on_error)
+        w.finished.connect(lambda: self._running.remove(w) if w in self._running else None)
+        self._running.append(w)
+        w.start()
+        return w
+
+    def wait_idle(self, ms: int = 5000) -> None:
+        for w in list(self._running):
+            w.wait(ms)

@@ -1,0 +1,10 @@
+"""The application layer: what the GUI, the CLI and services do, written once, Qt-free.
+
+Importing it is cheap; the index and the model load when first used.
+"""
+
+from __future__ import annotations
+
+from soundseek.app.app import App
+
+__all__ = ["App"]

@@ -1,0 +1,406 @@
+"""The application: one object the desktop app, the CLI and headless services all use.
+
+Opening it is cheap (settings, library folders, a cached summary); the index (LanceDB) and
+the model (torch) load on first use or when a shell asks, so a window can appear at once and
+open them in the background. Methods are safe to call from worker threads; the index is
+written only inside `index()`, which holds the writer lock for the run.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from soundseek.app import roots as root_rules
+from soundseek.app.events import (
+    EventBus,
+    IndexDone,
+    IndexStarted,
+    LibraryOpened,
+    ModelChanged,
+    RootsChanged,
+    SettingsChanged,
+)
+from soundseek.app.settings import (
+    Settings,
+    load_settings,
+    save_settings,
+    settings_stamp,
+)
+from soundseek.app.status import FileError, LibraryStatus, ModelState, RootSummary
+from soundseek.app.summary import Summary, read_summary, write_summary
+from soundseek.errors import ModelError, RootError
+from soundseek.files.roots import Root, new_root
+from soundseek.index.registry import RootRegistry
+from soundseek.paths import AppPaths, app_paths
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from soundseek.app.library import Library
+    from soundseek.embed.base import Embedder
+    from soundseek.indexing.pipeline import IndexProgress
+    from soundseek.search.hits import Hit, SearchResult
+
+log = logging.getLogger(__name__)
+
+
+class App:
+    """SoundSeek for one home (settings, models) and its index."""
+
+    def __init__(self, paths: AppPaths, settings: Settings) -> None:
+        self.paths = paths
+        self._settings = settings
+        self._settings_stamp = settings_stamp(paths)
+        self.events = EventBus()
+        self.registry = RootRegistry(paths.store_dir)
+        self._embedder: Embedder | None = None
+        self.model_error: ModelError | None = None
+        self._library: Library | None = None
+        self._open_lock = threading.Lock()
+
+    @classmethod
+    def open(cls, paths: AppPaths | None = None) -> App:
+        """Cheap: no index, no model yet. Folders listed by version-1 settings are adopted."""
+        paths = (paths or app_paths()).ensure()
+        settings, legacy_roots = load_settings(paths)
+        app = cls(paths, settings)
+        for path in legacy_roots:
+            if Path(path).is_dir():
+                root_rules.add_root(app.registry, path)
+            elif path not in {r.path for r in app.roots()}:  # an unplugged drive keeps its place
+                app.registry.update(lambda rs, p=path: [*rs, new_root(p)])
+        if legacy_roots or not paths.settings_file.exists():
+            save_settings(paths, settings)
+        return app
+
+    def close(self) -> None:
+        """Nothing to flush (every write is committed as it happens); drops the handles."""
+        self._library = None
+
+    # -- settings -------------------------------------------------------------------------------
+    @property
+    def settings(self) -> Settings:
+        return self._settings
+
+    def update_settings(self, **changes: object) -> Settings:
+        """Change and save settings in one place; listeners learn which keys changed."""
+        new = replace(self._settings, **changes)
+        changed = frozenset(k for k in changes if getattr(self._settings, k) != getattr(new, k))
+        self._settings = new
+        save_settings(self.paths, new)
+        self._settings_stamp = settings_stamp(self.paths)
+        if "caption_prompts" in changed and self._library is not None:
+            self._library.searcher.captions = new.caption_prompts
+        if changed:
+            self.events.emit(SettingsChanged(changed))
+        return new
+
+    def reload_settings(self) -> frozenset[str]:
+        """Pick up settings another process saved (e.g. `soundseek model use`)."""
+        if settings_stamp(self.paths) == self._settings_stamp:
+            return frozenset()
+        new, _ = load_settings(self.paths)
+        changed = frozenset(k for k in vars(new) if getattr(new, k) != getattr(self._settings, k))
+        self._settings, self._settings_stamp = new, settings_stamp(self.paths)
+        if changed:
+            self.events.emit(SettingsChanged(changed))
+        return changed
+
+    # -- the index, opened lazily -----------------------------------------------------------------
+    def library(self) -> Library:
+        """The open index (opened, and upgraded if it is older, on first use)."""
+        with self._open_lock:
+            if self._library is None:
+                from soundseek.app.library import open_library
+
+                lib = open_library(self.paths, self._embedder, self._settings.caption_prompts)
+                self._library = lib
+                for note in lib.notes:
+                    log.info(note)
+                self.events.emit(LibraryOpened(list(lib.notes)))
+            return self._library
+
+    def open_index(self) -> list[str]:
+        """Open now (a shell's background thread); returns upgrade notes, if any."""
+        return self.library().notes
+
+    # -- library folders --------------------------------------------------------------------------
+    def roots(self) -> list[Root]:
+        return self.registry.load()
+
+    def add_root(self, path: str) -> root_rules.RootAdded:
+        result = root_rules.add_root(self.registry, path)
+        if result.added:
+            self.events.emit(RootsChanged(self.roots()))
+        return result
+
+    def remove_root(self, ref: str) -> Root:
+        gone = root_rules.remove_root(self.registry, ref)
+        self.events.emit(RootsChanged(self.roots()))
+        return gone
+
+    def relocate_root(self, ref: str, new_path: str, force: bool = False) -> root_rules.Relocation:
+        """Re-point a library folder that moved; every vector, envelope and row is kept."""
+        root = root_rules.find_root(self.roots(), ref)
+        relpaths = self.library().store.relpaths(root.id)
+        move = root_rules.check_relocation(self.roots(), ref, new_path, relpaths, force)
+        root_rules.apply_relocation(self.registry, move)
+        log.info("relocated %s -> %s (%d/%d files found)", move.old_path, move.root.path,
+                 move.found, move.checked)  # fmt: skip
+        self.events.emit(RootsChanged(self.roots()))
+        return move
+
+    # -- status -----------------------------------------------------------------------------------
+    def cached_summary(self) -> Summary:
+        return read_summary(self.paths)
+
+    def root_summaries(self) -> list[RootSummary]:
+        """Live counts per library folder (refreshes the cached summary)."""
+        counts = {k: asdict(v) for k, v in self.library().store.counts_by_root().items()}
+        self._save_summary(counts)
+        return [_root_summary(r, counts.get(r.id, {})) for r in self.roots()]
+
+    def cached_root_summaries(self) -> list[RootSummary]:
+        """From the cached summary: instant, possibly a little stale."""
+        cached = self.cached_summary().roots
+        return [_root_summary(r, cached.get(r.id, {})) for r in self.roots()]
+
+    def _save_summary(self, counts: dict[str, dict[str, int]]) -> None:
+        store = self.library().store
+        summary = Summary(
+            roots=counts,
+            indexed=sum(c["indexed"] for c in counts.values()),
+            errors=sum(c["errors"] for c in counts.values()),
+            windows=store.count_windows(),
+            index_model=store.info.model_id,
+        )
+        try:
+            write_summary(self.paths, summary)
+        except OSError:
+            log.warning("could not write %s", self.paths.summary_file, exc_info=True)
+
+    def errors(self) -> list[FileError]:
+        from soundseek.index.filters import ONLY_ERRORS
+
+        recs = self.library().store.records(ONLY_ERRORS)
+        return [FileError(r.path, r.error) for r in sorted(recs, key=lambda r: r.path)]
+
+    def model_installed(self) -> bool:
+        from soundseek.embed import models
+
+        return models.is_installed(models.model_dir(self.paths, self._settings.model))
+
+    def model_state(self, with_device: bool = True) -> ModelState:
+        """The configured model; `with_device` resolves "auto" (which imports torch)."""
+        from soundseek.embed import models
+
+        folder = models.model_dir(self.paths, self._settings.model)
+        emb = self.embedder
+        device = emb.device if emb is not None else self._settings.device
+        if emb is None and with_device:
+            device = _device_name(self._settings.device)
+        return ModelState(
+            model=self._settings.model,
+            folder=str(folder),
+            installed=models.is_installed(folder),
+            loaded=emb is not None,
+            device=device,
+            error=str(self.model_error) if self.model_error else "",
+            hint=models.missing_message(self._settings.model, folder),
+        )
+
+    def known_models(self) -> list:
+        """The LAION-CLAP models users can pick (id, summary, size, CPU speed)."""
+        from soundseek.embed.models import KNOWN_MODELS
+
+        return list(KNOWN_MODELS.values())
+
+    def status(self) -> LibraryStatus:
+        store = self.library().store
+        summaries = self.root_summaries()
+        return LibraryStatus(
+            roots=summaries,
+            files=sum(s.files for s in summaries),
+            indexed=sum(s.indexed for s in summaries),
+            pending=sum(s.pending for s in summaries),
+            windows=store.count_windows(),
+            ann_index=store.has_ann(),
+            model=self.model_state(),
+            index_model=store.info.model_id,
+            index_dim=store.info.dim,
+            schema_version=store.info.schema_version,
+            store_dir=str(self.paths.store_dir),
+            store_bytes=store.size_bytes(),
+            log_file=str(self.paths.log_file),
+            errors=self.errors(),
+        )
+
+    # -- models ---------------------------------------------------------------------------------
+    def load_model(self) -> Embedder:
+        """Load the configured model from disk; raises (and announces) a typed ModelError."""
+        from soundseek.embed import models
+
+        s = self._settings
+        try:
+            emb = models.load_embedder(self.paths, s.model, s.device, s.torch_threads)
+        except ModelError as exc:
+            self.embedder, self.model_error = None, exc
+            self.events.emit(ModelChanged(None, exc))
+            raise
+        self.embedder, self.model_error = emb, None
+        self.events.emit(ModelChanged(emb, None))
+        return emb
+
+    @property
+    def embedder(self) -> Embedder | None:
+        """The loaded model (None: metadata only). Set by `load_model`; services and tests
+        may set any object with the Embedder protocol."""
+        return self._embedder
+
+    @embedder.setter
+    def embedder(self, emb: Embedder | None) -> None:
+        self._embedder = emb
+        if self._library is not None:
+            self._library.searcher.embedder = emb
+
+    def download_model(
+        self, model: str | None = None, progress: Callable[[int, int], None] | None = None
+    ) -> Path:
+        from soundseek.embed import models
+
+        return models.download_model(self.paths, model or self._settings.model, progress)
+
+    def import_model(self, source: str, name: str | None = None) -> Path:
+        """Copy (or convert) a model into the models folder and make it the current one."""
+        from soundseek.embed import models
+
+        folder = models.import_model(self.paths, source, name)
+        self.update_settings(model=folder.name)
+        return folder
+
+    def use_model(self, model: str) -> Path:
+        from soundseek.embed import models
+
+        folder = models.require_model(self.paths, model)
+        self.update_settings(model=model)
+        return folder
+
+    def installed_models(self) -> list[str]:
+        from soundseek.embed import models
+
+        return [p.name for p in models.installed_models(self.paths)]
+
+    # -- indexing -------------------------------------------------------------------------------
+    def index(
+        self, cancel: threading.Event | None = None, embed: bool = True,
+        batch_size: int | None = None,
+    ) -> Iterator[IndexProgress]:  # fmt: skip
+        """One index run as a progress generator; set `cancel` to stop it cleanly (what is done
+        is kept). Raises StoreLocked when another process is writing the index."""
+        from soundseek.index.store import Store
+        from soundseek.indexing.pipeline import IndexOptions, run_index
+
+        roots = self.roots()
+        if not roots:
+            raise RootError("no library folders yet: add one first (`soundseek add PATH`)")
+        s = self._settings
+        opts = IndexOptions(roots, list(s.exclusions), batch_size or s.batch_size, cancel)
+        last, error = None, None
+        self.events.emit(IndexStarted())
+        try:
+            with Store(self.paths.store_dir, writable=True) as store:
+                for p in run_index(store, opts, self.embedder if embed else None):
+                    last = p
+                    yield p
+        except Exception as exc:
+            error = exc
+            raise
+        finally:  # also when the caller stops iterating early
+            if error is None:
+                self._after_index()
+            self.events.emit(IndexDone(last, error))
+
+    def _after_index(self) -> None:
+        try:
+            self.root_summaries()
+        except Exception:  # the run itself succeeded; a stale summary is harmless
+            log.warning("could not refresh the library summary", exc_info=True)
+
+    # -- search and media -----------------------------------------------------------------------
+    @staticmethod
+    def is_audio_file(path: str) -> bool:
+        """Whether SoundSeek would index this file (by its extension)."""
+        from soundseek.files.scanner import is_audio
+
+        return is_audio(path)
+
+    @staticmethod
+    def ucs_categories() -> list[str]:
+        """The UCS category names (for filter menus)."""
+        from soundseek.metadata.ucs import load_catalog
+
+        return load_catalog().categories
+
+    def search(self, query: str, limit: int = 50) -> SearchResult:
+        return self.library().searcher.search(query, limit)
+
+    def similar(
+        self, path: str, at: float | None = None, limit: int = 50, filters: str = ""
+    ) -> SearchResult:
+        """More like a file: by its stored vectors, or by listening to a file from outside."""
+        return self.library().searcher.similar_file(path, at, limit, filters)
+
+    def similar_region(
+        self, path: str, start: float, end: float, limit: int = 50, filters: str = ""
+    ) -> SearchResult:
+        from soundseek.audio.decode import segment_for_embedding
+
+        audio = segment_for_embedding(path, start, end)
+        return self.library().searcher.similar_audio(audio, limit, filters)
+
+    def sound_search_note(self) -> str | None:
+        """Why sound search is off right now, or None when it works."""
+        return self.library().searcher.sound_available()
+
+    def envelope(self, hit: Hit) -> np.ndarray:
+        from soundseek.app import media
+
+        stored = self.library().store.envelope(hit.file.content_hash)
+        return media.envelope(stored, hit.path)
+
+    def detail_envelope(self, path: str, start: float, end: float) -> np.ndarray:
+        from soundseek.app import media
+
+        return media.detail(path, start, end)
+
+    def drag_file(self, path: str, region: tuple[float, float] | None = None) -> str:
+        from soundseek.app import media
+
+        convert = self._settings.drag_render_unsupported
+        return media.drag_file(path, region, self.paths.render_dir, convert)
+
+    def export(self, path: str, folder: str, region: tuple[float, float] | None = None) -> str:
+        from soundseek.app import media
+
+        return media.export(path, region, folder, self.paths.render_dir)
+
+    def clean_renders(self) -> int:
+        from soundseek.audio.render import clean_renders
+
+        return clean_renders(self.paths.render_dir)
+
+
+def _root_summary(root: Root, counts: dict[str, int]) -> RootSummary:
+    known = ("files", "indexed", "pending", "errors")
+    return RootSummary(root, root.online, **{k: counts[k] for k in known if k in counts})
+
+
+def _device_name(preference: str) -> str:
+    from soundseek.embed.clap import resolve_device
+
+    return resolve_device(preference)

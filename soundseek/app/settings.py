@@ -1,0 +1,100 @@
+"""User settings persisted as versioned JSON, with declared migrations from older versions.
+
+Library folders are not settings any more (version 2): they belong to the index, by id, so
+files can be kept relative to them. A version-1 file's `library_roots` are handed to the
+application once, which registers them with the index.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass, field, fields
+
+from soundseek.paths import AppPaths
+
+SETTINGS_VERSION = 2
+DEFAULT_MODEL = "laion/larger_clap_general"
+FAST_CPU_MODEL = "laion/clap-htsat-unfused"
+MODEL_KEYS = frozenset({"model", "device", "torch_threads"})
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the user chose; everything else is derived. Change through `App.update_settings`."""
+
+    exclusions: list[str] = field(default_factory=list)
+    model: str = DEFAULT_MODEL
+    device: str = "auto"
+    torch_threads: int = 0
+    batch_size: int = 8
+    caption_prompts: bool = True
+    auto_play: bool = True
+    loop: bool = False
+    volume: float = 0.8
+    drag_render_unsupported: bool = True
+    theme: str = "dark"
+    watch_polling: bool = False
+    version: int = SETTINGS_VERSION
+
+
+def _v0_to_v1(raw: dict) -> dict:
+    if "roots" in raw:
+        raw["library_roots"] = raw.pop("roots")
+    return raw
+
+
+def _v1_to_v2(raw: dict) -> dict:
+    raw["legacy_roots"] = raw.pop("library_roots", [])
+    return raw
+
+
+MIGRATIONS = {0: _v0_to_v1, 1: _v1_to_v2}
+
+
+def _migrate(raw: dict) -> dict:
+    """Apply the declared migrations in order up to SETTINGS_VERSION."""
+    version = int(raw.get("version", 0))
+    while version < SETTINGS_VERSION:
+        raw = MIGRATIONS[version](raw)
+        version += 1
+    raw["version"] = SETTINGS_VERSION
+    return raw
+
+
+def _read_raw(paths: AppPaths) -> dict:
+    try:
+        return json.loads(paths.settings_file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError):
+        broken = paths.settings_file.with_suffix(".broken.json")
+        os.replace(paths.settings_file, broken)  # kept for the user; defaults from now on
+        return {}
+
+
+def load_settings(paths: AppPaths) -> tuple[Settings, list[str]]:
+    """The settings, plus library folders a version-1 file still listed (to register once).
+    Unknown keys are ignored and a corrupt file is set aside, never fatal."""
+    raw = _migrate(_read_raw(paths))
+    legacy = [str(p) for p in raw.pop("legacy_roots", [])]
+    known = {f.name for f in fields(Settings)}
+    return Settings(**{k: v for k, v in raw.items() if k in known}), legacy
+
+
+def save_settings(paths: AppPaths, settings: Settings) -> None:
+    """Write atomically so a crash never leaves half a settings file."""
+    paths.config_dir.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=paths.config_dir, suffix=".tmp")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump(asdict(settings), fh, indent=2)
+    os.replace(tmp, paths.settings_file)
+
+
+def settings_stamp(paths: AppPaths) -> int | None:
+    """Changes when another process saves settings (a model switch from the CLI...)."""
+    try:
+        return paths.settings_file.stat().st_mtime_ns
+    except FileNotFoundError:
+        return None

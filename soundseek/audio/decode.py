@@ -1,0 +1,153 @@
+"""Stream audio from disk as mono 48 kHz 10 s windows, plus a peak envelope for display."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import soundfile as sf
+import soxr
+
+from soundseek.errors import UnreadableFile
+
+TARGET_RATE = 48_000
+WINDOW_SECONDS = 10.0
+WINDOW_SAMPLES = int(TARGET_RATE * WINDOW_SECONDS)
+BLOCK_FRAMES = 1 << 18
+ENVELOPE_BINS = 1000
+
+
+@dataclass(frozen=True)
+class Window:
+    """One deterministic slice of a file, ready for the audio encoder."""
+
+    index: int
+    start: float
+    end: float
+    samples: np.ndarray
+
+
+def window_count(duration: float) -> int:
+    """How many windows a file of this length yields (what the indexer must see written)."""
+    return max(1, math.ceil(round(duration * TARGET_RATE) / WINDOW_SAMPLES - 1e-9))
+
+
+class EnvelopeBuilder:
+    """Accumulates per-bin min/max of the mono signal while the file streams past."""
+
+    def __init__(self, total_frames: int, bins: int = ENVELOPE_BINS) -> None:
+        self.bins = max(1, min(bins, total_frames))
+        self.per_bin = max(1, math.ceil(total_frames / self.bins))
+        self.lo = np.zeros(self.bins, dtype=np.float32)
+        self.hi = np.zeros(self.bins, dtype=np.float32)
+        self.pos = 0
+
+    def feed(self, mono: np.ndarray) -> None:
+        idx = (self.pos + np.arange(len(mono))) // self.per_bin
+        idx = np.minimum(idx, self.bins - 1)
+        np.minimum.at(self.lo, idx, mono)
+        np.maximum.at(self.hi, idx, mono)
+        self.pos += len(mono)
+
+    def to_bytes(self) -> bytes:
+        """Interleaved int8 (min, max) pairs: 2 bytes a bin, enough for a waveform overview."""
+        pairs = np.stack([self.lo, self.hi], axis=1).clip(-1, 1)
+        return (pairs * 127).round().astype(np.int8).tobytes()
+
+
+def envelope_from_bytes(raw: bytes) -> np.ndarray:
+    """Decode `EnvelopeBuilder.to_bytes` back into a (bins, 2) float array in [-1, 1]."""
+    return np.frombuffer(raw, dtype=np.int8).reshape(-1, 2).astype(np.float32) / 127.0
+
+
+def _open(path: str) -> sf.SoundFile:
+    try:
+        return sf.SoundFile(path)
+    except (sf.LibsndfileError, RuntimeError, TypeError) as exc:
+        raise UnreadableFile(path, f"cannot decode audio ({exc})") from exc
+
+
+def _mono_blocks(snd: sf.SoundFile, path: str) -> Iterator[np.ndarray]:
+    try:
+        for block in snd.blocks(blocksize=BLOCK_FRAMES, dtype="float32", always_2d=True):
+            yield block.mean(axis=1) if block.shape[1] > 1 else block[:, 0]
+    except (sf.LibsndfileError, RuntimeError) as exc:
+        raise UnreadableFile(path, f"decoding failed mid-file ({exc})") from exc
+
+
+def iter_windows(path: str, envelope: EnvelopeBuilder | None = None) -> Iterator[Window]:
+    """Yield consecutive 10 s windows; the last one ends at the file's end (full length)."""
+    with _open(path) as snd:
+        stream = soxr.ResampleStream(snd.samplerate, TARGET_RATE, 1, dtype="float32")
+
+        def resampled() -> Iterator[np.ndarray]:
+            for mono in _mono_blocks(snd, path):
+                if envelope is not None:
+                    envelope.feed(mono)
+                yield stream.resample_chunk(mono)
+            yield stream.resample_chunk(np.zeros(0, np.float32), last=True)
+
+        yield from cut_windows(resampled())
+
+
+def cut_windows(chunks: Iterable[np.ndarray]) -> Iterator[Window]:
+    """Cut a stream of mono 48 kHz chunks into windows; deterministic for the same audio."""
+    buf = np.zeros(0, dtype=np.float32)
+    prev: np.ndarray | None = None
+    index = 0
+    for chunk in chunks:
+        buf = np.concatenate([buf, chunk.astype(np.float32, copy=False)])
+        while len(buf) >= WINDOW_SAMPLES:
+            prev, buf = buf[:WINDOW_SAMPLES], buf[WINDOW_SAMPLES:]
+            yield Window(index, index * WINDOW_SECONDS, (index + 1) * WINDOW_SECONDS, prev)
+            index += 1
+    yield from _tail(buf, prev, index)
+
+
+def _tail(buf: np.ndarray, prev: np.ndarray | None, index: int) -> Iterator[Window]:
+    """The last window ends at the file's end: full 10 s when the file is longer than that."""
+    if len(buf) == 0 and index > 0:
+        return
+    if prev is None:
+        yield Window(0, 0.0, len(buf) / TARGET_RATE, buf if len(buf) else np.zeros(1, np.float32))
+        return
+    end = (index * WINDOW_SAMPLES + len(buf)) / TARGET_RATE
+    yield Window(index, end - WINDOW_SECONDS, end, np.concatenate([prev[len(buf) :], buf]))
+
+
+def file_envelope(path: str) -> bytes:
+    """The peak envelope of a file not embedded yet (one streaming pass, no windows)."""
+    with _open(path) as snd:
+        env = EnvelopeBuilder(max(1, snd.frames))
+        for mono in _mono_blocks(snd, path):
+            env.feed(mono)
+    return env.to_bytes()
+
+
+def segment_envelope(path: str, start: float, end: float, bins: int = 2000) -> np.ndarray:
+    """Fine (bins, 2) min/max for a zoomed-in span: waveform detail without drawing samples."""
+    data, _rate = read_segment(path, start, end)
+    mono = data.mean(axis=1) if data.shape[1] > 1 else data[:, 0]
+    env = EnvelopeBuilder(max(1, len(mono)), bins)
+    env.feed(mono)
+    return np.stack([env.lo, env.hi], axis=1)
+
+
+def read_segment(path: str, start: float = 0.0, end: float | None = None) -> tuple[np.ndarray, int]:
+    """Read [start, end) seconds at the file's own rate, all channels (for playback/rendering)."""
+    with _open(path) as snd:
+        rate = snd.samplerate
+        first = max(0, int(start * rate))
+        last = snd.frames if end is None else min(snd.frames, math.ceil(end * rate))
+        snd.seek(first)
+        data = snd.read(max(0, last - first), dtype="float32", always_2d=True)
+    return data, rate
+
+
+def segment_for_embedding(path: str, start: float, end: float) -> np.ndarray:
+    """A time range of a file as mono 48 kHz (for "more like this" from a selection)."""
+    data, rate = read_segment(path, start, end)
+    mono = data.mean(axis=1) if data.shape[1] > 1 else data[:, 0]
+    return soxr.resample(mono, rate, TARGET_RATE).astype(np.float32)

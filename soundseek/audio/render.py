@@ -1,0 +1,57 @@
+"""Render what a DAW will accept: a selected region, or a whole file as WAV, into a temp folder."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import soundfile as sf
+
+from soundseek.audio.decode import read_segment
+
+DAW_FRIENDLY = frozenset({"wav", "bwf", "wave", "aif", "aiff", "flac"})
+KEEP_DAYS = 7
+
+
+def _subtype(path: str) -> str:
+    sub = sf.info(path).subtype
+    return sub if sub in ("PCM_16", "PCM_24", "PCM_32", "FLOAT", "DOUBLE") else "PCM_24"
+
+
+def render_region(path: str, start: float, end: float, out_dir: Path) -> Path:
+    """A WAV of [start, end) at the source's rate, channels and (PCM/float) depth."""
+    data, rate = read_segment(path, start, end)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stem = Path(path).stem
+    target = out_dir / f"{stem}_{start:.2f}-{end:.2f}s.wav"
+    sf.write(str(target), data, rate, subtype=_subtype(path))
+    return target
+
+
+def as_wav(path: str, out_dir: Path) -> Path:
+    """The whole file as WAV (for DAWs that reject OGG, Opus or MP3), cached by mtime."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    target = out_dir / f"{Path(path).stem}.wav"
+    if target.exists() and target.stat().st_mtime >= os.path.getmtime(path):
+        return target
+    data, rate = read_segment(path)
+    sf.write(str(target), data, rate, subtype="PCM_24")
+    return target
+
+
+def needs_conversion(path: str) -> bool:
+    return Path(path).suffix.lower().lstrip(".") not in DAW_FRIENDLY
+
+
+def clean_renders(out_dir: Path, keep_days: float = KEEP_DAYS) -> int:
+    """Remove renders older than a week (a DAW may still reference newer ones)."""
+    if not out_dir.exists():
+        return 0
+    cutoff = time.time() - keep_days * 86400
+    removed = 0
+    for f in out_dir.glob("*.wav"):
+        if f.stat().st_mtime < cutoff:
+            f.unlink(missing_ok=True)
+            removed += 1
+    return removed

@@ -1,0 +1,1 @@
+"""LAION-CLAP: the embedder protocol, the transformers implementation, model management."""

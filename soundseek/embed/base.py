@@ -1,0 +1,41 @@
+"""What every embedder offers: one L2-normalised space for audio windows and text queries."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import numpy as np
+
+CAPTION_TEMPLATES = ("the sound of {}", "{} sound effect", "a recording of {}")
+
+
+class Embedder(Protocol):
+    """Maps audio windows and text into one L2-normalised vector space."""
+
+    model_id: str
+    dim: int
+    device: str
+
+    def embed_audio(self, windows: list[np.ndarray]) -> np.ndarray: ...
+
+    def embed_text(self, texts: list[str]) -> np.ndarray: ...
+
+
+def caption_variants(query: str) -> list[str]:
+    """Short keyword queries read better to CLAP as captions (LAION-CLAP's keyword-to-caption)."""
+    q = query.strip()
+    if not q or len(q.split()) > 3:
+        return [q]
+    return [q, *(t.format(q) for t in CAPTION_TEMPLATES)]
+
+
+def normalise(x: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(x, axis=1, keepdims=True)
+    return (x / np.maximum(norms, 1e-12)).astype(np.float32)
+
+
+def query_vector(embedder: Embedder, text: str, captions: bool = True) -> np.ndarray:
+    """One vector for a query: mean of caption phrasings for short keywords, when enabled."""
+    variants = caption_variants(text) if captions else [text]
+    vecs = embedder.embed_text(variants)
+    return normalise(vecs.mean(axis=0, keepdims=True))[0]

@@ -1,0 +1,66 @@
+"""Errors SoundSeek raises on purpose: one type per thing a user, script or window can act on.
+
+Shells map these to exit codes and messages (CLI) or to states (GUI); anything else that
+escapes is a bug, logged with its traceback.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class SoundSeekError(Exception):
+    """Base class: every error raised on purpose derives from this."""
+
+
+class UnreadableFile(SoundSeekError):
+    """A file could not be read or decoded; the reason is meant for the user."""
+
+    def __init__(self, path: str | Path, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = str(path)
+        self.reason = reason
+
+
+class ModelError(SoundSeekError):
+    """Sound search cannot use the configured model; subclasses say why."""
+
+
+class ModelUnavailable(ModelError):
+    """The embedding model is not on disk."""
+
+
+class ModelInvalid(ModelError):
+    """A model folder or checkpoint exists but is not a usable LAION-CLAP model (or is unsafe)."""
+
+
+class ModelDownloadFailed(ModelError):
+    """Fetching a model failed (offline, hub unreachable, disk full); nothing was installed."""
+
+
+class StoreError(SoundSeekError):
+    """The index on disk cannot be used as it is."""
+
+
+class StoreLocked(StoreError):
+    """Another process already owns the index for writing."""
+
+
+class StoreModelMismatch(StoreError):
+    """The index holds vectors of a different model than the one asked for."""
+
+
+class StoreVersionError(StoreError):
+    """The index was written by a newer SoundSeek, or an upgrade of an older one failed."""
+
+
+class RootError(SoundSeekError):
+    """A library folder operation makes no sense (not a folder, unknown, nested, wrong target)."""
+
+
+class NotIndexed(SoundSeekError):
+    """A file has no sound vectors yet (not in the library, not embedded, or unreadable)."""
+
+
+class QuerySyntaxError(SoundSeekError):
+    """A search query could not be understood."""

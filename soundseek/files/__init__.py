@@ -1,0 +1,1 @@
+"""Files on disk: library folders (roots), scanning, content fingerprints, folder watching."""

@@ -1,0 +1,126 @@
+"""Typed records of what the index holds: one per file, per stored window, per window match."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from enum import Enum
+
+import numpy as np
+
+
+class FileStatus(str, Enum):
+    """Where a file stands: described and waiting for the model, embedded, or unreadable."""
+
+    PENDING = "pending"
+    INDEXED = "indexed"
+    ERROR = "error"
+
+
+@dataclass(frozen=True, order=True)
+class FileKey:
+    """A file's identity in the index: its library folder and its path inside it."""
+
+    root_id: str
+    relpath: str
+
+
+@dataclass(frozen=True)
+class FileState:
+    """Just enough to tell whether a file changed on disk since it was described."""
+
+    size: int
+    mtime_ns: int
+    status: FileStatus
+    content_hash: str
+
+
+@dataclass
+class FileRecord:
+    """Everything the index knows about one file. `path` and `root_name` are resolved on read
+    from the file's root (they are not stored, so a moved library needs no row rewritten)."""
+
+    root_id: str
+    relpath: str
+    size: int = 0
+    mtime_ns: int = 0
+    status: FileStatus = FileStatus.PENDING
+    content_hash: str = ""
+    error: str = ""
+    n_windows: int = 0
+    duration: float = 0.0
+    samplerate: int = 0
+    channels: int = 0
+    bit_depth: int = 0
+    format: str = ""
+    subtype: str = ""
+    catid: str = ""
+    category: str = ""
+    subcategory: str = ""
+    fx_name: str = ""
+    description: str = ""
+    keywords: str = ""
+    library: str = ""
+    designer: str = ""
+    originator: str = ""
+    origination_date: str = ""
+    warning: str = ""
+    text: str = ""
+    path: str = ""
+    root_name: str = ""
+
+    @property
+    def key(self) -> FileKey:
+        return FileKey(self.root_id, self.relpath)
+
+    @property
+    def filename(self) -> str:
+        return self.relpath.rpartition("/")[2]
+
+    @property
+    def ext(self) -> str:
+        return os.path.splitext(self.filename)[1].lower().lstrip(".")
+
+    @property
+    def reldir(self) -> str:
+        return self.relpath.rpartition("/")[0]
+
+    @property
+    def folder(self) -> str:
+        """The absolute folder on this machine."""
+        return os.path.dirname(self.path)
+
+    @property
+    def libfolder(self) -> str:
+        """The folder as the user sees it in the library: root name, then the path inside it."""
+        return "/".join(p for p in (self.root_name, self.reldir) if p)
+
+
+@dataclass(frozen=True)
+class StoredWindow:
+    """One embedded 10 s window of a file's audio."""
+
+    idx: int
+    start: float
+    end: float
+    vector: np.ndarray
+
+
+@dataclass(frozen=True)
+class WindowMatch:
+    """A window found by a vector query, with its cosine similarity to the query."""
+
+    content_hash: str
+    start: float
+    end: float
+    sim: float
+
+
+@dataclass(frozen=True)
+class RootCounts:
+    """How many files of one library folder are in each state."""
+
+    files: int = 0
+    indexed: int = 0
+    pending: int = 0
+    errors: int = 0

@@ -1,0 +1,110 @@
+"""The on-disk layout (schema version 2): tables, their Arrow schemas, and record conversion.
+
+A table's name carries the schema version that introduced its layout (`files_v2`), so an
+upgrade writes the new table beside the old one and a crash mid-upgrade loses nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import fields
+
+import numpy as np
+import pyarrow as pa
+
+from soundseek.index.records import FileRecord, FileStatus
+
+SCHEMA_VERSION = 2
+FILES = "files_v2"
+WINDOWS = "windows"
+ENVELOPES = "envelopes"
+PK = {"lance-schema:unenforced-primary-key": "true"}
+
+_INT_COLUMNS = {
+    "size": pa.int64(), "mtime_ns": pa.int64(), "samplerate": pa.int32(),
+    "channels": pa.int32(), "bit_depth": pa.int32(), "n_windows": pa.int32(),
+}  # fmt: skip
+_RESOLVED = ("path", "root_name")  # filled in on read from the roots, never stored
+_KEY = ("root_id", "relpath")
+RECORD_COLUMNS = tuple(
+    f.name for f in fields(FileRecord) if f.name not in _RESOLVED and f.name not in _KEY
+)
+DERIVED_COLUMNS = ("filename", "ext", "reldir")  # stored so filters and sorting can use them
+
+
+def _column(name: str) -> pa.Field:
+    if name in _INT_COLUMNS:
+        return pa.field(name, _INT_COLUMNS[name])
+    if name == "duration":
+        return pa.field(name, pa.float64())
+    return pa.field(name, pa.string())
+
+
+FILES_SCHEMA = pa.schema(
+    [
+        pa.field("root_id", pa.string(), nullable=False, metadata=PK),
+        pa.field("relpath", pa.string(), nullable=False, metadata=PK),
+        *(_column(c) for c in (*RECORD_COLUMNS, *DERIVED_COLUMNS)),
+    ]
+)
+ENVELOPES_SCHEMA = pa.schema(
+    [
+        pa.field("content_hash", pa.string(), nullable=False, metadata=PK),
+        pa.field("peaks", pa.binary()),
+    ]
+)
+
+
+def windows_schema(dim: int) -> pa.Schema:
+    return pa.schema(
+        [
+            pa.field("content_hash", pa.string(), nullable=False),
+            pa.field("idx", pa.int32()),
+            pa.field("start", pa.float32()),
+            pa.field("end", pa.float32()),
+            pa.field("vector", pa.list_(pa.float32(), dim)),
+        ]
+    )
+
+
+def records_to_arrow(records: list[FileRecord]) -> pa.Table:
+    rows = []
+    for r in records:
+        row = {c: getattr(r, c) for c in (*_KEY, *RECORD_COLUMNS, *DERIVED_COLUMNS)}
+        row["status"] = FileStatus(r.status).value
+        rows.append(row)
+    return pa.Table.from_pylist(rows, schema=FILES_SCHEMA)
+
+
+def record_from_row(row: dict) -> FileRecord:
+    """A stored row (any subset of columns) as a record; unknown columns are ignored."""
+    values = {k: v for k, v in row.items() if k in _RECORD_FIELDS and v is not None}
+    if "status" in values:
+        values["status"] = FileStatus(values["status"])
+    return FileRecord(**values)
+
+
+_RECORD_FIELDS = {f.name for f in fields(FileRecord)} - set(_RESOLVED)
+
+
+def windows_to_arrow(
+    hashes: list[str], starts: list[float], ends: list[float], idxs: list[int], vectors: np.ndarray
+) -> pa.Table:
+    dim = vectors.shape[1]
+    flat = pa.array(vectors.astype(np.float32).ravel(), type=pa.float32())
+    return pa.table(
+        {
+            "content_hash": pa.array(hashes, pa.string()),
+            "idx": pa.array(idxs, pa.int32()),
+            "start": pa.array(starts, pa.float32()),
+            "end": pa.array(ends, pa.float32()),
+            "vector": pa.FixedSizeListArray.from_arrays(flat, dim),
+        },
+        schema=windows_schema(dim),
+    )
+
+
+def vectors_of(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    """A fixed-size-list vector column as one (n, dim) float32 array, without Python lists."""
+    col = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    dim = col.type.list_size
+    return col.values.to_numpy(zero_copy_only=False).reshape(-1, dim).astype(np.float32, copy=False)

@@ -1,0 +1,445 @@
+"""The embedded LanceDB index: files, their 10 s window vectors, and waveform envelopes.
+
+Readers open it freely; only a `writable` instance, holding the OS writer lock, changes it.
+Every method takes and returns typed records; no caller sees a table, a query builder or SQL.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections import defaultdict
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+
+from soundseek.errors import StoreLocked, StoreVersionError
+from soundseek.files.roots import owning_root, relpath_of
+from soundseek.index import migrations
+from soundseek.index._lancedb import lancedb
+from soundseek.index.filters import EVERYTHING, FileFilter, compile_filter, sql_in, sql_str
+from soundseek.index.info import InfoFile, StoreInfo
+from soundseek.index.lock import WriterLock
+from soundseek.index.records import (
+    FileKey,
+    FileRecord,
+    FileState,
+    FileStatus,
+    RootCounts,
+    StoredWindow,
+)
+from soundseek.index.registry import RootRegistry
+from soundseek.index.schema import (
+    ENVELOPES,
+    ENVELOPES_SCHEMA,
+    FILES,
+    FILES_SCHEMA,
+    SCHEMA_VERSION,
+    WINDOWS,
+    record_from_row,
+    records_to_arrow,
+    vectors_of,
+    windows_schema,
+    windows_to_arrow,
+)
+
+log = logging.getLogger(__name__)
+
+ANN_MIN_ROWS = 4096
+ANN_STALE_FRACTION = 0.1
+IN_CHUNK = 500
+_INDEXED = sql_str(FileStatus.INDEXED.value)
+
+
+def chunks(items: list, size: int = IN_CHUNK) -> Iterator[list]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+class Store:
+    """One index folder: tables under `lance/`, `store.json`, `roots.json`, the writer lock."""
+
+    def __init__(self, directory: str | Path, writable: bool = False) -> None:
+        self.dir = Path(directory)
+        self.writable = writable
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self._lock = WriterLock(self.dir / "writer.lock") if writable else None
+        if self._lock:
+            self._lock.acquire()
+        try:
+            self.roots = RootRegistry(self.dir)
+            self._info = InfoFile(self.dir)
+            self.db = lancedb.connect(
+                str(self.dir / "lance"), read_consistency_interval=timedelta(0)
+            )
+            self._tables: dict[str, object] = {}
+            self._tables_for: StoreInfo | None = None
+            self._mutex = threading.RLock()
+            self.upgrade_notes = self._upgrade_if_needed()
+            if writable:
+                self._ensure_tables()
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        if self._lock:
+            self._lock.release()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- layout, versions, upgrades -----------------------------------------------------------
+    @property
+    def info(self) -> StoreInfo:
+        return self._info.read()
+
+    def _table_names(self) -> list[str]:
+        return list(self.db.list_tables().tables)
+
+    def _upgrade_if_needed(self) -> list[str]:
+        """Bring an older index up to SCHEMA_VERSION in place (briefly taking the writer lock)."""
+        if not self._info.exists or self.info.schema_version == SCHEMA_VERSION:
+            return []
+        if self.writable:
+            return self._upgrade()
+        try:
+            with WriterLock(self.dir / "writer.lock"):
+                return self._upgrade()
+        except StoreLocked as exc:
+            raise StoreLocked(
+                f"The index at {self.dir} needs a one-time upgrade, but another SoundSeek "
+                "process is writing it; close it and try again."
+            ) from exc
+
+    def _upgrade(self) -> list[str]:
+        info = self.info  # re-read under the lock: another process may have upgraded already
+        if info.schema_version == SCHEMA_VERSION:
+            return []
+        ctx = migrations.MigrationContext(self.db, self.roots.load(), self._table_names)
+        notes = []
+        for step in migrations.path_to(info.schema_version, SCHEMA_VERSION):
+            try:
+                done = step.build(ctx)
+            except Exception as exc:
+                raise StoreVersionError(
+                    f"Upgrading the index at {self.dir} from schema {step.source} failed "
+                    f"({exc}); the old index is untouched."
+                ) from exc
+            self._info.write(StoreInfo(step.target, info.model_id, info.dim))
+            for name in step.retire:
+                if name in self._table_names():
+                    self.db.drop_table(name)
+            notes.append(
+                f"index upgraded from schema {step.source} to {step.target}: {step.summary}; {done}"
+            )
+            log.info(notes[-1])
+        return notes
+
+    def _ensure_tables(self) -> None:
+        existing = set(self._table_names())
+        if FILES not in existing:
+            self.db.create_table(FILES, schema=FILES_SCHEMA)
+        if ENVELOPES not in existing:
+            self.db.create_table(ENVELOPES, schema=ENVELOPES_SCHEMA)
+        if self.info.dim and WINDOWS not in existing:
+            self.db.create_table(WINDOWS, schema=windows_schema(self.info.dim))
+        if not self._info.exists:
+            self._info.write(StoreInfo())
+
+    def table(self, name: str):
+        """A table handle (reused; a model switch drops them), or None if absent. Internal to
+        the index package: callers outside it use the typed methods."""
+        with self._mutex:
+            info = self.info
+            if info != self._tables_for:
+                self._tables, self._tables_for = {}, info
+            if name not in self._tables:
+                try:
+                    self._tables[name] = self.db.open_table(name)
+                except (ValueError, FileNotFoundError, RuntimeError):
+                    return None
+            return self._tables[name]
+
+    # -- model / vector space -----------------------------------------------------------------
+    def vectors_match(self, model_id: str, dim: int) -> bool:
+        return self.info.model_id == model_id and self.info.dim == dim
+
+    def use_model(self, model_id: str, dim: int) -> int:
+        """Switch the windows table to a model; returns how many files must be re-embedded."""
+        self._require_writer()
+        if self.vectors_match(model_id, dim):
+            return 0
+        with self._mutex:
+            self._tables.clear()
+            if WINDOWS in self._table_names():
+                self.db.drop_table(WINDOWS)
+            self.db.create_table(WINDOWS, schema=windows_schema(dim))
+        files = self.table(FILES)
+        reset = files.count_rows(f"status = {_INDEXED}")
+        if reset:
+            pending = sql_str(FileStatus.PENDING.value)
+            files.update(
+                where=f"status = {_INDEXED}", values_sql={"status": pending, "n_windows": "0"}
+            )
+        self._info.write(StoreInfo(SCHEMA_VERSION, model_id, dim))
+        return reset
+
+    # -- roots --------------------------------------------------------------------------------
+    def key_of(self, path: str) -> FileKey | None:
+        """Which stored file an absolute path on this machine is (None: not in any root)."""
+        root = owning_root(os.path.abspath(path), self.roots.load())
+        return (
+            None if root is None else FileKey(root.id, relpath_of(os.path.abspath(path), root.path))
+        )
+
+    def resolve(self, rows: list[dict]) -> list[FileRecord]:
+        """Rows → records with this machine's absolute paths."""
+        roots = self.roots.by_id()
+        out = []
+        for row in rows:
+            rec = record_from_row(row)
+            root = roots.get(rec.root_id)
+            if root is not None:
+                rec.path, rec.root_name = root.local_path(rec.relpath), root.name
+                out.append(rec)
+        return out
+
+    def where_sql(self, flt: FileFilter) -> str:
+        """Filters plus 'only files of registered roots' (a removed root's rows wait for the
+        next index run to be deleted, and are never shown meanwhile)."""
+        roots = self.roots.load()
+        known = sql_in("root_id", [r.id for r in roots]) if roots else "false"
+        extra = compile_filter(flt, roots)
+        return f"{known} AND ({extra})" if extra else known
+
+    # -- reads --------------------------------------------------------------------------------
+    def file_states(self) -> dict[FileKey, FileState]:
+        """Every stored file (registered root or not), keyed, for the indexer's diff."""
+        t = self.table(FILES)
+        if t is None:
+            return {}
+        cols = ["root_id", "relpath", "size", "mtime_ns", "status", "content_hash"]
+        d = t.to_arrow().select(cols).to_pydict()
+        return {
+            FileKey(r, p): FileState(s, m, FileStatus(st), h)
+            for r, p, s, m, st, h in zip(*(d[c] for c in cols), strict=True)
+        }
+
+    def records(self, flt: FileFilter = EVERYTHING, limit: int = 0) -> list[FileRecord]:
+        t = self.table(FILES)
+        if t is None:
+            return []
+        q = t.search().where(self.where_sql(flt)).limit(limit or None)
+        return self.resolve(q.to_arrow().to_pylist())
+
+    def record_at(self, path: str) -> FileRecord | None:
+        key = self.key_of(path)
+        t = self.table(FILES)
+        if key is None or t is None:
+            return None
+        pred = f"root_id = {sql_str(key.root_id)} AND relpath = {sql_str(key.relpath)}"
+        rows = self.resolve(t.search().where(pred).limit(1).to_arrow().to_pylist())
+        return rows[0] if rows else None
+
+    def records_by_hash(self, hashes: list[str], flt: FileFilter = EVERYTHING) -> list[FileRecord]:
+        t = self.table(FILES)
+        if t is None:
+            return []
+        where = self.where_sql(flt)
+        out: list[FileRecord] = []
+        for part in chunks(hashes):
+            q = t.search().where(f"{sql_in('content_hash', part)} AND {where}")
+            out.extend(self.resolve(q.limit(None).to_arrow().to_pylist()))
+        return out
+
+    def windows_by_hash(self) -> dict[str, int]:
+        """Window counts of content already embedded (reused by renamed or copied files)."""
+        t = self.table(FILES)
+        if t is None:
+            return {}
+        d = t.search().where(f"status = {_INDEXED}").select(["content_hash", "n_windows"])
+        data = d.limit(None).to_arrow().to_pydict()
+        return dict(zip(data["content_hash"], data["n_windows"], strict=True))
+
+    def relpaths(self, root_id: str) -> list[str]:
+        t = self.table(FILES)
+        if t is None:
+            return []
+        q = t.search().where(f"root_id = {sql_str(root_id)}").select(["relpath"]).limit(None)
+        return q.to_arrow().column(0).to_pylist()
+
+    def count(self, flt: FileFilter = EVERYTHING) -> int:
+        t = self.table(FILES)
+        return 0 if t is None else t.count_rows(self.where_sql(flt))
+
+    def count_windows(self) -> int:
+        t = self.table(WINDOWS)
+        return 0 if t is None else t.count_rows()
+
+    def counts_by_root(self) -> dict[str, RootCounts]:
+        t = self.table(FILES)
+        if t is None:
+            return {}
+        grouped = t.to_arrow().select(["root_id", "status"]).group_by(["root_id", "status"])
+        tally: dict[str, dict[str, int]] = defaultdict(dict)
+        for row in grouped.aggregate([([], "count_all")]).to_pylist():
+            tally[row["root_id"]][row["status"]] = row["count_all"]
+        return {
+            root: RootCounts(sum(n.values()), n.get("indexed", 0), n.get("pending", 0),
+                             n.get("error", 0))
+            for root, n in tally.items()
+        }  # fmt: skip
+
+    def envelope(self, content_hash: str) -> bytes | None:
+        t = self.table(ENVELOPES)
+        if t is None or not content_hash:
+            return None
+        rows = t.search().where(f"content_hash = {sql_str(content_hash)}").limit(1).to_list()
+        return rows[0]["peaks"] if rows else None
+
+    def window_vectors(self, content_hash: str) -> list[StoredWindow]:
+        t = self.table(WINDOWS)
+        if t is None:
+            return []
+        q = t.search().where(f"content_hash = {sql_str(content_hash)}").limit(None)
+        data = q.select(["idx", "start", "end", "vector"]).to_arrow().sort_by("idx")
+        vecs = vectors_of(data.column("vector")) if data.num_rows else np.zeros((0, 0))
+        return [
+            StoredWindow(int(i), float(s), float(e), v)
+            for i, s, e, v in zip(data.column("idx").to_pylist(), data.column("start").to_pylist(),
+                                  data.column("end").to_pylist(), vecs, strict=True)
+        ]  # fmt: skip
+
+    def size_bytes(self) -> int:
+        return sum(f.stat().st_size for f in self.dir.rglob("*") if f.is_file())
+
+    def has_ann(self) -> bool:
+        t = self.table(WINDOWS)
+        return t is not None and any(i.columns == ["vector"] for i in t.list_indices())
+
+    # -- writes (writer only) -------------------------------------------------------------------
+    def _require_writer(self) -> None:
+        if not self.writable:
+            raise PermissionError("this Store was opened read-only")
+
+    def upsert_files(self, records: list[FileRecord]) -> None:
+        self._require_writer()
+        if records:
+            t = self.table(FILES)
+            merge = t.merge_insert(["root_id", "relpath"])
+            merge.when_matched_update_all().when_not_matched_insert_all().execute(
+                records_to_arrow(records)
+            )
+
+    def delete_files(self, keys: list[FileKey]) -> None:
+        self._require_writer()
+        t = self.table(FILES)
+        by_root: dict[str, list[str]] = defaultdict(list)
+        for k in keys:
+            by_root[k.root_id].append(k.relpath)
+        for root_id, relpaths in by_root.items():
+            for part in chunks(relpaths):
+                t.delete(f"root_id = {sql_str(root_id)} AND {sql_in('relpath', part)}")
+
+    def add_windows(
+        self, hashes: list[str], starts: list[float], ends: list[float], idxs: list[int],
+        vectors: np.ndarray,
+    ) -> None:  # fmt: skip
+        """One commit for many files' windows: a kill leaves all of them or none."""
+        self._require_writer()
+        if hashes:
+            self.table(WINDOWS).add(windows_to_arrow(hashes, starts, ends, idxs, vectors))
+
+    def upsert_envelopes(self, items: dict[str, bytes]) -> None:
+        self._require_writer()
+        if items:
+            rows = pa.table(
+                {"content_hash": list(items), "peaks": list(items.values())},
+                schema=ENVELOPES_SCHEMA,
+            )
+            merge = self.table(ENVELOPES).merge_insert("content_hash")
+            merge.when_matched_update_all().when_not_matched_insert_all().execute(rows)
+
+    def sweep_orphans(self) -> int:
+        """Drop windows/envelopes no file refers to (deleted files, killed runs)."""
+        self._require_writer()
+        files = self.table(FILES).to_arrow().select(["content_hash", "status"]).to_pydict()
+        every = set(files["content_hash"])
+        live = {h for h, s in zip(files["content_hash"], files["status"], strict=True)
+                if s == FileStatus.INDEXED.value}  # fmt: skip
+        removed = 0
+        for name, keep in ((WINDOWS, live), (ENVELOPES, every)):
+            t = self.table(name)
+            if t is None or not t.count_rows():
+                continue
+            stored = set(t.to_arrow().select(["content_hash"]).column(0).to_pylist())
+            for part in chunks(sorted(stored - keep)):
+                before = t.count_rows()
+                t.delete(sql_in("content_hash", part))
+                removed += before - t.count_rows() if name == WINDOWS else 0
+        return removed
+
+    def maintain(self) -> None:
+        """Compact, refresh the full-text index, and build the ANN index once it pays off."""
+        self._require_writer()
+        from lancedb.index import FTS
+
+        files = self.table(FILES)
+        if files.count_rows():
+            names = {i.name for i in files.list_indices()}
+            if "text_idx" not in names:
+                files.create_index(
+                    "text", config=FTS(with_position=True, stem=True, remove_stop_words=False)
+                )
+            _ensure_scalar_indexes(files, ("relpath", "content_hash"))
+            files.optimize()
+        windows = self.table(WINDOWS)
+        if windows is not None and windows.count_rows():
+            _ensure_scalar_indexes(windows, ("content_hash",))
+            self._maintain_ann(windows)
+
+    def _maintain_ann(self, windows) -> None:
+        from lancedb.index import IvfPq
+
+        n = windows.count_rows()
+        indexed = [i for i in windows.list_indices() if i.columns == ["vector"]]
+        if n < ANN_MIN_ROWS:
+            windows.optimize()
+            return
+        stale = 1.0
+        if indexed:
+            stats = windows.index_stats(indexed[0].name)
+            stale = stats.num_unindexed_rows / max(1, n)
+        if stale > ANN_STALE_FRACTION and (not indexed or stale > 0.5):
+            windows.create_index(
+                "vector",
+                config=IvfPq(distance_type="cosine", num_sub_vectors=_sub_vectors(self.info.dim)),
+                replace=True,
+            )
+        windows.optimize()
+
+
+def _ensure_scalar_indexes(table, columns: tuple[str, ...]) -> None:
+    """B-tree indexes make lookups by path or content hash cheap at a million rows."""
+    from lancedb.index import BTree
+
+    have = {tuple(i.columns) for i in table.list_indices()}
+    for column in columns:
+        if (column,) not in have:
+            table.create_index(column, config=BTree())
+
+
+def _sub_vectors(dim: int) -> int:
+    """PQ sub-vectors of 8 dimensions (64 for 512-d CLAP), a divisor of dim."""
+    for n in (dim // 8, dim // 4, dim // 2, 1):
+        if n >= 1 and dim % n == 0:
+            return n
+    return 1

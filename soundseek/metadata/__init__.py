@@ -1,0 +1,1 @@
+"""What files already say about themselves: technical facts, tags, bext, iXML, UCS names."""

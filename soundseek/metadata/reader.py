@@ -1,0 +1,216 @@
+"""Read what a file already says about itself: technical facts, tags, bext, iXML, UCS name."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+import mutagen
+import soundfile as sf
+
+from soundseek.errors import UnreadableFile
+from soundseek.metadata.riff import RiffError, WavChunks, read_wav_chunks
+from soundseek.metadata.text import words
+from soundseek.metadata.ucs import UcsCatalog, load_catalog
+
+TAG_FIELDS = {
+    "title": ("title", "tit2", "©nam", "nam"),
+    "artist": ("artist", "tpe1", "©art"),
+    "album": ("album", "talb", "©alb"),
+    "genre": ("genre", "tcon", "©gen"),
+    "comment": ("comment", "comm", "description", "©cmt"),
+}
+IXML_FIELDS = {
+    "description": "DESCRIPTION",
+    "keywords": "KEYWORDS",
+    "category": "CATEGORY",
+    "subcategory": "SUBCATEGORY",
+    "fx_name": "FXNAME",
+    "library": "LIBRARY",
+    "designer": "DESIGNER",
+    "notes": "NOTES",
+}
+
+
+@dataclass
+class FileMeta:
+    """Everything SoundSeek knows about one file before listening to it."""
+
+    path: str
+    format: str = ""
+    subtype: str = ""
+    duration: float = 0.0
+    samplerate: int = 0
+    channels: int = 0
+    bit_depth: int = 0
+    catid: str = ""
+    category: str = ""
+    subcategory: str = ""
+    fx_name: str = ""
+    description: str = ""
+    keywords: str = ""
+    library: str = ""
+    designer: str = ""
+    originator: str = ""
+    origination_date: str = ""
+    notes: str = ""
+    tags: dict[str, str] = field(default_factory=dict)
+    warning: str = ""
+
+    @property
+    def filename(self) -> str:
+        return os.path.basename(self.path)
+
+    @property
+    def folder(self) -> str:
+        return os.path.dirname(self.path)
+
+    @property
+    def ext(self) -> str:
+        return os.path.splitext(self.path)[1].lower().lstrip(".")
+
+    def search_text(self) -> str:
+        """The words full-text search sees: name, folder, descriptions, keywords, category."""
+        parts = [
+            " ".join(words(os.path.splitext(self.filename)[0])),
+            " ".join(words(os.path.basename(self.folder))),
+            " ".join(words(os.path.basename(os.path.dirname(self.folder)))),
+            self.description,
+            self.keywords,
+            self.category,
+            self.subcategory,
+            self.fx_name,
+            self.library,
+            self.notes,
+            *self.tags.values(),
+        ]
+        return " ".join(p for p in parts if p)
+
+
+MISLEADING = ("possibly a pipe", "unimplemented format", "not recognised", "unknown format")
+
+
+def describe_decode_error(exc: Exception) -> str:
+    """libsndfile says "file does not exist... pipe?" for garbage; say what it means."""
+    detail = str(exc).split(": ", 1)[-1].strip()
+    if any(m in detail.lower() for m in MISLEADING):
+        return f"not a readable audio file: unrecognised or corrupt audio data ({detail})"
+    return f"not a readable audio file ({detail})"
+
+
+def _bit_depth(subtype: str) -> int:
+    for bits in (8, 16, 24, 32, 64):
+        if subtype.endswith(str(bits)) or subtype.endswith(f"_{bits}"):
+            return bits
+    return {"FLOAT": 32, "DOUBLE": 64}.get(subtype, 0)
+
+
+def read_technical(path: str) -> FileMeta:
+    """Format, duration, rate and channels via libsndfile; failures become UnreadableFile."""
+    if os.path.getsize(path) == 0:
+        raise UnreadableFile(path, "empty file (0 bytes)")
+    try:
+        info = sf.info(path)
+    except (sf.LibsndfileError, RuntimeError, TypeError) as exc:
+        raise UnreadableFile(path, describe_decode_error(exc)) from exc
+    if info.samplerate <= 0 or info.frames <= 0:
+        raise UnreadableFile(path, "audio stream has no samples")
+    return FileMeta(
+        path=path,
+        format=info.format,
+        subtype=info.subtype,
+        duration=info.frames / info.samplerate,
+        samplerate=int(info.samplerate),
+        channels=int(info.channels),
+        bit_depth=_bit_depth(info.subtype or ""),
+    )
+
+
+def _flatten_tags(tags: object) -> dict[str, str]:
+    out: dict[str, str] = {}
+    if tags is None:
+        return out
+    for key in list(getattr(tags, "keys", list)()):
+        value = tags[key]
+        text = getattr(value, "text", value)
+        if isinstance(text, list | tuple):
+            text = " ".join(str(t) for t in text)
+        name = str(key).split(":", 1)[0].lower()
+        if name in ("apic", "covr", "metadata_block_picture", "priv", "geob"):
+            continue
+        if name == "txxx":
+            name = str(key).split(":", 1)[-1].lower()
+        out[name] = str(text).strip()[:2000]
+    return out
+
+
+def read_tags(path: str) -> dict[str, str]:
+    """ID3 / Vorbis / MP4 tags through mutagen, flattened to lower-case names."""
+    try:
+        mf = mutagen.File(path)
+    except (mutagen.MutagenError, OSError, ValueError, KeyError, IndexError) as exc:
+        raise UnreadableFile(path, f"tags unreadable ({exc})") from exc
+    return _flatten_tags(getattr(mf, "tags", None)) if mf is not None else {}
+
+
+def _apply_tags(meta: FileMeta, tags: dict[str, str]) -> None:
+    picked: dict[str, str] = {}
+    for name, keys in TAG_FIELDS.items():
+        for k in keys:
+            if tags.get(k):
+                picked[name] = tags[k]
+                break
+    meta.tags = picked
+    for attr, key in IXML_FIELDS.items():
+        if not getattr(meta, attr) and tags.get(key.lower()):
+            setattr(meta, attr, tags[key.lower()])
+    if not meta.catid and tags.get("catid"):
+        meta.catid = tags["catid"]
+
+
+def _apply_chunks(meta: FileMeta, chunks: WavChunks) -> None:
+    if chunks.bext is not None:
+        meta.description = chunks.bext.description
+        meta.originator = chunks.bext.originator
+        meta.origination_date = chunks.bext.origination_date
+    user = chunks.ixml_user
+    for attr, key in IXML_FIELDS.items():
+        if user.get(key) and not (attr == "description" and meta.description):
+            setattr(meta, attr, user[key])
+    meta.catid = user.get("CATID", meta.catid)
+    meta.notes = meta.notes or chunks.ixml_note
+    if chunks.problems:
+        meta.warning = "; ".join(chunks.problems)
+
+
+def _apply_ucs(meta: FileMeta, catalog: UcsCatalog) -> None:
+    """A CatID from the name or iXML counts only if it is in the UCS list, exactly."""
+    if not meta.catid:
+        parsed = catalog.parse_filename(meta.filename)
+        if parsed:
+            meta.catid = parsed.catid
+            meta.fx_name = meta.fx_name or parsed.fx_name
+    cat = catalog.get(meta.catid) if meta.catid else None
+    if meta.catid and cat is None:
+        meta.warning = f"CatID {meta.catid!r} is not in the UCS {catalog.version} list"
+        meta.catid = ""
+    if cat is not None:
+        meta.category = meta.category or cat.category
+        meta.subcategory = meta.subcategory or cat.subcategory
+
+
+def read_metadata(path: str, catalog: UcsCatalog | None = None) -> FileMeta:
+    """All metadata of one file; only unreadable audio raises, tag trouble becomes a warning."""
+    meta = read_technical(path)
+    try:
+        _apply_tags(meta, read_tags(path))
+    except UnreadableFile as exc:
+        meta.warning = exc.reason
+    if meta.format in ("WAV", "WAVEX", "RF64", "W64") or meta.ext in ("wav", "bwf", "wave"):
+        try:
+            with open(path, "rb") as fh:
+                _apply_chunks(meta, read_wav_chunks(fh))
+        except (RiffError, OSError, ValueError) as exc:
+            meta.warning = f"BWF/iXML chunks unreadable ({exc})"
+    _apply_ucs(meta, catalog or load_catalog())
+    return meta

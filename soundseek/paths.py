@@ -1,0 +1,82 @@
+"""Every location SoundSeek reads or writes, decided in one place."""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "SoundSeek"
+HOME_ENV = "SOUNDSEEK_HOME"
+RESOURCES_ENV = "SOUNDSEEK_RESOURCES"
+
+
+@dataclass(frozen=True)
+class AppPaths:
+    """The folders of one SoundSeek installation (per user, or portable under SOUNDSEEK_HOME)."""
+
+    config_dir: Path
+    data_dir: Path
+    cache_dir: Path
+
+    @property
+    def settings_file(self) -> Path:
+        return self.config_dir / "settings.json"
+
+    @property
+    def store_dir(self) -> Path:
+        return self.data_dir / "index"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.data_dir / "models"
+
+    @property
+    def render_dir(self) -> Path:
+        """Where rendered regions and format conversions for drag-and-drop live."""
+        return self.cache_dir / "renders"
+
+    @property
+    def log_dir(self) -> Path:
+        return self.data_dir / "logs"
+
+    @property
+    def log_file(self) -> Path:
+        return self.log_dir / "soundseek.log"
+
+    @property
+    def summary_file(self) -> Path:
+        """A small JSON of library counts, read at start so the window never waits for the index."""
+        return self.cache_dir / "library_summary.json"
+
+    def ensure(self) -> AppPaths:
+        for d in (self.config_dir, self.data_dir, self.cache_dir, self.models_dir):
+            d.mkdir(parents=True, exist_ok=True)
+        return self
+
+
+def app_paths(home: str | os.PathLike[str] | None = None) -> AppPaths:
+    """Resolve paths: explicit argument, then $SOUNDSEEK_HOME, then the platform's user dirs."""
+    root = home if home is not None else os.environ.get(HOME_ENV)
+    if root:
+        base = Path(root).expanduser().resolve()
+        return AppPaths(base / "config", base / "data", base / "cache")
+    return AppPaths(
+        Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)),
+        Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)),
+        Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False)),
+    )
+
+
+def resources_dir() -> Path:
+    """The shipped resources/ folder: env override, PyInstaller bundle, or the source tree."""
+    override = os.environ.get(RESOURCES_ENV)
+    if override:
+        return Path(override)
+    bundle = getattr(sys, "_MEIPASS", None)
+    if bundle:
+        return Path(bundle) / "resources"
+    return Path(__file__).resolve().parents[1] / "resources"

@@ -1,0 +1,1 @@
+"""Queries: parsing what users type, ranking files by sound and metadata, fusing the two."""

@@ -1,0 +1,40 @@
+"""What a search returns: ranked files, why each ranked, and where inside it the sound matched."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from soundseek.index.records import FileRecord
+
+JSON_FIELDS = ("duration", "samplerate", "channels", "bit_depth", "format", "catid", "category",
+               "subcategory", "description", "keywords", "library")  # fmt: skip
+
+
+@dataclass
+class Hit:
+    """One ranked file. `sound` is a calibrated percentile (None: not matched by sound)."""
+
+    path: str
+    rank: int
+    score: float
+    sound: float | None
+    start: float | None
+    end: float | None
+    matched: list[str]
+    file: FileRecord = field(repr=False)
+
+    def to_json(self) -> dict:
+        """The `--json` line: its keys are an interface scripts rely on (add, never rename)."""
+        return {
+            "path": self.path, "rank": self.rank, "score": round(self.score, 4),
+            "sound": None if self.sound is None else round(self.sound, 4),
+            "start": self.start, "end": self.end, "matched": self.matched,
+            **{k: getattr(self.file, k) for k in JSON_FIELDS},
+            "root_id": self.file.root_id,
+        }  # fmt: skip
+
+
+@dataclass
+class SearchResult:
+    hits: list[Hit]
+    notes: list[str] = field(default_factory=list)

@@ -1,0 +1,208 @@
+"""Rank files for a query by what they sound like and what their metadata says, fused."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import numpy as np
+
+from soundseek.audio.decode import cut_windows, segment_for_embedding
+from soundseek.embed.base import Embedder, query_vector
+from soundseek.errors import NotIndexed, SoundSeekError
+from soundseek.index.filters import FileFilter
+from soundseek.index.records import FileKey, FileRecord, FileStatus
+from soundseek.index.retrieval import Retrieval
+from soundseek.search.fusion import Calibration, Ranked, matched_fields, passes, rrf
+from soundseek.search.hits import Hit, SearchResult
+from soundseek.search.query import ParsedQuery, parse_query
+
+TEXT_CANDIDATES = 400
+WINDOW_CANDIDATES = 200
+PREFILTER_MAX_FILES = 2000
+SIMILAR_QUERY_WINDOWS = 16
+EXTERNAL_SECONDS = 160.0  # 16 windows of an outside file are enough to describe it
+QUERY_CACHE = 256
+
+
+@dataclass(frozen=True)
+class _SoundMatch:
+    sim: float
+    start: float
+    end: float
+
+
+class Searcher:
+    """Read-only and safe to share between threads; sound search only when the model matches
+    the vectors in the index."""
+
+    def __init__(
+        self, retrieval: Retrieval, embedder: Embedder | None = None, captions: bool = True
+    ) -> None:
+        self.retrieval = retrieval
+        self.store = retrieval.store
+        self.embedder = embedder
+        self.captions = captions
+        self._query_vecs: OrderedDict[tuple[str, str, bool], np.ndarray] = OrderedDict()
+        self._cache_lock = threading.Lock()
+
+    # -- public -------------------------------------------------------------------------------
+    def sound_available(self) -> str | None:
+        """None when sound search works, else the reason it does not."""
+        info = self.store.info
+        if self.embedder is None:
+            return "sound search is off: no CLAP model loaded (metadata search only)"
+        if not info.model_id:
+            return "sound search has nothing to search yet: no file is embedded"
+        if (info.model_id, info.dim) != (self.embedder.model_id, self.embedder.dim):
+            return (
+                f"the index holds vectors of {info.model_id!r}, not "
+                f"{self.embedder.model_id!r}: run `soundseek index` to re-embed "
+                "(metadata search only)"
+            )
+        return None
+
+    def search(self, raw: str, limit: int = 50) -> SearchResult:
+        q = parse_query(raw)
+        flt = q.file_filter()
+        if q.empty:
+            return SearchResult([])
+        text = self._text_ranked(q, flt)
+        notes: list[str] = []
+        reason = self.sound_available()
+        if not q.text or reason is not None:
+            if q.text and reason:
+                notes.append(reason)
+            return SearchResult(self._hits([text], {}, None, q, limit), notes)
+        vecs = self._query_vector(q.text)[None, :]
+        sound = self._sound_matches(vecs, flt)
+        ranked = self._sound_ranked(sound, flt, q)
+        return SearchResult(self._hits([text, ranked], sound, vecs, q, limit), notes)
+
+    def similar(
+        self, path: str, at: float | None = None, limit: int = 50, raw: str = ""
+    ) -> SearchResult:
+        """Files that sound like a library file (or the window of it at `at` seconds)."""
+        rec = self.store.record_at(os.path.abspath(path))
+        if rec is None or rec.status is not FileStatus.INDEXED:
+            state = rec.status.value if rec else "not in the library"
+            raise NotIndexed(f"{path} has no sound vectors yet ({state}); index it first")
+        wins = self.store.window_vectors(rec.content_hash)
+        if at is not None:
+            wins = [min(wins, key=lambda w: 0 if w.start <= at < w.end else abs(w.start - at))]
+        elif len(wins) > SIMILAR_QUERY_WINDOWS:
+            pick = np.linspace(0, len(wins) - 1, SIMILAR_QUERY_WINDOWS).round().astype(int)
+            wins = [wins[i] for i in pick]
+        vecs = np.stack([w.vector for w in wins]).astype(np.float32)
+        return self._similar_vectors(vecs, raw, limit, exclude=rec.key)
+
+    def similar_file(
+        self, path: str, at: float | None = None, limit: int = 50, raw: str = ""
+    ) -> SearchResult:
+        """A library file by its stored vectors; any other audio file by listening to it."""
+        try:
+            return self.similar(path, at, limit, raw)
+        except NotIndexed:
+            if self.embedder is None or not os.path.isfile(path):
+                raise
+        start = at or 0.0
+        return self.similar_audio(segment_for_embedding(path, start, start + EXTERNAL_SECONDS),
+                                  limit, raw)  # fmt: skip
+
+    def similar_audio(
+        self, samples_48k: np.ndarray, limit: int = 50, raw: str = ""
+    ) -> SearchResult:
+        """Files that sound like a piece of audio (a selected region, a dropped file)."""
+        reason = self.sound_available()
+        if reason:
+            raise SoundSeekError(reason)
+        windows = [w.samples for w in cut_windows([samples_48k])][:SIMILAR_QUERY_WINDOWS]
+        return self._similar_vectors(self.embedder.embed_audio(windows), raw, limit, None)
+
+    # -- the two ranked lists -------------------------------------------------------------------
+    def _query_vector(self, text: str) -> np.ndarray:
+        """Text encoder results are cached: typing back and forth re-asks the same queries."""
+        key = (self.embedder.model_id, text, self.captions)
+        with self._cache_lock:
+            if key in self._query_vecs:
+                self._query_vecs.move_to_end(key)
+                return self._query_vecs[key]
+        vec = query_vector(self.embedder, text, self.captions)
+        with self._cache_lock:
+            self._query_vecs[key] = vec
+            if len(self._query_vecs) > QUERY_CACHE:
+                self._query_vecs.popitem(last=False)
+        return vec
+
+    def _text_ranked(self, q: ParsedQuery, flt: FileFilter) -> Ranked:
+        if q.text:
+            found = self.retrieval.text_search(q.text, flt, TEXT_CANDIDATES)
+        else:
+            found = [(r, 0.0) for r in self.retrieval.browse(flt, TEXT_CANDIDATES)]
+        return [(r, s) for r, s in found if passes(r, q)]
+
+    def _sound_matches(self, vecs: np.ndarray, flt: FileFilter) -> dict[str, _SoundMatch]:
+        """Best window per content over all query vectors (max similarity)."""
+        restrict = self._restrict_hashes(flt)
+        best: dict[str, _SoundMatch] = {}
+        for vec in vecs:
+            for m in self.retrieval.window_search(vec, WINDOW_CANDIDATES, restrict):
+                cur = best.get(m.content_hash)
+                if cur is None or m.sim > cur.sim:
+                    best[m.content_hash] = _SoundMatch(m.sim, m.start, m.end)
+        return best
+
+    def _restrict_hashes(self, flt: FileFilter) -> list[str] | None:
+        """With filters, search only the matching files' windows (exact, no misses); through
+        the ANN index, only while few files match (the rest is filtered afterwards)."""
+        if not flt.narrows:
+            return None
+        if not self.retrieval.exact() and self.store.count(flt) > PREFILTER_MAX_FILES:
+            return None
+        return self.retrieval.hashes_matching(flt) or ["-"]
+
+    def _sound_ranked(
+        self, sound: dict[str, _SoundMatch], flt: FileFilter, q: ParsedQuery,
+        exclude: FileKey | None = None,
+    ) -> Ranked:  # fmt: skip
+        recs = self.store.records_by_hash(list(sound), flt)
+        ranked = [(r, sound[r.content_hash].sim) for r in recs if r.key != exclude and passes(r, q)]
+        ranked.sort(key=lambda x: (-x[1], x[0].path))
+        return ranked
+
+    def _similar_vectors(
+        self, vecs: np.ndarray, raw: str, limit: int, exclude: FileKey | None
+    ) -> SearchResult:
+        q = parse_query(raw)
+        flt = q.file_filter()
+        sound = self._sound_matches(vecs, flt)
+        ranked = self._sound_ranked(sound, flt, q, exclude)
+        return SearchResult(self._hits([[], ranked], sound, vecs, q, limit))
+
+    # -- hits ---------------------------------------------------------------------------------
+    def _hits(
+        self, lists: list[Ranked], sound: dict[str, _SoundMatch], vecs: np.ndarray | None,
+        q: ParsedQuery, limit: int,
+    ) -> list[Hit]:  # fmt: skip
+        calibrate = Calibration(self.retrieval.background_sample() if sound else None,
+                                vecs if vecs is not None else np.zeros((1, 1)))  # fmt: skip
+        in_text = {r.key for r, _ in lists[0]}
+        return [
+            self._hit(rec, i, score, sound.get(rec.content_hash), calibrate, q, rec.key in in_text)
+            for i, (rec, score) in enumerate(rrf(lists, limit), 1)
+        ]
+
+    @staticmethod
+    def _hit(
+        rec: FileRecord, rank: int, score: float, m: _SoundMatch | None, calibrate: Calibration,
+        q: ParsedQuery, in_text: bool,
+    ) -> Hit:  # fmt: skip
+        matched = matched_fields(rec, q) if in_text else []
+        if m is not None:
+            matched.append("sound")
+        return Hit(
+            rec.path, rank, score, calibrate(m.sim) if m else None,
+            m.start if m else None, m.end if m else None, matched, rec,
+        )  # fmt: skip
