@@ -64,3 +64,58 @@ def test_model_info_lists_known_models(home, capsys):
     out = capsys.readouterr().out
     assert "laion/clap-htsat-unfused" in out and "not on disk" in out
     assert main(["model", "use", "laion/larger_clap_music"]) == 3
+
+
+def test_code_in_a_model_pickle_is_refused_in_one_line(home, tiny_model_dir, tmp_path, capsys):
+    import torch
+    from safetensors.torch import load_file
+
+    class RunsCode:
+        def __reduce__(self):
+            return (print, ("this must never run",))
+
+    evil = tmp_path / "evil"
+    evil.mkdir()
+    for f in tiny_model_dir.iterdir():
+        if f.name != "model.safetensors":
+            (evil / f.name).write_bytes(f.read_bytes())
+    state = load_file(str(tiny_model_dir / "model.safetensors"))
+    torch.save({**state, "x": RunsCode()}, evil / "pytorch_model.bin")
+    assert main(["model", "import", str(evil)]) == 3
+    out = capsys.readouterr()
+    assert "refused: this checkpoint contains code, not only tensors" in out.err
+    assert "Traceback" not in out.err + out.out and "this must never run" not in out.out
+    assert len(out.err.strip().splitlines()) == 1
+
+
+def test_unexpected_errors_are_one_line_here_and_a_traceback_in_the_log(home, capsys, monkeypatch):
+    from soundseek.app import App
+
+    def boom(self):
+        raise RuntimeError("the disk caught fire")
+
+    monkeypatch.setattr(App, "status", boom)
+    assert main(["status"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("soundseek: unexpected error: RuntimeError: the disk caught fire")
+    assert "Traceback" not in err and str(home.log_file) in err
+    log = home.log_file.read_text()
+    assert "Traceback" in log and "the disk caught fire" in log
+
+
+def test_relocate_and_remove_from_the_command_line(home, library, tmp_path, capsys):
+    import shutil
+
+    root = library["door"].parents[1]
+    assert main(["add", str(root)]) == 0
+    assert main(["index", "--no-embed"]) == 0
+    moved = tmp_path / "moved library"
+    shutil.move(root, moved)
+    assert main(["relocate", str(root), str(tmp_path)]) == 2, "no library file is there"
+    assert main(["relocate", str(root), str(moved)]) == 0
+    assert "nothing is re-embedded" in capsys.readouterr().out
+    assert main(["search", "creak", "--json"]) == 0
+    paths = [json.loads(line)["path"] for line in capsys.readouterr().out.splitlines()]
+    assert paths and all(p.startswith(str(moved)) for p in paths)
+    assert main(["remove", "/not/a/library/folder"]) == 2
+    assert main(["remove", str(moved)]) == 0

@@ -255,3 +255,117 @@ def test_zooming_into_a_long_file_draws_detail(qtbot, make_window, tmp_path):
     assert x[0] >= 29.9 and x[-1] <= 32.1 and len(x) == 2000
     win.preview.wave.plot.setXRange(0.0, 120.0, padding=0)
     qtbot.waitUntil(lambda: win.preview.wave.detail is None, timeout=5000)
+
+
+class PortAudioError(Exception):
+    """What sounddevice raises (it derives from Exception only, not OSError)."""
+
+
+class FlakyOutput(NullOutput):
+    """A sound card that works until it is unplugged."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.unplugged = False
+
+    def failure(self):
+        return PortAudioError("Error querying device -1") if self.unplugged else None
+
+
+def test_no_audio_device_at_start_keeps_the_app_running_silently(qtbot, make_window, library):
+    def no_device():
+        raise PortAudioError("Error querying device -1")
+
+    win = make_window([library["door"].parents[1]], open_output=no_device)
+    assert win.audio.silent and "No audio output" in win.audio_label.text()
+    assert win.audio_retry.isVisible()
+    qtbot.waitUntil(lambda: idle(win), timeout=30000)
+    type_query(qtbot, win, "creak")
+    win.table.setCurrentIndex(win.proxy.index(0, 0))
+    qtbot.waitUntil(lambda: win.player.playing, timeout=5000)  # silently, but it plays
+    assert win.isVisible()
+
+
+def test_device_unplugged_mid_stream_falls_back_and_retry_brings_it_back(
+    qtbot, make_window, library
+):
+    device = FlakyOutput()
+    win = make_window([library["door"].parents[1]], open_output=lambda: device)
+    win.audio._check.setInterval(50)
+    assert not win.audio.silent and win.audio_label.text() == ""
+    qtbot.waitUntil(lambda: idle(win), timeout=30000)
+    type_query(qtbot, win, "door")
+    win.table.setCurrentIndex(win.proxy.index(0, 0))
+    qtbot.waitUntil(lambda: device.played_seconds() > 0.02, timeout=5000)
+    device.unplugged = True
+    qtbot.waitUntil(lambda: win.audio.silent, timeout=5000)
+    assert "No audio output (Error querying device -1)" in win.audio_label.text()
+    win.table.setCurrentIndex(win.proxy.index(1, 0))
+    qtbot.waitUntil(lambda: win.player.playing, timeout=5000)
+    replacement = FlakyOutput()
+    win.audio.open_output = lambda: replacement
+    win.audio_retry.click()
+    assert not win.audio.silent and win.player.output is replacement
+    assert win.audio_label.text() == "" and not win.audio_retry.isVisible()
+
+
+def test_the_real_app_starts_and_quits_without_a_sound_card(home, tmp_path):
+    """PortAudio is installed here but there is no device: the crash users reported."""
+    import subprocess
+    import sys
+
+    env = {**os.environ, "SOUNDSEEK_HOME": str(home.data_dir.parent)}
+    cmd = [sys.executable, "-m", "soundseek.ui.app", "--quit-after", "3000"]
+    out = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert "window shown after" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_no_index_query_runs_on_the_ui_thread(qtbot, make_window, library, installed_tiny,
+                                              monkeypatch):  # fmt: skip
+    import threading
+
+    from soundseek.index import store as store_module
+
+    on_ui = []
+    real = store_module.Store.table
+
+    def watched(self, name):
+        if threading.current_thread() is threading.main_thread():
+            on_ui.append(name)
+        return real(self, name)
+
+    monkeypatch.setattr(store_module.Store, "table", watched)
+    win = make_window([library["door"].parents[1]])
+    wait_indexed(qtbot, win)
+    type_query(qtbot, win, "door")
+    win.table.setCurrentIndex(win.proxy.index(0, 0))
+    wait_wave(qtbot, win)
+    win.refresh_library()
+    win.preview.similar_button.click()
+    qtbot.waitUntil(lambda: win.search_runner.idle(), timeout=10000)
+    win.tasks.wait_idle()
+    assert on_ui == []
+
+
+def test_window_shows_folders_before_the_index_opens_and_locates_a_moved_one(
+    qtbot, make_window, library, tmp_path
+):
+    import shutil
+
+    root = library["door"].parents[1]
+    first = make_window([root])
+    qtbot.waitUntil(lambda: idle(first), timeout=30000)
+    first.close()
+    moved = tmp_path / "renamed drive"
+    shutil.move(root, moved)
+    win = make_window(start=False)
+    item = win.sidebar.folders.item(0)
+    assert "12 files" in item.text() and "offline" in item.text(), "from the cached summary"
+    win.start_background()
+    qtbot.waitUntil(lambda: win.library_ready, timeout=30000)
+    win.locate_folder(win.app.roots()[0].id, str(moved))
+    qtbot.waitUntil(lambda: "offline" not in win.sidebar.folders.item(0).text(), timeout=10000)
+    assert str(moved) in win.sidebar.folders.item(0).text()
+    type_query(qtbot, win, "creak")
+    assert all(h.path.startswith(str(moved)) for h in win.results.hits) and win.results.hits

@@ -120,8 +120,6 @@ class App:
 
                 lib = open_library(self.paths, self._embedder, self._settings.caption_prompts)
                 self._library = lib
-                for note in lib.notes:
-                    log.info(note)
                 self.events.emit(LibraryOpened(list(lib.notes)))
             return self._library
 

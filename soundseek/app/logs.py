@@ -17,8 +17,11 @@ FORMAT = "%(asctime)s %(levelname)s %(process)d %(threadName)s %(name)s: %(messa
 def setup_logging(paths: AppPaths, level: int = logging.INFO) -> None:
     """Log to `paths.log_file` (1 MB x 4); unhandled exceptions in any thread land there too."""
     root = logging.getLogger("soundseek")
-    if any(getattr(h, "_soundseek", False) for h in root.handlers):
-        return
+    for old in [h for h in root.handlers if getattr(h, "_soundseek", False)]:
+        if old.baseFilename == str(paths.log_file.absolute()):
+            return
+        root.removeHandler(old)  # another home in the same process (tests, `--home`)
+        old.close()
     try:
         paths.log_dir.mkdir(parents=True, exist_ok=True)
         handler = logging.handlers.RotatingFileHandler(
@@ -33,7 +36,14 @@ def setup_logging(paths: AppPaths, level: int = logging.INFO) -> None:
     _hook_unhandled()
 
 
+_hooked = False
+
+
 def _hook_unhandled() -> None:
+    global _hooked
+    if _hooked:
+        return
+    _hooked = True
     log = logging.getLogger("soundseek.unhandled")
     previous = sys.excepthook
 

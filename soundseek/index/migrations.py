@@ -39,8 +39,10 @@ class Migration:
 
 def _files_by_root(ctx: MigrationContext) -> str:
     """Version 1 keyed files by absolute path; version 2 by (library folder id, path inside)."""
+    if FILES in ctx.table_names():  # left by an attempt that was killed: start again
+        ctx.db.drop_table(FILES)
     if "files" not in ctx.table_names():
-        ctx.db.create_table(FILES, schema=FILES_SCHEMA, mode="overwrite")
+        ctx.db.create_table(FILES, schema=FILES_SCHEMA)
         return "no files to move"
     old = ctx.db.open_table("files").to_arrow().to_pylist()
     records, dropped = [], 0
@@ -50,9 +52,7 @@ def _files_by_root(ctx: MigrationContext) -> str:
             dropped += 1
         else:
             records.append(rec)
-    ctx.db.create_table(
-        FILES, data=records_to_arrow(records), schema=FILES_SCHEMA, mode="overwrite"
-    )
+    ctx.db.create_table(FILES, data=records_to_arrow(records), schema=FILES_SCHEMA)
     note = f"{len(records)} files kept with their vectors"
     return note + (f"; {dropped} outside every library folder dropped" if dropped else "")
 

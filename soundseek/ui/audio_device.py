@@ -77,11 +77,8 @@ class AudioSwitch(QObject):
         self.player = player
         self.open_output = open_output
         self.status = ""
+        self.silent = True  # until a device is open
         self._check = QTimer(self, interval=check_ms, timeout=self._check_output)
-
-    @property
-    def silent(self) -> bool:
-        return isinstance(self.player.output, NullOutput)
 
     def start(self) -> bool:
         """Open the device (again); returns whether there is sound now."""
@@ -91,6 +88,7 @@ class AudioSwitch(QObject):
         except Exception as exc:  # PortAudioError, OSError (no PortAudio), device busy...
             self._fall_back(exc)
             return False
+        self.silent = False
         self._set_status("")
         self._check.start()
         return True
@@ -110,8 +108,9 @@ class AudioSwitch(QObject):
     def _fall_back(self, exc: Exception) -> None:
         log.warning("audio output unavailable: %s", exc)
         self._check.stop()
-        if not self.silent:
+        if not isinstance(self.player.output, NullOutput):
             self.player.set_output(NullOutput())
+        self.silent = True
         self._set_status(f"No audio output ({_short(exc)}); playback is silent")
 
     def _set_status(self, text: str) -> None:
