@@ -13,20 +13,19 @@ import json
 from collections import defaultdict
 
 import numpy as np
-from soundseek.core import models
-from soundseek.core.embedder import query_vector
-from soundseek.core.paths import app_paths
-from soundseek.core.search import Searcher
-from soundseek.core.settings import load_settings
-from soundseek.core.store import Store
-from soundseek.core.ucs import load_catalog
+
+from soundseek.app import App
+from soundseek.embed.base import query_vector
+from soundseek.index.filters import ONLY_INDEXED, SEARCHABLE
+from soundseek.metadata.ucs import load_catalog
+from soundseek.search.searcher import Searcher
 
 
 def evaluate(searcher: Searcher, queries: dict[str, set[str]], captions: bool) -> dict:
     rr, recall = [], []
     for text, relevant in queries.items():
         vec = query_vector(searcher.embedder, text, captions)[None, :]
-        sound = searcher._sound_matches(vec, "status != 'error'")
+        sound = searcher._sound_matches(vec, SEARCHABLE)
         ranked = sorted(sound, key=lambda h: -sound[h].sim)
         hits = [i for i, h in enumerate(ranked, 1) if h in relevant]
         rr.append(1.0 / hits[0] if hits else 0.0)
@@ -38,15 +37,14 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--min-files", type=int, default=5)
     args = ap.parse_args()
-    paths = app_paths()
-    settings = load_settings(paths)
-    embedder = models.load_embedder(paths, settings.model, settings.device, settings.torch_threads)
-    store = Store(paths.store_dir)
+    app = App.open()
+    embedder = app.load_model()
+    searcher = app.library().searcher
     catalog = load_catalog()
     by_cat: dict[str, set[str]] = defaultdict(set)
-    for row in store.files("status = 'indexed'", ["catid", "content_hash"]):
-        if row["catid"]:
-            by_cat[row["catid"]].add(row["content_hash"])
+    for rec in app.library().store.records(ONLY_INDEXED):
+        if rec.catid:
+            by_cat[rec.catid].add(rec.content_hash)
     queries = {
         f"{catalog.get(c).category} {catalog.get(c).subcategory}".lower(): hashes
         for c, hashes in by_cat.items()
@@ -54,7 +52,6 @@ def main() -> None:
     }
     if not queries:
         raise SystemExit("no UCS subcategory has enough embedded files to evaluate")
-    searcher = Searcher(store, embedder)
     result = {
         "model": embedder.model_id, "queries": len(queries),
         "plain": evaluate(searcher, queries, captions=False),

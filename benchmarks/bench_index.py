@@ -11,11 +11,11 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 import soxr
-from soundseek.core.audio import TARGET_RATE, cut_windows
-from soundseek.core.embedder import ClapEmbedder
-from soundseek.core.indexer import IndexOptions, run_index
-from soundseek.core.store import Store
 
+from soundseek.app import App
+from soundseek.audio.decode import TARGET_RATE, cut_windows
+from soundseek.embed.clap import ClapEmbedder
+from soundseek.paths import app_paths
 from tests.tinyclap import build_tokenizer, tiny_config
 
 
@@ -63,9 +63,11 @@ def simple_way(files: list[Path], emb: ClapEmbedder) -> int:
 
 
 def soundseek_way(root: Path, home: Path, emb: ClapEmbedder, batch: int) -> None:
-    with Store(home / "index", writable=True) as store:
-        for _ in run_index(store, IndexOptions([str(root)], batch_size=batch), emb):
-            pass
+    app = App.open(app_paths(home))
+    app.add_root(str(root))
+    app.embedder = emb
+    for _ in app.index(batch_size=batch):
+        pass
 
 
 def main() -> None:

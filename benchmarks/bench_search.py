@@ -9,9 +9,15 @@ import time
 from pathlib import Path
 
 import numpy as np
-import pyarrow as pa
-from soundseek.core.search import Searcher
-from soundseek.core.store import FILES_SCHEMA, Store
+
+from soundseek.files.roots import Root
+from soundseek.index import retrieval as retrieval_module
+from soundseek.index.filters import SEARCHABLE
+from soundseek.index.records import FileRecord, FileStatus
+from soundseek.index.retrieval import Retrieval
+from soundseek.index.schema import FILES, records_to_arrow
+from soundseek.index.store import Store
+from soundseek.search.searcher import Searcher
 
 WORDS = [
     "door",
@@ -60,18 +66,15 @@ def build(store_dir: Path, n_windows: int, vecs: np.ndarray, rng) -> float:
     t = time.perf_counter()
     with Store(store_dir, writable=True) as s:
         s.use_model("bench", DIM)
+        s.roots.update(lambda _roots: [Root("bench", "/lib", "lib")])
         rows = [
-            {"path": f"/lib/f{i}.wav", "filename": f"f{i}.wav", "folder": "/lib",
-             "libfolder": "lib",
-             "status": "indexed", "content_hash": f"h{i}", "duration": 100.0, "samplerate": 48000,
-             "channels": 2, "n_windows": WINDOWS_PER_FILE, "ext": "wav",
-             "text": " ".join(rng.choice(WORDS, 3))}
+            FileRecord("bench", f"f{i}.wav", status=FileStatus.INDEXED, content_hash=f"h{i}",
+                       duration=100.0, samplerate=48000, channels=2, n_windows=WINDOWS_PER_FILE,
+                       text=" ".join(rng.choice(WORDS, 3)))
             for i in range(n_files)
         ]  # fmt: skip
         for part in range(0, n_files, 50_000):
-            s.table("files").add(
-                pa.Table.from_pylist(rows[part : part + 50_000], schema=FILES_SCHEMA)
-            )
+            s.table(FILES).add(records_to_arrow(rows[part : part + 50_000]))
         hashes = np.repeat([f"h{i}" for i in range(n_files)], WINDOWS_PER_FILE).tolist()
         idx = np.tile(np.arange(WINDOWS_PER_FILE), n_files).tolist()
         for a in range(0, n_windows, 200_000):
@@ -100,11 +103,12 @@ def run_size(n: int, n_queries: int) -> dict:
     queries = clustered(n_queries, rng, centres)
     with tempfile.TemporaryDirectory() as tmp:
         build_s = build(Path(tmp) / "index", n, vecs, rng)
-        searcher = Searcher(Store(Path(tmp) / "index"), RandomQueries(queries), captions=False)
+        retrieval = Retrieval(Store(Path(tmp) / "index"))
+        searcher = Searcher(retrieval, RandomQueries(queries), captions=False)
         vec_lat, hyb_lat, bf_lat, recall = [], [], [], []
         for i, q in enumerate(queries):
             t = time.perf_counter()
-            sound = searcher._sound_matches(q[None, :], "status != 'error'")
+            sound = searcher._sound_matches(q[None, :], SEARCHABLE)
             vec_lat.append(time.perf_counter() - t)
             t = time.perf_counter()
             exact = brute_force(vecs, q)
@@ -126,8 +130,6 @@ def run_size(n: int, n_queries: int) -> dict:
 
 def sweep(n: int, n_queries: int) -> list[dict]:
     """Recall and latency of the ANN query for several nprobes x refine settings, one build."""
-    from soundseek.core import search
-
     rng = np.random.default_rng(n)
     centres = rng.standard_normal((256, DIM))
     vecs = clustered(n, rng, centres)
@@ -136,15 +138,14 @@ def sweep(n: int, n_queries: int) -> list[dict]:
     out = []
     with tempfile.TemporaryDirectory() as tmp:
         build(Path(tmp) / "index", n, vecs, rng)
-        store = Store(Path(tmp) / "index")
-        searcher = Searcher(store, None)
-        searcher.matrix.max_windows = 0
+        searcher = Searcher(Retrieval(Store(Path(tmp) / "index")), None)
+        searcher.retrieval.matrix.max_windows = 0
         for nprobes, refine in ((16, 5), (32, 5), (32, 10), (64, 5), (64, 10), (64, 20), (128, 10)):
-            search.NPROBES, search.REFINE_FACTOR = nprobes, refine
+            retrieval_module.NPROBES, retrieval_module.REFINE_FACTOR = nprobes, refine
             lat, rec = [], []
             for q, ex in zip(queries, exact, strict=True):
                 t = time.perf_counter()
-                sound = searcher._sound_matches(q[None, :], "status != 'error'")
+                sound = searcher._sound_matches(q[None, :], SEARCHABLE)
                 lat.append(time.perf_counter() - t)
                 rec.append(len(ex & set(sorted(sound, key=lambda h: -sound[h].sim)[:10])) / 10)
             out.append({"nprobes": nprobes, "refine": refine, "recall_at_10": float(np.mean(rec)),

@@ -1,7 +1,13 @@
-"""UI responsiveness: first window, search-as-you-type latency, event-loop stalls while indexing.
+"""UI responsiveness: start-up, search-as-you-type latency, event-loop stalls while indexing.
 
 Run offscreen: QT_QPA_PLATFORM=offscreen .venv/bin/python -m benchmarks.bench_ui --arch unfused
 A stall is the longest gap between ticks of a 5 ms QTimer on the UI thread (ideal: ~5 ms).
+
+`--startup N` times N cold starts of the real app (`soundseek-app`, no --silent: the sound
+card path, which falls back when there is none) from process launch to: window shown, index
+open, first results of a query given on the command line; with an empty library and with a
+10k-file metadata index. `--vs TREE` runs another checkout (e.g. the previous release, with
+`git worktree add /tmp/prev <commit>`) in the same run on the same library.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import soundfile as sf
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -42,16 +49,69 @@ class StallMeter:
         return {"max_ms": float(g.max()), "p99_ms": float(np.percentile(g, 99)), "ticks": len(g)}
 
 
-def first_window_seconds() -> float:
-    """A fresh process: from interpreter start to the window being shown (app prints it)."""
-    with tempfile.TemporaryDirectory() as home:
-        env = {**os.environ, "SOUNDSEEK_HOME": home}
-        t = time.perf_counter()
-        cmd = [sys.executable, "-m", "soundseek.ui.app", "--quit-after", "200", "--silent"]
-        out = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
-        total = time.perf_counter() - t
-    shown = [ln for ln in out.stderr.splitlines() if "window shown after" in ln]
-    return float(shown[0].split()[-2]) if shown else total
+MILESTONES = ("window shown", "index open", "first results")
+
+
+def cold_start(home: Path, tree: Path, query: str = "", silent: bool = False) -> dict:
+    """Seconds from launching a fresh process to each milestone line the app prints."""
+    env = {**os.environ, "SOUNDSEEK_HOME": str(home), "PYTHONPATH": str(tree)}
+    cmd = [sys.executable, "-m", "soundseek.ui.app", "--quit-after", "6000"]
+    cmd += ["--search", query] if query else []
+    cmd += ["--silent"] if silent else []
+    t = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, cwd=tree, stderr=subprocess.PIPE, text=True)
+    seen: dict[str, float] = {}  # the previous release prints only "window shown" (and the
+    # second after its import of the app module, not after launch: this counts from launch)
+    for line in proc.stderr:
+        for m in MILESTONES:
+            if line.startswith(m) and m not in seen:
+                seen[m] = time.perf_counter() - t
+    proc.wait(timeout=120)
+    return seen
+
+
+def build_metadata_library(root: Path, home: Path, tree: Path, n: int) -> float:
+    """n short WAVs in 100 folders, indexed metadata-only with that tree's own CLI."""
+    rng = np.random.default_rng(0)
+    words = ["door", "creak", "rain", "wind", "glass", "steps", "engine", "bird", "fire", "hit"]
+    for i in range(n):
+        folder = root / f"{words[i % 10]}_{i // 100:03d}"
+        folder.mkdir(parents=True, exist_ok=True)
+        name = f"{words[i % 7]} {words[(i // 7) % 10]} {i:05d}.wav"
+        sf.write(folder / name, (0.1 * rng.standard_normal(480)).astype(np.float32), 48000)
+    env = {**os.environ, "SOUNDSEEK_HOME": str(home), "PYTHONPATH": str(tree)}
+    cli = [sys.executable, "-m", "soundseek"]
+    subprocess.run([*cli, "add", str(root)], env=env, cwd=tree, check=True, capture_output=True)
+    t = time.perf_counter()
+    subprocess.run([*cli, "index", "--no-embed"], env=env, cwd=tree, capture_output=True)
+    return time.perf_counter() - t
+
+
+def startup(runs: int, files: int, trees: dict[str, Path]) -> dict:
+    result: dict = {"runs": runs, "files": files}
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        for name, tree in trees.items():
+            home = tmp / f"home-{name}"
+            index_s = build_metadata_library(tmp / f"lib-{name}", home, tree, files)
+            silent = name != "this"  # before 0.2 the app crashed without a sound card
+            empty = [cold_start(tmp / f"empty-{name}", tree, "", silent) for _ in range(runs)]
+            full = [cold_start(home, tree, "door creak", silent) for _ in range(runs)]
+            result[name] = {
+                "metadata_index_s": index_s,
+                "empty_library": _medians(empty),
+                f"{files}_files": _medians(full),
+            }
+            print(json.dumps({name: result[name]}), flush=True)
+    return result
+
+
+def _medians(samples: list[dict]) -> dict:
+    return {
+        m: round(float(np.median([s[m] for s in samples if m in s])), 3)
+        for m in MILESTONES
+        if any(m in s for s in samples)
+    }
 
 
 def pump(app, seconds: float) -> None:
@@ -65,39 +125,44 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--arch", choices=["unfused", "tiny"], default="unfused")
     ap.add_argument("--files", type=int, default=40)
+    ap.add_argument("--startup", type=int, metavar="RUNS", help="time cold starts instead")
+    ap.add_argument("--library-files", type=int, default=10_000)
+    ap.add_argument("--vs", type=Path, metavar="TREE", help="another checkout to compare")
     args = ap.parse_args()
-    result = {"first_window_s": first_window_seconds()}
+    if args.startup:
+        trees = {"this": Path.cwd(), **({"vs": args.vs} if args.vs else {})}
+        result = startup(args.startup, args.library_files, trees)
+        Path("bench-out").mkdir(exist_ok=True)
+        Path("bench-out/startup.json").write_text(json.dumps(result, indent=2))
+        return
+    result = {}
     from PySide6.QtCore import Qt
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
-    from soundseek.core.models import import_model
-    from soundseek.core.paths import app_paths
-    from soundseek.core.playback import NullOutput, Player
-    from soundseek.core.settings import load_settings, save_settings
 
     from benchmarks.bench_index import build_full_model, make_library
+    from soundseek.app import App
+    from soundseek.audio.playback import NullOutput
+    from soundseek.paths import app_paths
     from soundseek.ui.main_window import MainWindow
 
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         os.environ["SOUNDSEEK_HOME"] = str(tmp / "home")
-        paths = app_paths().ensure()
-        import_model(paths, build_full_model(tmp / "model", args.arch), "bench")
-        s = load_settings(paths)
-        s.model = "bench"
-        save_settings(paths, s)
+        ss = App.open(app_paths())
+        ss.import_model(str(build_full_model(tmp / "model", args.arch)), "bench")
         (tmp / "lib").mkdir()
         make_library(tmp / "lib", args.files)
         app = QApplication.instance() or QApplication([])
-        win = MainWindow(paths, load_settings(paths), Player(NullOutput()))
+        win = MainWindow(ss, NullOutput)
         win.show()
         meter = StallMeter()
         win.start_background()
         win.add_folder(str(tmp / "lib"))
-        while win.searcher.embedder is None or not win.index_ctl.running:
+        while ss.embedder is None or not win.keeper.running:
             pump(app, 0.05)
         meter.take()
-        while win.index_ctl.running:
+        while win.keeper.running:
             pump(app, 0.05)
         result["stall_while_indexing"] = meter.take()
         latencies = []

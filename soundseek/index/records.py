@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 
 import numpy as np
+
+from soundseek.files.roots import Root
 
 
 class FileStatus(str, Enum):
@@ -37,8 +39,8 @@ class FileState:
 
 @dataclass
 class FileRecord:
-    """Everything the index knows about one file. `path` and `root_name` are resolved on read
-    from the file's root (they are not stored, so a moved library needs no row rewritten)."""
+    """Everything the index knows about one file. Its `root` is attached on read (not stored):
+    `path` follows the folder wherever it is mounted, so a moved library rewrites no row."""
 
     root_id: str
     relpath: str
@@ -66,12 +68,20 @@ class FileRecord:
     origination_date: str = ""
     warning: str = ""
     text: str = ""
-    path: str = ""
-    root_name: str = ""
+    root: Root | None = field(default=None, repr=False, compare=False)
 
     @property
     def key(self) -> FileKey:
         return FileKey(self.root_id, self.relpath)
+
+    @property
+    def path(self) -> str:
+        """The absolute path on this machine ('' when the root is not known here)."""
+        return self.root.local_path(self.relpath) if self.root is not None else ""
+
+    @property
+    def root_name(self) -> str:
+        return self.root.name if self.root is not None else ""
 
     @property
     def filename(self) -> str:

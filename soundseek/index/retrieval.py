@@ -34,12 +34,11 @@ class Retrieval:
             return []
         q = t.search(text, query_type="fts", fts_columns="text")
         rows = q.where(self.store.where_sql(flt), prefilter=True).limit(limit).to_list()
-        scores = [float(r.get("_score", 0.0)) for r in rows]
-        by_key = {(r.root_id, r.relpath): r for r in self.store.resolve(rows)}
+        recs = self.store.resolve(rows, keep_unknown=True)
         return [
-            (by_key[(row["root_id"], row["relpath"])], s)
-            for row, s in zip(rows, scores, strict=True)
-            if (row["root_id"], row["relpath"]) in by_key
+            (rec, float(row.get("_score", 0.0)))
+            for rec, row in zip(recs, rows, strict=True)
+            if rec.root is not None
         ]
 
     def browse(self, flt: FileFilter, limit: int) -> list[FileRecord]:

@@ -200,15 +200,15 @@ class Store:
             None if root is None else FileKey(root.id, relpath_of(os.path.abspath(path), root.path))
         )
 
-    def resolve(self, rows: list[dict]) -> list[FileRecord]:
-        """Rows → records with this machine's absolute paths."""
+    def resolve(self, rows: list[dict], keep_unknown: bool = False) -> list[FileRecord]:
+        """Rows → records with their roots attached (so `path` is this machine's). Rows of a
+        root that left the library are dropped, unless `keep_unknown` (then `root` is None)."""
         roots = self.roots.by_id()
         out = []
         for row in rows:
             rec = record_from_row(row)
-            root = roots.get(rec.root_id)
-            if root is not None:
-                rec.path, rec.root_name = root.local_path(rec.relpath), root.name
+            rec.root = roots.get(rec.root_id)
+            if keep_unknown or rec.root is not None:
                 out.append(rec)
         return out
 

@@ -7,7 +7,7 @@ from collections import defaultdict
 
 import numpy as np
 
-from soundseek.index.records import FileKey, FileRecord
+from soundseek.index.records import FileRecord
 from soundseek.metadata.text import words
 from soundseek.search.query import ParsedQuery
 
@@ -21,13 +21,14 @@ Ranked = list[tuple[FileRecord, float]]
 
 def rrf(lists: list[Ranked], limit: int) -> list[tuple[FileRecord, float]]:
     """Reciprocal rank fusion; a fused score of 1.0 means first in every list that took part."""
-    fused: dict[FileKey, float] = defaultdict(float)
-    records: dict[FileKey, FileRecord] = {}
+    fused: dict[tuple[str, str], float] = defaultdict(float)
+    records: dict[tuple[str, str], FileRecord] = {}
     active = [lst for lst in lists if lst]
     for lst in active:
         for rank, (rec, _) in enumerate(lst, 1):
-            fused[rec.key] += 1.0 / (RRF_K + rank)
-            records[rec.key] = rec
+            key = (rec.root_id, rec.relpath)
+            fused[key] += 1.0 / (RRF_K + rank)
+            records[key] = rec
     best = len(active) / (RRF_K + 1) if active else 1.0
     order = sorted(fused, key=lambda k: (-fused[k], records[k].path))[:limit]
     return [(records[k], fused[k] / best) for k in order]

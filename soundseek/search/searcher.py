@@ -13,7 +13,7 @@ from soundseek.audio.decode import cut_windows, segment_for_embedding
 from soundseek.embed.base import Embedder, query_vector
 from soundseek.errors import NotIndexed, SoundSeekError
 from soundseek.index.filters import FileFilter
-from soundseek.index.records import FileKey, FileRecord, FileStatus
+from soundseek.index.records import FileRecord, FileStatus
 from soundseek.index.retrieval import Retrieval
 from soundseek.search.fusion import Calibration, Ranked, matched_fields, passes, rrf
 from soundseek.search.hits import Hit, SearchResult
@@ -96,7 +96,7 @@ class Searcher:
             pick = np.linspace(0, len(wins) - 1, SIMILAR_QUERY_WINDOWS).round().astype(int)
             wins = [wins[i] for i in pick]
         vecs = np.stack([w.vector for w in wins]).astype(np.float32)
-        return self._similar_vectors(vecs, raw, limit, exclude=rec.key)
+        return self._similar_vectors(vecs, raw, limit, exclude=(rec.root_id, rec.relpath))
 
     def similar_file(
         self, path: str, at: float | None = None, limit: int = 50, raw: str = ""
@@ -165,15 +165,19 @@ class Searcher:
 
     def _sound_ranked(
         self, sound: dict[str, _SoundMatch], flt: FileFilter, q: ParsedQuery,
-        exclude: FileKey | None = None,
+        exclude: tuple[str, str] | None = None,
     ) -> Ranked:  # fmt: skip
         recs = self.store.records_by_hash(list(sound), flt)
-        ranked = [(r, sound[r.content_hash].sim) for r in recs if r.key != exclude and passes(r, q)]
+        ranked = [
+            (r, sound[r.content_hash].sim)
+            for r in recs
+            if (r.root_id, r.relpath) != exclude and passes(r, q)
+        ]
         ranked.sort(key=lambda x: (-x[1], x[0].path))
         return ranked
 
     def _similar_vectors(
-        self, vecs: np.ndarray, raw: str, limit: int, exclude: FileKey | None
+        self, vecs: np.ndarray, raw: str, limit: int, exclude: tuple[str, str] | None
     ) -> SearchResult:
         q = parse_query(raw)
         flt = q.file_filter()
@@ -188,11 +192,12 @@ class Searcher:
     ) -> list[Hit]:  # fmt: skip
         calibrate = Calibration(self.retrieval.background_sample() if sound else None,
                                 vecs if vecs is not None else np.zeros((1, 1)))  # fmt: skip
-        in_text = {r.key for r, _ in lists[0]}
+        in_text = {(r.root_id, r.relpath) for r, _ in lists[0]}
         return [
-            self._hit(rec, i, score, sound.get(rec.content_hash), calibrate, q, rec.key in in_text)
+            self._hit(rec, i, score, sound.get(rec.content_hash), calibrate, q,
+                      (rec.root_id, rec.relpath) in in_text)
             for i, (rec, score) in enumerate(rrf(lists, limit), 1)
-        ]
+        ]  # fmt: skip
 
     @staticmethod
     def _hit(

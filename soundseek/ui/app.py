@@ -17,6 +17,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="soundseek-app")
     ap.add_argument("--quit-after", type=int, metavar="MS", help="close after MS (smoke tests)")
     ap.add_argument("--silent", action="store_true", help="no sound card (null audio output)")
+    ap.add_argument("--search", metavar="QUERY", help="start with this search")
     args = ap.parse_args((argv if argv is not None else sys.argv)[1:])
 
     from PySide6.QtCore import QTimer
@@ -39,6 +40,8 @@ def main(argv: list[str] | None = None) -> int:
     from soundseek.ui.main_window import MainWindow
 
     window = MainWindow(app, _silent_output if args.silent else None)
+    if args.search:
+        window.search_field.setText(args.search)
     window.show()
     QTimer.singleShot(0, lambda: _report("window shown"))
     QTimer.singleShot(0, window.start_background)

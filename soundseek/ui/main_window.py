@@ -182,12 +182,12 @@ class MainWindow(QMainWindow):
     def _library_opened(self, notes: list[str]) -> None:
         self.library_ready = True
         self._message(" · ".join(notes) if notes else "Library open")
+        if self.search_field.text():
+            self.run_search()
         self.refresh_library()
         self._start_audio()
         self.tasks.run(_import_waveform, lambda _r: self.preview.attach_waveform())
         self.model_loader.load()
-        if self.search_field.text():
-            self.run_search()
 
     def _library_failed(self, exc: Exception) -> None:
         self._message(f"The index could not be opened: {_describe(exc)}")
