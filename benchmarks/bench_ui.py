@@ -94,9 +94,10 @@ def startup(runs: int, files: int, trees: dict[str, Path]) -> dict:
         for name, tree in trees.items():
             home = tmp / f"home-{name}"
             index_s = build_metadata_library(tmp / f"lib-{name}", home, tree, files)
-            silent = name != "this"  # before 0.2 the app crashed without a sound card
-            empty = [cold_start(tmp / f"empty-{name}", tree, "", silent) for _ in range(runs)]
-            full = [cold_start(home, tree, "door creak", silent) for _ in range(runs)]
+            old = name != "this"  # before 0.2: it crashed without a sound card, had no --search
+            query = "" if old else "door creak"
+            empty = [cold_start(tmp / f"empty-{name}", tree, "", old) for _ in range(runs)]
+            full = [cold_start(home, tree, query, old) for _ in range(runs)]
             result[name] = {
                 "metadata_index_s": index_s,
                 "empty_library": _medians(empty),

@@ -89,41 +89,36 @@ def main() -> int:
     from PySide6.QtCore import Qt
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
-    from soundseek.core.models import import_model
-    from soundseek.core.paths import app_paths
-    from soundseek.core.playback import NullOutput, Player
-    from soundseek.core.settings import load_settings, save_settings
 
+    from soundseek.app import App
+    from soundseek.audio.playback import NullOutput
     from soundseek.ui.main_window import MainWindow
     from soundseek.ui.theme import apply_theme
     from tests.tinyclap import build_tiny_clap
 
-    paths = app_paths().ensure()
-    import_model(paths, build_tiny_clap(home / "build" / "tiny"), "tiny")
-    settings = load_settings(paths)
-    settings.model = "tiny"
-    save_settings(paths, settings)
+    ss = App.open()
+    ss.import_model(str(build_tiny_clap(home / "build" / "tiny")), "tiny")
     demo_library(home / "Library" / "Demo SFX")
 
     app = QApplication(sys.argv[:1])
     apply_theme(app, "dark")
     t0 = time.perf_counter()
-    win = MainWindow(paths, settings, Player(NullOutput()))
+    win = MainWindow(ss, NullOutput)
     win.resize(1400, 860)
     win.show()
     app.processEvents()
     print(f"first window after {time.perf_counter() - t0:.2f} s (imports excluded)")
     win.start_background()
     win.add_folder(str(home / "Library"))
-    wait(app, lambda: win.index_ctl.running)
+    wait(app, lambda: win.keeper.running)
     OUT.mkdir(parents=True, exist_ok=True)
-    wait(app, lambda: not win.index_ctl.running and win.searcher.embedder is not None, 120)
+    wait(app, lambda: win.first_run_done and not win.keeper.running and ss.embedder, 120)
     QTest.keyClicks(win.search_field, "door creak")
     wait(app, lambda: win.last_result is not None and win.search_runner.idle())
     QTest.keyClick(win.search_field, Qt.Key.Key_Down)
     wait(app, lambda: win.player.playing, 10)
     QTest.keyClick(win.table, Qt.Key.Key_Down)
-    wait(app, lambda: win.preview.wave.duration > 0, 10)
+    wait(app, lambda: win.preview.wave is not None and win.preview.wave.duration > 0, 10)
     d = win.preview.wave.duration
     win.preview.wave.set_selection(d * 0.2, d * 0.6)
     for _ in range(20):

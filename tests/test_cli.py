@@ -67,20 +67,9 @@ def test_model_info_lists_known_models(home, capsys):
 
 
 def test_code_in_a_model_pickle_is_refused_in_one_line(home, tiny_model_dir, tmp_path, capsys):
-    import torch
-    from safetensors.torch import load_file
+    from tests.tinyclap import RunsCode, pickle_only_copy
 
-    class RunsCode:
-        def __reduce__(self):
-            return (print, ("this must never run",))
-
-    evil = tmp_path / "evil"
-    evil.mkdir()
-    for f in tiny_model_dir.iterdir():
-        if f.name != "model.safetensors":
-            (evil / f.name).write_bytes(f.read_bytes())
-    state = load_file(str(tiny_model_dir / "model.safetensors"))
-    torch.save({**state, "x": RunsCode()}, evil / "pytorch_model.bin")
+    evil = pickle_only_copy(tiny_model_dir, tmp_path / "evil", {"x": RunsCode()})
     assert main(["model", "import", str(evil)]) == 3
     out = capsys.readouterr()
     assert "refused: this checkpoint contains code, not only tensors" in out.err

@@ -1,11 +1,10 @@
 from __future__ import annotations
 
 import pytest
-import torch
-from safetensors.torch import load_file
 
 from soundseek.embed import models
 from soundseek.errors import ModelDownloadFailed, ModelInvalid, ModelUnavailable
+from tests.tinyclap import RunsCode, pickle_only_copy
 
 
 def test_missing_model_names_the_model_and_how_to_import(home):
@@ -33,12 +32,7 @@ def test_import_folder_validates_and_installs(home, tiny_model_dir):
 
 
 def test_import_of_pickle_only_folder_converts_to_safetensors(home, tiny_model_dir, tmp_path):
-    src = tmp_path / "binonly"
-    src.mkdir()
-    for f in tiny_model_dir.iterdir():
-        if f.name != "model.safetensors":
-            (src / f.name).write_bytes(f.read_bytes())
-    torch.save(load_file(str(tiny_model_dir / "model.safetensors")), src / "pytorch_model.bin")
+    src = pickle_only_copy(tiny_model_dir, tmp_path / "binonly")
     folder = models.import_model(home, src, "converted")
     assert (folder / "model.safetensors").exists()
     assert not (folder / "pytorch_model.bin").exists()
@@ -53,21 +47,8 @@ def test_import_of_non_model_is_refused_and_leaves_nothing(home, tmp_path):
     assert models.installed_models(home) == []
 
 
-class _RunsCode:
-    """A pickle payload that would run code when loaded without weights_only."""
-
-    def __reduce__(self):
-        return (print, ("this must never run",))
-
-
 def test_pickle_that_holds_code_is_refused_with_a_clear_reason(home, tiny_model_dir, tmp_path):
-    src = tmp_path / "evil"
-    src.mkdir()
-    for f in tiny_model_dir.iterdir():
-        if f.name != "model.safetensors":
-            (src / f.name).write_bytes(f.read_bytes())
-    state = load_file(str(tiny_model_dir / "model.safetensors"))
-    torch.save({"weights": state, "payload": _RunsCode()}, src / "pytorch_model.bin")
+    src = pickle_only_copy(tiny_model_dir, tmp_path / "evil", {"payload": RunsCode()})
     with pytest.raises(ModelInvalid, match="refused: this checkpoint contains code"):
         models.import_model(home, src, "evil")
     assert models.installed_models(home) == []

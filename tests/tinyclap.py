@@ -70,3 +70,25 @@ def build_tiny_clap(folder: Path, seed: int = 0, projection_dim: int = 32) -> Pa
     processor.save_pretrained(str(folder))
     model.save_pretrained(str(folder))
     return folder
+
+
+class RunsCode:
+    """A pickle payload that would run code if a checkpoint were loaded without weights_only."""
+
+    def __reduce__(self):
+        return (print, ("this must never run",))
+
+
+def pickle_only_copy(model_dir: Path, dest: Path, extra: dict | None = None) -> Path:
+    """The model as hub repos that only hold `pytorch_model.bin` ship it (plus `extra` objects
+    pickled beside the tensors, e.g. RunsCode())."""
+    import torch
+    from safetensors.torch import load_file
+
+    dest.mkdir(parents=True)
+    for f in model_dir.iterdir():
+        if f.name != "model.safetensors":
+            (dest / f.name).write_bytes(f.read_bytes())
+    state = load_file(str(model_dir / "model.safetensors"))
+    torch.save({**state, **(extra or {})}, dest / "pytorch_model.bin")
+    return dest

@@ -1,4 +1,4 @@
-"""The `soundseek` command line: a thin shell over soundseek.core."""
+"""The `soundseek` command line: argument parsing and printing over the application layer."""
 
 from __future__ import annotations
 

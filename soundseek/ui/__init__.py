@@ -1,1 +1,1 @@
-"""The PySide6 desktop app: a thin shell over soundseek.core."""
+"""The PySide6 desktop app: views and Qt adapters over the application layer (soundseek.app)."""
