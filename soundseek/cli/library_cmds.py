@@ -71,7 +71,7 @@ def cmd_watch(args) -> int:
     install_cancel_handler("stopping", on_cancel=keeper.stop)
     printer = ProgressPrinter()
     for event in keeper.run():
-        if event.progress is not None:
+        if event.kind == "progress":
             printer.show(event.progress)
         elif event.message:
             printer.message(event.message)
