@@ -118,7 +118,9 @@ def main() -> int:
     QTest.keyClick(win.search_field, Qt.Key.Key_Down)
     wait(app, lambda: win.player.playing, 10)
     QTest.keyClick(win.table, Qt.Key.Key_Down)
-    wait(app, lambda: win.preview.wave is not None and win.preview.wave.duration > 0, 10)
+    wait(app, lambda: win.preview.wave is not None and win.current_hit() is not None, 10)
+    current = win.current_hit().file.duration  # the envelope of this hit, not the previous one
+    wait(app, lambda: abs(win.preview.wave.duration - current) < 1e-6, 10)
     d = win.preview.wave.duration
     win.preview.wave.set_selection(d * 0.2, d * 0.6)
     for _ in range(20):

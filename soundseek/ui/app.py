@@ -49,7 +49,22 @@ def main(argv: list[str] | None = None) -> int:
     window.search_runner.results.connect(lambda *_a: _report("first results", once="results"))
     if args.quit_after:
         QTimer.singleShot(args.quit_after, window.close)
+    _close_on_signals(window)
     return qapp.exec()
+
+
+def _close_on_signals(window) -> None:
+    """SIGTERM (logout, service managers) and Ctrl-C close the window cleanly, saving state.
+    Python runs signal handlers only between bytecodes, so a timer gives it the chance."""
+    import signal
+
+    from PySide6.QtCore import QTimer
+
+    for sig in (signal.SIGINT, getattr(signal, "SIGTERM", None)):
+        if sig is not None:
+            signal.signal(sig, lambda *_a: window.close())
+    window._signal_tick = QTimer(window, interval=250, timeout=lambda: None)
+    window._signal_tick.start()
 
 
 _reported: set[str] = set()
