@@ -369,3 +369,19 @@ def test_window_shows_folders_before_the_index_opens_and_locates_a_moved_one(
     assert str(moved) in win.sidebar.folders.item(0).text()
     type_query(qtbot, win, "creak")
     assert all(h.path.startswith(str(moved)) for h in win.results.hits) and win.results.hits
+
+
+def test_model_banner_tells_missing_from_broken_from_failed_download(qtbot, make_window, library):
+    win = make_window([library["door"].parents[1]])
+    qtbot.waitUntil(lambda: win.banner.state == "ModelUnavailable", timeout=20000)
+    win.banner.download.click()  # offline in the tests: the hub cannot be reached
+    qtbot.waitUntil(lambda: win.banner.state == "ModelDownloadFailed", timeout=20000)
+    assert "Download failed" in win.banner.text.text()
+    broken = win.app.paths.models_dir / "broken"
+    broken.mkdir(parents=True)
+    for name in ("config.json", "model.safetensors", "tokenizer.json"):
+        (broken / name).write_text("{}")
+    win.app.update_settings(model="broken")
+    win.model_loader.load()
+    qtbot.waitUntil(lambda: win.banner.state == "ModelInvalid", timeout=20000)
+    assert "cannot be used" in win.banner.text.text() and win.isVisible()

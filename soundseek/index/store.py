@@ -195,10 +195,9 @@ class Store:
     # -- roots --------------------------------------------------------------------------------
     def key_of(self, path: str) -> FileKey | None:
         """Which stored file an absolute path on this machine is (None: not in any root)."""
-        root = owning_root(os.path.abspath(path), self.roots.load())
-        return (
-            None if root is None else FileKey(root.id, relpath_of(os.path.abspath(path), root.path))
-        )
+        path = os.path.abspath(path)
+        root = owning_root(path, self.roots.load())
+        return None if root is None else FileKey(root.id, relpath_of(path, root.path))
 
     def resolve(self, rows: list[dict], keep_unknown: bool = False) -> list[FileRecord]:
         """Rows → records with their roots attached (so `path` is this machine's). Rows of a
