@@ -33,11 +33,12 @@ class Retrieval:
         if t is None:
             return []
         q = t.search(text, query_type="fts", fts_columns="text")
-        rows = q.where(self.store.where_sql(flt), prefilter=True).limit(limit).to_list()
+        rows = q.where(self.store.where_sql(flt), prefilter=True).limit(limit).to_arrow()
         recs = self.store.resolve(rows, keep_unknown=True)
+        scores = rows.column("_score").to_pylist() if "_score" in rows.column_names else []
         return [
-            (rec, float(row.get("_score", 0.0)))
-            for rec, row in zip(recs, rows, strict=True)
+            (rec, float(score or 0.0))
+            for rec, score in zip(recs, scores or [0.0] * len(recs), strict=True)
             if rec.root is not None
         ]
 
@@ -46,7 +47,7 @@ class Retrieval:
         t = self.store.table(FILES)
         if t is None:
             return []
-        rows = t.search().where(self.store.where_sql(flt), prefilter=True).limit(limit).to_list()
+        rows = t.search().where(self.store.where_sql(flt), prefilter=True).limit(limit).to_arrow()
         return sorted(self.store.resolve(rows), key=lambda r: r.filename.lower())
 
     def exact(self) -> bool:

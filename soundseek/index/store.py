@@ -40,7 +40,7 @@ from soundseek.index.schema import (
     FILES_SCHEMA,
     SCHEMA_VERSION,
     WINDOWS,
-    record_from_row,
+    records_from_arrow,
     records_to_arrow,
     vectors_of,
     windows_schema,
@@ -199,13 +199,12 @@ class Store:
         root = owning_root(path, self.roots.load())
         return None if root is None else FileKey(root.id, relpath_of(path, root.path))
 
-    def resolve(self, rows: list[dict], keep_unknown: bool = False) -> list[FileRecord]:
+    def resolve(self, rows: pa.Table, keep_unknown: bool = False) -> list[FileRecord]:
         """Rows → records with their roots attached (so `path` is this machine's). Rows of a
         root that left the library are dropped, unless `keep_unknown` (then `root` is None)."""
         roots = self.roots.by_id()
         out = []
-        for row in rows:
-            rec = record_from_row(row)
+        for rec in records_from_arrow(rows):
             rec.root = roots.get(rec.root_id)
             if keep_unknown or rec.root is not None:
                 out.append(rec)
@@ -237,7 +236,7 @@ class Store:
         if t is None:
             return []
         q = t.search().where(self.where_sql(flt)).limit(limit or None)
-        return self.resolve(q.to_arrow().to_pylist())
+        return self.resolve(q.to_arrow())
 
     def record_at(self, path: str) -> FileRecord | None:
         key = self.key_of(path)
@@ -245,7 +244,7 @@ class Store:
         if key is None or t is None:
             return None
         pred = f"root_id = {sql_str(key.root_id)} AND relpath = {sql_str(key.relpath)}"
-        rows = self.resolve(t.search().where(pred).limit(1).to_arrow().to_pylist())
+        rows = self.resolve(t.search().where(pred).limit(1).to_arrow())
         return rows[0] if rows else None
 
     def records_by_hash(self, hashes: list[str], flt: FileFilter = EVERYTHING) -> list[FileRecord]:
@@ -256,7 +255,7 @@ class Store:
         out: list[FileRecord] = []
         for part in chunks(hashes):
             q = t.search().where(f"{sql_in('content_hash', part)} AND {where}")
-            out.extend(self.resolve(q.limit(None).to_arrow().to_pylist()))
+            out.extend(self.resolve(q.limit(None).to_arrow()))
         return out
 
     def windows_by_hash(self) -> dict[str, int]:

@@ -30,7 +30,7 @@ def rrf(lists: list[Ranked], limit: int) -> list[tuple[FileRecord, float]]:
             fused[key] += 1.0 / (RRF_K + rank)
             records[key] = rec
     best = len(active) / (RRF_K + 1) if active else 1.0
-    order = sorted(fused, key=lambda k: (-fused[k], records[k].path))[:limit]
+    order = sorted(fused, key=lambda k: (-fused[k], k))[:limit]
     return [(records[k], fused[k] / best) for k in order]
 
 

@@ -173,7 +173,7 @@ class Searcher:
             for r in recs
             if (r.root_id, r.relpath) != exclude and passes(r, q)
         ]
-        ranked.sort(key=lambda x: (-x[1], x[0].path))
+        ranked.sort(key=lambda x: (-x[1], x[0].root_id, x[0].relpath))
         return ranked
 
     def _similar_vectors(
