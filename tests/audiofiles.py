@@ -147,3 +147,42 @@ def make_library(root: Path) -> dict[str, Path]:
     f["mp3"] = write_mp3(root / "dog bark.mp3", noise(2.0, seed=7), title="Dog bark")
     f.update(write_broken(root / "broken"))
     return f
+
+
+def write_ffmpeg(path: Path, samples: np.ndarray, rate: int, codec: str, container: str,
+                 sample_format: str, **tags: str) -> Path:  # fmt: skip
+    """Encode with FFmpeg (PyAV): WavPack, AAC/ALAC in M4A, ALAC in CAF, WMA. `sample_format`
+    is the encoder's input (s16p for 16-bit lossless, fltp for AAC...)."""
+    import av
+
+    data = samples if samples.ndim == 2 else samples[:, None]
+    layout = {1: "mono", 2: "stereo"}[data.shape[1]]
+    with av.open(str(path), "w", format=container) as out:
+        stream = out.add_stream(codec, rate=rate, layout=layout, format=sample_format)
+        if codec.startswith("wma"):
+            stream.bit_rate = 128_000
+        for key, value in tags.items():
+            out.metadata[key] = value
+        planar = np.ascontiguousarray(data.T.astype(np.float32))
+        frame = av.AudioFrame.from_ndarray(planar, format="fltp", layout=layout)
+        frame.sample_rate = rate
+        convert = av.AudioResampler(format=sample_format, layout=layout, rate=rate)
+        for chunk in [*convert.resample(frame), *convert.resample(None)]:
+            for packet in stream.encode(chunk):
+                out.mux(packet)
+        for packet in stream.encode(None):
+            out.mux(packet)
+    return path
+
+
+def write_ogg_in_riff(path: Path, samples: np.ndarray, rate: int = 44100) -> Path:
+    """A whole Ogg Vorbis stream inside a RIFF WAVE (fmt tag 0x674F), as old sample tools
+    wrote them: neither libsndfile nor FFmpeg reads the wrapper."""
+    import io
+
+    ogg = io.BytesIO()
+    sf.write(ogg, samples, rate, format="OGG", subtype="VORBIS")
+    fmt = struct.pack("<HHIIHH", 0x674F, 1, rate, rate * 2, 2, 16) + b"\x00\x00"
+    body = b"WAVE" + _chunk(b"fmt ", fmt) + _chunk(b"data", ogg.getvalue())
+    path.write_bytes(b"RIFF" + struct.pack("<I", len(body)) + body)
+    return path

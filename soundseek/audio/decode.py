@@ -7,10 +7,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
-import soundfile as sf
 import soxr
 
-from soundseek.errors import UnreadableFile
+from soundseek.audio.sources import AudioSource, open_audio
 
 TARGET_RATE = 48_000
 WINDOW_SECONDS = 10.0
@@ -35,10 +34,16 @@ def window_count(duration: float) -> int:
 
 
 class EnvelopeBuilder:
-    """Accumulates per-bin min/max of the mono signal while the file streams past."""
+    """Accumulates per-bin min/max of the mono signal while the file streams past. Sized by
+    the file's frame count, given here or by `iter_windows` once the file is open."""
 
-    def __init__(self, total_frames: int, bins: int = ENVELOPE_BINS) -> None:
-        self.bins = max(1, min(bins, total_frames))
+    def __init__(self, total_frames: int = 0, bins: int = ENVELOPE_BINS) -> None:
+        self.wanted_bins = bins
+        self.size(total_frames)
+
+    def size(self, total_frames: int) -> None:
+        total_frames = max(1, total_frames)
+        self.bins = max(1, min(self.wanted_bins, total_frames))
         self.per_bin = max(1, math.ceil(total_frames / self.bins))
         self.lo = np.zeros(self.bins, dtype=np.float32)
         self.hi = np.zeros(self.bins, dtype=np.float32)
@@ -62,28 +67,33 @@ def envelope_from_bytes(raw: bytes) -> np.ndarray:
     return np.frombuffer(raw, dtype=np.int8).reshape(-1, 2).astype(np.float32) / 127.0
 
 
-def _open(path: str) -> sf.SoundFile:
-    try:
-        return sf.SoundFile(path)
-    except (sf.LibsndfileError, RuntimeError, TypeError) as exc:
-        raise UnreadableFile(path, f"cannot decode audio ({exc})") from exc
+class _Opened:
+    """`with _opened(path) as src`: any source, closed however the block ends."""
+
+    def __init__(self, path: str) -> None:
+        self.source = open_audio(path)
+
+    def __enter__(self) -> AudioSource:
+        return self.source
+
+    def __exit__(self, *exc: object) -> None:
+        self.source.close()
 
 
-def _mono_blocks(snd: sf.SoundFile, path: str) -> Iterator[np.ndarray]:
-    try:
-        for block in snd.blocks(blocksize=BLOCK_FRAMES, dtype="float32", always_2d=True):
-            yield block.mean(axis=1) if block.shape[1] > 1 else block[:, 0]
-    except (sf.LibsndfileError, RuntimeError) as exc:
-        raise UnreadableFile(path, f"decoding failed mid-file ({exc})") from exc
+def _mono_blocks(src: AudioSource) -> Iterator[np.ndarray]:
+    for block in src.blocks(BLOCK_FRAMES):
+        yield block.mean(axis=1) if block.shape[1] > 1 else block[:, 0]
 
 
 def iter_windows(path: str, envelope: EnvelopeBuilder | None = None) -> Iterator[Window]:
     """Yield consecutive 10 s windows; the last one ends at the file's end (full length)."""
-    with _open(path) as snd:
-        stream = soxr.ResampleStream(snd.samplerate, TARGET_RATE, 1, dtype="float32")
+    with _Opened(path) as src:
+        if envelope is not None:
+            envelope.size(src.info.frames)
+        stream = soxr.ResampleStream(src.info.samplerate, TARGET_RATE, 1, dtype="float32")
 
         def resampled() -> Iterator[np.ndarray]:
-            for mono in _mono_blocks(snd, path):
+            for mono in _mono_blocks(src):
                 if envelope is not None:
                     envelope.feed(mono)
                 yield stream.resample_chunk(mono)
@@ -119,9 +129,9 @@ def _tail(buf: np.ndarray, prev: np.ndarray | None, index: int) -> Iterator[Wind
 
 def file_envelope(path: str) -> bytes:
     """The peak envelope of a file not embedded yet (one streaming pass, no windows)."""
-    with _open(path) as snd:
-        env = EnvelopeBuilder(max(1, snd.frames))
-        for mono in _mono_blocks(snd, path):
+    with _Opened(path) as src:
+        env = EnvelopeBuilder(max(1, src.info.frames))
+        for mono in _mono_blocks(src):
             env.feed(mono)
     return env.to_bytes()
 
@@ -130,20 +140,26 @@ def segment_envelope(path: str, start: float, end: float, bins: int = 2000) -> n
     """Fine (bins, 2) min/max for a zoomed-in span: waveform detail without drawing samples."""
     data, _rate = read_segment(path, start, end)
     mono = data.mean(axis=1) if data.shape[1] > 1 else data[:, 0]
-    env = EnvelopeBuilder(max(1, len(mono)), bins)
+    env = EnvelopeBuilder(len(mono), bins)
     env.feed(mono)
     return np.stack([env.lo, env.hi], axis=1)
 
 
 def read_segment(path: str, start: float = 0.0, end: float | None = None) -> tuple[np.ndarray, int]:
     """Read [start, end) seconds at the file's own rate, all channels (for playback/rendering)."""
-    with _open(path) as snd:
-        rate = snd.samplerate
+    with _Opened(path) as src:
+        rate, channels = src.info.samplerate, src.info.channels
         first = max(0, int(start * rate))
-        last = snd.frames if end is None else min(snd.frames, math.ceil(end * rate))
-        snd.seek(first)
-        data = snd.read(max(0, last - first), dtype="float32", always_2d=True)
-    return data, rate
+        want = None if end is None else max(0, math.ceil(end * rate) - first)
+        src.seek(first)
+        parts, have = [], 0
+        for block in src.blocks(BLOCK_FRAMES):
+            parts.append(block)
+            have += len(block)
+            if want is not None and have >= want:
+                break
+    data = np.concatenate(parts) if parts else np.zeros((0, channels), np.float32)
+    return (data if want is None else data[:want]), rate
 
 
 def segment_for_embedding(path: str, start: float, end: float) -> np.ndarray:

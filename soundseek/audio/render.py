@@ -9,13 +9,17 @@ from pathlib import Path
 import soundfile as sf
 
 from soundseek.audio.decode import read_segment
+from soundseek.audio.sources import probe
+from soundseek.errors import UnreadableFile
 
 DAW_FRIENDLY = frozenset({"wav", "bwf", "wave", "aif", "aiff", "flac"})
+DAW_SUBTYPES = ("PCM", "FLOAT", "DOUBLE")
 KEEP_DAYS = 7
 
 
 def _subtype(path: str) -> str:
-    sub = sf.info(path).subtype
+    """Keep the source's PCM/float depth; compressed sources render as 24-bit PCM."""
+    sub = probe(path).subtype
     return sub if sub in ("PCM_16", "PCM_24", "PCM_32", "FLOAT", "DOUBLE") else "PCM_24"
 
 
@@ -41,7 +45,15 @@ def as_wav(path: str, out_dir: Path) -> Path:
 
 
 def needs_conversion(path: str) -> bool:
-    return Path(path).suffix.lower().lstrip(".") not in DAW_FRIENDLY
+    """OGG/MP3/M4A/WavPack..., and "WAVs" that hold something a DAW cannot read (Vorbis in
+    RIFF, a misnamed container)."""
+    if Path(path).suffix.lower().lstrip(".") not in DAW_FRIENDLY:
+        return True
+    try:
+        info = probe(path)
+    except UnreadableFile:
+        return False  # nothing to convert from; the DAW gets the file and says what it thinks
+    return info.decoder != "sndfile" or not info.subtype.startswith(DAW_SUBTYPES)
 
 
 def clean_renders(out_dir: Path, keep_days: float = KEEP_DAYS) -> int:

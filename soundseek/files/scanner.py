@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from soundseek.files.roots import Root, relpath_of
 
 AUDIO_EXTENSIONS = frozenset(
-    {".wav", ".bwf", ".wave", ".aif", ".aiff", ".aifc", ".flac", ".mp3", ".ogg", ".oga", ".opus"}
-)
+    {".wav", ".bwf", ".wave", ".rf64", ".w64", ".aif", ".aiff", ".aifc", ".flac", ".mp3",
+     ".mp2", ".ogg", ".oga", ".opus", ".wv", ".m4a", ".aac", ".caf", ".wma", ".au", ".snd"}
+)  # fmt: skip
 CLUTTER_DIRS = frozenset({"__MACOSX", "$RECYCLE.BIN", "System Volume Information", "@eaDir"})
 
 

@@ -167,10 +167,8 @@ def _decode_worker(
 
 def _decode_one(digest: str, path: str, put, featurize=None) -> bool:
     """Stream one file's windows into the queue; any failure becomes a recorded reason."""
-    import soundfile as sf
-
     try:
-        env = EnvelopeBuilder(max(1, sf.info(path).frames))
+        env = EnvelopeBuilder()
         count = 0
         for w in iter_windows(path, env):
             item = (digest, w, featurize([w.samples]) if featurize else None)

@@ -6,18 +6,18 @@ import os
 from dataclasses import dataclass, field
 
 import mutagen
-import soundfile as sf
 
+from soundseek.audio.sources import probe
 from soundseek.errors import UnreadableFile
 from soundseek.metadata.riff import RiffError, WavChunks, read_wav_chunks
 from soundseek.metadata.text import words
 from soundseek.metadata.ucs import UcsCatalog, load_catalog
 
-TAG_FIELDS = {
+TAG_FIELDS = {  # ID3, Vorbis comments, MP4 atoms, APEv2 (WavPack), ASF (WMA), lower-cased
     "title": ("title", "tit2", "©nam", "nam"),
-    "artist": ("artist", "tpe1", "©art"),
-    "album": ("album", "talb", "©alb"),
-    "genre": ("genre", "tcon", "©gen"),
+    "artist": ("artist", "tpe1", "©art", "author"),
+    "album": ("album", "talb", "©alb", "wm/albumtitle"),
+    "genre": ("genre", "tcon", "©gen", "wm/genre"),
     "comment": ("comment", "comm", "description", "©cmt"),
 }
 IXML_FIELDS = {
@@ -87,42 +87,18 @@ class FileMeta:
         return " ".join(p for p in parts if p)
 
 
-MISLEADING = ("possibly a pipe", "unimplemented format", "not recognised", "unknown format")
-
-
-def describe_decode_error(exc: Exception) -> str:
-    """libsndfile says "file does not exist... pipe?" for garbage; say what it means."""
-    detail = str(exc).split(": ", 1)[-1].strip()
-    if any(m in detail.lower() for m in MISLEADING):
-        return f"not a readable audio file: unrecognised or corrupt audio data ({detail})"
-    return f"not a readable audio file ({detail})"
-
-
-def _bit_depth(subtype: str) -> int:
-    for bits in (8, 16, 24, 32, 64):
-        if subtype.endswith(str(bits)) or subtype.endswith(f"_{bits}"):
-            return bits
-    return {"FLOAT": 32, "DOUBLE": 64}.get(subtype, 0)
-
-
 def read_technical(path: str) -> FileMeta:
-    """Format, duration, rate and channels via libsndfile; failures become UnreadableFile."""
-    if os.path.getsize(path) == 0:
-        raise UnreadableFile(path, "empty file (0 bytes)")
-    try:
-        info = sf.info(path)
-    except (sf.LibsndfileError, RuntimeError, TypeError) as exc:
-        raise UnreadableFile(path, describe_decode_error(exc)) from exc
-    if info.samplerate <= 0 or info.frames <= 0:
-        raise UnreadableFile(path, "audio stream has no samples")
+    """Format, duration, rate, channels and depth from whichever decoder reads the file;
+    failures become UnreadableFile with every decoder's reason."""
+    info = probe(path)
     return FileMeta(
         path=path,
         format=info.format,
         subtype=info.subtype,
-        duration=info.frames / info.samplerate,
-        samplerate=int(info.samplerate),
-        channels=int(info.channels),
-        bit_depth=_bit_depth(info.subtype or ""),
+        duration=info.duration,
+        samplerate=info.samplerate,
+        channels=info.channels,
+        bit_depth=info.bit_depth,
     )
 
 

@@ -78,7 +78,7 @@ def parse_ixml(data: bytes) -> tuple[dict[str, str], str]:
     return user, note
 
 
-def _chunks(fh: BinaryIO) -> list[tuple[bytes, int, int]]:
+def chunk_table(fh: BinaryIO) -> list[tuple[bytes, int, int]]:
     """List (id, offset, size) of the top-level chunks; RF64 sizes come from ds64."""
     head = fh.read(12)
     if len(head) < 12 or head[8:12] != b"WAVE" or head[:4] not in (b"RIFF", b"RF64", b"BW64"):
@@ -100,7 +100,7 @@ def _chunks(fh: BinaryIO) -> list[tuple[bytes, int, int]]:
 def read_wav_chunks(fh: BinaryIO) -> WavChunks:
     """Read bext and iXML; a broken chunk is reported in `problems` and spoils no other."""
     result = WavChunks()
-    for cid, offset, size in _chunks(fh):
+    for cid, offset, size in chunk_table(fh):
         if cid not in (b"bext", b"iXML") or size > MAX_META_CHUNK:
             continue
         fh.seek(offset)

@@ -34,7 +34,8 @@ class FolderRow:
 
 QUICK_FILTERS = {
     "Format": [("any", ""), ("WAV", "ext:wav,bwf"), ("AIFF", "ext:aif,aiff"), ("FLAC", "ext:flac"),
-               ("MP3", "ext:mp3"), ("OGG/Opus", "ext:ogg,oga,opus")],
+               ("MP3", "ext:mp3"), ("OGG/Opus", "ext:ogg,oga,opus"),
+               ("WavPack/M4A/CAF/WMA", "ext:wv,m4a,aac,caf,wma")],
     "Channels": [("any", ""), ("mono", "ch:1"), ("stereo", "ch:2"), ("surround", "ch:>2")],
     "Sample rate": [("any", ""), ("≥ 48 kHz", "sr:>=48k"), ("≥ 96 kHz", "sr:>=96k"),
                     ("≥ 192 kHz", "sr:>=192k")],
