@@ -6,4 +6,5 @@ import sys
 
 from soundseek.cli import main
 
-sys.exit(main())
+if __name__ == "__main__":  # worker processes re-import this module: only the CLI runs it
+    sys.exit(main())

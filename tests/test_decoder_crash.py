@@ -1,58 +1,101 @@
-"""A file that kills the process while decoding must not stall indexing forever."""
+"""A decoder that crashes or hangs on one file costs that file, never the run or the process:
+decoding runs in worker processes, and a dead or stuck worker is replaced."""
 
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
+import signal
+import time
 
 import soundfile as sf
 
-from soundseek.index.store import Store
+from soundseek.indexing import workers
+from soundseek.indexing.workers import DecodedWindow, DecodePool, FileDone, FileFailed
 from tests.audiofiles import noise
-from tests.fakeembed import BandEmbedder  # noqa: F401 - imported by the child process
-
-CHILD = """
-import os, sys
-sys.path.insert(0, {root!r})
-import soundseek.indexing.pipeline as ix
-from soundseek.app import App
-from tests.fakeembed import BandEmbedder
-if {crash}:
-    real = ix.iter_windows
-    def crashing(path, env=None):
-        if "crasher" in path:
-            os.abort()  # what a segfault in a native decoder does to the process
-        return real(path, env)
-    ix.iter_windows = crashing
-app = App.open()
-if not app.roots():
-    app.add_root({lib!r})
-app.embedder = BandEmbedder()
-for _ in app.index(batch_size=1):
-    pass
-"""
 
 
-def _run(home, lib, crash: bool) -> int:
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    env = {**os.environ, "SOUNDSEEK_HOME": str(home.data_dir.parent)}
-    code = CHILD.format(root=root, crash=crash, lib=str(lib))
-    return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True).returncode
-
-
-def test_decoder_crash_twice_marks_the_file_and_the_rest_finishes(home, tmp_path):
+def _library(tmp_path):
     lib = tmp_path / "lib"
     lib.mkdir()
-    for name in ("a.wav", "crasher.wav", "z.wav"):
-        sf.write(lib / name, noise(1.0, seed=len(name)), 48000)
-    assert _run(home, lib, crash=True) != 0
-    assert _run(home, lib, crash=True) != 0, "one strike is not enough to give up on a file"
-    assert _run(home, lib, crash=False) == 0
-    rows = {r.filename: r for r in Store(home.store_dir).records()}
-    assert rows["crasher.wav"].status == "error"
-    assert "decoder crashed on this file 2 times" in rows["crasher.wav"].error
-    assert rows["a.wav"].status == rows["z.wav"].status == "indexed"
-    sf.write(lib / "crasher.wav", noise(2.0, seed=9), 48000)
-    assert _run(home, lib, crash=False) == 0
-    assert Store(home.store_dir).record_at(str(lib / "crasher.wav")).status == "indexed"
+    files = {}
+    for name, seconds in (("a.wav", 1.0), ("victim.wav", 600.0), ("z.wav", 2.0)):
+        sf.write(lib / name, noise(seconds, seed=len(name), amp=0.05), 8000)
+        files[name] = str(lib / name)
+    return files
+
+
+def _run(pool: DecodePool, victim: str, on_victim) -> dict[str, object]:
+    """Iterate the pool; the first time the victim is being decoded, do something to it."""
+    outcome: dict[str, object] = {}
+    done = False
+    try:
+        for event in pool:
+            if isinstance(event, DecodedWindow) and event.digest == victim and not done:
+                done = True
+                on_victim(pool.running()[victim])
+            if isinstance(event, FileDone | FileFailed):
+                outcome[event.digest] = event
+    finally:
+        pool.close()
+    return outcome
+
+
+def test_a_decoder_crash_costs_only_that_file(tmp_path):
+    files = _library(tmp_path)
+    pool = DecodePool(((n, p) for n, p in files.items()), workers=1, spec=None)
+    outcome = _run(pool, "victim.wav", lambda pid: os.kill(pid, signal.SIGKILL))
+    assert isinstance(outcome["victim.wav"], FileFailed)
+    assert "crashed" in outcome["victim.wav"].reason
+    assert isinstance(outcome["a.wav"], FileDone) and isinstance(outcome["z.wav"], FileDone)
+
+
+def decode_or_get_stuck(digest, path, logmel, send):
+    """Runs in the worker: like the real decoder, but one file never finishes (a decoder
+    stuck on a dead network share)."""
+    if digest == "stuck.wav":
+        time.sleep(3600)
+    return workers.decode_file(digest, path, logmel, send)
+
+
+def test_a_hung_decoder_is_replaced(tmp_path, monkeypatch):
+    monkeypatch.setattr(workers, "HANG_SECONDS", 2.0)
+    files = _library(tmp_path)
+    jobs = [("a.wav", files["a.wav"]), ("stuck.wav", files["z.wav"]), ("z.wav", files["z.wav"])]
+    pool = DecodePool(iter(jobs), workers=1, spec=None, decode=decode_or_get_stuck)
+    outcome = _run(pool, "none", lambda pid: None)
+    assert "hung" in outcome["stuck.wav"].reason
+    assert isinstance(outcome["a.wav"], FileDone) and isinstance(outcome["z.wav"], FileDone)
+
+
+def test_workers_leave_when_the_indexer_is_gone(tmp_path):
+    """A worker's parent killed outright: the worker notices and exits (no orphans)."""
+    import subprocess
+    import sys
+    import time
+
+    files = _library(tmp_path)
+    code = (
+        "import sys, time\n"
+        "from soundseek.indexing.workers import DecodePool\n"
+        f"pool = DecodePool(iter([('v', {files['victim.wav']!r})]), workers=1, spec=None)\n"
+        "it = iter(pool); next(it)\n"
+        "print(list(pool.running().values())[0], flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    parent = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    worker_pid = int(parent.stdout.readline())
+    parent.kill()
+    parent.wait()
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and _alive(worker_pid):
+        time.sleep(0.2)
+    assert not _alive(worker_pid)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    with open(f"/proc/{pid}/stat") as fh:  # a zombie waiting for init counts as gone
+        return fh.read().split()[2] != "Z"

@@ -148,3 +148,32 @@ def test_identical_audio_embeds_identically_across_runs(home, tmp_path, tiny_emb
     first = np.stack([w.vector for w in Store(home.store_dir).window_vectors(h)])
     again = tiny_embedder.embed_audio([w.samples for w in iter_windows(str(lib / "a.wav"))])
     np.testing.assert_allclose(first, again, atol=1e-5)
+
+
+class NanOnLoudEmbedder(BandEmbedder):
+    """Returns NaN for loud windows, as a model that overflows would."""
+
+    def embed_audio(self, windows):
+        out = super().embed_audio(windows)
+        loud = np.array([np.abs(w).max() > 0.5 for w in windows])
+        out[loud] = np.nan
+        return out
+
+
+def test_non_finite_vectors_and_samples_become_file_errors_not_a_stopped_run(home, tmp_path):
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    sf.write(lib / "quiet.wav", tone(1.0, 300, amp=0.2), 48000)
+    sf.write(lib / "loud.wav", tone(1.0, 300, amp=0.9), 48000)
+    bad = noise(1.0)
+    bad[100] = np.nan
+    sf.write(lib / "nan samples.wav", bad, 48000, subtype="FLOAT")
+    events = index(home, [lib], NanOnLoudEmbedder())
+    assert events[-1].phase == "done"
+    rows = rows_by_name(home)
+    assert rows["quiet.wav"].status == "indexed"
+    assert rows["loud.wav"].status == "error" and "non-numbers" in rows["loud.wav"].error
+    assert rows["nan samples.wav"].status == "error"
+    assert "NaN or infinity" in rows["nan samples.wav"].error
+    windows = _window_rows(home)
+    assert len(windows) == 1, "no vector of a failed file reaches the store"

@@ -43,7 +43,7 @@ if TYPE_CHECKING:
 
     from soundseek.app.library import Library
     from soundseek.embed.base import Embedder
-    from soundseek.indexing.pipeline import IndexProgress
+    from soundseek.indexing.progress import IndexProgress
     from soundseek.search.hits import Hit, SearchResult
 
 log = logging.getLogger(__name__)
@@ -296,18 +296,21 @@ class App:
     # -- indexing -------------------------------------------------------------------------------
     def index(
         self, cancel: threading.Event | None = None, embed: bool = True,
-        batch_size: int | None = None,
+        batch_size: int | None = None, workers: int | None = None,
     ) -> Iterator[IndexProgress]:  # fmt: skip
         """One index run as a progress generator; set `cancel` to stop it cleanly (what is done
         is kept). Raises StoreLocked when another process is writing the index."""
         from soundseek.index.store import Store
-        from soundseek.indexing.pipeline import IndexOptions, run_index
+        from soundseek.indexing.pipeline import run_index
+        from soundseek.indexing.progress import IndexOptions
+        from soundseek.indexing.workers import default_workers
 
         roots = self.roots()
         if not roots:
             raise RootError("no library folders yet: add one first (`soundseek add PATH`)")
         s = self._settings
-        opts = IndexOptions(roots, list(s.exclusions), batch_size or s.batch_size, cancel)
+        workers = workers or s.index_workers or default_workers()
+        opts = IndexOptions(roots, list(s.exclusions), batch_size or s.batch_size, cancel, workers)
         last, error = None, None
         self.events.emit(IndexStarted())
         try:

@@ -29,6 +29,7 @@ class Settings:
     device: str = "auto"
     torch_threads: int = 0
     batch_size: int = 8
+    index_workers: int = 0  # decoder processes; 0: cores - 1
     caption_prompts: bool = True
     auto_play: bool = True
     loop: bool = False

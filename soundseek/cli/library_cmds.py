@@ -57,7 +57,7 @@ def cmd_index(args) -> int:
             note(f"indexing metadata only. {exc}")
     cancel = install_cancel_handler()
     printer = ProgressPrinter()
-    for p in app.index(cancel, embed=not args.no_embed, batch_size=args.batch):
+    for p in app.index(cancel, not args.no_embed, args.batch, args.workers):
         printer.show(p)
     if cancel.is_set():
         return EXIT_CANCELLED

@@ -81,6 +81,12 @@ def _library_commands(sub) -> None:
     i = sub.add_parser("index", help="scan library folders, read metadata, embed new audio")
     i.add_argument("--no-embed", action="store_true", help="metadata only (no model needed)")
     i.add_argument("--batch", type=int, default=None, help="windows per model call (default 8)")
+    i.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="decoder processes (default: cores - 1, or the `index_workers` setting)",
+    )
     w = sub.add_parser("watch", help="keep the library current until stopped (Ctrl-C)")
     w.add_argument("--no-embed", action="store_true", help="metadata only (no model needed)")
     w.add_argument(

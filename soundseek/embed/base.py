@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import numpy as np
+
+from soundseek.embed.features import FeatureSpec
 
 CAPTION_TEMPLATES = ("the sound of {}", "{} sound effect", "a recording of {}")
 
@@ -19,6 +21,16 @@ class Embedder(Protocol):
     def embed_audio(self, windows: list[np.ndarray]) -> np.ndarray: ...
 
     def embed_text(self, texts: list[str]) -> np.ndarray: ...
+
+
+@runtime_checkable
+class FeatureEncoder(Protocol):
+    """An embedder whose features can be computed elsewhere (worker processes, a GPU): the
+    indexer sends it log-mel arrays instead of samples."""
+
+    feature_spec: FeatureSpec
+
+    def embed_features(self, feats: np.ndarray) -> np.ndarray: ...
 
 
 def caption_variants(query: str) -> list[str]:

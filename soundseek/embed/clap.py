@@ -7,8 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
-from soundseek.audio.decode import TARGET_RATE
 from soundseek.embed.base import normalise
+from soundseek.embed.features import FeatureSpec, LogMel
 from soundseek.errors import ModelInvalid
 
 os.environ.setdefault("PYTORCH_ENABLE_MPS_FALLBACK", "1")
@@ -56,6 +56,8 @@ class ClapEmbedder:
         self.model = model.to(self.device, dtype=self.dtype).eval()
         self.dim = int(model.config.projection_dim)
         self._check_tokenizer()
+        self.feature_spec = FeatureSpec.from_extractor(self.processor.feature_extractor)
+        self.logmel = LogMel(self.feature_spec)
 
     def _check_tokenizer(self) -> None:
         """Refuse the silent few-token tokenizer that makes every query embed the same."""
@@ -70,30 +72,25 @@ class ClapEmbedder:
         if a == b:
             raise ModelInvalid("tokenizer maps different texts to the same tokens")
 
-    def features(self, windows: list[np.ndarray]) -> dict:
-        """Mel features (CPU, numpy): computed in the decode thread, off the model's path."""
-        return dict(
-            self.processor.feature_extractor(
-                windows,
-                sampling_rate=TARGET_RATE,
-                return_tensors="pt",
-                truncation="rand_trunc",
-                padding="repeatpad",
-            )
-        )
-
-    def embed_features(self, feats: list[dict]) -> np.ndarray:
-        """Run the audio encoder on features computed earlier (possibly one window at a time)."""
+    def embed_features(self, feats: np.ndarray) -> np.ndarray:
+        """The audio encoder on log-mel features computed elsewhere: (B, frames, mels)."""
         import torch
 
-        inputs = {k: torch.cat([f[k] for f in feats]).to(self.device) for k in feats[0]}
-        inputs["input_features"] = inputs["input_features"].to(self.dtype)
+        x = torch.as_tensor(np.ascontiguousarray(feats, dtype=np.float32))
+        return self._encode(x[:, None].to(self.device))
+
+    def _encode(self, mel) -> np.ndarray:
+        import torch
+
+        longer = torch.zeros((mel.shape[0], 1), dtype=torch.bool, device=self.device)
         with torch.inference_mode():
-            out = self.model.get_audio_features(**inputs)
+            out = self.model.get_audio_features(input_features=mel.to(self.dtype),
+                                                is_longer=longer)  # fmt: skip
         return normalise(_pooled(out).float().cpu().numpy())
 
     def embed_audio(self, windows: list[np.ndarray]) -> np.ndarray:
-        return self.embed_features([self.features(windows)])
+        """Windows of 48 kHz mono samples (at most 10 s each)."""
+        return self.embed_features(self.logmel.batch(windows))
 
     def embed_text(self, texts: list[str]) -> np.ndarray:
         import torch

@@ -94,14 +94,17 @@ class SearchRunner(QObject):
         super().__init__(parent)
         self.worker: Worker | None = None
         self._next: tuple[Callable[[], object], str] | None = None
+        self._closed = False
 
     def submit(self, call: Callable[[], object], label: str) -> None:
+        if self._closed:
+            return
         self._next = (call, label)
         if self.worker is None:
             self._start_next()
 
     def _start_next(self) -> None:
-        if self._next is None:
+        if self._next is None or self._closed:
             return
         call, label = self._next
         self._next = None
@@ -129,7 +132,11 @@ class SearchRunner(QObject):
     def idle(self) -> bool:
         return self.worker is None and self._next is None
 
-    def wait_idle(self, ms: int = 60_000) -> None:
+    def shutdown(self, ms: int = 60_000) -> None:
+        """No searches after this; the one running finishes (a QThread must never be
+        destroyed while it runs: Qt aborts the process)."""
+        self._closed = True
+        self._next = None
         if self.worker is not None:
             self.worker.wait(ms)
 
@@ -146,6 +153,7 @@ class ModelLoader(QObject):
         self.app = app
         self.worker: Worker | None = None
         self._pending = None
+        self._closed = False
 
     def load(self) -> None:
         self._run(lambda _c: self.app.load_model())
@@ -166,6 +174,8 @@ class ModelLoader(QObject):
 
     def _run(self, job) -> None:
         """One job at a time; the latest request waits for the current one (never the UI)."""
+        if self._closed:
+            return
         if self.worker is not None and self.worker.isRunning():
             self._pending = job
             return
@@ -179,6 +189,8 @@ class ModelLoader(QObject):
         if job is not None:
             self._run(job)
 
-    def wait(self, ms: int = 60_000) -> None:
+    def shutdown(self, ms: int = 60_000) -> None:
+        self._closed = True
+        self._pending = None
         if self.worker is not None:
             self.worker.wait(ms)

@@ -476,10 +476,10 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:
         self.save_state()
         self.keeper.shutdown()
-        self.search_runner.wait_idle()
-        self.model_loader.wait()
-        self.tasks.wait_idle(60_000)
-        self.preview.wait_idle()
+        self.search_runner.shutdown()
+        self.model_loader.shutdown()
+        self.tasks.shutdown()
+        self.preview.tasks.shutdown()
         if self.audio is not None:
             self.audio.close()
         self.signals.detach()

@@ -77,11 +77,14 @@ class Tasks(QObject):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self._running: list[Worker] = []
+        self._closed = False
 
     def run(
         self, call: Callable[[], Any], on_done: Callable[[Any], None] | None = None,
         on_error: Callable[[Exception], None] | None = None,
-    ) -> Worker:  # fmt: skip
+    ) -> Worker | None:  # fmt: skip
+        if self._closed:
+            return None
         w = Worker(lambda _cancel: call(), self)
         if on_done is not None:
             w.done.connect(on_done)
@@ -95,3 +98,8 @@ class Tasks(QObject):
     def wait_idle(self, ms: int = 5000) -> None:
         for w in list(self._running):
             w.wait(ms)
+
+    def shutdown(self, ms: int = 60_000) -> None:
+        """Refuse new work, let running work finish (before the owner is destroyed)."""
+        self._closed = True
+        self.wait_idle(ms)

@@ -1,0 +1,106 @@
+"""CLAP's audio front end: the log-mel spectrogram of a 10 s, 48 kHz mono window.
+
+transformers' ClapFeatureExtractor computes it frame by frame in a Python loop in float64
+(30-60 ms a window here). This is the same computation vectorised in float32 (NumPy for worker
+processes, torch for batches on a GPU), for the path SoundSeek uses: windows of at most 10 s,
+repeat-padded ("rand_trunc" + "repeatpad", which never crops such windows). A test bounds the
+difference to the reference implementation.
+
+`FeatureSpec` is plain data (the mel filter bank and the framing), so worker processes can
+compute features without importing transformers or torch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+FEATURE_VERSION = "logmel-v1"  # recorded with every vector: a change re-embeds
+MEL_FLOOR = 1e-10
+
+
+@dataclass(frozen=True)
+class FeatureSpec:
+    mel_filters: np.ndarray  # (n_fft // 2 + 1, n_mels), the "slaney" bank CLAP uses
+    n_fft: int = 1024
+    hop: int = 480
+    max_samples: int = 480_000  # 10 s at 48 kHz
+
+    @property
+    def frames(self) -> int:
+        return 1 + self.max_samples // self.hop
+
+    @property
+    def n_mels(self) -> int:
+        return self.mel_filters.shape[1]
+
+    @classmethod
+    def from_extractor(cls, extractor) -> FeatureSpec:
+        """From transformers' ClapFeatureExtractor of the loaded model (its own config)."""
+        return cls(
+            mel_filters=np.asarray(extractor.mel_filters_slaney, dtype=np.float32),
+            n_fft=int(extractor.fft_window_size),
+            hop=int(extractor.hop_length),
+            max_samples=int(extractor.nb_max_samples),
+        )
+
+
+def repeat_pad(window: np.ndarray, length: int) -> np.ndarray:
+    """Short sounds are tiled whole, then zero-padded to `length` (CLAP's "repeatpad")."""
+    x = np.asarray(window, dtype=np.float32)
+    if len(x) >= length:
+        return x[:length]
+    if len(x) == 0:
+        return np.zeros(length, np.float32)
+    tiled = np.tile(x, length // len(x))
+    return np.pad(tiled, (0, length - len(tiled)))
+
+
+def _hann(n: int) -> np.ndarray:
+    """The periodic Hann window (transformers' window_function default)."""
+    return (0.5 - 0.5 * np.cos(2 * np.pi * np.arange(n) / n)).astype(np.float32)
+
+
+class LogMel:
+    """NumPy, float32, a window at a time or a batch; (frames, n_mels) per window."""
+
+    def __init__(self, spec: FeatureSpec) -> None:
+        self.spec = spec
+        self.window = _hann(spec.n_fft)
+        self.filters = spec.mel_filters.astype(np.float32)
+
+    def __call__(self, samples: np.ndarray) -> np.ndarray:
+        return self.batch([samples])[0]
+
+    def batch(self, windows: list[np.ndarray]) -> np.ndarray:
+        s = self.spec
+        half = s.n_fft // 2
+        x = np.stack([repeat_pad(w, s.max_samples) for w in windows])
+        x = np.pad(x, ((0, 0), (half, half)), mode="reflect")
+        frames = np.lib.stride_tricks.sliding_window_view(x, s.n_fft, axis=1)[:, :: s.hop]
+        power = np.abs(np.fft.rfft(frames * self.window, axis=-1)).astype(np.float32) ** 2
+        mel = np.maximum(MEL_FLOOR, power @ self.filters)
+        return (10.0 * np.log10(mel)).astype(np.float32)
+
+
+class TorchLogMel:
+    """The same on a torch device, for batches on CUDA/MPS (workers then send only samples)."""
+
+    def __init__(self, spec: FeatureSpec, device: str = "cpu") -> None:
+        import torch
+
+        self.spec, self.device = spec, device
+        self.window = torch.from_numpy(_hann(spec.n_fft)).to(device)
+        self.filters = torch.from_numpy(spec.mel_filters.astype(np.float32)).to(device)
+
+    def batch(self, windows: list[np.ndarray]):
+        import torch
+
+        s = self.spec
+        x = torch.from_numpy(np.stack([repeat_pad(w, s.max_samples) for w in windows]))
+        x = torch.nn.functional.pad(x.to(self.device)[:, None], (s.n_fft // 2,) * 2, "reflect")
+        frames = x[:, 0].unfold(-1, s.n_fft, s.hop)
+        power = torch.fft.rfft(frames * self.window, dim=-1).abs() ** 2
+        mel = torch.clamp(power @ self.filters, min=MEL_FLOOR)
+        return 10.0 * torch.log10(mel)

@@ -1,0 +1,219 @@
+"""Decode (and featurize) files in worker processes, so the model never waits for a decoder.
+
+Work items and results are plain data: (digest, path) in; windows of 48 kHz samples or their
+log-mel features out, then the file's envelope, or the reason it failed. The model never goes
+to a worker. A decoder that crashes or hangs takes only its worker down: that file is recorded
+as unreadable and a fresh worker takes over. Workers exit when the indexer goes away, however
+it goes (a kill included).
+
+Each worker has its own pipe, not a shared multiprocessing.Queue: a process killed while
+writing to a shared queue corrupts it (or keeps its lock) for everyone; a broken pipe is
+thrown away with its worker.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import multiprocessing as mp
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+
+import numpy as np
+
+from soundseek.audio.decode import EnvelopeBuilder, iter_windows
+from soundseek.embed.features import FeatureSpec, LogMel
+from soundseek.errors import UnreadableFile
+
+log = logging.getLogger(__name__)
+
+# (digest, path, log-mel or None, send) -> the file's last message; see decode_file
+Decode = Callable[[str, str, "LogMel | None", Callable[[tuple], None]], tuple]
+
+TASKS_PER_WORKER = 2  # one decoding, one waiting: a worker never idles between files
+HANG_SECONDS = 300.0  # one file decoding this long without a window is a hung decoder
+POLL_SECONDS = 0.5
+
+
+@dataclass(frozen=True)
+class DecodedWindow:
+    digest: str
+    index: int
+    start: float
+    end: float
+    data: np.ndarray  # (frames, mels) features, or the window's samples
+
+
+@dataclass(frozen=True)
+class FileDone:
+    digest: str
+    envelope: bytes
+    count: int
+
+
+@dataclass(frozen=True)
+class FileFailed:
+    digest: str
+    reason: str
+
+
+def default_workers() -> int:
+    """Cores minus one for the model and the commits, at least one."""
+    return max(1, (os.cpu_count() or 2) - 1)
+
+
+# -- in the worker process ------------------------------------------------------------------
+
+
+def _worker_main(conn: Connection, spec: FeatureSpec | None, decode: Decode) -> None:
+    """Decode the files the indexer sends until it says stop or goes away (EOF, broken pipe)."""
+    logmel = LogMel(spec) if spec is not None else None
+    try:
+        while (task := conn.recv()) is not None:
+            digest, path = task
+            conn.send(("start", digest))
+            conn.send(decode(digest, path, logmel, conn.send))
+    except (EOFError, OSError):
+        return
+
+
+def decode_file(digest: str, path: str, logmel: LogMel | None, send) -> tuple:
+    """Stream one file's windows out; the last message says how it ended."""
+    try:
+        envelope = EnvelopeBuilder()
+        count = 0
+        for w in iter_windows(path, envelope):
+            if not np.isfinite(w.samples).all():
+                raise UnreadableFile(path, "the audio data holds non-numbers (NaN or infinity)")
+            data = logmel(w.samples) if logmel is not None else w.samples
+            send(("window", digest, w.index, w.start, w.end, data))
+            count += 1
+        return ("done", digest, envelope.to_bytes(), count)
+    except UnreadableFile as exc:
+        return ("failed", digest, exc.reason)
+    except Exception as exc:  # a decoder bug costs one file, never the run
+        return ("failed", digest, f"decoding failed ({type(exc).__name__}: {exc})")
+
+
+# -- in the indexer -------------------------------------------------------------------------
+
+
+@dataclass
+class _Worker:
+    process: mp.process.BaseProcess
+    conn: Connection
+    assigned: list[tuple[str, str]]  # sent, in order; the first one started is `current`
+    current: str | None = None
+    last_seen: float = 0.0
+
+
+class DecodePool:
+    """Hands (digest, path) jobs to worker processes and yields what they produce, in arrival
+    order (windows of several files interleave). Iterate it once; `close` always."""
+
+    def __init__(
+        self, jobs: Iterable[tuple[str, str]], workers: int, spec: FeatureSpec | None,
+        decode: Decode | None = None,
+    ) -> None:  # fmt: skip
+        self._ctx = mp.get_context("spawn")  # no forked torch/OpenMP state in the workers
+        self._decode = decode or decode_file  # a module-level function: workers import it
+        self._jobs = iter(jobs)
+        self._retry: list[tuple[str, str]] = []  # assigned to a worker that died before them
+        self._spec = spec
+        self._workers: list[_Worker] = []
+        self._exhausted = False
+        for _ in range(max(1, workers)):
+            self._spawn()
+
+    def _spawn(self) -> None:
+        ours, theirs = self._ctx.Pipe(duplex=True)
+        p = self._ctx.Process(target=_worker_main, args=(theirs, self._spec, self._decode),
+                              name="soundseek-decode", daemon=True)  # fmt: skip
+        p.start()
+        theirs.close()  # the worker holds the only other end: its death reads as EOF here
+        self._workers.append(_Worker(p, ours, [], None, time.monotonic()))
+
+    def _next_job(self) -> tuple[str, str] | None:
+        if self._retry:
+            return self._retry.pop(0)
+        job = None if self._exhausted else next(self._jobs, None)
+        self._exhausted = job is None
+        return job
+
+    def _feed(self) -> None:
+        for w in self._workers:
+            while len(w.assigned) < TASKS_PER_WORKER:
+                job = self._next_job()
+                if job is None:
+                    return
+                w.conn.send(job)
+                w.assigned.append(job)
+
+    def __iter__(self) -> Iterator[DecodedWindow | FileDone | FileFailed]:
+        self._feed()
+        while any(w.assigned for w in self._workers):
+            ready = wait([w.conn for w in self._workers], timeout=POLL_SECONDS)
+            for w in [w for w in self._workers if w.conn in ready]:
+                try:
+                    message = w.conn.recv()
+                except (EOFError, OSError):
+                    yield from self._replace(w, "crashed")
+                    continue
+                event = self._receive(w, message)
+                if event is not None:
+                    yield event
+            yield from self._check_hangs()
+            self._feed()
+
+    def _receive(self, w: _Worker, message: tuple) -> DecodedWindow | FileDone | FileFailed | None:
+        kind, digest, *rest = message
+        w.last_seen = time.monotonic()
+        if kind == "start":
+            w.current = digest
+            return None
+        if kind == "window":
+            return DecodedWindow(digest, *rest)
+        w.assigned = [j for j in w.assigned if j[0] != digest]
+        w.current = None
+        return FileDone(digest, *rest) if kind == "done" else FileFailed(digest, *rest)
+
+    def _check_hangs(self) -> Iterator[FileFailed]:
+        now = time.monotonic()
+        for w in list(self._workers):
+            if w.current is not None and now - w.last_seen > HANG_SECONDS:
+                yield from self._replace(w, "hung")
+
+    def _replace(self, w: _Worker, what: str) -> Iterator[FileFailed]:
+        """A worker that died (a native crash) or hangs costs its current file only; the
+        files it had not started go to the others."""
+        if w.process.is_alive():
+            w.process.kill()
+        w.process.join(timeout=5)
+        w.conn.close()
+        self._workers.remove(w)
+        self._retry += [j for j in w.assigned if j[0] != w.current]
+        self._spawn()
+        if w.current is not None:
+            if what == "crashed":
+                what = f"crashed (exit code {w.process.exitcode})"
+            log.warning("decoder %s on %s", what, w.current)
+            yield FileFailed(w.current, f"the audio decoder {what} on this file")
+
+    def running(self) -> dict[str, int]:
+        """The files being decoded now, with the worker's process id (diagnostics, tests)."""
+        return {w.current: w.process.pid for w in self._workers if w.current is not None}
+
+    def close(self) -> None:
+        for w in self._workers:
+            with contextlib.suppress(OSError):
+                w.conn.send(None)
+        deadline = time.monotonic() + 5
+        for w in self._workers:
+            w.process.join(timeout=max(0.1, deadline - time.monotonic()))
+            if w.process.is_alive():
+                w.process.kill()
+                w.process.join(timeout=5)
+            w.conn.close()
