@@ -50,11 +50,18 @@ class EnvelopeBuilder:
         self.pos = 0
 
     def feed(self, mono: np.ndarray) -> None:
-        idx = (self.pos + np.arange(len(mono))) // self.per_bin
-        idx = np.minimum(idx, self.bins - 1)
-        np.minimum.at(self.lo, idx, mono)
-        np.maximum.at(self.hi, idx, mono)
-        self.pos += len(mono)
+        """Per-bin extremes by `reduceat` over the block's bin boundaries (a per-sample
+        `ufunc.at` cost a tenth of the indexing time)."""
+        n = len(mono)
+        if not n:
+            return
+        first = self.pos // self.per_bin
+        cuts = np.arange((first + 1) * self.per_bin, self.pos + n, self.per_bin) - self.pos
+        starts = np.concatenate([[0], cuts]).astype(np.intp)
+        bins = np.minimum(first + np.arange(len(starts)), self.bins - 1)
+        np.minimum.at(self.lo, bins, np.minimum.reduceat(mono, starts))
+        np.maximum.at(self.hi, bins, np.maximum.reduceat(mono, starts))
+        self.pos += n
 
     def to_bytes(self) -> bytes:
         """Interleaved int8 (min, max) pairs: 2 bytes a bin, enough for a waveform overview."""
@@ -80,9 +87,18 @@ class _Opened:
         self.source.close()
 
 
+def downmix(block: np.ndarray) -> np.ndarray:
+    """(n, channels) -> (n,) mean; as a matrix-vector product (a strided `mean(axis=1)` cost
+    as much as decoding)."""
+    if block.shape[1] == 1:
+        return block[:, 0]
+    weights = np.full(block.shape[1], 1.0 / block.shape[1], dtype=np.float32)
+    return np.ascontiguousarray(block, dtype=np.float32) @ weights
+
+
 def _mono_blocks(src: AudioSource) -> Iterator[np.ndarray]:
     for block in src.blocks(BLOCK_FRAMES):
-        yield block.mean(axis=1) if block.shape[1] > 1 else block[:, 0]
+        yield downmix(block)
 
 
 def iter_windows(path: str, envelope: EnvelopeBuilder | None = None) -> Iterator[Window]:
@@ -139,7 +155,7 @@ def file_envelope(path: str) -> bytes:
 def segment_envelope(path: str, start: float, end: float, bins: int = 2000) -> np.ndarray:
     """Fine (bins, 2) min/max for a zoomed-in span: waveform detail without drawing samples."""
     data, _rate = read_segment(path, start, end)
-    mono = data.mean(axis=1) if data.shape[1] > 1 else data[:, 0]
+    mono = downmix(data)
     env = EnvelopeBuilder(len(mono), bins)
     env.feed(mono)
     return np.stack([env.lo, env.hi], axis=1)
@@ -165,5 +181,5 @@ def read_segment(path: str, start: float = 0.0, end: float | None = None) -> tup
 def segment_for_embedding(path: str, start: float, end: float) -> np.ndarray:
     """A time range of a file as mono 48 kHz (for "more like this" from a selection)."""
     data, rate = read_segment(path, start, end)
-    mono = data.mean(axis=1) if data.shape[1] > 1 else data[:, 0]
+    mono = downmix(data)
     return soxr.resample(mono, rate, TARGET_RATE).astype(np.float32)

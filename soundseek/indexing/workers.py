@@ -36,6 +36,7 @@ Decode = Callable[[str, str, "LogMel | None", Callable[[tuple], None]], tuple]
 TASKS_PER_WORKER = 2  # one decoding, one waiting: a worker never idles between files
 HANG_SECONDS = 300.0  # one file decoding this long without a window is a hung decoder
 POLL_SECONDS = 0.5
+THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,23 @@ def decode_file(digest: str, path: str, logmel: LogMel | None, send) -> tuple:
         return ("failed", digest, f"decoding failed ({type(exc).__name__}: {exc})")
 
 
+@contextlib.contextmanager
+def _single_threaded_numerics() -> Iterator[None]:
+    """Workers are the parallelism: a BLAS pool in each of them oversubscribed two cores so
+    badly that two workers ran no faster than one (measured). Spawned children read these
+    variables when they import NumPy."""
+    saved = {k: os.environ.get(k) for k in THREAD_VARS}
+    os.environ.update(dict.fromkeys(THREAD_VARS, "1"))
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
 # -- in the indexer -------------------------------------------------------------------------
 
 
@@ -132,7 +150,8 @@ class DecodePool:
         ours, theirs = self._ctx.Pipe(duplex=True)
         p = self._ctx.Process(target=_worker_main, args=(theirs, self._spec, self._decode),
                               name="soundseek-decode", daemon=True)  # fmt: skip
-        p.start()
+        with _single_threaded_numerics():
+            p.start()
         theirs.close()  # the worker holds the only other end: its death reads as EOF here
         self._workers.append(_Worker(p, ours, [], None, time.monotonic()))
 
