@@ -10,11 +10,33 @@ from soundseek.index.schema import WINDOWS
 from soundseek.index.store import Store
 
 
-def test_store_records_schema_and_model(home):
+def test_store_records_schema_model_and_pipeline(home):
     with Store(home.store_dir, writable=True) as s:
-        s.use_model("m1", 16)
+        s.use_model("m1", 16, "m1@abc/logmel-v1", "torch-fp32")
     info = json.loads((home.store_dir / "store.json").read_text())
-    assert info == {"schema_version": 2, "model_id": "m1", "dim": 16}
+    assert info == {"schema_version": 2, "model_id": "m1", "dim": 16,
+                    "space": "m1@abc/logmel-v1", "runtimes": ["torch-fp32"]}  # fmt: skip
+
+
+def test_vector_spaces_never_mix(home):
+    with Store(home.store_dir, writable=True) as s:
+        s.use_model("m1", 4, "m1@abc/logmel-v1", "torch-fp32")
+        s.add_windows(["h"], [0.0], [1.0], [0], np.eye(4, dtype=np.float32)[:1])
+        assert s.use_model("m1", 4, "m1@abc/logmel-v1", "onnxruntime-fp32") == 0
+        assert s.count_windows() == 1, "a gate-passing runtime joins the same space"
+        assert s.info.runtimes == ("torch-fp32", "onnxruntime-fp32")
+        s.use_model("m1", 4, "m1@NEW/logmel-v1", "torch-fp32")  # same name, other weights
+        assert s.count_windows() == 0 and s.info.runtimes == ("torch-fp32",)
+        assert not s.vectors_match("m1", 4, "m1@abc/logmel-v1")
+
+
+def test_an_index_from_before_pipelines_adopts_the_same_models_space(home):
+    home.store_dir.mkdir(parents=True)
+    (home.store_dir / "store.json").write_text('{"schema_version": 2, "model_id": "m", "dim": 4}')
+    with Store(home.store_dir, writable=True) as s:
+        assert s.vectors_match("m", 4, "m@abc/logmel-v1")
+        assert s.use_model("m", 4, "m@abc/logmel-v1", "torch-fp32") == 0
+        assert s.info.space == "m@abc/logmel-v1"
 
 
 def test_newer_schema_is_refused_not_corrupted(home):

@@ -86,7 +86,7 @@ def pickle_only_copy(model_dir: Path, dest: Path, extra: dict | None = None) -> 
     from safetensors.torch import load_file
 
     dest.mkdir(parents=True)
-    for f in model_dir.iterdir():
+    for f in (f for f in model_dir.iterdir() if f.is_file()):
         if f.name != "model.safetensors":
             (dest / f.name).write_bytes(f.read_bytes())
     state = load_file(str(model_dir / "model.safetensors"))

@@ -245,7 +245,8 @@ class App:
 
         s = self._settings
         try:
-            emb = models.load_embedder(self.paths, s.model, s.device, s.torch_threads)
+            emb = models.load_embedder(self.paths, s.model, s.device, s.torch_threads,
+                                       s.audio_backend, s.precision)  # fmt: skip
         except ModelError as exc:
             self.embedder, self.model_error = None, exc
             self.events.emit(ModelChanged(None, exc))

@@ -17,7 +17,7 @@ from soundseek.paths import AppPaths
 SETTINGS_VERSION = 2
 DEFAULT_MODEL = "laion/larger_clap_general"
 FAST_CPU_MODEL = "laion/clap-htsat-unfused"
-MODEL_KEYS = frozenset({"model", "device", "torch_threads"})
+MODEL_KEYS = frozenset({"model", "device", "torch_threads", "audio_backend", "precision"})
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,8 @@ class Settings:
     model: str = DEFAULT_MODEL
     device: str = "auto"
     torch_threads: int = 0
+    audio_backend: str = "auto"  # auto | torch | onnx (CPU: ONNX Runtime when it passes the gate)
+    precision: str = "auto"  # auto | fp32 | fp16 | int8 (int8: ONNX on CPU, opt-in, gated)
     batch_size: int = 8
     index_workers: int = 0  # decoder processes; 0: cores - 1
     caption_prompts: bool = True

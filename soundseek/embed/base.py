@@ -33,6 +33,14 @@ class FeatureEncoder(Protocol):
     def embed_features(self, feats: np.ndarray) -> np.ndarray: ...
 
 
+def pipeline_of(embedder: Embedder) -> tuple[str, str]:
+    """(space, runtime) of an embedder; stand-ins without a pipeline are their own space."""
+    pipeline = getattr(embedder, "pipeline", None)
+    if pipeline is None:
+        return embedder.model_id, ""
+    return pipeline.space, pipeline.runtime
+
+
 def caption_variants(query: str) -> list[str]:
     """Short keyword queries read better to CLAP as captions (LAION-CLAP's keyword-to-caption)."""
     q = query.strip()

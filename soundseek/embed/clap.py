@@ -2,18 +2,35 @@
 
 from __future__ import annotations
 
+import copy
+import logging
 import os
 from pathlib import Path
 
 import numpy as np
 
+from soundseek.embed.backends import (
+    GateResult,
+    OnnxAudio,
+    PipelineId,
+    TorchAudio,
+    candidates,
+    checkpoint_id,
+    export_onnx,
+    gate_windows,
+    judge,
+    linear_resize,
+    load_verdicts,
+    save_verdict,
+)
 from soundseek.embed.base import normalise
-from soundseek.embed.features import FeatureSpec, LogMel
+from soundseek.embed.features import FEATURE_VERSION, FeatureSpec, LogMel, TorchLogMel
 from soundseek.errors import ModelInvalid
 
 os.environ.setdefault("PYTORCH_ENABLE_MPS_FALLBACK", "1")
 
 MIN_VOCAB = 100
+log = logging.getLogger(__name__)
 
 
 def resolve_device(preference: str = "auto") -> str:
@@ -33,8 +50,9 @@ class ClapEmbedder:
     """LAION-CLAP through transformers' ClapModel, loaded from a local folder only."""
 
     def __init__(
-        self, model_dir: str | Path, model_id: str, device: str = "auto", threads: int = 0
-    ) -> None:
+        self, model_dir: str | Path, model_id: str, device: str = "auto", threads: int = 0,
+        backend: str = "auto", precision: str = "auto",
+    ) -> None:  # fmt: skip
         import torch
         from transformers import ClapModel, ClapProcessor
         from transformers.utils import logging as hf_logging
@@ -47,7 +65,7 @@ class ClapEmbedder:
             # torch's default (all physical cores) measured best for batched indexing;
             # benchmarks/bench_index.py compares thread counts.
             torch.set_num_threads(threads)
-        self.dtype = torch.float16 if self.device == "cuda" else torch.float32
+        self.dtype = torch.float32  # text and the reference; audio may run faster, gated
         try:
             self.processor = ClapProcessor.from_pretrained(str(model_dir), local_files_only=True)
             model = ClapModel.from_pretrained(str(model_dir), local_files_only=True)
@@ -58,6 +76,46 @@ class ClapEmbedder:
         self._check_tokenizer()
         self.feature_spec = FeatureSpec.from_extractor(self.processor.feature_extractor)
         self.logmel = LogMel(self.feature_spec)
+        self.folder = Path(model_dir)
+        self._device_logmel: TorchLogMel | None = None
+        if self.device == "mps":
+            linear_resize(self.model.audio_model.audio_encoder)
+        self.audio, self.gate = self._audio_backend(backend, precision, threads)
+        self.pipeline = PipelineId(model_id, checkpoint_id(self.folder), FEATURE_VERSION,
+                                   self.audio.backend, self.audio.precision)  # fmt: skip
+
+    def _audio_backend(self, backend: str, precision: str, threads: int):
+        """The fastest candidate that passes the fidelity gate; torch fp32 otherwise."""
+        reference = TorchAudio(self.model, self.device, "fp32")
+        stamp = checkpoint_id(self.folder)
+        verdicts = load_verdicts(self.folder)
+        expected = None
+        for name, prec in candidates(self.device, backend, precision):
+            if (name, prec) == ("torch", "fp32"):
+                return reference, None
+            key = f"{name}-{prec}:{self.device}:{stamp}"
+            try:
+                runner = self._candidate(name, prec, threads, stamp)
+                if key in verdicts:
+                    result = GateResult(**verdicts[key])
+                else:
+                    mel = gate_windows(self.feature_spec)
+                    expected = reference.embed_mel(mel) if expected is None else expected
+                    result = judge(expected, runner.embed_mel(mel), prec)
+                    save_verdict(self.folder, key, result)
+            except Exception as exc:  # an exporter or runtime that fails is just not used
+                log.warning("%s %s unavailable: %s", name, prec, exc)
+                continue
+            if result.passed:
+                return runner, result
+            log.warning("%s %s failed the fidelity gate: %s", name, prec, result)
+        return reference, None
+
+    def _candidate(self, name: str, precision: str, threads: int, stamp: str):
+        if name == "onnxruntime":
+            path = export_onnx(self.model, self.folder, stamp, int8=precision == "int8")
+            return OnnxAudio(path, threads, precision)
+        return TorchAudio(copy.deepcopy(self.model), self.device, precision)
 
     def _check_tokenizer(self) -> None:
         """Refuse the silent few-token tokenizer that makes every query embed the same."""
@@ -74,23 +132,16 @@ class ClapEmbedder:
 
     def embed_features(self, feats: np.ndarray) -> np.ndarray:
         """The audio encoder on log-mel features computed elsewhere: (B, frames, mels)."""
-        import torch
-
-        x = torch.as_tensor(np.ascontiguousarray(feats, dtype=np.float32))
-        return self._encode(x[:, None].to(self.device))
-
-    def _encode(self, mel) -> np.ndarray:
-        import torch
-
-        longer = torch.zeros((mel.shape[0], 1), dtype=torch.bool, device=self.device)
-        with torch.inference_mode():
-            out = self.model.get_audio_features(input_features=mel.to(self.dtype),
-                                                is_longer=longer)  # fmt: skip
-        return normalise(_pooled(out).float().cpu().numpy())
+        return self.audio.embed_mel(np.ascontiguousarray(feats, dtype=np.float32))
 
     def embed_audio(self, windows: list[np.ndarray]) -> np.ndarray:
-        """Windows of 48 kHz mono samples (at most 10 s each)."""
-        return self.embed_features(self.logmel.batch(windows))
+        """Windows of 48 kHz mono samples (at most 10 s each); on a GPU the features are
+        computed there, in the batch."""
+        if self.device == "cpu":
+            return self.embed_features(self.logmel.batch(windows))
+        if self._device_logmel is None:
+            self._device_logmel = TorchLogMel(self.feature_spec, self.device)
+        return self.audio.embed_mel(self._device_logmel.batch(windows))
 
     def embed_text(self, texts: list[str]) -> np.ndarray:
         import torch

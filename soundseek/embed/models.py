@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from soundseek.embed.backends import CACHE_DIR
 from soundseek.errors import ModelDownloadFailed, ModelInvalid, ModelUnavailable
 from soundseek.paths import AppPaths
 
@@ -184,6 +185,8 @@ def import_model(paths: AppPaths, source: str | Path, name: str | None = None) -
         for f in src.iterdir():
             if f.is_file():
                 shutil.copy2(f, staging / f.name)
+        if (src / CACHE_DIR).is_dir():  # an export and gate verdicts made for these weights
+            shutil.copytree(src / CACHE_DIR, staging / CACHE_DIR)
         if bin_only:
             bin_to_safetensors(staging)
         validate_model_folder(staging)
@@ -200,8 +203,11 @@ def installed_models(paths: AppPaths) -> list[Path]:
     return sorted(p for p in paths.models_dir.iterdir() if p.is_dir() and is_installed(p))
 
 
-def load_embedder(paths: AppPaths, model: str, device: str = "auto", threads: int = 0):
+def load_embedder(
+    paths: AppPaths, model: str, device: str = "auto", threads: int = 0,
+    backend: str = "auto", precision: str = "auto",
+):  # fmt: skip
     """The configured model, loaded from disk only; raises ModelUnavailable when absent."""
     from soundseek.embed.clap import ClapEmbedder
 
-    return ClapEmbedder(require_model(paths, model), model, device, threads)
+    return ClapEmbedder(require_model(paths, model), model, device, threads, backend, precision)

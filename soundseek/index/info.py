@@ -18,6 +18,8 @@ class StoreInfo:
     schema_version: int = SCHEMA_VERSION
     model_id: str = ""
     dim: int = 0
+    space: str = ""  # checkpoint + feature version: vectors of one space are comparable
+    runtimes: tuple[str, ...] = ()  # backend-precision pairs (all gate-passed) that wrote them
 
 
 class InfoFile:
@@ -43,7 +45,9 @@ class InfoFile:
         raw = read_json(self.path)
         if raw is None:
             return StoreInfo()
-        info = StoreInfo(**{k: raw[k] for k in ("schema_version", "model_id", "dim") if k in raw})
+        known = ("schema_version", "model_id", "dim", "space")
+        info = StoreInfo(**{k: raw[k] for k in known if k in raw},
+                         runtimes=tuple(raw.get("runtimes", ())))  # fmt: skip
         if info.schema_version > SCHEMA_VERSION:
             raise StoreVersionError(
                 f"The index at {self.path.parent} was written by a newer SoundSeek "
@@ -52,4 +56,4 @@ class InfoFile:
         return info
 
     def write(self, info: StoreInfo) -> None:
-        write_json(self.path, asdict(info))
+        write_json(self.path, {**asdict(info), "runtimes": list(info.runtimes)})

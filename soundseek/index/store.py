@@ -11,6 +11,7 @@ import os
 import threading
 from collections import defaultdict
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -133,7 +134,7 @@ class Store:
                     f"Upgrading the index at {self.dir} from schema {step.source} failed "
                     f"({exc}); the old index is untouched."
                 ) from exc
-            self._info.write(StoreInfo(step.target, info.model_id, info.dim))
+            self._info.write(replace(info, schema_version=step.target))
             for name in step.retire:
                 if name in self._table_names():
                     self.db.drop_table(name)
@@ -169,13 +170,24 @@ class Store:
             return self._tables[name]
 
     # -- model / vector space -----------------------------------------------------------------
-    def vectors_match(self, model_id: str, dim: int) -> bool:
-        return self.info.model_id == model_id and self.info.dim == dim
+    def vectors_match(self, model_id: str, dim: int, space: str = "") -> bool:
+        """Whether vectors made by this model and pipeline can join (or query) the index. An
+        index of 0.1 recorded no space: its vectors are in the space of the same model
+        (the features are the same to within 1e-3 dB, tests/test_features.py)."""
+        info = self.info
+        same_space = not info.space or not space or info.space == space
+        return info.model_id == model_id and info.dim == dim and same_space
 
-    def use_model(self, model_id: str, dim: int) -> int:
-        """Switch the windows table to a model; returns how many files must be re-embedded."""
+    def use_model(self, model_id: str, dim: int, space: str = "", runtime: str = "") -> int:
+        """Switch the windows table to a model and pipeline; returns how many files must be
+        re-embedded (none when only a gate-passing runtime is added)."""
         self._require_writer()
-        if self.vectors_match(model_id, dim):
+        if self.vectors_match(model_id, dim, space):
+            info = self.info
+            runtimes = tuple(dict.fromkeys((*info.runtimes, runtime))) if runtime else info.runtimes
+            if (space or info.space, runtimes) != (info.space, info.runtimes):
+                self._info.write(StoreInfo(SCHEMA_VERSION, model_id, dim, space or info.space,
+                                           runtimes))  # fmt: skip
             return 0
         with self._mutex:
             self._tables.clear()
@@ -189,7 +201,8 @@ class Store:
             files.update(
                 where=f"status = {_INDEXED}", values_sql={"status": pending, "n_windows": "0"}
             )
-        self._info.write(StoreInfo(SCHEMA_VERSION, model_id, dim))
+        self._info.write(StoreInfo(SCHEMA_VERSION, model_id, dim, space,
+                                   (runtime,) if runtime else ()))  # fmt: skip
         return reset
 
     # -- roots --------------------------------------------------------------------------------

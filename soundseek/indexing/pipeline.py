@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 
-from soundseek.embed.base import Embedder
+from soundseek.embed.base import Embedder, pipeline_of
 from soundseek.files.scanner import ScannedFile, scan
 from soundseek.index.filters import ONLY_ERRORS
 from soundseek.index.records import FileRecord, FileStatus
@@ -28,7 +28,8 @@ def run_index(
     """The whole pipeline as a generator of progress; set opts.cancel to stop cleanly."""
     t0 = time.monotonic()
     if embedder is not None:
-        reset = store.use_model(embedder.model_id, embedder.dim)
+        space, runtime = pipeline_of(embedder)
+        reset = store.use_model(embedder.model_id, embedder.dim, space, runtime)
         if reset:
             yield IndexProgress("model", message=f"model changed: re-embedding {reset} files")
     yield from _scan_and_describe(store, opts, catalog or load_catalog(), t0)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from soundseek.audio.decode import cut_windows, segment_for_embedding
-from soundseek.embed.base import Embedder, query_vector
+from soundseek.embed.base import Embedder, pipeline_of, query_vector
 from soundseek.errors import NotIndexed, SoundSeekError
 from soundseek.index.filters import FileFilter
 from soundseek.index.records import FileRecord, FileStatus
@@ -56,7 +56,8 @@ class Searcher:
             return "sound search is off: no CLAP model loaded (metadata search only)"
         if not info.model_id:
             return "sound search has nothing to search yet: no file is embedded"
-        if (info.model_id, info.dim) != (self.embedder.model_id, self.embedder.dim):
+        space, _ = pipeline_of(self.embedder)
+        if not self.store.vectors_match(self.embedder.model_id, self.embedder.dim, space):
             return (
                 f"the index holds vectors of {info.model_id!r}, not "
                 f"{self.embedder.model_id!r}: run `soundseek index` to re-embed "

@@ -1,0 +1,279 @@
+"""Ways to run CLAP's audio encoder, each admitted only through a fidelity gate.
+
+torch fp32 on the model's device is the reference. Faster candidates — fp16 on CUDA/MPS, ONNX
+Runtime on CPU (fp32, or int8 when asked) — are compared with it on a fixed set of windows:
+mean cosine >= 0.999 (>= 0.99 with worst >= 0.98 for int8) and top-10 neighbour overlap >= 0.9.
+A candidate that fails is not used, so vectors of different fidelity never share an index.
+The ONNX export and the gate's verdict are cached beside the model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from soundseek.embed.base import normalise
+from soundseek.embed.features import FEATURE_VERSION, FeatureSpec, LogMel
+
+log = logging.getLogger(__name__)
+
+CACHE_DIR = ".soundseek"
+OPSET = 17
+GATE_WINDOWS = 24
+
+
+@dataclass(frozen=True)
+class PipelineId:
+    """What made a vector. Vectors of one `space` are comparable; backend and precision are
+    recorded, and only gate-passing ones write into a space."""
+
+    model_id: str
+    checkpoint: str  # fingerprint of the weights and config
+    features: str  # FEATURE_VERSION
+    backend: str  # torch | onnxruntime
+    precision: str  # fp32 | fp16 | int8
+
+    @property
+    def space(self) -> str:
+        return f"{self.model_id}@{self.checkpoint}/{self.features}"
+
+    @property
+    def runtime(self) -> str:
+        return f"{self.backend}-{self.precision}"
+
+
+@dataclass(frozen=True)
+class GateResult:
+    mean_cos: float
+    worst_cos: float
+    top10_overlap: float
+    passed: bool
+
+
+def checkpoint_id(folder: Path) -> str:
+    """Weights + config, by size, mtime and sampled content: cheap, and changes when they do."""
+    h = hashlib.blake2b(digest_size=8)
+    for name in sorted(os.listdir(folder)):
+        path = folder / name
+        if path.is_file() and name.endswith((".safetensors", ".json")):
+            st = path.stat()
+            h.update(f"{name}:{st.st_size}".encode())
+            with open(path, "rb") as fh:
+                h.update(fh.read(1 << 16))
+                fh.seek(max(0, st.st_size - (1 << 16)))
+                h.update(fh.read())
+    return h.hexdigest()
+
+
+def gate_windows(spec: FeatureSpec) -> np.ndarray:
+    """A fixed, varied set of windows (noise, tones, sweeps, clicks, short one-shots), as
+    log-mel features: the same set on every machine."""
+    rng = np.random.default_rng(1234)
+    t = np.arange(spec.max_samples, dtype=np.float64) / 48_000
+    windows = []
+    for i in range(GATE_WINDOWS):
+        kind = i % 6
+        if kind == 0:
+            w = 0.2 * rng.standard_normal(len(t))
+        elif kind == 1:
+            w = 0.5 * np.sin(2 * np.pi * (80 + 400 * i) * t)
+        elif kind == 2:
+            w = 0.4 * np.sin(2 * np.pi * (50 + 2000 * t) * t)
+        elif kind == 3:
+            w = np.zeros(len(t))
+            w[rng.integers(0, len(t), 40)] = 0.9
+        elif kind == 4:
+            w = 0.3 * rng.standard_normal(int(48_000 * (0.05 + 0.1 * i)))
+        else:
+            w = np.clip(2 * rng.standard_normal(len(t)) * np.exp(-t), -1, 1)
+        windows.append(w.astype(np.float32))
+    return LogMel(spec).batch(windows)
+
+
+def judge(reference: np.ndarray, candidate: np.ndarray, precision: str) -> GateResult:
+    cos = (reference * candidate).sum(axis=1)
+    ref_nn, cand_nn = _top10(reference), _top10(candidate)
+    pairs = zip(ref_nn, cand_nn, strict=True)
+    overlap = float(np.mean([len(set(a) & set(b)) / len(a) for a, b in pairs]))
+    if precision == "int8":
+        passed = cos.mean() >= 0.99 and cos.min() >= 0.98
+    else:
+        passed = cos.mean() >= 0.999
+    return GateResult(float(cos.mean()), float(cos.min()), overlap, bool(passed and overlap >= 0.9))
+
+
+def _top10(vecs: np.ndarray) -> list[np.ndarray]:
+    sims = vecs @ vecs.T
+    np.fill_diagonal(sims, -np.inf)
+    return [np.argsort(-row)[:10] for row in sims]
+
+
+# -- backends ------------------------------------------------------------------------------
+
+
+class TorchAudio:
+    """The model's own audio tower, at a precision, on its device."""
+
+    backend = "torch"
+
+    def __init__(self, model, device: str, precision: str = "fp32") -> None:
+        import torch
+
+        self.device, self.precision = device, precision
+        dtype = {"fp32": torch.float32, "fp16": torch.float16}[precision]
+        self.model, self.dtype = model.to(device, dtype=dtype), dtype
+
+    def embed_mel(self, mel) -> np.ndarray:
+        """`mel`: (B, frames, mels) as NumPy, or a torch tensor already on the device."""
+        import torch
+
+        x = torch.as_tensor(mel)[:, None].to(self.device, dtype=self.dtype)
+        longer = torch.zeros((x.shape[0], 1), dtype=torch.bool, device=self.device)
+        with torch.inference_mode():
+            out = self.model.get_audio_features(input_features=x, is_longer=longer)
+        pooled = getattr(out, "pooler_output", out)
+        return normalise(pooled.float().cpu().numpy())
+
+
+class OnnxAudio:
+    """ONNX Runtime on the CPU: the exported audio tower (fp32, or int8-quantised MatMuls)."""
+
+    backend = "onnxruntime"
+
+    def __init__(self, path: Path, threads: int, precision: str) -> None:
+        import onnxruntime as ort
+
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = threads or (os.cpu_count() or 1)
+        opts.log_severity_level = 3
+        self.session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+        self.device, self.precision = "cpu", precision
+
+    def embed_mel(self, mel) -> np.ndarray:
+        x = np.ascontiguousarray(np.asarray(mel, dtype=np.float32)[:, None])
+        return normalise(self.session.run(None, {"mel": x})[0])
+
+
+def export_onnx(model, folder: Path, stamp: str, int8: bool = False) -> Path:
+    """The audio tower as ONNX (torch's TorchScript exporter, opset 17), once per checkpoint;
+    int8 quantises MatMul/Gemm weights only."""
+    cache = folder / CACHE_DIR
+    fp32 = cache / f"audio-{stamp}.onnx"
+    if not fp32.exists():
+        cache.mkdir(parents=True, exist_ok=True)
+        _export(model, fp32)
+    if not int8:
+        return fp32
+    q8 = cache / f"audio-{stamp}.int8.onnx"
+    if not q8.exists():
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+
+        tmp = q8.with_suffix(".tmp")
+        quantize_dynamic(str(fp32), str(tmp), op_types_to_quantize=["MatMul", "Gemm"],
+                         weight_type=QuantType.QInt8)  # fmt: skip
+        os.replace(tmp, q8)
+    return q8
+
+
+def _export(model, target: Path) -> None:
+    import warnings
+
+    import torch
+
+    class AudioTower(torch.nn.Module):
+        def __init__(self, clap) -> None:
+            super().__init__()
+            self.clap = clap
+
+        def forward(self, mel):
+            out = self.clap.get_audio_features(input_features=mel)
+            return getattr(out, "pooler_output", out)
+
+    tower = AudioTower(model.float().cpu()).eval()
+    example = torch.zeros((1, 1, 1001, 64))
+    tmp = target.with_suffix(".tmp")
+    with warnings.catch_warnings(), torch.inference_mode():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(tower, (example,), str(tmp), dynamo=False, opset_version=OPSET,
+                          input_names=["mel"], output_names=["vec"],
+                          dynamic_axes={"mel": {0: "batch"}, "vec": {0: "batch"}})  # fmt: skip
+    os.replace(tmp, target)
+
+
+def linear_resize(encoder) -> None:
+    """HTSAT stretches 1001 mel frames to 1024 with a bicubic resize, which Apple's MPS lacks
+    (it falls back to the CPU for it). Along one axis the resize is linear: the same fixed
+    (1024 x 1001) matrix, applied before, leaves the encoder nothing to resize."""
+    import torch
+
+    original = encoder.reshape_mel2img
+    matrices: dict[tuple[int, str, object], torch.Tensor] = {}
+
+    def reshape(x):
+        width = int(encoder.spec_size * encoder.freq_ratio)
+        frames = x.shape[-2]
+        if frames < width:
+            key = (frames, str(x.device), x.dtype)
+            if key not in matrices:
+                matrices[key] = resize_matrix(frames, width).to(x.device, x.dtype)
+            x = torch.matmul(matrices[key], x)
+        return original(x)
+
+    encoder.reshape_mel2img = reshape
+
+
+def resize_matrix(frames: int, width: int):
+    """Column i is the bicubic (align_corners) stretch of the i-th unit impulse."""
+    import torch
+
+    eye = torch.eye(frames, dtype=torch.float64).reshape(frames, 1, frames, 1)
+    out = torch.nn.functional.interpolate(eye, (width, 1), mode="bicubic", align_corners=True)
+    return out[:, 0, :, 0].T.contiguous().float()
+
+
+# -- choosing ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Choice:
+    backend: str
+    precision: str
+    gate: GateResult | None  # None for the reference itself
+
+
+def candidates(device: str, backend: str, precision: str) -> list[tuple[str, str]]:
+    """In order of preference; the torch fp32 reference is always last."""
+    if backend in ("torch", "onnx") and device != "cpu":
+        backend = "torch"  # ONNX Runtime runs here on the CPU only
+    if backend == "torch" or device != "cpu":
+        wanted = [("torch", "fp16")] if device != "cpu" and precision in ("auto", "fp16") else []
+    else:
+        wanted = [("onnxruntime", "int8")] if precision == "int8" else []
+        wanted += [("onnxruntime", "fp32")] if precision in ("auto", "fp32", "int8") else []
+    return [*wanted, ("torch", "fp32")]
+
+
+def load_verdicts(folder: Path) -> dict:
+    try:
+        return json.loads((folder / CACHE_DIR / "gates.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def save_verdict(folder: Path, key: str, result: GateResult) -> None:
+    verdicts = load_verdicts(folder)
+    verdicts[key] = asdict(result)
+    (folder / CACHE_DIR).mkdir(parents=True, exist_ok=True)
+    path = folder / CACHE_DIR / "gates.json"
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(verdicts, indent=1), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+__all__ = ["FEATURE_VERSION", "Choice", "GateResult", "OnnxAudio", "PipelineId", "TorchAudio"]

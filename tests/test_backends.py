@@ -1,0 +1,97 @@
+"""Audio encoder backends and their fidelity gate: faster runtimes only where they agree with
+torch fp32, and the index records which ones made its vectors."""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pytest
+import torch
+
+from soundseek.embed import backends
+from soundseek.embed.backends import TorchAudio, gate_windows, judge, linear_resize
+from soundseek.embed.clap import ClapEmbedder
+from tests.helpers import index
+
+
+@pytest.fixture
+def fresh_model(tiny_model_dir, tmp_path):
+    """A copy without cached exports or verdicts (the gate runs again)."""
+    dest = tmp_path / "tiny"
+    shutil.copytree(tiny_model_dir, dest, ignore=shutil.ignore_patterns(backends.CACHE_DIR))
+    return dest
+
+
+def test_cpu_uses_onnx_runtime_after_passing_the_gate(fresh_model):
+    emb = ClapEmbedder(fresh_model, "tiny", "cpu", 1)
+    assert (emb.pipeline.backend, emb.pipeline.precision) == ("onnxruntime", "fp32")
+    assert emb.gate.passed and emb.gate.mean_cos >= 0.999 and emb.gate.top10_overlap >= 0.9
+    mel = gate_windows(emb.feature_spec)
+    reference = TorchAudio(emb.model, "cpu").embed_mel(mel)
+    assert (emb.embed_features(mel) * reference).sum(axis=1).min() > 0.999
+    again = ClapEmbedder(fresh_model, "tiny", "cpu", 1)
+    assert again.gate == emb.gate, "the export and the verdict are cached beside the model"
+
+
+def test_int8_is_opt_in_and_gated(fresh_model):
+    emb = ClapEmbedder(fresh_model, "tiny", "cpu", 1, precision="int8")
+    if emb.pipeline.precision == "int8":
+        assert emb.gate.mean_cos >= 0.99 and emb.gate.worst_cos >= 0.98
+    else:
+        assert emb.pipeline.precision == "fp32"  # int8 failed its gate: never used
+
+
+def test_a_runtime_that_disagrees_is_not_used(fresh_model, monkeypatch):
+    noisy = np.random.default_rng(0).standard_normal((24, 32)).astype(np.float32)
+    monkeypatch.setattr(backends.OnnxAudio, "embed_mel", lambda self, mel: noisy[: len(mel)])
+    emb = ClapEmbedder(fresh_model, "tiny", "cpu", 1)
+    assert emb.pipeline.runtime == "torch-fp32" and emb.gate is None
+    verdicts = backends.load_verdicts(fresh_model)
+    assert [v["passed"] for v in verdicts.values()] == [False]
+
+
+def test_the_gate_catches_a_small_but_real_disagreement():
+    rng = np.random.default_rng(1)
+    ref = rng.standard_normal((24, 32)).astype(np.float32)
+    ref /= np.linalg.norm(ref, axis=1, keepdims=True)
+    drift = ref + 0.012 * rng.standard_normal(ref.shape).astype(np.float32)
+    drift /= np.linalg.norm(drift, axis=1, keepdims=True)
+    assert judge(ref, ref, "fp32").passed
+    assert not judge(ref, drift, "fp32").passed  # ~0.998 mean cosine: not good enough
+    assert judge(ref, drift, "int8").passed
+
+
+def test_torch_can_be_asked_for(fresh_model):
+    assert ClapEmbedder(fresh_model, "tiny", "cpu", 1, backend="torch").pipeline.runtime == (
+        "torch-fp32"
+    )
+
+
+def test_mps_resize_as_a_matrix_equals_the_bicubic_one(tiny_embedder):
+    model = tiny_embedder.model
+    mel = torch.from_numpy(gate_windows(tiny_embedder.feature_spec)[:4])[:, None]
+    with torch.inference_mode():
+        want = model.get_audio_features(input_features=mel).pooler_output
+        linear_resize(model.audio_model.audio_encoder)
+        try:
+            got = model.get_audio_features(input_features=mel).pooler_output
+        finally:
+            del model.audio_model.audio_encoder.reshape_mel2img  # back to the class method
+    assert torch.allclose(got, want, atol=1e-4)
+
+
+def test_switching_to_a_gate_passing_runtime_keeps_the_vectors(home, tmp_path, fresh_model):
+    import soundfile as sf
+
+    from soundseek.index.store import Store
+    from tests.audiofiles import noise
+
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    sf.write(lib / "a.wav", noise(2.0), 48000)
+    index(home, [lib], ClapEmbedder(fresh_model, "tiny", "cpu", 1, backend="torch"))
+    onnx = ClapEmbedder(fresh_model, "tiny", "cpu", 1)
+    events = index(home, [lib], onnx)
+    assert not any("re-embedding" in e.message for e in events)
+    assert Store(home.store_dir).info.runtimes == ("torch-fp32", "onnxruntime-fp32")
