@@ -209,6 +209,7 @@ class App:
             loaded=emb is not None,
             device=device,
             error=str(self.model_error) if self.model_error else "",
+            runtime=emb.pipeline.runtime if getattr(emb, "pipeline", None) else "",
             hint=models.missing_message(self._settings.model, folder),
         )
 
@@ -231,6 +232,8 @@ class App:
             model=self.model_state(),
             index_model=store.info.model_id,
             index_dim=store.info.dim,
+            index_space=store.info.space,
+            index_runtimes=store.info.runtimes,
             schema_version=store.info.schema_version,
             store_dir=str(self.paths.store_dir),
             store_bytes=store.size_bytes(),

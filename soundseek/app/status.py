@@ -42,6 +42,7 @@ class ModelState:
     loaded: bool
     device: str
     error: str = ""
+    runtime: str = ""  # the audio encoder's backend-precision once loaded
     hint: str = ""  # how to get the model when it is not on disk
 
 
@@ -56,6 +57,8 @@ class LibraryStatus:
     model: ModelState
     index_model: str
     index_dim: int
+    index_space: str
+    index_runtimes: tuple[str, ...]
     schema_version: int
     store_dir: str
     store_bytes: int
@@ -72,6 +75,8 @@ class LibraryStatus:
             "model": self.model.model, "model_installed": self.model.installed,
             "model_dir": self.model.folder, "index_model": self.index_model,
             "index_dim": self.index_dim, "device": self.model.device,
+            "index_space": self.index_space, "index_runtimes": list(self.index_runtimes),
+            "model_runtime": self.model.runtime,
             "store_dir": self.store_dir, "store_bytes": self.store_bytes,
             "schema_version": self.schema_version, "log_file": self.log_file,
             "errors": [{"path": e.path, "reason": e.reason} for e in self.errors],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 
 from soundseek.app.watching import LibraryKeeper
@@ -15,7 +16,7 @@ from soundseek.cli.common import (
     open_app,
 )
 from soundseek.cli.progress import ProgressPrinter
-from soundseek.errors import ModelUnavailable
+from soundseek.errors import ModelError, ModelUnavailable
 
 
 def cmd_add(args) -> int:
@@ -79,7 +80,11 @@ def cmd_watch(args) -> int:
 
 
 def cmd_status(args) -> int:
-    s = open_app().status()
+    app = open_app()
+    if args.model:
+        with contextlib.suppress(ModelError):
+            app.load_model()  # to say which runtime the audio encoder would use
+    s = app.status()
     if args.json:
         print(json.dumps(s.to_json(), indent=2))
         return EXIT_OK
@@ -96,7 +101,10 @@ def cmd_status(args) -> int:
     print(f"Model: {s.model.model} ({state})")
     if s.index_model and s.index_model != s.model.model:
         print(f"  the index holds vectors of {s.index_model}: `soundseek index` re-embeds")
-    print(f"Device: {s.model.device}")
+    runtime = f", audio on {s.model.runtime}" if s.model.runtime else ""
+    print(f"Device: {s.model.device}{runtime}")
+    if s.index_runtimes:
+        print(f"Index vectors made by: {', '.join(s.index_runtimes)} (all fidelity-gated)")
     print(f"Store: {s.store_dir} ({human_bytes(s.store_bytes)}, schema {s.schema_version})")
     print(f"Log: {s.log_file}")
     if s.errors:

@@ -60,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     _search_commands(sub)
     st = sub.add_parser("status", help="counts, errors with reasons, model, device, store size")
     st.add_argument("--json", action="store_true")
+    st.add_argument("--model", action="store_true", help="load the model to report its runtime")
     mo = sub.add_parser("model", help="show, download, import or select the CLAP model")
     mo.add_argument("action", choices=["info", "download", "import", "use"])
     mo.add_argument("target", nargs="?", help="model id (download/use) or PATH (import)")
