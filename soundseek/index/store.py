@@ -28,7 +28,6 @@ from soundseek.index.lock import WriterLock
 from soundseek.index.records import (
     FileKey,
     FileRecord,
-    FileState,
     FileStatus,
     RootCounts,
     StoredWindow,
@@ -232,17 +231,15 @@ class Store:
         return f"{known} AND ({extra})" if extra else known
 
     # -- reads --------------------------------------------------------------------------------
-    def file_states(self) -> dict[FileKey, FileState]:
-        """Every stored file (registered root or not), keyed, for the indexer's diff."""
+    def iter_file_states(self, batch: int = 65_536):
+        """(root ids, relpaths, sizes, mtimes) of every stored file, a batch at a time."""
         t = self.table(FILES)
         if t is None:
-            return {}
-        cols = ["root_id", "relpath", "size", "mtime_ns", "status", "content_hash"]
-        d = t.to_arrow().select(cols).to_pydict()
-        return {
-            FileKey(r, p): FileState(s, m, FileStatus(st), h)
-            for r, p, s, m, st, h in zip(*(d[c] for c in cols), strict=True)
-        }
+            return
+        cols = ["root_id", "relpath", "size", "mtime_ns"]
+        for b in t.search().select(cols).limit(None).to_batches(batch):
+            yield (b.column("root_id").to_pylist(), b.column("relpath").to_pylist(),
+                   b.column("size").to_numpy(), b.column("mtime_ns").to_numpy())  # fmt: skip
 
     def records(self, flt: FileFilter = EVERYTHING, limit: int = 0) -> list[FileRecord]:
         t = self.table(FILES)
@@ -340,6 +337,12 @@ class Store:
     def _require_writer(self) -> None:
         if not self.writable:
             raise PermissionError("this Store was opened read-only")
+
+    def add_files(self, records: list[FileRecord]) -> None:
+        """Files not in the index yet: appended (a merge against a million rows is not free)."""
+        self._require_writer()
+        if records:
+            self.table(FILES).add(records_to_arrow(records))
 
     def upsert_files(self, records: list[FileRecord]) -> None:
         self._require_writer()

@@ -19,8 +19,9 @@ _META_FIELDS = (
 )  # fmt: skip
 
 
-def describe(found: ScannedFile, catalog: UcsCatalog, embedded: dict[str, int]) -> FileRecord:
-    """Metadata + fingerprint; content already embedded (a rename, a copy) keeps its vectors."""
+def describe(found: ScannedFile, catalog: UcsCatalog) -> FileRecord:
+    """Metadata + fingerprint of a readable file (PENDING: it waits for vectors), or why it
+    cannot be read."""
     try:
         meta = read_metadata(found.path, catalog)
         digest = content_hash(found.path)
@@ -28,8 +29,6 @@ def describe(found: ScannedFile, catalog: UcsCatalog, embedded: dict[str, int]) 
         return error_record(found, exc.reason)
     except OSError as exc:
         return error_record(found, exc.strerror or str(exc))
-    if digest in embedded:
-        return meta_record(meta, found, digest, FileStatus.INDEXED, embedded[digest])
     return meta_record(meta, found, digest, FileStatus.PENDING, 0)
 
 
