@@ -99,3 +99,35 @@ def _alive(pid: int) -> bool:
         return False
     with open(f"/proc/{pid}/stat") as fh:  # a zombie waiting for init counts as gone
         return fh.read().split()[2] != "Z"
+
+
+def test_metadata_readers_leave_when_the_indexer_is_gone(tmp_path):
+    """The metadata pool's workers hold both ends of their pipes: killed outright, the indexer
+    must not leave them behind blocked on a result nobody reads."""
+    import subprocess
+    import sys
+
+    files = _library(tmp_path)
+    code = (
+        "import os, sys, time\n"
+        "from soundseek.files.scanner import ScannedFile\n"
+        "from soundseek.indexing import scanning\n"
+        "scanning.INLINE_FILES = 0\n"
+        "readers = scanning.MetadataReaders(1)\n"
+        f"f = ScannedFile('r', 'a.wav', {files['a.wav']!r}, 1, 1)\n"
+        "readers.submit([f] * 3000)\n"  # results larger than a pipe's buffer, never read
+        "time.sleep(3)\n"
+        "print(list(readers._pool._processes)[0], flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    parent = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    worker_pid = int(parent.stdout.readline())
+    parent.kill()
+    parent.wait()
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and _alive(worker_pid):
+        time.sleep(0.2)
+    alive = _alive(worker_pid)
+    if alive:
+        os.kill(worker_pid, signal.SIGKILL)
+    assert not alive

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import logging
 import multiprocessing as mp
+import os
+import threading
 import time
 from collections import deque
 from collections.abc import Iterable, Iterator
@@ -100,6 +102,19 @@ def gone(store: Store, known: KnownFiles, roots: list[Root]) -> list[FileKey]:
 # -- metadata, in worker processes --------------------------------------------------------
 
 
+def _exit_with_parent(parent: int) -> None:
+    """Pool initializer. A pool worker holds both ends of its result pipe, so when the indexer
+    is killed it would block forever writing a result nobody reads (seen after a SIGKILL).
+    It watches for its parent instead and leaves with it."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
 def _describe_chunk(files: list[ScannedFile]) -> list[FileRecord]:
     catalog = load_catalog()
     return [describe(f, catalog) for f in files]
@@ -118,7 +133,12 @@ class MetadataReaders:
 
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=mp.get_context("spawn"))
+            self._pool = ProcessPoolExecutor(
+                self.workers,
+                mp_context=mp.get_context("spawn"),
+                initializer=_exit_with_parent,
+                initargs=(os.getpid(),),
+            )
         return self._pool
 
     def submit(self, files: list[ScannedFile]) -> None:
