@@ -1,8 +1,13 @@
-"""Indexing pipeline ceiling: a model that costs nothing, so only decoding, features, batching
-and commits are timed. Decoder processes 1..N against another checkout's pipeline (`--vs`,
-e.g. the previous release in a git worktree), on the same files, in the same run.
+"""Indexing throughput against another checkout's pipeline (`--vs`, e.g. the previous release
+in a git worktree), on the same files, in the same run.
+
+Without `--model`, the ceiling: a model that costs nothing, so only decoding, features,
+batching and commits are timed, with decoder processes 1..N. With `--model DIR` (e.g. the
+full-size architecture with random weights that `bench_index` builds), end to end: both
+pipelines run that model on the CPU; this one with its chosen audio backend (`--backend`).
 
   .venv/bin/python -m benchmarks.bench_pipeline --library DIR --workers 1 2 --vs /tmp/prev
+  .venv/bin/python -m benchmarks.bench_pipeline --library DIR --workers 1 --model M --vs /tmp/prev
 """
 
 from __future__ import annotations
@@ -46,14 +51,18 @@ class InstantEncoder:
         return self.embed_features(np.zeros((len(texts), 1)))
 
 
-def run_this(library: Path, workers: int) -> dict:
+def run_this(library: Path, workers: int, model: Path | None = None, backend: str = "auto") -> dict:
     from soundseek.app import App
+    from soundseek.embed.clap import ClapEmbedder
     from soundseek.paths import app_paths
 
     with tempfile.TemporaryDirectory() as home:
         app = App.open(app_paths(home))
         app.add_root(str(library))
-        app.embedder = InstantEncoder()
+        if model is None:
+            app.embedder = InstantEncoder()
+        else:
+            app.embedder = ClapEmbedder(model, "bench", "cpu", backend=backend)
         t = time.perf_counter()
         last = None
         for p in app.index(workers=workers, batch_size=16):
@@ -63,7 +72,9 @@ def run_this(library: Path, workers: int) -> dict:
         files = app.status().indexed
     return {"workers": workers, "seconds": seconds, "windows": windows, "files": files,
             "windows_per_s": windows / seconds, "files_per_s": files / seconds,
-            "phase": last.phase if last else None}  # fmt: skip
+            "phase": last.phase if last else None,
+            "runtime": app.embedder.pipeline.runtime if model else "instant",
+            "gate": str(getattr(app.embedder, "gate", None))}  # fmt: skip
 
 
 PREVIOUS = """
@@ -86,10 +97,15 @@ class Instant:
     def embed_audio(self, windows):
         return self.embed_features(windows)
 
+if len(sys.argv) > 2:
+    from soundseek.core.embedder import ClapEmbedder
+    model = ClapEmbedder(sys.argv[2], "bench", "cpu")
+else:
+    model = Instant()
 with tempfile.TemporaryDirectory() as home:
     with Store(home, writable=True) as store:
         t = time.perf_counter()
-        for _ in run_index(store, IndexOptions([sys.argv[1]], batch_size=16), Instant()):
+        for _ in run_index(store, IndexOptions([sys.argv[1]], batch_size=16), model):
             pass
         seconds = time.perf_counter() - t
         windows = store.count("windows")
@@ -99,10 +115,10 @@ print(json.dumps({"seconds": seconds, "windows": windows, "files": files,
 """
 
 
-def run_previous(library: Path, tree: Path) -> dict:
+def run_previous(library: Path, tree: Path, model: Path | None = None) -> dict:
     env = {**os.environ, "PYTHONPATH": str(tree)}
-    out = subprocess.run([sys.executable, "-c", PREVIOUS, str(library)], env=env, cwd=tree,
-                         capture_output=True, text=True, check=True)  # fmt: skip
+    argv = [sys.executable, "-c", PREVIOUS, str(library)] + ([str(model)] if model else [])
+    out = subprocess.run(argv, env=env, cwd=tree, capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -111,19 +127,23 @@ def main() -> None:
     ap.add_argument("--library", type=Path, required=True)
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--vs", type=Path, help="a checkout of the previous release")
+    ap.add_argument("--model", type=Path, help="a model folder: end to end instead of ceiling")
+    ap.add_argument("--backend", default="auto", help="this pipeline's audio backend")
     args = ap.parse_args()
-    result: dict = {"library": str(args.library), "cores": os.cpu_count(), "this": []}
+    result: dict = {"library": str(args.library), "cores": os.cpu_count(), "this": [],
+                    "model": str(args.model) if args.model else "instant"}  # fmt: skip
     for w in args.workers:
-        result["this"].append(run_this(args.library, w))
+        result["this"].append(run_this(args.library, w, args.model, args.backend))
         print(json.dumps(result["this"][-1]), flush=True)
     if args.vs:
-        result["previous"] = run_previous(args.library, args.vs)
+        result["previous"] = run_previous(args.library, args.vs, args.model)
         print(json.dumps({"previous": result["previous"]}), flush=True)
         best = max(r["windows_per_s"] for r in result["this"])
         result["ratio_best_vs_previous"] = best / result["previous"]["windows_per_s"]
     print(json.dumps(result, indent=2))
     Path("bench-out").mkdir(exist_ok=True)
-    Path("bench-out/pipeline.json").write_text(json.dumps(result, indent=2))
+    name = "pipeline.json" if args.model is None else "pipeline-model.json"
+    Path("bench-out", name).write_text(json.dumps(result, indent=2))
 
 
 if __name__ == "__main__":

@@ -54,20 +54,30 @@ from soundseek.paths import app_paths
 app = App.open(app_paths(sys.argv[1]))
 if not app.roots():
     app.add_root(sys.argv[2])
-t = time.perf_counter(); first = None; last = None
+def rss():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+t = time.perf_counter(); first = None; last = None; read = 0; peaks = {}
 for p in app.index(embed=False):
+    if last is not None and p.phase != last.phase:
+        peaks[last.phase] = rss()
     last = p
+    if p.phase == "metadata":
+        read = max(read, p.files_done)
     if first is None and p.phase == "metadata" and p.files_done:
         first = time.perf_counter() - t
         print(json.dumps({"first_searchable_s": first}), flush=True)
 seconds = time.perf_counter() - t
+peaks["index"] = rss()
 status = app.status()
+peaks["status"] = rss()
 own, kids = (resource.getrusage(w).ru_maxrss / 1024
              for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
 hits = app.search("creak " + sys.argv[3], limit=5).hits
+peaks["search"] = rss()
 print(json.dumps({"seconds": seconds, "files": status.files, "files_per_s": status.files / seconds,
                   "first_searchable_s": first, "found": len(hits), "phase": last.phase,
-                  "peak_rss_mb": own, "workers_peak_rss_mb": kids}))
+                  "read": read, "peak_rss_mb": own, "workers_peak_rss_mb": kids,
+                  "peak_rss_mb_after": peaks}))
 """
 
 
@@ -87,7 +97,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--files", type=int, default=1_000_000)
     ap.add_argument("--tree", type=Path, default=Path(tempfile.gettempdir()) / "soundseek-tree")
-    ap.add_argument("--kill-after", type=float, default=60.0)
+    ap.add_argument("--kill-after", type=float, help="seconds (default: half the first run)")
     args = ap.parse_args()
     t = time.perf_counter()
     generate(args.tree, args.files)
@@ -99,7 +109,8 @@ def main() -> None:
         print(json.dumps(result), flush=True)
         result["unchanged_rescan"] = run(home / "a", args.tree)
         print(json.dumps(result["unchanged_rescan"]), flush=True)
-        run(home / "b", args.tree, kill_after=args.kill_after)
+        kill_after = args.kill_after or result["first_run"]["seconds"] / 2
+        result["killed"] = run(home / "b", args.tree, kill_after=kill_after)
         result["resumed_after_kill"] = run(home / "b", args.tree)
         print(json.dumps(result["resumed_after_kill"]), flush=True)
     print(json.dumps(result, indent=2))

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+import soundfile as sf
 
 from soundseek.errors import UnreadableFile
 from soundseek.metadata.reader import read_metadata
@@ -90,3 +91,27 @@ def test_words_split_names_for_search():
         "01",
         "slow01",
     ]
+
+
+def test_tags_of_a_wav_id3_chunk_and_of_a_misnamed_file(tmp_path):
+    """Tags are asked of the format the extension names first; an `id3 ` chunk in a WAV and
+    a FLAC that calls itself .ogg still give their titles."""
+    from mutagen.flac import FLAC
+    from mutagen.id3 import TIT2
+    from mutagen.wave import WAVE
+
+    wav = tmp_path / "tagged.wav"
+    sf.write(wav, tone(0.2), 48000)
+    w = WAVE(wav)
+    w.add_tags()
+    w.tags.add(TIT2(encoding=3, text="Cellar door creak"))
+    w.save()
+    assert read_metadata(str(wav)).tags["title"] == "Cellar door creak"
+
+    flac = tmp_path / "really_flac.ogg"
+    sf.write(flac, tone(0.2), 48000, format="FLAC")
+    f = FLAC(flac)
+    f["title"] = "Hidden thunder"
+    f.save()
+    meta = read_metadata(str(flac))
+    assert meta.tags["title"] == "Hidden thunder" and meta.format == "FLAC"

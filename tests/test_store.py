@@ -92,3 +92,62 @@ def test_reader_sees_the_writers_model_switch(home):
     with Store(home.store_dir, writable=True) as w:
         w.use_model("m2", 8)
     assert (reader.info.model_id, reader.info.dim) == ("m2", 8)
+
+
+def _file(i: int, word: str, status: str = "pending"):
+    from soundseek.index.records import FileRecord, FileStatus
+
+    return FileRecord(root_id="r", relpath=f"{word} {i}.wav", size=1, mtime_ns=i,
+                      status=FileStatus(status), content_hash=f"h{i}", text=f"{word} take {i}",
+                      n_windows=1 if status == "indexed" else 0)  # fmt: skip
+
+
+def _word_hits(store: Store, word: str) -> int:
+    from soundseek.index.schema import FILES
+
+    q = store.table(FILES).search(word, query_type="fts", fts_columns="text")
+    return len(q.limit(1000).to_arrow())
+
+
+def test_words_find_files_added_after_the_text_index_which_is_rebuilt_when_it_pays(
+    home, monkeypatch
+):
+    """New files are found by words at once (BM25 also reads rows outside the full-text
+    index); the index is rebuilt only once enough rows wait outside it."""
+    from soundseek.index import store as store_mod
+    from soundseek.index.schema import FILES
+
+    monkeypatch.setattr(store_mod, "TEXT_FLAT_ROWS", 50)
+    with Store(home.store_dir, writable=True) as s:
+        s.add_files([_file(i, "creak") for i in range(100)])
+        s.maintain()
+        s.add_files([_file(i, "slam") for i in range(100, 130)])
+        assert _word_hits(s, "slam") == 30 and _word_hits(s, "creak") == 100
+        s.maintain()
+        assert s.table(FILES).index_stats("text_idx").num_unindexed_rows == 30, "kept"
+        s.add_files([_file(i, "knock") for i in range(130, 160)])
+        s.maintain()
+        assert s.table(FILES).index_stats("text_idx").num_unindexed_rows == 0, "rebuilt"
+        assert (_word_hits(s, "slam"), _word_hits(s, "knock"), _word_hits(s, "take")) == (
+            30,
+            30,
+            160,
+        )
+
+
+def test_sweep_drops_vectors_no_indexed_file_refers_to(home):
+    """Windows of deleted files and of files a killed run left pending go; envelopes stay
+    while a file refers to them."""
+    from soundseek.index.records import FileKey
+
+    with Store(home.store_dir, writable=True) as s:
+        s.use_model("m", 4)
+        s.add_files([_file(0, "kept", "indexed"), _file(1, "gone", "indexed"), _file(2, "half")])
+        vec = np.eye(4, dtype=np.float32)[:1]
+        for h in ("h0", "h1", "h2"):
+            s.add_windows([h], [0.0], [1.0], [0], vec)
+        s.upsert_envelopes({"h0": b"a", "h1": b"b", "h2": b"c"})
+        s.delete_files([FileKey("r", "gone 1.wav")])
+        assert s.sweep_orphans() == 2
+        assert s.count_windows() == 1 and s.window_vectors("h0")
+        assert s.envelope("h2") == b"c" and s.envelope("h1") is None

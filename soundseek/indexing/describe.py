@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import threading
+import time
 
 from soundseek.errors import UnreadableFile
 from soundseek.files.fingerprint import content_hash
@@ -10,7 +12,7 @@ from soundseek.files.scanner import ScannedFile
 from soundseek.index.records import FileRecord, FileStatus
 from soundseek.metadata.reader import FileMeta, read_metadata
 from soundseek.metadata.text import words
-from soundseek.metadata.ucs import UcsCatalog
+from soundseek.metadata.ucs import UcsCatalog, load_catalog
 
 _META_FIELDS = (
     "duration", "samplerate", "channels", "bit_depth", "format", "subtype", "catid", "category",
@@ -61,3 +63,26 @@ def error_record(found: ScannedFile, reason: str) -> FileRecord:
         error=reason,
         text=" ".join(words(stem)),
     )
+
+
+# -- in a metadata worker process ----------------------------------------------------------
+
+
+def exit_with_parent(parent: int) -> None:
+    """Pool initializer. A pool worker holds both ends of its result pipe, so when the indexer
+    is killed it would block forever writing a result nobody reads (seen after a SIGKILL).
+    It watches for its parent instead and leaves with it."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
+def describe_chunk(files: list[ScannedFile]) -> list[FileRecord]:
+    """A metadata worker's task. It lives here, not beside the pool, so that a spawned
+    worker imports the metadata readers only (0.2 s) and never LanceDB (a second, 150 MB)."""
+    catalog = load_catalog()
+    return [describe(f, catalog) for f in files]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass, field
 
@@ -9,6 +10,7 @@ import mutagen
 
 from soundseek.audio.sources import probe
 from soundseek.errors import UnreadableFile
+from soundseek.metadata.formats import MUTAGEN_ERRORS, mutagen_formats
 from soundseek.metadata.riff import RiffError, WavChunks, read_wav_chunks
 from soundseek.metadata.text import words
 from soundseek.metadata.ucs import UcsCatalog, load_catalog
@@ -121,10 +123,20 @@ def _flatten_tags(tags: object) -> dict[str, str]:
 
 
 def read_tags(path: str) -> dict[str, str]:
-    """ID3 / Vorbis / MP4 tags through mutagen, flattened to lower-case names."""
+    """ID3 / Vorbis / MP4 tags through mutagen, flattened to lower-case names.
+
+    mutagen.File scores every format it knows against the header; asking only the formats
+    the extension names first halves the cost of a metadata pass (a misnamed file still
+    falls through to the full guess)."""
+    mf = None
     try:
-        mf = mutagen.File(path)
-    except (mutagen.MutagenError, OSError, ValueError, KeyError, IndexError) as exc:
+        options = mutagen_formats(path)
+        if options:
+            with contextlib.suppress(*MUTAGEN_ERRORS):
+                mf = mutagen.File(path, options=options)
+        if mf is None:
+            mf = mutagen.File(path)
+    except MUTAGEN_ERRORS as exc:
         raise UnreadableFile(path, f"tags unreadable ({exc})") from exc
     return _flatten_tags(getattr(mf, "tags", None)) if mf is not None else {}
 
@@ -178,15 +190,19 @@ def _apply_ucs(meta: FileMeta, catalog: UcsCatalog) -> None:
 def read_metadata(path: str, catalog: UcsCatalog | None = None) -> FileMeta:
     """All metadata of one file; only unreadable audio raises, tag trouble becomes a warning."""
     meta = read_technical(path)
-    try:
-        _apply_tags(meta, read_tags(path))
-    except UnreadableFile as exc:
-        meta.warning = exc.reason
+    chunks = None
     if meta.format in ("WAV", "WAVEX", "RF64", "W64") or meta.ext in ("wav", "bwf", "wave"):
         try:
             with open(path, "rb") as fh:
-                _apply_chunks(meta, read_wav_chunks(fh))
+                chunks = read_wav_chunks(fh)
         except (RiffError, OSError, ValueError) as exc:
             meta.warning = f"BWF/iXML chunks unreadable ({exc})"
+    if chunks is None or chunks.has_id3:  # a WAV's only tags for mutagen live in "id3 "
+        try:
+            _apply_tags(meta, read_tags(path))
+        except UnreadableFile as exc:
+            meta.warning = exc.reason
+    if chunks is not None:
+        _apply_chunks(meta, chunks)
     _apply_ucs(meta, catalog or load_catalog())
     return meta

@@ -36,6 +36,7 @@ class WavChunks:
     ixml_user: dict[str, str] = field(default_factory=dict)
     ixml_note: str = ""
     problems: list[str] = field(default_factory=list)
+    has_id3: bool = False  # an "id3 " chunk: only then is mutagen worth asking for tags
 
 
 def _text(raw: bytes) -> str:
@@ -101,6 +102,7 @@ def read_wav_chunks(fh: BinaryIO) -> WavChunks:
     """Read bext and iXML; a broken chunk is reported in `problems` and spoils no other."""
     result = WavChunks()
     for cid, offset, size in chunk_table(fh):
+        result.has_id3 = result.has_id3 or cid.lower() == b"id3 "
         if cid not in (b"bext", b"iXML") or size > MAX_META_CHUNK:
             continue
         fh.seek(offset)
