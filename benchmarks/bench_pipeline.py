@@ -51,7 +51,8 @@ class InstantEncoder:
         return self.embed_features(np.zeros((len(texts), 1)))
 
 
-def run_this(library: Path, workers: int, model: Path | None = None, backend: str = "auto") -> dict:
+def run_this(library: Path, workers: int, model: Path | None = None, backend: str = "auto",
+             precision: str = "auto") -> dict:  # fmt: skip
     from soundseek.app import App
     from soundseek.embed.clap import ClapEmbedder
     from soundseek.paths import app_paths
@@ -62,7 +63,7 @@ def run_this(library: Path, workers: int, model: Path | None = None, backend: st
         if model is None:
             app.embedder = InstantEncoder()
         else:
-            app.embedder = ClapEmbedder(model, "bench", "cpu", backend=backend)
+            app.embedder = ClapEmbedder(model, "bench", "cpu", backend=backend, precision=precision)
         t = time.perf_counter()
         last = None
         for p in app.index(workers=workers, batch_size=16):
@@ -129,12 +130,14 @@ def main() -> None:
     ap.add_argument("--vs", type=Path, help="a checkout of the previous release")
     ap.add_argument("--model", type=Path, help="a model folder: end to end instead of ceiling")
     ap.add_argument("--backend", default="auto", help="this pipeline's audio backend")
+    ap.add_argument("--precision", nargs="+", default=["auto"], help="e.g. auto int8")
     args = ap.parse_args()
     result: dict = {"library": str(args.library), "cores": os.cpu_count(), "this": [],
                     "model": str(args.model) if args.model else "instant"}  # fmt: skip
-    for w in args.workers:
-        result["this"].append(run_this(args.library, w, args.model, args.backend))
-        print(json.dumps(result["this"][-1]), flush=True)
+    for precision in args.precision if args.model else ["auto"]:
+        for w in args.workers:
+            result["this"].append(run_this(args.library, w, args.model, args.backend, precision))
+            print(json.dumps(result["this"][-1]), flush=True)
     if args.vs:
         result["previous"] = run_previous(args.library, args.vs, args.model)
         print(json.dumps({"previous": result["previous"]}), flush=True)

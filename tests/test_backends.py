@@ -34,6 +34,18 @@ def test_cpu_uses_onnx_runtime_after_passing_the_gate(fresh_model):
     assert again.gate == emb.gate, "the export and the verdict are cached beside the model"
 
 
+def test_side_by_side_sessions_give_the_same_vectors_in_order(fresh_model):
+    """A batch split across single-threaded sessions comes back whole and in order."""
+    one = ClapEmbedder(fresh_model, "tiny", "cpu", 1)
+    three = ClapEmbedder(fresh_model, "tiny", "cpu", 3)
+    assert (len(one.audio.sessions), len(three.audio.sessions)) == (1, 3)
+    mel = gate_windows(one.feature_spec)[:7]
+    a, b = one.embed_features(mel), three.embed_features(mel)
+    assert a.shape == b.shape == (7, one.dim)
+    assert np.abs(a - b).max() < 1e-5
+    assert np.abs(three.embed_features(mel[:1]) - a[:1]).max() < 1e-5
+
+
 def test_int8_is_opt_in_and_gated(fresh_model):
     emb = ClapEmbedder(fresh_model, "tiny", "cpu", 1, precision="int8")
     if emb.pipeline.precision == "int8":
@@ -95,3 +107,12 @@ def test_switching_to_a_gate_passing_runtime_keeps_the_vectors(home, tmp_path, f
     events = index(home, [lib], onnx)
     assert not any("re-embedding" in e.message for e in events)
     assert Store(home.store_dir).info.runtimes == ("torch-fp32", "onnxruntime-fp32")
+
+
+def test_an_export_from_an_older_exporter_is_replaced_not_kept(fresh_model):
+    cache = fresh_model / backends.CACHE_DIR
+    cache.mkdir()
+    (cache / "audio-0123456789abcdef.onnx").write_bytes(b"old export")
+    emb = ClapEmbedder(fresh_model, "tiny", "cpu", 1)
+    assert emb.pipeline.backend == "onnxruntime"
+    assert [p.name for p in cache.glob("*.onnx")] == [f"audio-{emb.pipeline.checkpoint}-x2.onnx"]

@@ -27,6 +27,7 @@ def test_lossless_formats_decode_sample_exact(tmp_path, name, codec, container, 
     path = write_ffmpeg(tmp_path / name, STEREO, RATE, codec, container, fmt)
     info = probe(str(path))
     assert (info.samplerate, info.channels, info.decoder) == (RATE, 2, "ffmpeg")
+    assert info.format == name.rsplit(".", 1)[1].upper()  # "M4A", not FFmpeg's "MOV"
     assert info.duration == pytest.approx(12.0, abs=0.01)
     data, rate = read_segment(str(path))
     expected = np.round(STEREO * 32767) / 32768  # what 16-bit PCM holds

@@ -86,6 +86,14 @@ def _explain(reasons: list[str]) -> str:
     return f"not a readable audio file ({text})"
 
 
+def _container_name(names: str, path: str) -> str:
+    """FFmpeg names demuxers by family ("mov,mp4,m4a,3gp,3g2,mj2"): the one the file's
+    extension names, else the first."""
+    options = names.split(",")
+    ext = os.path.splitext(path)[1].lower().lstrip(".")
+    return (ext if ext in options else options[0]).upper()
+
+
 class _CannotOpen(Exception):
     pass
 
@@ -219,7 +227,7 @@ class _FfmpegSource:
         bits = int(getattr(s.codec_context, "bits_per_raw_sample", 0) or 0)
         if not bits and s.format is not None:
             bits = _PCM_BITS.get(s.format.name.rstrip("p"), 0)
-        fmt = (c.format.name or "").split(",")[0].upper()
+        fmt = _container_name(c.format.name or "", self.path)
         channels = int(s.codec_context.channels or 0)
         return AudioInfo(fmt, s.codec_context.name.upper(), rate, channels,
                          max(0, round(seconds * rate)), bits, "ffmpeg")  # fmt: skip

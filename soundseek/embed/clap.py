@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from soundseek.embed.backends import (
+    EXPORT_VERSION,
     GateResult,
     OnnxAudio,
     PipelineId,
@@ -93,7 +94,7 @@ class ClapEmbedder:
         for name, prec in candidates(self.device, backend, precision):
             if (name, prec) == ("torch", "fp32"):
                 return reference, None
-            key = f"{name}-{prec}:{self.device}:{stamp}"
+            key = f"{name}-{prec}:{self.device}:{stamp}:{EXPORT_VERSION}"
             try:
                 runner = self._candidate(name, prec, threads, stamp)
                 if key in verdicts:
