@@ -33,7 +33,7 @@ CHUNK = 128  # files a metadata worker reads per task
 FIRST_COMMIT = 256  # the first files become searchable this soon
 COMMIT = 4096  # then commits of this size (each commit costs tens of ms)
 IN_FLIGHT = 8  # chunks queued per worker
-INLINE_FILES = 512  # read in this process first: a pool costs a second to start
+INLINE_FILES = 64  # read in this process first: a rescan that finds a few files starts no pool
 CRASHED = "the metadata reader crashed on this file"
 
 
