@@ -297,6 +297,22 @@ class App:
 
         return [p.name for p in models.installed_models(self.paths)]
 
+    # -- the user's tags -----------------------------------------------------------------------
+    def tag(self, tag: str, paths: list[str], on: bool = True):
+        """Tag (on=False: untag) files by path; raises StoreLocked while another process
+        writes the index."""
+        from soundseek.app.tagging import set_tag
+
+        return set_tag(self.paths.store_dir, self.library().store, tag, paths, on)
+
+    def tags_of(self, paths: list[str]) -> dict[str, list[str]]:
+        from soundseek.app.tagging import tags_of
+
+        return tags_of(self.library().store, paths)
+
+    def tag_counts(self) -> dict[str, int]:
+        return self.library().store.tag_counts()
+
     # -- indexing -------------------------------------------------------------------------------
     def index(
         self, cancel: threading.Event | None = None, embed: bool = True,

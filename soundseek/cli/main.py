@@ -13,7 +13,7 @@ import os
 import sys
 
 from soundseek import __version__
-from soundseek.cli import library_cmds, model_cmds, search_cmds
+from soundseek.cli import library_cmds, model_cmds, search_cmds, tag_cmds
 from soundseek.cli.common import (
     EXIT_CANCELLED,
     EXIT_ERROR,
@@ -40,6 +40,7 @@ COMMANDS = {
     "search": search_cmds.cmd_search,
     "similar": search_cmds.cmd_similar,
     "model": model_cmds.cmd_model,
+    "tag": tag_cmds.cmd_tag,
 }
 EXIT_BROKEN_PIPE = 141  # what a process killed by SIGPIPE reports, like other Unix tools
 EXIT_CODES = (
@@ -65,6 +66,11 @@ def build_parser() -> argparse.ArgumentParser:
     mo.add_argument("action", choices=["info", "download", "import", "use"])
     mo.add_argument("target", nargs="?", help="model id (download/use) or PATH (import)")
     mo.add_argument("--name", help="folder name for an imported model")
+    tg = sub.add_parser("tag", help="your own tags on files: add, remove, list (`tag:` filter)")
+    tg.add_argument("action", choices=["add", "remove", "list"])
+    tg.add_argument("tag", nargs="?", default="", help="the tag (add/remove)")
+    tg.add_argument("paths", nargs="*", help="files (list: their tags; none: every tag)")
+    tg.add_argument("--json", action="store_true", help="one JSON object per line")
     return p
 
 

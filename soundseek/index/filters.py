@@ -6,8 +6,8 @@ quoting. Text matches use `strpos`, never `LIKE`, so `_` and `%` in folder names
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
 from enum import Enum
 
 from soundseek.files.roots import Root
@@ -26,6 +26,8 @@ class Field(Enum):
     EXT = "ext"  # one of several extensions
     CATEGORY = "category"  # a UCS CatID, category or prefix of either
     FOLDER = "folder"  # a piece of the library folder path (root name included)
+    TAG = "tag"  # one of the user's tags
+    CONTENT = "content"  # one of these content hashes (what a tag resolves to)
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,22 @@ def sql_in(column: str, values: Iterable[str]) -> str:
     return f"{column} IN ({', '.join(sql_str(v) for v in values)})"
 
 
+def normal_tag(tag: str) -> str:
+    """Tags match whatever their case and spacing: "Big Whoosh" is "big whoosh"."""
+    return " ".join(tag.lower().split())
+
+
+def resolve_tags(flt: FileFilter, tagged: Callable[[str], list[str]]) -> FileFilter:
+    """Tag conditions become content conditions (tags live in their own table)."""
+    if not any(c.field is Field.TAG for c in flt.conditions):
+        return flt
+    conditions = tuple(
+        Condition(Field.CONTENT, "=", tuple(tagged(str(c.value)))) if c.field is Field.TAG else c
+        for c in flt.conditions
+    )
+    return replace(flt, conditions=conditions)
+
+
 def compile_filter(flt: FileFilter, roots: list[Root]) -> str | None:
     """The SQL predicate over the files table, or None when every file matches."""
     parts = [f"({_condition(c, roots)})" for c in flt.conditions]
@@ -83,6 +101,10 @@ def _condition(c: Condition, roots: list[Root]) -> str:
     if c.field is Field.EXT:
         values = c.value if isinstance(c.value, tuple) else (str(c.value),)
         return sql_in("ext", [v.lower().lstrip(".") for v in values]) if values else "false"
+    if c.field is Field.CONTENT:
+        return sql_in("content_hash", c.value) if c.value else "false"
+    if c.field is Field.TAG:
+        raise ValueError("tag conditions are resolved to contents first (resolve_tags)")
     if c.field is Field.CATEGORY:
         term = sql_str(str(c.value).upper())
         return f"starts_with(upper(catid), {term}) OR starts_with(upper(category), {term})"

@@ -17,6 +17,7 @@ SCHEMA_VERSION = 2
 FILES = "files_v2"
 WINDOWS = "windows"
 ENVELOPES = "envelopes"
+TAGS = "tags"  # additive (created when a writer opens the index; older versions ignore it)
 PK = {"lance-schema:unenforced-primary-key": "true"}
 
 _INT_COLUMNS = {
@@ -50,6 +51,14 @@ ENVELOPES_SCHEMA = pa.schema(
     [
         pa.field("content_hash", pa.string(), nullable=False, metadata=PK),
         pa.field("peaks", pa.binary()),
+    ]
+)
+
+
+TAGS_SCHEMA = pa.schema(  # the user's tags, by content: they survive renames and rescans
+    [
+        pa.field("content_hash", pa.string(), nullable=False),
+        pa.field("tag", pa.string(), nullable=False),
     ]
 )
 

@@ -23,7 +23,15 @@ from soundseek.errors import StoreLocked, StoreVersionError
 from soundseek.files.roots import owning_root, relpath_of
 from soundseek.index import migrations
 from soundseek.index._lancedb import lancedb
-from soundseek.index.filters import EVERYTHING, FileFilter, compile_filter, sql_in, sql_str
+from soundseek.index.filters import (
+    EVERYTHING,
+    FileFilter,
+    compile_filter,
+    normal_tag,
+    resolve_tags,
+    sql_in,
+    sql_str,
+)
 from soundseek.index.info import InfoFile, StoreInfo
 from soundseek.index.lock import WriterLock
 from soundseek.index.records import (
@@ -40,6 +48,8 @@ from soundseek.index.schema import (
     FILES,
     FILES_SCHEMA,
     SCHEMA_VERSION,
+    TAGS,
+    TAGS_SCHEMA,
     WINDOWS,
     records_from_arrow,
     records_to_arrow,
@@ -153,6 +163,8 @@ class Store:
             self.db.create_table(FILES, schema=FILES_SCHEMA)
         if ENVELOPES not in existing:
             self.db.create_table(ENVELOPES, schema=ENVELOPES_SCHEMA)
+        if TAGS not in existing:
+            self.db.create_table(TAGS, schema=TAGS_SCHEMA)
         if self.info.dim and WINDOWS not in existing:
             self.db.create_table(WINDOWS, schema=windows_schema(self.info.dim))
         if not self._info.exists:
@@ -231,7 +243,7 @@ class Store:
         next index run to be deleted, and are never shown meanwhile)."""
         roots = self.roots.load()
         known = sql_in("root_id", [r.id for r in roots]) if roots else "false"
-        extra = compile_filter(flt, roots)
+        extra = compile_filter(resolve_tags(flt, self.hashes_tagged), roots)
         return f"{known} AND ({extra})" if extra else known
 
     # -- reads --------------------------------------------------------------------------------
@@ -343,6 +355,47 @@ class Store:
     def has_ann(self) -> bool:
         t = self.table(WINDOWS)
         return t is not None and any(i.columns == ["vector"] for i in t.list_indices())
+
+    # -- the user's tags -------------------------------------------------------------------------
+    def hashes_tagged(self, tag: str) -> list[str]:
+        t = self.table(TAGS)
+        if t is None:
+            return []
+        q = t.search().where(f"tag = {sql_str(normal_tag(tag))}").select(["content_hash"])
+        return sorted(set(q.limit(None).to_arrow().column(0).to_pylist()))
+
+    def tags_of(self, hashes: list[str]) -> dict[str, list[str]]:
+        """Each content's tags, sorted."""
+        t = self.table(TAGS)
+        out: dict[str, list[str]] = defaultdict(list)
+        if t is None:
+            return out
+        for part in chunks(sorted(set(hashes))):
+            rows = t.search().where(sql_in("content_hash", part)).limit(None).to_arrow()
+            for h, tag in zip(rows.column("content_hash").to_pylist(),
+                              rows.column("tag").to_pylist(), strict=True):  # fmt: skip
+                out[h].append(tag)
+        return {h: sorted(set(v)) for h, v in out.items()}
+
+    def tag_counts(self) -> dict[str, int]:
+        t = self.table(TAGS)
+        if t is None or not t.count_rows():
+            return {}
+        rows = t.search().select(["tag"]).limit(None).to_arrow()
+        counts = rows.group_by("tag").aggregate([([], "count_all")]).to_pylist()
+        return {r["tag"]: r["count_all"] for r in sorted(counts, key=lambda r: r["tag"])}
+
+    def set_tag(self, tag: str, hashes: list[str], on: bool = True) -> int:
+        """Tag (or untag) contents; returns how many changed."""
+        self._require_writer()
+        tag, t = normal_tag(tag), self.table(TAGS)
+        have = set(self.hashes_tagged(tag))
+        change = sorted(set(hashes) - have) if on else sorted(set(hashes) & have)
+        if on and change:
+            t.add(pa.table({"content_hash": change, "tag": [tag] * len(change)}, TAGS_SCHEMA))
+        for part in chunks(change if not on else []):
+            t.delete(f"tag = {sql_str(tag)} AND {sql_in('content_hash', part)}")
+        return len(change)
 
     # -- writes (writer only) -------------------------------------------------------------------
     def _require_writer(self) -> None:

@@ -9,7 +9,7 @@ from soundseek.errors import QuerySyntaxError
 from soundseek.index.filters import Condition, Field, FileFilter
 
 TOKEN = re.compile(r'(-?)(?:(\w+):)?(?:"([^"]*)"|(\S+))')
-FILTER_KEYS = {"dur", "sr", "ch", "ext", "cat", "in", "bits"}
+FILTER_KEYS = {"dur", "sr", "ch", "ext", "cat", "in", "bits", "tag"}
 OPS = ("<=", ">=", "<", ">", "=")
 UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "min": 60.0, "h": 3600.0, "k": 1000.0, "khz": 1000.0}
 
@@ -75,9 +75,15 @@ def _filter(key: str, value: str) -> Filter:
 
 
 def _example(key: str) -> str:
-    return {"dur": "<3s", "sr": ">=96k", "ch": "2", "ext": "wav", "cat": "DOOR", "in": "foley"}.get(
-        key, "value"
-    )
+    return {
+        "dur": "<3s",
+        "sr": ">=96k",
+        "ch": "2",
+        "ext": "wav",
+        "cat": "DOOR",
+        "in": "foley",
+        "tag": "keeper",
+    }.get(key, "value")
 
 
 def number(value: str, key: str, default_unit: float = 1.0) -> float:
@@ -107,4 +113,6 @@ def condition(f: Filter) -> Condition:
         return Condition(Field.EXT, "=", tuple(e for e in f.value.split(",") if e))
     if f.key == "cat":
         return Condition(Field.CATEGORY, "=", f.value)
+    if f.key == "tag":
+        return Condition(Field.TAG, "=", f.value)
     return Condition(Field.FOLDER, "=", f.value)

@@ -1,0 +1,40 @@
+"""`soundseek tag add|remove|list`: the user's own tags, on files by path."""
+
+from __future__ import annotations
+
+import json
+
+from soundseek.cli.common import EXIT_ERROR, EXIT_OK, EXIT_USAGE, fail, open_app
+
+
+def cmd_tag(args) -> int:
+    app = open_app()
+    if args.action == "list":  # `tag list PATH...`: the first path lands in `tag`
+        return _list(app, [args.tag, *args.paths] if args.tag else [], args.json)
+    if not args.paths:
+        return fail(f"`soundseek tag {args.action} TAG PATH...` needs files", EXIT_USAGE)
+    change = app.tag(args.tag, args.paths, on=args.action == "add")
+    if args.json:
+        print(json.dumps({"tag": change.tag, "changed": change.changed, "files": change.files,
+                          "not_indexed": change.not_indexed}))  # fmt: skip
+    else:
+        verb = "tagged" if args.action == "add" else "untagged"
+        print(f"{verb} {change.changed} of {change.files} files: {change.tag!r}")
+        for p in change.not_indexed:
+            print(f"  not in the index (add its folder and `soundseek index`): {p}")
+    return EXIT_ERROR if change.not_indexed else EXIT_OK
+
+
+def _list(app, paths: list[str], as_json: bool) -> int:
+    """With files: each file's tags. Without: every tag with its file count."""
+    if paths:
+        for path, tags in app.tags_of(paths).items():
+            print(
+                json.dumps({"path": path, "tags": tags})
+                if as_json
+                else f"{path}\t{', '.join(tags)}"
+            )
+        return EXIT_OK
+    for tag, n in app.tag_counts().items():
+        print(json.dumps({"tag": tag, "files": n}) if as_json else f"{n:8d}  {tag}")
+    return EXIT_OK
