@@ -61,3 +61,54 @@ def test_tagging_a_file_outside_the_index_says_so(home, library, capsys, tmp_pat
         and f"not in the index (add its folder and `soundseek index`): {stray}" in out
     )
     assert main(["tag", "add", "a:b", str(library["door"])]) == 2
+
+
+CLASSES = {"rumble": 70.0, "beep": 600.0, "whistle": 1300.0, "chirp": 2600.0}
+
+
+def _synthetic_library(root, per_class: int = 6):
+    """Neutral names (take_NN), four sound classes told apart only by what they sound like."""
+    import numpy as np
+    import soundfile as sf
+
+    rng = np.random.default_rng(7)
+    t = np.arange(int(1.5 * 48000)) / 48000
+    files: dict[str, list[str]] = {}
+    n = 0
+    for name, hz in CLASSES.items():
+        for _ in range(per_class):
+            f = hz * rng.uniform(0.9, 1.1)
+            x = rng.uniform(0.2, 0.6) * np.sin(2 * np.pi * f * t) + 0.02 * rng.standard_normal(
+                len(t)
+            )
+            path = root / f"take_{n:02d}.wav"
+            sf.write(path, x.astype(np.float32), 48000)
+            files.setdefault(name, []).append(str(path))
+            n += 1
+    return files
+
+
+def test_a_tag_learned_from_three_files_finds_the_rest_of_its_class(home, tmp_path, capsys):
+    from tests.fakeembed import BandEmbedder
+    from tests.helpers import index
+
+    lib = tmp_path / "neutral"
+    lib.mkdir()
+    files = _synthetic_library(lib)
+    index(home, [lib], BandEmbedder())
+    birds = files["whistle"]
+    assert main(["tags", "suggest", "bird"]) == 2, "nothing to learn from yet"
+    capsys.readouterr()
+    assert main(["tag", "add", "bird", *birds[:3]]) == 0
+    capsys.readouterr()
+    assert main(["tags", "suggest", "bird", "--json", "--limit", "5"]) == 0
+    got = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert len(got) == 5 and {g["path"] for g in got[:3]} == set(birds[3:])
+    assert min(g["confidence"] for g in got[:3]) > max(g["confidence"] for g in got[3:])
+    assert all(g["path"] not in birds[:3] for g in got), "tagged files are not suggested"
+
+    assert main(["tag", "reject", "bird", birds[3]]) == 0
+    capsys.readouterr()
+    assert main(["tags", "suggest", "bird", "--json"]) == 0
+    after = [json.loads(line)["path"] for line in capsys.readouterr().out.splitlines()]
+    assert birds[3] not in after and set(after[:2]) == set(birds[4:])

@@ -298,12 +298,19 @@ class App:
         return [p.name for p in models.installed_models(self.paths)]
 
     # -- the user's tags -----------------------------------------------------------------------
-    def tag(self, tag: str, paths: list[str], on: bool = True):
-        """Tag (on=False: untag) files by path; raises StoreLocked while another process
-        writes the index."""
+    def tag(self, tag: str, paths: list[str], on: bool = True, reject: bool = False):
+        """Tag (on=False: untag) files by path, or (reject) record that the tag does not fit
+        them; raises StoreLocked while another process writes the index."""
         from soundseek.app.tagging import set_tag
 
-        return set_tag(self.paths.store_dir, self.library().store, tag, paths, on)
+        kind = "not" if reject else "tag"
+        return set_tag(self.paths.store_dir, self.library().store, tag, paths, on, kind)
+
+    def suggest_tag(self, tag: str, limit: int = 50):
+        """Files the tag probably fits, learned from the files that carry it."""
+        from soundseek.app.tagging import suggest_tag
+
+        return suggest_tag(self.library().store, tag, limit)
 
     def tags_of(self, paths: list[str]) -> dict[str, list[str]]:
         from soundseek.app.tagging import tags_of

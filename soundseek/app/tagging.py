@@ -7,6 +7,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from soundseek.classify.learn import file_means, suggest
 from soundseek.errors import QuerySyntaxError
 from soundseek.index.filters import normal_tag
 from soundseek.index.store import Store
@@ -34,7 +35,16 @@ def _contents(store: Store, paths: list[str]) -> tuple[dict[str, str], list[str]
     return found, missing
 
 
-def set_tag(store_dir: Path, reader: Store, tag: str, paths: list[str], on: bool) -> TagChange:
+@dataclass(frozen=True)
+class TagSuggestion:
+    path: str
+    tag: str
+    confidence: float
+
+
+def set_tag(
+    store_dir: Path, reader: Store, tag: str, paths: list[str], on: bool, kind: str = "tag"
+) -> TagChange:
     name = normal_tag(tag)
     if not name or ":" in name:
         raise QuerySyntaxError(f"not a tag: {tag!r} (words, without ':')")
@@ -42,7 +52,7 @@ def set_tag(store_dir: Path, reader: Store, tag: str, paths: list[str], on: bool
     changed = 0
     if found:
         with Store(store_dir, writable=True) as store:
-            changed = store.set_tag(name, list(found.values()), on)
+            changed = store.set_tag(name, list(found.values()), on, kind)
     return TagChange(name, changed, len(found), missing)
 
 
@@ -51,3 +61,26 @@ def tags_of(reader: Store, paths: list[str]) -> dict[str, list[str]]:
     found, _ = _contents(reader, paths)
     by_hash = reader.tags_of(list(found.values()))
     return {p: by_hash.get(h, []) for p, h in found.items()}
+
+
+def suggest_tag(reader: Store, tag: str, limit: int = 50) -> list[TagSuggestion]:
+    """Files the tag probably fits, best first, learned from the files that carry it (three
+    at least) and those where it was rejected."""
+    name = normal_tag(tag)
+    positives = set(reader.hashes_tagged(name))
+    if len(positives) < 3:
+        raise QuerySyntaxError(
+            f"tag {name!r} is on {len(positives)} indexed files: tag at least 3 to learn it"
+        )
+    batches = list(reader.window_vector_batches())
+    if not batches:
+        return []
+    import numpy as np
+
+    hashes, x = file_means(np.concatenate([h for h, _ in batches]),
+                           np.concatenate([v for _, v in batches]))  # fmt: skip
+    picks = suggest(hashes, x, positives, set(reader.hashes_tagged(name, "not")), limit * 2)
+    records = {r.content_hash: r for r in reader.records_by_hash([p.content_hash for p in picks])}
+    out = [TagSuggestion(records[p.content_hash].path, name, p.confidence)
+           for p in picks if p.content_hash in records]  # fmt: skip
+    return out[:limit]

@@ -41,6 +41,7 @@ COMMANDS = {
     "similar": search_cmds.cmd_similar,
     "model": model_cmds.cmd_model,
     "tag": tag_cmds.cmd_tag,
+    "tags": tag_cmds.cmd_tags,
 }
 EXIT_BROKEN_PIPE = 141  # what a process killed by SIGPIPE reports, like other Unix tools
 EXIT_CODES = (
@@ -67,10 +68,15 @@ def build_parser() -> argparse.ArgumentParser:
     mo.add_argument("target", nargs="?", help="model id (download/use) or PATH (import)")
     mo.add_argument("--name", help="folder name for an imported model")
     tg = sub.add_parser("tag", help="your own tags on files: add, remove, list (`tag:` filter)")
-    tg.add_argument("action", choices=["add", "remove", "list"])
+    tg.add_argument("action", choices=["add", "remove", "reject", "list"])
     tg.add_argument("tag", nargs="?", default="", help="the tag (add/remove)")
     tg.add_argument("paths", nargs="*", help="files (list: their tags; none: every tag)")
     tg.add_argument("--json", action="store_true", help="one JSON object per line")
+    ts = sub.add_parser("tags", help="learned tags: `tags suggest TAG` (needs 3 tagged files)")
+    ts.add_argument("action", choices=["suggest"])
+    ts.add_argument("tag")
+    ts.add_argument("--limit", type=int, default=20)
+    ts.add_argument("--json", action="store_true", help="one JSON object per line")
     return p
 
 

@@ -1,4 +1,4 @@
-"""`soundseek tag add|remove|list`: the user's own tags, on files by path."""
+"""`soundseek tag add|remove|reject|list` and `soundseek tags suggest`: the user's own tags."""
 
 from __future__ import annotations
 
@@ -13,12 +13,13 @@ def cmd_tag(args) -> int:
         return _list(app, [args.tag, *args.paths] if args.tag else [], args.json)
     if not args.paths:
         return fail(f"`soundseek tag {args.action} TAG PATH...` needs files", EXIT_USAGE)
-    change = app.tag(args.tag, args.paths, on=args.action == "add")
+    change = app.tag(args.tag, args.paths, on=args.action != "remove",
+                     reject=args.action == "reject")  # fmt: skip
     if args.json:
         print(json.dumps({"tag": change.tag, "changed": change.changed, "files": change.files,
                           "not_indexed": change.not_indexed}))  # fmt: skip
     else:
-        verb = "tagged" if args.action == "add" else "untagged"
+        verb = {"add": "tagged", "remove": "untagged", "reject": "marked not"}[args.action]
         print(f"{verb} {change.changed} of {change.files} files: {change.tag!r}")
         for p in change.not_indexed:
             print(f"  not in the index (add its folder and `soundseek index`): {p}")
@@ -37,4 +38,14 @@ def _list(app, paths: list[str], as_json: bool) -> int:
         return EXIT_OK
     for tag, n in app.tag_counts().items():
         print(json.dumps({"tag": tag, "files": n}) if as_json else f"{n:8d}  {tag}")
+    return EXIT_OK
+
+
+def cmd_tags(args) -> int:
+    """`soundseek tags suggest TAG`: the files a tag probably fits, best first."""
+    for s in open_app().suggest_tag(args.tag, args.limit):
+        if args.json:
+            print(json.dumps({"path": s.path, "tag": s.tag, "confidence": round(s.confidence, 4)}))
+        else:
+            print(f"{s.confidence:6.3f}  {s.path}")
     return EXIT_OK

@@ -59,6 +59,7 @@ TAGS_SCHEMA = pa.schema(  # the user's tags, by content: they survive renames an
     [
         pa.field("content_hash", pa.string(), nullable=False),
         pa.field("tag", pa.string(), nullable=False),
+        pa.field("kind", pa.string(), nullable=False),  # "tag", or "not": a rejected suggestion
     ]
 )
 

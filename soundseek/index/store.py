@@ -357,12 +357,14 @@ class Store:
         return t is not None and any(i.columns == ["vector"] for i in t.list_indices())
 
     # -- the user's tags -------------------------------------------------------------------------
-    def hashes_tagged(self, tag: str) -> list[str]:
+    def hashes_tagged(self, tag: str, kind: str = "tag") -> list[str]:
+        """Contents carrying the tag (kind "not": where the user rejected it)."""
         t = self.table(TAGS)
         if t is None:
             return []
-        q = t.search().where(f"tag = {sql_str(normal_tag(tag))}").select(["content_hash"])
-        return sorted(set(q.limit(None).to_arrow().column(0).to_pylist()))
+        where = f"tag = {sql_str(normal_tag(tag))} AND kind = {sql_str(kind)}"
+        q = t.search().where(where).select(["content_hash"]).limit(None)
+        return sorted(set(q.to_arrow().column(0).to_pylist()))
 
     def tags_of(self, hashes: list[str]) -> dict[str, list[str]]:
         """Each content's tags, sorted."""
@@ -371,7 +373,8 @@ class Store:
         if t is None:
             return out
         for part in chunks(sorted(set(hashes))):
-            rows = t.search().where(sql_in("content_hash", part)).limit(None).to_arrow()
+            q = t.search().where(f"kind = 'tag' AND {sql_in('content_hash', part)}")
+            rows = q.limit(None).to_arrow()
             for h, tag in zip(rows.column("content_hash").to_pylist(),
                               rows.column("tag").to_pylist(), strict=True):  # fmt: skip
                 out[h].append(tag)
@@ -381,21 +384,38 @@ class Store:
         t = self.table(TAGS)
         if t is None or not t.count_rows():
             return {}
-        rows = t.search().select(["tag"]).limit(None).to_arrow()
+        rows = t.search().where("kind = 'tag'").select(["tag"]).limit(None).to_arrow()
         counts = rows.group_by("tag").aggregate([([], "count_all")]).to_pylist()
         return {r["tag"]: r["count_all"] for r in sorted(counts, key=lambda r: r["tag"])}
 
-    def set_tag(self, tag: str, hashes: list[str], on: bool = True) -> int:
-        """Tag (or untag) contents; returns how many changed."""
+    def set_tag(self, tag: str, hashes: list[str], on: bool = True, kind: str = "tag") -> int:
+        """Tag (or untag) contents, or record (kind "not") that the tag does not apply; a
+        content holds a tag one way at a time. Returns how many changed."""
         self._require_writer()
         tag, t = normal_tag(tag), self.table(TAGS)
-        have = set(self.hashes_tagged(tag))
+        have = set(self.hashes_tagged(tag, kind))
         change = sorted(set(hashes) - have) if on else sorted(set(hashes) & have)
+        for part in chunks(change):
+            kinds = "" if on else f" AND kind = {sql_str(kind)}"
+            t.delete(f"tag = {sql_str(tag)} AND {sql_in('content_hash', part)}{kinds}")
         if on and change:
-            t.add(pa.table({"content_hash": change, "tag": [tag] * len(change)}, TAGS_SCHEMA))
-        for part in chunks(change if not on else []):
-            t.delete(f"tag = {sql_str(tag)} AND {sql_in('content_hash', part)}")
+            rows = {
+                "content_hash": change,
+                "tag": [tag] * len(change),
+                "kind": [kind] * len(change),
+            }
+            t.add(pa.table(rows, TAGS_SCHEMA))
         return len(change)
+
+    def window_vector_batches(self, batch: int = 65_536) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """(content hashes, vectors) of every stored window, a batch at a time."""
+        t = self.table(WINDOWS)
+        if t is None:
+            return
+        q = t.search().select(["content_hash", "vector"]).limit(None)
+        for b in q.to_batches(batch):
+            hashes = np.asarray(b.column("content_hash").to_pylist(), dtype=object)
+            yield hashes, vectors_of(b.column("vector"))
 
     # -- writes (writer only) -------------------------------------------------------------------
     def _require_writer(self) -> None:

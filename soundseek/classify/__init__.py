@@ -1,0 +1,1 @@
+"""Classification over CLAP vectors: the user's tags learned from a few examples."""
