@@ -66,7 +66,7 @@ def test_tagging_a_file_outside_the_index_says_so(home, library, capsys, tmp_pat
 CLASSES = {"rumble": 70.0, "beep": 600.0, "whistle": 1300.0, "chirp": 2600.0}
 
 
-def _synthetic_library(root, per_class: int = 6):
+def _synthetic_library(root, per_class: int = 6, classes=CLASSES):
     """Neutral names (take_NN), four sound classes told apart only by what they sound like."""
     import numpy as np
     import soundfile as sf
@@ -75,7 +75,7 @@ def _synthetic_library(root, per_class: int = 6):
     t = np.arange(int(1.5 * 48000)) / 48000
     files: dict[str, list[str]] = {}
     n = 0
-    for name, hz in CLASSES.items():
+    for name, hz in classes.items():
         for _ in range(per_class):
             f = hz * rng.uniform(0.9, 1.1)
             x = rng.uniform(0.2, 0.6) * np.sin(2 * np.pi * f * t) + 0.02 * rng.standard_normal(
@@ -112,3 +112,37 @@ def test_a_tag_learned_from_three_files_finds_the_rest_of_its_class(home, tmp_pa
     assert main(["tags", "suggest", "bird", "--json"]) == 0
     after = [json.loads(line)["path"] for line in capsys.readouterr().out.splitlines()]
     assert birds[3] not in after and set(after[:2]) == set(birds[4:])
+
+
+UCS_CLASSES = {"rumble": 70.0, "beep": 600.0, "whistle": 1300.0, "hiss": 10000.0}
+
+
+def test_ucs_suggestions_after_indexing_name_each_files_class(home, tmp_path, capsys):
+    """Zero-shot: every subcategory's captions against the files' windows. The stand-in model
+    hears four bands and knows one word for each, so the right answer is checkable."""
+    from soundseek.classify.ucs import captions
+    from soundseek.metadata.ucs import load_catalog
+    from tests.fakeembed import BandEmbedder
+    from tests.helpers import index
+
+    lib = tmp_path / "neutral"
+    lib.mkdir()
+    files = _synthetic_library(lib, per_class=3, classes=UCS_CLASSES)
+    events = index(home, [lib], BandEmbedder())
+    assert any(e.phase == "categories" and e.files_done == 12 for e in events)
+    catalog = load_catalog()
+
+    def right(word):
+        text = lambda cat: " ".join(captions(cat)).lower().replace(":", " ").split()  # noqa: E731
+        return {c.catid for c in catalog.by_catid.values() if word in text(c)}
+
+    assert main(["suggest", "--json"]) == 0
+    got = {json.loads(x)["path"]: json.loads(x) for x in capsys.readouterr().out.splitlines()}
+    assert len(got) == 12
+    for word, paths in files.items():
+        for p in paths:
+            top = got[p]["suggestions"]
+            assert len(top) == 3 and top[0]["catid"] in right(word), (word, top)
+            assert top[0]["confidence"] >= top[1]["confidence"] >= top[2]["confidence"]
+    again = index(home, [lib], BandEmbedder())
+    assert not any(e.phase == "categories" for e in again), "nothing new: nothing recomputed"

@@ -317,6 +317,12 @@ class App:
 
         return tags_of(self.library().store, paths)
 
+    def category_suggestions(self, paths: list[str] | None = None):
+        """Top-3 zero-shot UCS categories of indexed files (computed at the end of indexing)."""
+        from soundseek.app.categories import suggestions
+
+        return suggestions(self.library().store, paths)
+
     def tag_counts(self) -> dict[str, int]:
         return self.library().store.tag_counts()
 

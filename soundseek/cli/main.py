@@ -42,6 +42,7 @@ COMMANDS = {
     "model": model_cmds.cmd_model,
     "tag": tag_cmds.cmd_tag,
     "tags": tag_cmds.cmd_tags,
+    "suggest": tag_cmds.cmd_suggest,
 }
 EXIT_BROKEN_PIPE = 141  # what a process killed by SIGPIPE reports, like other Unix tools
 EXIT_CODES = (
@@ -72,6 +73,9 @@ def build_parser() -> argparse.ArgumentParser:
     tg.add_argument("tag", nargs="?", default="", help="the tag (add/remove)")
     tg.add_argument("paths", nargs="*", help="files (list: their tags; none: every tag)")
     tg.add_argument("--json", action="store_true", help="one JSON object per line")
+    sg = sub.add_parser("suggest", help="top-3 UCS categories of files, from what they sound like")
+    sg.add_argument("paths", nargs="*", help="files (default: every indexed file)")
+    sg.add_argument("--json", action="store_true", help="one JSON object per file")
     ts = sub.add_parser("tags", help="learned tags: `tags suggest TAG` (needs 3 tagged files)")
     ts.add_argument("action", choices=["suggest"])
     ts.add_argument("tag")

@@ -48,6 +48,8 @@ class ProgressPrinter:
                 f"{p.audio_seconds / 3600:.2f} h audio, {p.rate:.1f} files/s{eta}, "
                 f"{p.errors} errors"
             )
+        if p.phase == "categories":
+            return f"UCS suggestions: {p.files_done}/{p.files_total} files"
         return f"{p.phase} after {human_seconds(p.elapsed)}; {p.errors} unreadable files"
 
     def message(self, text: str) -> None:

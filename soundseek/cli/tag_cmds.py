@@ -49,3 +49,16 @@ def cmd_tags(args) -> int:
         else:
             print(f"{s.confidence:6.3f}  {s.path}")
     return EXIT_OK
+
+
+def cmd_suggest(args) -> int:
+    """`soundseek suggest [PATH...]`: each file's top UCS categories with confidence."""
+    for f in open_app().category_suggestions(args.paths or None):
+        if args.json:
+            top = [{"catid": c.catid, "category": c.name, "confidence": round(c.confidence, 4)}
+                   for c in f.suggestions]  # fmt: skip
+            print(json.dumps({"path": f.path, "catid": f.catid, "suggestions": top}))
+        else:
+            shown = "  ".join(f"{c.catid} {c.confidence:.2f}" for c in f.suggestions) or "-"
+            print(f"{f.path}\t{shown}")
+    return EXIT_OK

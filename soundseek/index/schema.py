@@ -17,6 +17,7 @@ SCHEMA_VERSION = 2
 FILES = "files_v2"
 WINDOWS = "windows"
 ENVELOPES = "envelopes"
+GUESSES = "ucs_guesses"  # additive, like TAGS: zero-shot UCS categories by content
 TAGS = "tags"  # additive (created when a writer opens the index; older versions ignore it)
 PK = {"lance-schema:unenforced-primary-key": "true"}
 
@@ -60,6 +61,17 @@ TAGS_SCHEMA = pa.schema(  # the user's tags, by content: they survive renames an
         pa.field("content_hash", pa.string(), nullable=False),
         pa.field("tag", pa.string(), nullable=False),
         pa.field("kind", pa.string(), nullable=False),  # "tag", or "not": a rejected suggestion
+    ]
+)
+
+
+GUESSES_SCHEMA = pa.schema(
+    [
+        pa.field("content_hash", pa.string(), nullable=False),
+        pa.field("space", pa.string(), nullable=False),  # the vector space that made them
+        pa.field("rank", pa.int32(), nullable=False),
+        pa.field("catid", pa.string(), nullable=False),
+        pa.field("confidence", pa.float32(), nullable=False),
     ]
 )
 

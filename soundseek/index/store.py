@@ -47,6 +47,8 @@ from soundseek.index.schema import (
     ENVELOPES_SCHEMA,
     FILES,
     FILES_SCHEMA,
+    GUESSES,
+    GUESSES_SCHEMA,
     SCHEMA_VERSION,
     TAGS,
     TAGS_SCHEMA,
@@ -165,6 +167,8 @@ class Store:
             self.db.create_table(ENVELOPES, schema=ENVELOPES_SCHEMA)
         if TAGS not in existing:
             self.db.create_table(TAGS, schema=TAGS_SCHEMA)
+        if GUESSES not in existing:
+            self.db.create_table(GUESSES, schema=GUESSES_SCHEMA)
         if self.info.dim and WINDOWS not in existing:
             self.db.create_table(WINDOWS, schema=windows_schema(self.info.dim))
         if not self._info.exists:
@@ -416,6 +420,50 @@ class Store:
         for b in q.to_batches(batch):
             hashes = np.asarray(b.column("content_hash").to_pylist(), dtype=object)
             yield hashes, vectors_of(b.column("vector"))
+
+    # -- zero-shot UCS categories --------------------------------------------------------------
+    def guesses_of(self, hashes: list[str]) -> dict[str, list[tuple[str, float]]]:
+        """Each content's suggested CatIDs with confidence, best first, in the index's space."""
+        t, space = self.table(GUESSES), self.info.space
+        out: dict[str, list[tuple[int, str, float]]] = defaultdict(list)
+        if t is None:
+            return {}
+        for part in chunks(sorted(set(hashes))):
+            q = t.search().where(f"space = {sql_str(space)} AND {sql_in('content_hash', part)}")
+            for r in q.limit(None).to_arrow().to_pylist():
+                out[r["content_hash"]].append((r["rank"], r["catid"], r["confidence"]))
+        return {h: [(c, p) for _, c, p in sorted(v)] for h, v in out.items()}
+
+    def contents_without_guesses(self) -> list[str]:
+        """Embedded contents with no suggestion in the index's current vector space."""
+        files, t = self.table(FILES), self.table(GUESSES)
+        if files is None or t is None:
+            return []
+        live = _unique_column(files, "content_hash", f"status = {_INDEXED}")
+        done = _unique_column(t, "content_hash", f"space = {sql_str(self.info.space)}")
+        return live.filter(pc.invert(pc.is_in(live, value_set=done))).to_pylist()
+
+    def put_guesses(self, guesses: dict[str, list[tuple[str, float]]]) -> None:
+        self._require_writer()
+        t, space = self.table(GUESSES), self.info.space
+        for part in chunks(sorted(guesses)):
+            t.delete(sql_in("content_hash", part))
+        rows = [{"content_hash": h, "space": space, "rank": i, "catid": c, "confidence": p}
+                for h, top in guesses.items() for i, (c, p) in enumerate(top)]  # fmt: skip
+        if rows:
+            t.add(pa.Table.from_pylist(rows, schema=GUESSES_SCHEMA))
+
+    def load_cache(self, name: str) -> np.ndarray | None:
+        """An array derived from the index's model (e.g. the UCS text vectors), or None."""
+        path = self.dir / "cache" / f"{name}.npy"
+        return np.load(path) if path.exists() else None
+
+    def save_cache(self, name: str, array: np.ndarray) -> None:
+        folder = self.dir / "cache"
+        folder.mkdir(exist_ok=True)
+        tmp = folder / f"{name}.tmp.npy"
+        np.save(tmp, array)
+        os.replace(tmp, folder / f"{name}.npy")
 
     # -- writes (writer only) -------------------------------------------------------------------
     def _require_writer(self) -> None:

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from soundseek.embed.base import Embedder, pipeline_of
 from soundseek.index.filters import ONLY_ERRORS
 from soundseek.index.store import Store
+from soundseek.indexing.categories import guess_categories
 from soundseek.indexing.embedding import embed_pending
 from soundseek.indexing.progress import IndexOptions, IndexProgress
 from soundseek.indexing.scanning import scan_and_describe
@@ -28,6 +29,8 @@ def run_index(
         store.sweep_orphans()
     if embedder is not None and not opts.cancelled():
         yield from embed_pending(store, opts, embedder, t0)
+    if embedder is not None and not opts.cancelled():
+        yield from guess_categories(store, embedder, t0)
     yield IndexProgress("maintain", message="optimising the index", elapsed=time.monotonic() - t0)
     store.maintain()
     final = "cancelled" if opts.cancelled() else "done"

@@ -1,0 +1,71 @@
+"""Zero-shot UCS categories: every subcategory as text, scored against a file's windows.
+
+Each of the 752 subcategories becomes two captions (its name, and its name with the UCS
+explanation); their text vectors, averaged, are computed once per model. A file's score for a
+subcategory is its best window's cosine; what its name and metadata already say adds a bonus
+(its own CatID most of all). A softmax turns scores into confidences; the top three are kept.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from soundseek.metadata.text import words
+from soundseek.metadata.ucs import UcsCatalog, UcsCategory
+
+TOP = 3
+TEMPERATURE = 0.05  # cosine differences of a few hundredths separate CLAP's good matches
+OWN_CATID_BONUS = 0.10  # the file already says it, in its name or iXML
+WORD_BONUS = 0.02  # per subcategory word found in the file's own words
+
+
+@dataclass(frozen=True)
+class CategoryGuess:
+    catid: str
+    confidence: float
+
+
+def captions(cat: UcsCategory) -> list[str]:
+    name = f"{cat.category.lower()} {cat.subcategory.lower()}".replace("-", " ")
+    explanation = cat.explanation.split(".")[0][:200]
+    return [f"the sound of {name}", f"{name}: {explanation}".strip(" :")]
+
+
+def text_matrix(catalog: UcsCatalog, embed_text) -> tuple[list[str], np.ndarray]:
+    """(catids, one unit vector per subcategory) from the model's text encoder."""
+    cats = list(catalog.by_catid.values())
+    texts = [c for cat in cats for c in captions(cat)]
+    vecs = np.asarray(embed_text(texts), dtype=np.float32).reshape(len(cats), 2, -1).mean(axis=1)
+    vecs /= np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12)
+    return [c.catid for c in cats], vecs
+
+
+class UcsScorer:
+    """The catalog's text vectors for one model, and each subcategory's own words."""
+
+    def __init__(self, catalog: UcsCatalog, catids: list[str], text_vecs: np.ndarray) -> None:
+        self.catids, self.text_vecs = catids, text_vecs
+        self._index = {c: i for i, c in enumerate(catids)}
+        self._words = [
+            set(words(f"{catalog.by_catid[c].category} {catalog.by_catid[c].subcategory}"))
+            for c in catids
+        ]
+
+    def bonus(self, own_catid: str, text: str) -> np.ndarray:
+        """What the file's name and metadata already say, as score added per subcategory."""
+        own = set(words(text))
+        out = np.array([WORD_BONUS * len(own & w) for w in self._words], dtype=np.float32)
+        if own_catid in self._index:
+            out[self._index[own_catid]] += OWN_CATID_BONUS
+        return out
+
+    def guess(
+        self, windows: np.ndarray, own_catid: str = "", text: str = ""
+    ) -> list[CategoryGuess]:
+        """The top subcategories for one file's window vectors, with softmax confidences."""
+        score = (windows @ self.text_vecs.T).max(axis=0) + self.bonus(own_catid, text)
+        p = np.exp((score - score.max()) / TEMPERATURE)
+        p /= p.sum()
+        return [CategoryGuess(self.catids[i], float(p[i])) for i in np.argsort(-p)[:TOP]]
