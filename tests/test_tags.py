@@ -146,3 +146,29 @@ def test_ucs_suggestions_after_indexing_name_each_files_class(home, tmp_path, ca
             assert top[0]["confidence"] >= top[1]["confidence"] >= top[2]["confidence"]
     again = index(home, [lib], BandEmbedder())
     assert not any(e.phase == "categories" for e in again), "nothing new: nothing recomputed"
+
+
+def test_accepted_categories_filter_searches_and_survive_a_rename(home, tmp_path, capsys):
+    from tests.fakeembed import BandEmbedder
+    from tests.helpers import index
+
+    lib = tmp_path / "neutral"
+    lib.mkdir()
+    files = _synthetic_library(lib, per_class=2, classes=UCS_CLASSES)
+    index(home, [lib], BandEmbedder())
+    assert main(["suggest", "--accept", "--min-confidence", "1.01", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == {"accepted": 0}, "nothing is that confident"
+    assert main(["suggest", "--accept", *files["rumble"], "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == {"accepted": 2}
+    assert _hits(capsys, "cat:DSGNRmbl") == {os.path.basename(p) for p in files["rumble"]}
+
+    moved = os.path.join(os.path.dirname(files["rumble"][0]), "renamed rumble.wav")
+    os.rename(files["rumble"][0], moved)
+    index(home, [lib], BandEmbedder())
+    capsys.readouterr()
+    assert _hits(capsys, "cat:DSGNRmbl") == {
+        "renamed rumble.wav",
+        os.path.basename(files["rumble"][1]),
+    }
+    assert main(["suggest", moved, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["catid"] == "DSGNRmbl"

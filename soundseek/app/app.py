@@ -323,6 +323,13 @@ class App:
 
         return suggestions(self.library().store, paths)
 
+    def accept_categories(self, paths: list[str] | None = None, min_confidence: float = 0.0) -> int:
+        """Accept the top UCS suggestion of files (all indexed files when no paths) whose
+        confidence reaches `min_confidence`; raises StoreLocked while the index is written."""
+        from soundseek.app.categories import accept
+
+        return accept(self.paths.store_dir, self.library().store, paths, min_confidence)
+
     def tag_counts(self) -> dict[str, int]:
         return self.library().store.tag_counts()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from pathlib import Path
 
 from soundseek.index.filters import ONLY_INDEXED
 from soundseek.index.store import Store
@@ -20,7 +21,8 @@ class CategoryChoice:
 @dataclass(frozen=True)
 class FileCategories:
     path: str
-    catid: str  # what the file says now ("" if nothing)
+    content_hash: str
+    catid: str  # what the file says now, or what was accepted ("" if nothing)
     suggestions: list[CategoryChoice]
 
 
@@ -36,5 +38,21 @@ def suggestions(store: Store, paths: list[str] | None) -> list[FileCategories]:
     for r in sorted(records, key=lambda r: r.path):
         top = [CategoryChoice(c, catalog.by_catid[c].full if c in catalog.by_catid else c, p)
                for c, p in guesses.get(r.content_hash, [])]  # fmt: skip
-        out.append(FileCategories(r.path, r.catid, top))
+        out.append(FileCategories(r.path, r.content_hash, r.catid, top))
     return out
+
+
+def accept(store_dir: Path, reader: Store, paths: list[str] | None, min_confidence: float) -> int:
+    """Accept each file's top suggestion at or above `min_confidence`; returns how many."""
+    catalog = load_catalog()
+    chosen: dict[str, tuple[str, str, str]] = {}
+    for f in suggestions(reader, paths):
+        top = f.suggestions[0] if f.suggestions else None
+        if top is None or top.confidence < min_confidence or top.catid not in catalog.by_catid:
+            continue
+        cat = catalog.by_catid[top.catid]
+        chosen[f.content_hash] = (cat.catid, cat.category, cat.subcategory)
+    if chosen:
+        with Store(store_dir, writable=True) as store:
+            store.accept_categories(chosen)
+    return len(chosen)

@@ -76,6 +76,9 @@ def build_parser() -> argparse.ArgumentParser:
     sg = sub.add_parser("suggest", help="top-3 UCS categories of files, from what they sound like")
     sg.add_argument("paths", nargs="*", help="files (default: every indexed file)")
     sg.add_argument("--json", action="store_true", help="one JSON object per file")
+    sg.add_argument("--accept", action="store_true", help="accept each file's top suggestion")
+    sg.add_argument("--min-confidence", type=float, default=0.0, metavar="C",
+                    help="with --accept: only this confident or more (0-1)")  # fmt: skip
     ts = sub.add_parser("tags", help="learned tags: `tags suggest TAG` (needs 3 tagged files)")
     ts.add_argument("action", choices=["suggest"])
     ts.add_argument("tag")

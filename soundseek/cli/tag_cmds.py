@@ -52,8 +52,14 @@ def cmd_tags(args) -> int:
 
 
 def cmd_suggest(args) -> int:
-    """`soundseek suggest [PATH...]`: each file's top UCS categories with confidence."""
-    for f in open_app().category_suggestions(args.paths or None):
+    """`soundseek suggest [PATH...]`: each file's top UCS categories with confidence;
+    `--accept` takes the top one where it is confident enough."""
+    app = open_app()
+    if args.accept:
+        n = app.accept_categories(args.paths or None, args.min_confidence)
+        print(json.dumps({"accepted": n}) if args.json else f"accepted {n} categories")
+        return EXIT_OK
+    for f in app.category_suggestions(args.paths or None):
         if args.json:
             top = [{"catid": c.catid, "category": c.name, "confidence": round(c.confidence, 4)}
                    for c in f.suggestions]  # fmt: skip

@@ -18,6 +18,7 @@ FILES = "files_v2"
 WINDOWS = "windows"
 ENVELOPES = "envelopes"
 GUESSES = "ucs_guesses"  # additive, like TAGS: zero-shot UCS categories by content
+ACCEPTED = "accepted_categories"  # additive: UCS categories the user accepted, by content
 TAGS = "tags"  # additive (created when a writer opens the index; older versions ignore it)
 PK = {"lance-schema:unenforced-primary-key": "true"}
 
@@ -65,6 +66,14 @@ TAGS_SCHEMA = pa.schema(  # the user's tags, by content: they survive renames an
 )
 
 
+ACCEPTED_SCHEMA = pa.schema(
+    [
+        pa.field("content_hash", pa.string(), nullable=False),
+        pa.field("catid", pa.string(), nullable=False),
+        pa.field("category", pa.string(), nullable=False),
+        pa.field("subcategory", pa.string(), nullable=False),
+    ]
+)
 GUESSES_SCHEMA = pa.schema(
     [
         pa.field("content_hash", pa.string(), nullable=False),

@@ -43,6 +43,8 @@ from soundseek.index.records import (
 )
 from soundseek.index.registry import RootRegistry
 from soundseek.index.schema import (
+    ACCEPTED,
+    ACCEPTED_SCHEMA,
     ENVELOPES,
     ENVELOPES_SCHEMA,
     FILES,
@@ -169,6 +171,8 @@ class Store:
             self.db.create_table(TAGS, schema=TAGS_SCHEMA)
         if GUESSES not in existing:
             self.db.create_table(GUESSES, schema=GUESSES_SCHEMA)
+        if ACCEPTED not in existing:
+            self.db.create_table(ACCEPTED, schema=ACCEPTED_SCHEMA)
         if self.info.dim and WINDOWS not in existing:
             self.db.create_table(WINDOWS, schema=windows_schema(self.info.dim))
         if not self._info.exists:
@@ -452,6 +456,37 @@ class Store:
                 for h, top in guesses.items() for i, (c, p) in enumerate(top)]  # fmt: skip
         if rows:
             t.add(pa.Table.from_pylist(rows, schema=GUESSES_SCHEMA))
+
+    def accepted_of(self, hashes: list[str]) -> dict[str, tuple[str, str, str]]:
+        """(catid, category, subcategory) the user accepted for these contents."""
+        t = self.table(ACCEPTED)
+        out: dict[str, tuple[str, str, str]] = {}
+        if t is None or not hashes:
+            return out
+        for part in chunks(sorted(set(hashes))):
+            q = t.search().where(sql_in("content_hash", part)).limit(None)
+            for r in q.to_arrow().to_pylist():
+                out[r["content_hash"]] = (r["catid"], r["category"], r["subcategory"])
+        return out
+
+    def accept_categories(self, accepted: dict[str, tuple[str, str, str]]) -> None:
+        """Record accepted categories and show them at once in the files' rows (a rescan of a
+        changed file applies them again)."""
+        self._require_writer()
+        t, files = self.table(ACCEPTED), self.table(FILES)
+        for part in chunks(sorted(accepted)):
+            t.delete(sql_in("content_hash", part))
+        rows = [{"content_hash": h, "catid": c, "category": cat, "subcategory": sub}
+                for h, (c, cat, sub) in accepted.items()]  # fmt: skip
+        if rows:
+            t.add(pa.Table.from_pylist(rows, schema=ACCEPTED_SCHEMA))
+        by_value: dict[tuple[str, str, str], list[str]] = defaultdict(list)
+        for h, value in accepted.items():
+            by_value[value].append(h)
+        for (catid, cat, sub), hashes in by_value.items():
+            for part in chunks(hashes):
+                values = {"catid": catid, "category": cat, "subcategory": sub}
+                files.update(where=sql_in("content_hash", part), values=values)
 
     def load_cache(self, name: str) -> np.ndarray | None:
         """An array derived from the index's model (e.g. the UCS text vectors), or None."""

@@ -191,15 +191,21 @@ class _Commits:
         self.done += len(records)
 
     def _reuse(self, records: list[FileRecord]) -> list[FileRecord]:
-        """Content already embedded (a rename, a copy, a re-pointed folder) keeps its vectors."""
+        """Content already known keeps what was learned of it: its vectors (a rename, a copy,
+        a re-pointed folder) and the UCS category the user accepted for it."""
+        if self.first_run:
+            return records
         pending = [r.content_hash for r in records if r.status is FileStatus.PENDING]
-        embedded = {} if self.first_run else self.store.windows_by_hash(pending)
-        return [
-            replace(r, status=FileStatus.INDEXED, n_windows=n)
-            if r.status is FileStatus.PENDING and (n := embedded.get(r.content_hash))
-            else r
-            for r in records
-        ]
+        embedded = self.store.windows_by_hash(pending)
+        accepted = self.store.accepted_of([r.content_hash for r in records if r.content_hash])
+        out = []
+        for r in records:
+            if r.status is FileStatus.PENDING and (n := embedded.get(r.content_hash)):
+                r = replace(r, status=FileStatus.INDEXED, n_windows=n)
+            if (cat := accepted.get(r.content_hash)) is not None:
+                r = replace(r, catid=cat[0], category=cat[1], subcategory=cat[2])
+            out.append(r)
+        return out
 
     def due(self) -> bool:
         size = len(self.new) + len(self.updated)
