@@ -11,7 +11,8 @@ import numpy as np
 from soundseek.index.filters import FileFilter, sql_in
 from soundseek.index.records import FileRecord, WindowMatch
 from soundseek.index.schema import FILES, WINDOWS, vectors_of
-from soundseek.index.store import Store, chunks
+from soundseek.index.store import Store
+from soundseek.index.tables import chunks
 from soundseek.index.vectors import WindowMatrix
 
 NPROBES = 32  # benchmarks/bench_search.py --sweep: recall is set by refine, not nprobes

@@ -10,7 +10,6 @@ import logging
 import os
 import threading
 from collections import defaultdict
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
@@ -23,11 +22,11 @@ from soundseek.errors import StoreLocked, StoreVersionError
 from soundseek.files.roots import owning_root, relpath_of
 from soundseek.index import migrations
 from soundseek.index._lancedb import lancedb
+from soundseek.index.annotations import Annotations
 from soundseek.index.filters import (
     EVERYTHING,
     FileFilter,
     compile_filter,
-    normal_tag,
     resolve_tags,
     sql_in,
     sql_str,
@@ -61,6 +60,7 @@ from soundseek.index.schema import (
     windows_schema,
     windows_to_arrow,
 )
+from soundseek.index.tables import chunks, unique_column
 
 log = logging.getLogger(__name__)
 
@@ -69,16 +69,10 @@ ANN_STALE_FRACTION = 0.1
 TEXT_INDEX = "text_idx"
 TEXT_FLAT_ROWS = 5_000  # rows BM25 scans outside the index (20k cost a query +60 ms)
 SMALL_FRAGMENTS = 64  # commits since the last compaction that trigger one
-IN_CHUNK = 500
 _INDEXED = sql_str(FileStatus.INDEXED.value)
 
 
-def chunks(items: list, size: int = IN_CHUNK) -> Iterator[list]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
-
-
-class Store:
+class Store(Annotations):
     """One index folder: tables under `lance/`, `store.json`, `roots.json`, the writer lock."""
 
     def __init__(self, directory: str | Path, writable: bool = False) -> None:
@@ -364,142 +358,6 @@ class Store:
         t = self.table(WINDOWS)
         return t is not None and any(i.columns == ["vector"] for i in t.list_indices())
 
-    # -- the user's tags -------------------------------------------------------------------------
-    def hashes_tagged(self, tag: str, kind: str = "tag") -> list[str]:
-        """Contents carrying the tag (kind "not": where the user rejected it)."""
-        t = self.table(TAGS)
-        if t is None:
-            return []
-        where = f"tag = {sql_str(normal_tag(tag))} AND kind = {sql_str(kind)}"
-        q = t.search().where(where).select(["content_hash"]).limit(None)
-        return sorted(set(q.to_arrow().column(0).to_pylist()))
-
-    def tags_of(self, hashes: list[str]) -> dict[str, list[str]]:
-        """Each content's tags, sorted."""
-        t = self.table(TAGS)
-        out: dict[str, list[str]] = defaultdict(list)
-        if t is None:
-            return out
-        for part in chunks(sorted(set(hashes))):
-            q = t.search().where(f"kind = 'tag' AND {sql_in('content_hash', part)}")
-            rows = q.limit(None).to_arrow()
-            for h, tag in zip(rows.column("content_hash").to_pylist(),
-                              rows.column("tag").to_pylist(), strict=True):  # fmt: skip
-                out[h].append(tag)
-        return {h: sorted(set(v)) for h, v in out.items()}
-
-    def tag_counts(self) -> dict[str, int]:
-        t = self.table(TAGS)
-        if t is None or not t.count_rows():
-            return {}
-        rows = t.search().where("kind = 'tag'").select(["tag"]).limit(None).to_arrow()
-        counts = rows.group_by("tag").aggregate([([], "count_all")]).to_pylist()
-        return {r["tag"]: r["count_all"] for r in sorted(counts, key=lambda r: r["tag"])}
-
-    def set_tag(self, tag: str, hashes: list[str], on: bool = True, kind: str = "tag") -> int:
-        """Tag (or untag) contents, or record (kind "not") that the tag does not apply; a
-        content holds a tag one way at a time. Returns how many changed."""
-        self._require_writer()
-        tag, t = normal_tag(tag), self.table(TAGS)
-        have = set(self.hashes_tagged(tag, kind))
-        change = sorted(set(hashes) - have) if on else sorted(set(hashes) & have)
-        for part in chunks(change):
-            kinds = "" if on else f" AND kind = {sql_str(kind)}"
-            t.delete(f"tag = {sql_str(tag)} AND {sql_in('content_hash', part)}{kinds}")
-        if on and change:
-            rows = {
-                "content_hash": change,
-                "tag": [tag] * len(change),
-                "kind": [kind] * len(change),
-            }
-            t.add(pa.table(rows, TAGS_SCHEMA))
-        return len(change)
-
-    def window_vector_batches(self, batch: int = 65_536) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        """(content hashes, vectors) of every stored window, a batch at a time."""
-        t = self.table(WINDOWS)
-        if t is None:
-            return
-        q = t.search().select(["content_hash", "vector"]).limit(None)
-        for b in q.to_batches(batch):
-            hashes = np.asarray(b.column("content_hash").to_pylist(), dtype=object)
-            yield hashes, vectors_of(b.column("vector"))
-
-    # -- zero-shot UCS categories --------------------------------------------------------------
-    def guesses_of(self, hashes: list[str]) -> dict[str, list[tuple[str, float]]]:
-        """Each content's suggested CatIDs with confidence, best first, in the index's space."""
-        t, space = self.table(GUESSES), self.info.space
-        out: dict[str, list[tuple[int, str, float]]] = defaultdict(list)
-        if t is None:
-            return {}
-        for part in chunks(sorted(set(hashes))):
-            q = t.search().where(f"space = {sql_str(space)} AND {sql_in('content_hash', part)}")
-            for r in q.limit(None).to_arrow().to_pylist():
-                out[r["content_hash"]].append((r["rank"], r["catid"], r["confidence"]))
-        return {h: [(c, p) for _, c, p in sorted(v)] for h, v in out.items()}
-
-    def contents_without_guesses(self) -> list[str]:
-        """Embedded contents with no suggestion in the index's current vector space."""
-        files, t = self.table(FILES), self.table(GUESSES)
-        if files is None or t is None:
-            return []
-        live = _unique_column(files, "content_hash", f"status = {_INDEXED}")
-        done = _unique_column(t, "content_hash", f"space = {sql_str(self.info.space)}")
-        return live.filter(pc.invert(pc.is_in(live, value_set=done))).to_pylist()
-
-    def put_guesses(self, guesses: dict[str, list[tuple[str, float]]]) -> None:
-        self._require_writer()
-        t, space = self.table(GUESSES), self.info.space
-        for part in chunks(sorted(guesses)):
-            t.delete(sql_in("content_hash", part))
-        rows = [{"content_hash": h, "space": space, "rank": i, "catid": c, "confidence": p}
-                for h, top in guesses.items() for i, (c, p) in enumerate(top)]  # fmt: skip
-        if rows:
-            t.add(pa.Table.from_pylist(rows, schema=GUESSES_SCHEMA))
-
-    def accepted_of(self, hashes: list[str]) -> dict[str, tuple[str, str, str]]:
-        """(catid, category, subcategory) the user accepted for these contents."""
-        t = self.table(ACCEPTED)
-        out: dict[str, tuple[str, str, str]] = {}
-        if t is None or not hashes:
-            return out
-        for part in chunks(sorted(set(hashes))):
-            q = t.search().where(sql_in("content_hash", part)).limit(None)
-            for r in q.to_arrow().to_pylist():
-                out[r["content_hash"]] = (r["catid"], r["category"], r["subcategory"])
-        return out
-
-    def accept_categories(self, accepted: dict[str, tuple[str, str, str]]) -> None:
-        """Record accepted categories and show them at once in the files' rows (a rescan of a
-        changed file applies them again)."""
-        self._require_writer()
-        t, files = self.table(ACCEPTED), self.table(FILES)
-        for part in chunks(sorted(accepted)):
-            t.delete(sql_in("content_hash", part))
-        rows = [{"content_hash": h, "catid": c, "category": cat, "subcategory": sub}
-                for h, (c, cat, sub) in accepted.items()]  # fmt: skip
-        if rows:
-            t.add(pa.Table.from_pylist(rows, schema=ACCEPTED_SCHEMA))
-        by_value: dict[tuple[str, str, str], list[str]] = defaultdict(list)
-        for h, value in accepted.items():
-            by_value[value].append(h)
-        for (catid, cat, sub), hashes in by_value.items():
-            for part in chunks(hashes):
-                values = {"catid": catid, "category": cat, "subcategory": sub}
-                files.update(where=sql_in("content_hash", part), values=values)
-
-    def load_cache(self, name: str) -> np.ndarray | None:
-        """An array derived from the index's model (e.g. the UCS text vectors), or None."""
-        path = self.dir / "cache" / f"{name}.npy"
-        return np.load(path) if path.exists() else None
-
-    def save_cache(self, name: str, array: np.ndarray) -> None:
-        folder = self.dir / "cache"
-        folder.mkdir(exist_ok=True)
-        tmp = folder / f"{name}.tmp.npy"
-        np.save(tmp, array)
-        os.replace(tmp, folder / f"{name}.npy")
-
     # -- writes (writer only) -------------------------------------------------------------------
     def _require_writer(self) -> None:
         if not self.writable:
@@ -554,14 +412,14 @@ class Store:
         Arrow arrays: Python sets of a million files' hashes and their windows cost GBs."""
         self._require_writer()
         files = self.table(FILES)
-        every = _unique_column(files, "content_hash")
-        live = _unique_column(files, "content_hash", f"status = {_INDEXED}")
+        every = unique_column(files, "content_hash")
+        live = unique_column(files, "content_hash", f"status = {_INDEXED}")
         removed = 0
         for name, keep in ((WINDOWS, live), (ENVELOPES, every)):
             t = self.table(name)
             if t is None or not t.count_rows():
                 continue
-            stored = _unique_column(t, "content_hash")
+            stored = unique_column(t, "content_hash")
             orphans = stored.filter(pc.invert(pc.is_in(stored, value_set=keep))).to_pylist()
             for part in chunks(sorted(orphans)):
                 before = t.count_rows()
@@ -619,13 +477,6 @@ class Store:
                 replace=True,
             )
         windows.optimize()
-
-
-def _unique_column(table, column: str, where: str | None = None) -> pa.Array:
-    q = table.search().select([column])
-    if where:
-        q = q.where(where)
-    return pc.unique(q.limit(None).to_arrow().column(0).combine_chunks())
 
 
 def _ensure_scalar_indexes(table, columns: tuple[str, ...]) -> None:
