@@ -69,10 +69,6 @@ def test_a_hung_decoder_is_replaced(tmp_path, monkeypatch):
 
 def test_workers_leave_when_the_indexer_is_gone(tmp_path):
     """A worker's parent killed outright: the worker notices and exits (no orphans)."""
-    import subprocess
-    import sys
-    import time
-
     files = _library(tmp_path)
     code = (
         "import sys, time\n"
@@ -82,31 +78,12 @@ def test_workers_leave_when_the_indexer_is_gone(tmp_path):
         "print(list(pool.running().values())[0], flush=True)\n"
         "time.sleep(60)\n"
     )
-    parent = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
-    worker_pid = int(parent.stdout.readline())
-    parent.kill()
-    parent.wait()
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline and _alive(worker_pid):
-        time.sleep(0.2)
-    assert not _alive(worker_pid)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    with open(f"/proc/{pid}/stat") as fh:  # a zombie waiting for init counts as gone
-        return fh.read().split()[2] != "Z"
+    assert _worker_outlives_killed_parent(code) is False
 
 
 def test_metadata_readers_leave_when_the_indexer_is_gone(tmp_path):
     """The metadata pool's workers hold both ends of their pipes: killed outright, the indexer
     must not leave them behind blocked on a result nobody reads."""
-    import subprocess
-    import sys
-
     files = _library(tmp_path)
     code = (
         "import os, sys, time\n"
@@ -120,14 +97,32 @@ def test_metadata_readers_leave_when_the_indexer_is_gone(tmp_path):
         "print(list(readers._pool._processes)[0], flush=True)\n"
         "time.sleep(60)\n"
     )
+    assert _worker_outlives_killed_parent(code) is False
+
+
+def _worker_outlives_killed_parent(code: str, grace: float = 20.0) -> bool:
+    """Run `code` (it prints a worker's pid), SIGKILL it, and say whether the worker is
+    still alive after `grace` seconds (it is then killed, so no test leaves it behind)."""
+    import subprocess
+    import sys
+
     parent = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
     worker_pid = int(parent.stdout.readline())
     parent.kill()
     parent.wait()
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + grace
     while time.monotonic() < deadline and _alive(worker_pid):
         time.sleep(0.2)
     alive = _alive(worker_pid)
     if alive:
         os.kill(worker_pid, signal.SIGKILL)
-    assert not alive
+    return alive
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    with open(f"/proc/{pid}/stat") as fh:  # a zombie waiting for init counts as gone
+        return fh.read().split()[2] != "Z"
