@@ -172,3 +172,20 @@ def test_accepted_categories_filter_searches_and_survive_a_rename(home, tmp_path
     }
     assert main(["suggest", moved, "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["catid"] == "DSGNRmbl"
+
+
+def test_file_vectors_are_the_same_however_the_windows_arrive():
+    """A content's windows may straddle batches: its mean is still over all of them."""
+    import numpy as np
+
+    from soundseek.classify.learn import file_means
+
+    rng = np.random.default_rng(3)
+    hashes = np.array(["b", "a", "b", "c", "a", "b"], dtype=object)
+    vecs = rng.standard_normal((6, 4)).astype(np.float32)
+    whole = file_means([(hashes, vecs)])
+    split = file_means([(hashes[:2], vecs[:2]), (hashes[2:5], vecs[2:5]), (hashes[5:], vecs[5:])])
+    assert whole[0] == split[0] == ["a", "b", "c"]
+    b = vecs[[0, 2, 5]].sum(axis=0)
+    assert np.allclose(split[1][1], b / np.linalg.norm(b), atol=1e-6)
+    assert np.allclose(whole[1], split[1], atol=1e-6)

@@ -72,13 +72,9 @@ def suggest_tag(reader: Store, tag: str, limit: int = 50) -> list[TagSuggestion]
         raise QuerySyntaxError(
             f"tag {name!r} is on {len(positives)} indexed files: tag at least 3 to learn it"
         )
-    batches = list(reader.window_vector_batches())
-    if not batches:
+    hashes, x = file_means(reader.window_vector_batches())
+    if not hashes:
         return []
-    import numpy as np
-
-    hashes, x = file_means(np.concatenate([h for h, _ in batches]),
-                           np.concatenate([v for _, v in batches]))  # fmt: skip
     picks = suggest(hashes, x, positives, set(reader.hashes_tagged(name, "not")), limit * 2)
     records = {r.content_hash: r for r in reader.records_by_hash([p.content_hash for p in picks])}
     out = [TagSuggestion(records[p.content_hash].path, name, p.confidence)

@@ -9,6 +9,7 @@ count as much as the positives.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,13 +24,26 @@ class Suggestion:
     confidence: float  # the model's probability that the tag applies
 
 
-def file_means(hashes: np.ndarray, vectors: np.ndarray) -> tuple[list[str], np.ndarray]:
-    """One unit vector per content: the mean of its window vectors."""
+def file_means(batches: Iterable[tuple[np.ndarray, np.ndarray]]) -> tuple[list[str], np.ndarray]:
+    """One unit vector per content, the mean of its window vectors, from (hashes, vectors)
+    batches summed as they come: never every window vector in memory at once."""
+    keys_parts, sums_parts = [], []
+    for hashes, vectors in batches:
+        keys, sums = _sum_by(hashes, vectors)
+        keys_parts.append(keys)
+        sums_parts.append(sums)
+    if not keys_parts:
+        return [], np.zeros((0, 0), dtype=np.float32)
+    keys, sums = _sum_by(np.concatenate(keys_parts), np.concatenate(sums_parts))
+    sums /= np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-12)
+    return keys.tolist(), sums.astype(np.float32)
+
+
+def _sum_by(hashes: np.ndarray, vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     keys, inverse = np.unique(hashes, return_inverse=True)
     sums = np.zeros((len(keys), vectors.shape[1]), dtype=np.float64)
     np.add.at(sums, inverse, vectors)
-    sums /= np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-12)
-    return keys.tolist(), sums.astype(np.float32)
+    return keys, sums
 
 
 def fit(x: np.ndarray, y: np.ndarray, weight: np.ndarray, l2: float = 1.0, steps: int = 25):
