@@ -64,3 +64,17 @@ class NotIndexed(SoundSeekError):
 
 class QuerySyntaxError(SoundSeekError):
     """A search query could not be understood."""
+
+
+class WriteRefused(SoundSeekError):
+    """Metadata was not written into a file (read-only, locked, damaged, failed verification);
+    the file is untouched and the reason is meant for the user."""
+
+    def __init__(self, path: str | Path, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = str(path)
+        self.reason = reason
+
+
+class WritesBusy(SoundSeekError):
+    """Another SoundSeek process is writing metadata into files; one writer at a time."""

@@ -39,6 +39,8 @@ class Settings:
     drag_render_unsupported: bool = True
     theme: str = "dark"
     watch_polling: bool = False
+    ucs_creator_id: str = ""  # UCS filename blocks for `write --rename`
+    ucs_source_id: str = ""
     version: int = SETTINGS_VERSION
 
 

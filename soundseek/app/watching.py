@@ -49,12 +49,17 @@ class LibraryKeeper:
         self.app = app
         self.rescan_seconds = rescan_seconds
         self.load_model = load_model
-        self.watcher = FolderWatcher(lambda _paths: self.request(), debounce)
+        self.watcher = FolderWatcher(self._changed, debounce)
         self._wanted = threading.Event()
         self._stop = threading.Event()
         self._run_cancel = threading.Event()
         self._next_rescan = 0.0
         self.running = False  # an index run is in progress
+
+    def _changed(self, paths: set[str]) -> None:
+        """Files SoundSeek wrote itself are already current in the index: no run for them."""
+        if not all(self.app.own_writes.ours(p) for p in paths):
+            self.request()
 
     def request(self) -> None:
         """Index as soon as possible (a change was seen, or a user asked for a rescan)."""

@@ -13,7 +13,7 @@ import os
 import sys
 
 from soundseek import __version__
-from soundseek.cli import library_cmds, model_cmds, search_cmds, tag_cmds
+from soundseek.cli import library_cmds, model_cmds, search_cmds, tag_cmds, write_cmds
 from soundseek.cli.common import (
     EXIT_CANCELLED,
     EXIT_ERROR,
@@ -43,6 +43,8 @@ COMMANDS = {
     "tag": tag_cmds.cmd_tag,
     "tags": tag_cmds.cmd_tags,
     "suggest": tag_cmds.cmd_suggest,
+    "write": write_cmds.cmd_write,
+    "undo": write_cmds.cmd_undo,
 }
 EXIT_BROKEN_PIPE = 141  # what a process killed by SIGPIPE reports, like other Unix tools
 EXIT_CODES = (
@@ -84,7 +86,20 @@ def build_parser() -> argparse.ArgumentParser:
     ts.add_argument("tag")
     ts.add_argument("--limit", type=int, default=20)
     ts.add_argument("--json", action="store_true", help="one JSON object per line")
+    _write_commands(sub)
     return p
+
+
+def _write_commands(sub) -> None:
+    wr = sub.add_parser("write", help="write accepted categories and tags into the files")
+    wr.add_argument("paths", nargs="*", help="files (default: every file with something to write)")
+    wr.add_argument("--query", help="write the files a search finds, e.g. 'tag:keeper'")
+    wr.add_argument("--rename", action="store_true",
+                    help="also rename to CatID_FXName_CreatorID_SourceID (UCS)")  # fmt: skip
+    wr.add_argument("--dry-run", action="store_true", help="show what would change, write nothing")
+    wr.add_argument("--json", action="store_true", help="one JSON object per file")
+    un = sub.add_parser("undo", help="undo the last `write` batch, byte for byte")
+    un.add_argument("--json", action="store_true", help="one JSON object per file")
 
 
 def _library_commands(sub) -> None:

@@ -157,6 +157,16 @@ class Annotations:
                 values = {"catid": catid, "category": cat, "subcategory": sub}
                 files.update(where=sql_in("content_hash", part), values=values)
 
+    def annotated_contents(self) -> list[str]:
+        """Contents with something of the user's to write into their files: an accepted
+        category or a tag (rejections are not written)."""
+        out: set[str] = set()
+        if (t := self.table(ACCEPTED)) is not None:
+            out.update(unique_column(t, "content_hash").to_pylist())
+        if (t := self.table(TAGS)) is not None:
+            out.update(unique_column(t, "content_hash", "kind = 'tag'").to_pylist())
+        return sorted(out)
+
     def load_cache(self, name: str) -> np.ndarray | None:
         """An array derived from the index's model (e.g. the UCS text vectors), or None."""
         path = self.dir / "cache" / f"{name}.npy"

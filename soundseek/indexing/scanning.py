@@ -173,7 +173,7 @@ class MetadataReaders:
 # -- the stage ------------------------------------------------------------------------------
 
 
-class _Commits:
+class Commits:
     """Describes flow in; new files are appended, changed ones merged, in growing batches."""
 
     def __init__(self, store: Store, first_run: bool) -> None:
@@ -221,7 +221,7 @@ class _Commits:
 def scan_and_describe(store: Store, opts: IndexOptions, t0: float) -> Iterator[IndexProgress]:
     """Walk, compare, read metadata of what is new or changed, commit as it goes."""
     known = KnownFiles.load(store)
-    commits = _Commits(store, first_run=not len(known.keys))
+    commits = Commits(store, first_run=not len(known.keys))
     # The indexer only walks and commits here, and was measured waiting on the readers for
     # two thirds of the pass: it gives its core to one more reader.
     readers = MetadataReaders(min(opts.workers + 1, os.cpu_count() or 1))
@@ -251,7 +251,7 @@ def scan_and_describe(store: Store, opts: IndexOptions, t0: float) -> Iterator[I
         yield IndexProgress("metadata", message=f"{len(removed)} removed files left the index")
 
 
-def _drain(readers: MetadataReaders, commits: _Commits, scanned: int, t0: float,
+def _drain(readers: MetadataReaders, commits: Commits, scanned: int, t0: float,
            wait_all: bool) -> Iterator[IndexProgress]:  # fmt: skip
     for records in readers.results(wait_all):
         commits.take(records)

@@ -1,0 +1,117 @@
+"""Write-back as the shells use it: choose files, plan, write (or show), refresh the index,
+undo the last batch."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from soundseek.errors import StoreLocked, WriteRefused
+from soundseek.index.records import FileRecord, FileStatus
+from soundseek.index.store import Store
+from soundseek.indexing.refresh import refresh_files
+from soundseek.metadata.ucs import load_catalog
+from soundseek.writing.batch import FileOutcome, WriteProgress, dry_run, run_batch, writer_lock
+from soundseek.writing.journal import batches
+from soundseek.writing.plan import Naming, PlannedWrite, plan_file
+from soundseek.writing.undo import Undone, undo_batch
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Selection:
+    paths: list[str] | None = None
+    records: list[FileRecord] | None = None  # e.g. a search's files
+
+
+def chosen_records(store: Store, sel: Selection) -> tuple[list[FileRecord], list[str]]:
+    """The indexed files to write, and the paths that are not in the index. Nothing chosen:
+    every file with an accepted category or a tag."""
+    if sel.records is not None:
+        return sel.records, []
+    if sel.paths:
+        found, missing = [], []
+        for p in sel.paths:
+            rec = store.record_at(os.path.abspath(p))
+            (found.append(rec) if rec is not None else missing.append(p))
+        return found, missing
+    records = store.records_by_hash(store.annotated_contents())
+    return [r for r in records if r.status is not FileStatus.ERROR], []
+
+
+def plan_writes(store: Store, records: list[FileRecord], naming: Naming,
+                rename: bool) -> list[PlannedWrite | WriteRefused]:  # fmt: skip
+    """What each file would get; a file whose metadata cannot be read is a refusal."""
+    from soundseek.errors import UnreadableFile
+
+    catalog = load_catalog()
+    tags = store.tags_of([r.content_hash for r in records if r.content_hash])
+    taken: set[str] = set()
+    out: list[PlannedWrite | WriteRefused] = []
+    for rec in sorted(records, key=lambda r: r.path):
+        try:
+            out.append(plan_file(rec, tags.get(rec.content_hash, []), catalog, naming, rename,
+                                 taken))  # fmt: skip
+        except (UnreadableFile, OSError) as exc:
+            out.append(WriteRefused(rec.path, getattr(exc, "reason", None) or str(exc)))
+    return out
+
+
+def refresh_after(store_dir: Path, present: list[str], gone: list[str]) -> None:
+    """The index learns the new metadata and names at once; if an indexer holds the index,
+    its next scan does it (fingerprints are of audio only: nothing is re-embedded)."""
+    if not present and not gone:
+        return
+    try:
+        with Store(store_dir, writable=True) as store:
+            refresh_files(store, present, gone)
+    except StoreLocked:
+        log.info("index busy: %d written files are refreshed by the next scan", len(present))
+
+
+def write(journal_root: Path, plans: list[PlannedWrite], dry: bool,
+          cancel: threading.Event | None) -> Iterator[WriteProgress]:  # fmt: skip
+    return dry_run(plans) if dry else run_batch(plans, journal_root, cancel)
+
+
+def last_batch(journal_root: Path):
+    return next((b for b in batches(journal_root) if not b.undone and b.entries), None)
+
+
+def undo(journal_root: Path) -> tuple[str, list[Undone]]:
+    """Undo the newest batch not yet undone: (its id, what happened to each file)."""
+    lock = writer_lock(journal_root)
+    try:
+        batch = last_batch(journal_root)
+        if batch is None:
+            return "", []
+        return batch.id, list(undo_batch(batch))
+    finally:
+        lock.release()
+
+
+def refusals(missing: list[str], plans: list) -> Iterator[WriteProgress]:
+    """Files that cannot even be planned: not in the index, or unreadable."""
+    bad = [(p, "not in the index (add its folder and index it)") for p in missing]
+    bad += [(x.path, x.reason) for x in plans if isinstance(x, WriteRefused)]
+    for i, (path, reason) in enumerate(bad, 1):
+        yield WriteProgress(i, len(bad), FileOutcome(path, "refused", reason=reason))
+
+
+def planned(plans: list) -> list[PlannedWrite]:
+    return [p for p in plans if isinstance(p, PlannedWrite)]
+
+
+def tracked(progress: Iterator[WriteProgress]):
+    """Pass progress through; return (path before, path now) of every written file."""
+    written: list[tuple[str, str]] = []
+    for p in progress:
+        if p.outcome.status == "written":
+            written.append((p.outcome.path, p.outcome.new_path or p.outcome.path))
+        yield p
+    return written

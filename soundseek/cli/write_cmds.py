@@ -1,0 +1,69 @@
+"""`soundseek write` and `soundseek undo`: metadata into the files, safely, and back out."""
+
+from __future__ import annotations
+
+import json
+
+from soundseek.cli.common import (
+    EXIT_CANCELLED,
+    EXIT_ERROR,
+    EXIT_OK,
+    install_cancel_handler,
+    open_app,
+)
+
+
+def _line(o, dry: bool) -> str:
+    verb = {"written": "wrote", "planned": "would write", "unchanged": "unchanged",
+            "refused": "refused"}[o.status]  # fmt: skip
+    out = [f"{verb:11s} {o.path}"]
+    if o.new_path:
+        out.append(f"{'':11s} -> {o.new_path}")
+    if o.status in ("planned", "written") and dry:
+        for k, v in o.fields.items():
+            old = o.before.get(k)
+            out.append(f"{'':11s}   {k}: {old!r} -> {v!r}" if old is not None else
+                       f"{'':11s}   {k}: {v!r}")  # fmt: skip
+    if o.reason:
+        out.append(f"{'':11s}   ({o.reason})")
+    return "\n".join(out)
+
+
+def _json(o) -> str:
+    return json.dumps({"path": o.path, "status": o.status, "new_path": o.new_path,
+                       "reason": o.reason, "format": o.format, "fields": o.fields,
+                       "before": o.before}, ensure_ascii=False)  # fmt: skip
+
+
+def cmd_write(args) -> int:
+    """Exit 0: every chosen file written or already right; 1: some refused; 130: stopped."""
+    app = open_app()
+    cancel = install_cancel_handler("stopping after the current file")
+    counts: dict[str, int] = {}
+    for p in app.write_metadata(args.paths or None, args.query, args.rename, args.dry_run,
+                                cancel):  # fmt: skip
+        o = p.outcome
+        counts[o.status] = counts.get(o.status, 0) + 1
+        print(_json(o) if args.json else _line(o, args.dry_run), flush=True)
+    if not args.json:
+        summary = ", ".join(f"{n} {k}" for k, n in sorted(counts.items())) or "nothing to write"
+        print(f"{'dry run: ' if args.dry_run else ''}{summary}")
+    if cancel.is_set():
+        return EXIT_CANCELLED
+    return EXIT_ERROR if counts.get("refused") else EXIT_OK
+
+
+def cmd_undo(args) -> int:
+    """Undo the last write batch. Exit 0: all restored; 1: some could not be."""
+    batch_id, outcomes = open_app().undo_writes()
+    for u in outcomes:
+        if args.json:
+            print(json.dumps({"path": u.path, "restored": u.restored, "reason": u.reason,
+                              "batch": batch_id}, ensure_ascii=False))  # fmt: skip
+        else:
+            print(f"{'restored' if u.restored else 'left':9s} {u.path}"
+                  + (f"  ({u.reason})" if u.reason else ""))  # fmt: skip
+    if not args.json:
+        print(f"undid batch {batch_id}" if batch_id else "nothing to undo")
+    failed = [u for u in outcomes if not u.restored and "never" not in u.reason]
+    return EXIT_ERROR if failed else EXIT_OK

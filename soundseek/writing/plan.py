@@ -1,0 +1,133 @@
+"""Decide what each file should say: its accepted UCS category, its tags as keywords, and
+the UCS fields that follow from them; compared with what the file says now, so a dry run
+shows the difference and a file that already says it all is not rewritten."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, fields
+
+from soundseek.index.records import FileRecord
+from soundseek.metadata.fields import MetadataChange
+from soundseek.metadata.reader import FileMeta, read_metadata
+from soundseek.metadata.text import words
+from soundseek.metadata.ucs import UcsCatalog
+
+
+@dataclass(frozen=True)
+class Naming:
+    """The UCS filename blocks that come from the user, not the sound (settings)."""
+
+    creator_id: str = ""
+    source_id: str = ""
+
+
+@dataclass(frozen=True)
+class PlannedWrite:
+    path: str
+    change: MetadataChange  # only the fields that differ from what the file says
+    before: dict[str, str]  # those fields' values now
+    new_path: str = ""  # a UCS rename, if asked for and possible
+    note: str = ""  # why no rename, or why nothing is written
+
+
+def merge_keywords(existing: str, tags: list[str]) -> str:
+    """The file's keywords with the user's tags added, each once, in their first order."""
+    seen, out = set(), []
+    for word in [*re.split(r"[,;]", existing), *tags]:
+        word = word.strip()
+        if word and word.lower() not in seen:
+            seen.add(word.lower())
+            out.append(word)
+    return ", ".join(out)
+
+
+def fx_name_for(meta: FileMeta) -> str:
+    """UCS FXName: the file's own, else its description's start, else its name's words."""
+    if meta.fx_name:
+        return meta.fx_name
+    source = meta.description or os.path.splitext(os.path.basename(meta.path))[0]
+    return " ".join(words(source)[:5]).title()[:25]
+
+
+def target(meta: FileMeta, rec: FileRecord, tags: list[str], catalog: UcsCatalog,
+           naming: Naming) -> MetadataChange:  # fmt: skip
+    """Everything the file should say after the write."""
+    cat = catalog.get(rec.catid) if rec.catid else None
+    return MetadataChange(
+        catid=cat.catid if cat else meta.catid,
+        category=cat.category if cat else meta.category,
+        subcategory=cat.subcategory if cat else meta.subcategory,
+        category_full=cat.full if cat else "",
+        fx_name=fx_name_for(meta) if cat else meta.fx_name,
+        description=meta.description,
+        keywords=merge_keywords(meta.keywords, tags),
+        designer=meta.designer,
+        library=meta.library,
+        creator_id=naming.creator_id if cat else "",
+        source_id=naming.source_id if cat else "",
+    )
+
+
+def _current(meta: FileMeta) -> dict[str, str]:
+    own = {f.name: getattr(meta, f.name, "") or "" for f in fields(MetadataChange)}
+    own["category_full"] = meta.tags.get("categoryfull", "") if meta.tags else ""
+    return own
+
+
+def diff(meta: FileMeta, want: MetadataChange) -> tuple[MetadataChange, dict[str, str]]:
+    """The fields to write (those that differ), and their values now. Fields already right
+    are written too once anything is (every format then says the same), so this only
+    decides whether the file is rewritten at all."""
+    now = _current(meta)
+    changed = {k: v for k, v in want.values().items() if v != now.get(k, "")}
+    if not changed or set(changed) <= {"category_full", "creator_id", "source_id"}:
+        return MetadataChange(), {}
+    return want, {k: now.get(k, "") for k in changed}
+
+
+def plan_file(rec: FileRecord, tags: list[str], catalog: UcsCatalog, naming: Naming,
+              rename: bool, taken: set[str]) -> PlannedWrite:  # fmt: skip
+    meta = read_metadata(rec.path, catalog)
+    want = target(meta, rec, tags, catalog, naming)
+    change, before = diff(meta, want)
+    new_path, note = "", "" if change else "already up to date"
+    if rename:
+        new_path, why = ucs_name(rec.path, want, taken)
+        note = note if new_path else why
+        if new_path and not change:
+            change, before, note = want, {}, ""
+    return PlannedWrite(rec.path, change, before, new_path, note)
+
+
+_UNSAFE = re.compile(r'[_/\\:*?"<>|\x00-\x1f]+')
+
+
+def _block(text: str) -> str:
+    """A UCS filename block: no underscores (they separate blocks), nothing a file system
+    refuses, single spaces."""
+    return " ".join(_UNSAFE.sub(" ", text).split())
+
+
+def ucs_name(path: str, want: MetadataChange, taken: set[str]) -> tuple[str, str]:
+    """`CatID_FXName_CreatorID_SourceID.ext` beside the file, numbered if the name is taken
+    (on disk or earlier in the batch); ("", why not) when it cannot be named."""
+    if not want.catid:
+        return "", "no UCS category to name it by"
+    if not (want.creator_id and want.source_id):
+        return "", "set a UCS creator ID and source ID first (settings) to rename"
+    folder, name = os.path.split(path)
+    ext = os.path.splitext(name)[1]
+    fx = _block(want.fx_name) or "Untitled"
+    creator, source = _block(want.creator_id), _block(want.source_id)
+    for n in range(1, 1000):
+        label = fx if n == 1 else f"{fx} {n:02d}"
+        candidate = os.path.join(folder, f"{want.catid}_{label}_{creator}_{source}{ext}")
+        if candidate == path:
+            return "", "already named so"
+        free = candidate.lower() not in taken and not os.path.lexists(candidate)
+        if free:
+            taken.add(candidate.lower())
+            return candidate, ""
+    return "", "no free UCS name"

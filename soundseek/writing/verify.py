@@ -1,0 +1,106 @@
+"""Prove a rewritten copy right before it replaces the original, with readers that share no
+code with the writers: wavinfo (lxml) for bext/iXML/INFO, FFmpeg (PyAV) for tags,
+libsndfile for the audio's frame count, and SoundSeek's audio-only fingerprint."""
+
+from __future__ import annotations
+
+import soundfile as sf
+
+from soundseek.errors import WriteRefused
+from soundseek.files.fingerprint import content_hash
+from soundseek.metadata.fields import INFO_NAMES, USER_NAMES, MetadataChange
+from soundseek.metadata.riffedit import Rewritten, bext_tail, data_digest, kept_chunks
+
+_INFO_ATTRS = {b"INAM": "title", b"ICMT": "comment", b"IKEY": "keywords", b"IGNR": "genre",
+               b"IART": "artist", b"IPRD": "product"}  # fmt: skip
+
+
+def _check(path: str, ok: bool, what: str) -> None:
+    if not ok:
+        raise WriteRefused(path, f"the written copy failed verification ({what}); "
+                                 "the original is untouched")  # fmt: skip
+
+
+def _frames(path: str) -> int:
+    try:
+        return sf.info(path).frames
+    except (sf.LibsndfileError, RuntimeError):  # a format libsndfile does not read
+        return -1
+
+
+def verify_wave(original: str, temp: str, change: MetadataChange, done: Rewritten) -> None:
+    """Audio bytes, every chunk we do not own, the rest of bext, and each field we wrote."""
+    with open(original, "rb") as a, open(temp, "rb") as b:
+        _, size, digest = data_digest(b)
+        _check(original, (size, digest) == (done.data_size, done.data_digest), "audio data")
+        _check(original, kept_chunks(a) == kept_chunks(b), "chunks not ours")
+        old_tail, new_tail = bext_tail(a), bext_tail(b)
+        _check(original, old_tail is None or old_tail == new_tail, "bext beyond Description")
+    _check(original, _frames(original) == _frames(temp), "frame count")
+    _wave_fields(original, temp, change.values())
+
+
+def _wavinfo(path: str):
+    from wavinfo import WavInfoReader
+
+    try:
+        return WavInfoReader(path, info_encoding="utf-8", bext_encoding="utf-8")
+    except Exception:  # wavinfo asserts on chunks it dislikes (a short cue chunk, say)
+        return None
+
+
+def _wave_fields(original: str, temp: str, values: dict[str, str]) -> None:
+    """wavinfo reads the fields back; where it cannot read the original either (it refuses
+    some odd but harmless chunks), SoundSeek's own chunk reader does, so such files stay
+    writable."""
+    info = _wavinfo(temp)
+    if info is None:
+        _check(original, _wavinfo(original) is None, "wavinfo cannot read it")
+        _own_fields(original, temp, values)
+        return
+    if "description" in values:
+        want = values["description"].encode("utf-8")[:256].decode("utf-8", "ignore")
+        _check(original, info.bext is not None and info.bext.description == want, "bext")
+    root = info.ixml.raw_xml if info.ixml is not None else None
+    for attr, value in values.items():
+        node = root.find(f"./USER/{USER_NAMES[attr]}") if root is not None else None
+        _check(original, node is not None and (node.text or "") == value, f"iXML {attr}")
+        if attr in INFO_NAMES:
+            got = getattr(info.info, _INFO_ATTRS[INFO_NAMES[attr]], None) if info.info else None
+            _check(original, got == value, f"INFO {INFO_NAMES[attr].decode()}")
+
+
+def verify_tagged(original: str, temp: str, change: MetadataChange) -> None:
+    """The audio fingerprint and frame count unchanged, and FFmpeg reads every field back."""
+    _check(original, content_hash(original) == content_hash(temp), "audio fingerprint")
+    _check(original, _frames(original) == _frames(temp), "frame count")
+    found = _ffmpeg_tags(temp)
+    for attr, value in change.values().items():
+        name = USER_NAMES[attr].lower()
+        alt = found.get("comment") if attr == "description" else None
+        _check(original, value in (found.get(name), alt), f"tag {USER_NAMES[attr]}")
+
+
+def _ffmpeg_tags(path: str) -> dict[str, str]:
+    import av
+
+    try:
+        with av.open(path, metadata_errors="ignore") as container:
+            tags = dict(container.metadata)
+            for stream in container.streams.audio:
+                tags.update(stream.metadata)
+    except av.FFmpegError as exc:
+        raise WriteRefused(path, f"FFmpeg cannot read the written copy ({exc})") from exc
+    return {k.lower(): v for k, v in tags.items()}
+
+
+def _own_fields(original: str, temp: str, values: dict[str, str]) -> None:
+    from soundseek.metadata.riff import read_wav_chunks
+
+    with open(temp, "rb") as fh:
+        chunks = read_wav_chunks(fh)
+    if "description" in values:
+        want = values["description"].encode("utf-8")[:256].decode("utf-8", "ignore").strip()
+        _check(original, chunks.bext is not None and chunks.bext.description == want, "bext")
+    for attr, value in values.items():
+        _check(original, chunks.ixml_user.get(USER_NAMES[attr]) == value.strip(), f"iXML {attr}")
