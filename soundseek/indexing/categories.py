@@ -39,14 +39,32 @@ def scorer_for(store: Store, embedder: Embedder) -> UcsScorer:
     return UcsScorer(catalog, catids, vecs)
 
 
-def _windows_of(store: Store, todo: list[str]) -> dict[str, list[np.ndarray]]:
-    wanted = np.asarray(sorted(todo), dtype=object)
-    out: dict[str, list[np.ndarray]] = defaultdict(list)
+def _complete_windows(store: Store, todo: list[str]) -> Iterator[tuple[str, np.ndarray]]:
+    """Each content's window vectors as soon as all of them have been read. A file's windows
+    are stored together, so only a few contents are ever held half-read (gathering every
+    content's windows first held ~2 GB on a first run over a million windows)."""
+    expected = store.windows_by_hash(todo)
+    partial: dict[str, list[np.ndarray]] = defaultdict(list)
     for hashes, vecs in store.window_vector_batches():
-        keep = np.isin(hashes, wanted)
-        for h, v in zip(hashes[keep], vecs[keep], strict=True):
-            out[h].append(v)
-    return out
+        for h, v in zip(hashes.tolist(), vecs, strict=True):
+            n = expected.get(h)
+            if n is None:
+                continue
+            partial[h].append(v)
+            if len(partial[h]) >= n:
+                yield h, np.vstack(partial.pop(h))
+    for h, rest in partial.items():  # fewer windows than the row says: score what is there
+        yield h, np.vstack(rest)
+
+
+def _score(store: Store, scorer: UcsScorer, batch: dict[str, np.ndarray]) -> None:
+    records = {r.content_hash: r for r in store.records_by_hash(list(batch))}
+    guesses = {}
+    for h, vecs in batch.items():
+        rec = records.get(h)
+        top = scorer.guess(vecs, rec.catid if rec else "", rec.text if rec else "")
+        guesses[h] = [(g.catid, g.confidence) for g in top]
+    store.put_guesses(guesses)
 
 
 def guess_categories(store: Store, embedder: Embedder, t0: float) -> Iterator[IndexProgress]:
@@ -55,17 +73,15 @@ def guess_categories(store: Store, embedder: Embedder, t0: float) -> Iterator[In
         return
     yield IndexProgress("categories", 0, len(todo), message="suggesting UCS categories")
     scorer = scorer_for(store, embedder)
-    records = {r.content_hash: r for r in store.records_by_hash(todo)}
-    pending: dict[str, list[tuple[str, float]]] = {}
+    batch: dict[str, np.ndarray] = {}
     done = 0
-    for h, vecs in _windows_of(store, todo).items():
-        rec = records.get(h)
-        top = scorer.guess(np.vstack(vecs), rec.catid if rec else "", rec.text if rec else "")
-        pending[h] = [(g.catid, g.confidence) for g in top]
-        if len(pending) >= COMMIT:
-            store.put_guesses(pending)
-            done, pending = done + len(pending), {}
+    for h, vecs in _complete_windows(store, todo):
+        batch[h] = vecs
+        if len(batch) >= COMMIT:
+            _score(store, scorer, batch)
+            done, batch = done + len(batch), {}
             yield IndexProgress("categories", done, len(todo), elapsed=time.monotonic() - t0)
-    store.put_guesses(pending)
-    yield IndexProgress("categories", done + len(pending), len(todo),
+    if batch:
+        _score(store, scorer, batch)
+    yield IndexProgress("categories", done + len(batch), len(todo),
                         elapsed=time.monotonic() - t0)  # fmt: skip
