@@ -14,7 +14,7 @@ def test_store_records_schema_model_and_pipeline(home):
     with Store(home.store_dir, writable=True) as s:
         s.use_model("m1", 16, "m1@abc/logmel-v1", "torch-fp32")
     info = json.loads((home.store_dir / "store.json").read_text())
-    assert info == {"schema_version": 2, "model_id": "m1", "dim": 16,
+    assert info == {"schema_version": 3, "model_id": "m1", "dim": 16,
                     "space": "m1@abc/logmel-v1", "runtimes": ["torch-fp32"]}  # fmt: skip
 
 

@@ -1,7 +1,9 @@
-"""The on-disk layout (schema version 2): tables, their Arrow schemas, and record conversion.
+"""The on-disk layout (schema version 3): tables, their Arrow schemas, and record conversion.
 
-A table's name carries the schema version that introduced its layout (`files_v2`), so an
-upgrade writes the new table beside the old one and a crash mid-upgrade loses nothing.
+A table's name carries the schema version that last rewrote it (`files_v3`), so an upgrade
+writes the new table beside the old one and a crash mid-upgrade loses nothing. Version 3 keys
+content by a fingerprint of the audio payload alone (files/fingerprint.py), so every table
+keyed by `content_hash` was rewritten.
 """
 
 from __future__ import annotations
@@ -13,13 +15,14 @@ import pyarrow as pa
 
 from soundseek.index.records import FileRecord, FileStatus
 
-SCHEMA_VERSION = 2
-FILES = "files_v2"
-WINDOWS = "windows"
-ENVELOPES = "envelopes"
-GUESSES = "ucs_guesses"  # additive, like TAGS: zero-shot UCS categories by content
-ACCEPTED = "accepted_categories"  # additive: UCS categories the user accepted, by content
-TAGS = "tags"  # additive (created when a writer opens the index; older versions ignore it)
+SCHEMA_VERSION = 3
+FILES = "files_v3"
+WINDOWS = "windows_v3"
+ENVELOPES = "envelopes_v3"
+GUESSES = "ucs_guesses_v3"  # additive, like TAGS: zero-shot UCS categories by content
+ACCEPTED = "accepted_categories_v3"  # additive: UCS categories the user accepted, by content
+TAGS = "tags_v3"  # additive (created when a writer opens the index; older versions ignore it)
+CONTENT_TABLES = (WINDOWS, ENVELOPES, GUESSES, ACCEPTED, TAGS)  # keyed by content_hash
 PK = {"lance-schema:unenforced-primary-key": "true"}
 
 _INT_COLUMNS = {

@@ -44,6 +44,7 @@ from soundseek.index.registry import RootRegistry
 from soundseek.index.schema import (
     ACCEPTED,
     ACCEPTED_SCHEMA,
+    CONTENT_TABLES,
     ENVELOPES,
     ENVELOPES_SCHEMA,
     FILES,
@@ -426,6 +427,52 @@ class Store(Annotations):
                 t.delete(sql_in("content_hash", part))
                 removed += before - t.count_rows() if name == WINDOWS else 0
         return removed
+
+    def rekey(self, old_to_new: dict[str, str]) -> None:
+        """Move a few contents to new hashes in every table keyed by content (the metadata
+        writer calls it before writing a file whose stored hash was made the old, whole-file
+        way). Rows are copied first, the files re-pointed next, old rows deleted last: a kill
+        in between leaves copies or orphans (sweep_orphans clears them), never a file without
+        its vectors. Where the new hash already has rows they are kept; tags are merged."""
+        self._require_writer()
+        moves = {o: n for o, n in old_to_new.items() if o and n and o != n}
+        if not moves:
+            return
+        with self._mutex:
+            for name in CONTENT_TABLES:
+                self._copy_content_rows(name, moves)
+            files = self.table(FILES)
+            for old, new in sorted(moves.items()):
+                files.update(where=f"content_hash = {sql_str(old)}", values={"content_hash": new})
+            for t in filter(None, map(self.table, CONTENT_TABLES)):
+                for part in chunks(sorted(moves)):
+                    t.delete(sql_in("content_hash", part))
+
+    def _copy_content_rows(self, name: str, moves: dict[str, str]) -> None:
+        """Add the old hashes' rows under their new ones, unless the new one has them already
+        (tags: per tag). Of several old hashes bound for one new hash, the first provides."""
+        t = self.table(name)
+        if t is None:
+            return
+        cols = ["content_hash", "tag"] if name == TAGS else ["content_hash"]
+        rows = t.search().where(sql_in("content_hash", sorted(moves))).limit(None).to_arrow()
+        have = t.search().where(sql_in("content_hash", sorted(set(moves.values()))))
+        present = have.select(cols).limit(None).to_arrow().to_pylist()
+        seen = {(r["content_hash"], r.get("tag")) for r in present}
+        source: dict[str, str] = {}
+        keep, targets = [], []
+        for r in rows.select(cols).to_pylist():
+            old = r["content_hash"]
+            key = (moves[old], r.get("tag"))
+            first = source.setdefault(moves[old], old) == old
+            keep.append(key not in seen and (first or name == TAGS))
+            if name == TAGS:
+                seen.add(key)
+            targets.append(moves[old])
+        if any(keep):
+            i = rows.schema.get_field_index("content_hash")
+            moved = rows.set_column(i, rows.schema.field(i), pa.array(targets, pa.string()))
+            t.add(moved.filter(pa.array(keep)).cast(t.schema))
 
     def maintain(self) -> None:
         """Compact, refresh the full-text index, and build the ANN index once it pays off."""
