@@ -330,3 +330,23 @@ def _no_stray_temps(tmp_path):
 def test_undo_with_nothing_written_says_so(home, capsys):
     assert main(["undo", "--json"]) == 0
     assert capsys.readouterr().out == ""
+
+
+def test_a_damaged_chunk_after_the_audio_is_kept_and_does_not_swallow_ours(home, tmp_path):
+    """Seen in a real drum kit: after the data chunk, a chunk claiming 2 GB in a 2.6 kB file.
+    New chunks go before the audio, and the damaged tail is kept exactly."""
+    from wavinfo import WavInfoReader
+
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    wav = write_bwf(lib / "snare.wav", noise(0.05, seed=3))
+    tail = struct.pack("<4sI", b"mpl$", 0) + struct.pack("<4sI", b"\0\0\0\0", 2_466_250_752)
+    tail += b"\x01" * 127
+    wav.write_bytes(wav.read_bytes() + tail)
+    original = wav.read_bytes()
+    _setup(home, lib, [wav])
+    assert main(["write"]) == 0
+    assert wav.read_bytes().endswith(tail)
+    assert WavInfoReader(str(wav)).ixml.raw_xml.findtext("USER/KEYWORDS") == "keeper"
+    assert main(["undo"]) == 0
+    assert wav.read_bytes() == original

@@ -129,6 +129,10 @@ def new_chunks(fh: BinaryIO, layout: WaveLayout, change: MetadataChange) -> NewC
     old_bext = _read(fh, bext) if bext else None
     new_bext = _bext(old_bext, values["description"]) if "description" in values else None
     new_ixml = update_ixml(_read(fh, ixml) if ixml else None, change) if values else None
+    if new_ixml is not None and len(new_ixml) % 2:
+        # Even sizes only: libsndfile's RF64 reader (and others) forget an odd chunk's pad
+        # byte and then miss the data chunk. A newline is harmless after the XML.
+        new_ixml += b"\n"
     wants_info = any(a in values for a in INFO_NAMES)
     new_info = _info(_read(fh, info) if info else None, change) if wants_info else None
     return NewChunks(new_bext, new_ixml, new_info)
@@ -153,8 +157,7 @@ def rewrite_wave(src: BinaryIO, dst: BinaryIO, change: MetadataChange) -> Rewrit
     data_at, digest, ds64_at = 0, "", None
     for chunk in layout.chunks:
         if chunk.cid == b"data":
-            if new.bext is not None and layout.find(b"bext") is None:
-                dst.write(_chunk_bytes(b"bext", new.bext))
+            _add_missing(dst, layout, new, info)
             data_at = dst.tell() + 8
             digest = _copy(src, dst, chunk.start, chunk.end, hash_from=chunk.payload,
                            hash_size=chunk.size)  # fmt: skip
@@ -167,15 +170,23 @@ def rewrite_wave(src: BinaryIO, dst: BinaryIO, change: MetadataChange) -> Rewrit
         else:
             ds64_at = dst.tell() + 8 if chunk.cid == b"ds64" else ds64_at
             _copy(src, dst, chunk.start, chunk.end)
-    if new.ixml is not None and layout.find(b"iXML") is None:
-        dst.write(_chunk_bytes(b"iXML", new.ixml))
-    if new.info is not None and info is None:
-        dst.write(_chunk_bytes(b"LIST", new.info))
     last = layout.chunks[-1].end
     _copy(src, dst, last, layout.length)  # whatever trails the last chunk, kept as it was
     _patch_sizes(dst, layout.form, ds64_at)
     data = layout.find(b"data")
     return Rewritten(data_at, data.size if data else 0, digest)
+
+
+def _add_missing(dst: BinaryIO, layout: WaveLayout, new: NewChunks, info: Chunk | None) -> None:
+    """Chunks the file lacks go just before the audio data, never after it: what trails the
+    data in real files is sometimes damaged (a last chunk claiming more bytes than the file
+    has), and a chunk appended there would be swallowed by it."""
+    if new.bext is not None and layout.find(b"bext") is None:
+        dst.write(_chunk_bytes(b"bext", new.bext))
+    if new.ixml is not None and layout.find(b"iXML") is None:
+        dst.write(_chunk_bytes(b"iXML", new.ixml))
+    if new.info is not None and info is None:
+        dst.write(_chunk_bytes(b"LIST", new.info))
 
 
 def _head(layout: WaveLayout) -> bytes:
