@@ -259,6 +259,45 @@ def test_ogg_long_file_slices_mask_page_fields(tmp_path):
     assert content_hash(str(path)) == before
 
 
+def _audio_on_the_setup_page(path: Path) -> None:
+    """Rewrite an Ogg Vorbis file so its first audio packets share the setup header's page,
+    as some encoders do (found in real LMMS samples)."""
+    from mutagen.ogg import OggPage
+
+    with open(path, "rb") as fh:
+        pages = []
+        while fh.tell() < path.stat().st_size:
+            pages.append(OggPage(fh))
+    setup = next(i for i, p in enumerate(pages) if p.packets[-1].startswith(b"\x05vorbis"))
+    audio = pages[setup + 1]
+    assert audio.complete and not audio.continued
+    merged = OggPage()
+    merged.serial, merged.sequence = audio.serial, pages[setup].sequence
+    merged.position, merged.complete = audio.position, True
+    merged.packets = pages[setup].packets + audio.packets
+    rest = pages[setup + 2 :]
+    for p in rest:
+        p.sequence -= 1
+    path.write_bytes(b"".join(p.write() for p in [*pages[:setup], merged, *rest]))
+
+
+def test_ogg_audio_sharing_the_setup_page_keeps_the_hash_through_edits(tmp_path):
+    from mutagen.oggvorbis import OggVorbis
+
+    path = tmp_path / "shared.ogg"
+    sf.write(str(path), noise(3.0, seed=5), 48000, format="OGG", subtype="VORBIS")
+    _audio_on_the_setup_page(path)
+    assert sf.info(str(path)).frames > 0
+    before = content_hash(str(path))
+    assert before != whole_file_hash(str(path)), "parsed, not the fallback"
+    for text in (BIG_TEXT, "short"):  # repaginated onto pages of their own, then kept
+        f = OggVorbis(str(path))
+        f["description"] = text
+        f.save()
+        assert content_hash(str(path)) == before
+    _assert_audio_changes_it(path)
+
+
 # -- MP3 -------------------------------------------------------------------------------------------
 def test_mp3_id3v2_id3v1_and_ape_keep_the_hash(tmp_path):
     from mutagen.apev2 import APEv2

@@ -251,12 +251,35 @@ def _ogg_span(fh: BinaryIO, size: int) -> AudioSpan:
             need = _ogg_header_packets(ident)
         ends = [i for i, n in enumerate(lacing) if n < 255]
         if done + len(ends) >= need:
-            if ends[need - done - 1] != len(lacing) - 1:
-                raise _Unparsed("audio shares a page with the headers")
-            return AudioSpan(b"ogg", pos + 27 + head[26] + sum(lacing), size, ident, ogg=True)
+            after = pos + 27 + head[26] + sum(lacing)
+            start = _first_audio_page(fh, after, size, _granule(head))
+            return AudioSpan(b"ogg", start, size, ident, ogg=True)
         done += len(ends)
         pos += 27 + head[26] + sum(lacing)
     raise _Unparsed("too many Ogg header pages")
+
+
+def _granule(head: bytes) -> int:
+    return int.from_bytes(head[6:14], "little", signed=True)
+
+
+def _first_audio_page(fh: BinaryIO, pos: int, size: int, header_granule: int) -> int:
+    """Where the hashed audio starts: the first page past the headers whose granule position
+    is beyond the last header page's. Some encoders put the first audio packets on the last
+    header page; mutagen's comment edit then repaginates them onto pages of their own with
+    granule 0. Those first packets are left out, so the hash is the same either way."""
+    threshold = max(header_granule, 0)
+    for _ in range(64):
+        if pos >= size:
+            break
+        head = _read_at(fh, pos, 27)
+        if head[:4] != b"OggS":
+            raise _Unparsed("not an Ogg page")
+        if _granule(head) > threshold:
+            return pos
+        lacing = _read_at(fh, pos + 27, head[26])
+        pos += 27 + head[26] + sum(lacing)
+    raise _Unparsed("no audio page after the headers")
 
 
 def _first_packet(fh: BinaryIO, body: int, lacing: bytes) -> bytes:
