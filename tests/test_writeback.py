@@ -350,3 +350,27 @@ def test_a_damaged_chunk_after_the_audio_is_kept_and_does_not_swallow_ours(home,
     assert WavInfoReader(str(wav)).ixml.raw_xml.findtext("USER/KEYWORDS") == "keeper"
     assert main(["undo"]) == 0
     assert wav.read_bytes() == original
+
+
+def test_a_file_still_keyed_the_old_way_is_rekeyed_before_its_write(home, tmp_path, capsys):
+    """A file that was offline during the schema 3 upgrade keeps its whole-file hash; writing
+    it must not cost its vectors or tags."""
+    from soundseek.files.fingerprint import content_hash, whole_file_hash
+    from soundseek.index.store import Store
+    from tests.fakeembed import BandEmbedder
+    from tests.helpers import index
+
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    wav = write_bwf(lib / "old.wav", tone(1.0, 500))
+    index(home, [lib], BandEmbedder())
+    with Store(home.store_dir, writable=True) as store:
+        store.rekey({content_hash(str(wav)): whole_file_hash(str(wav))})
+    assert main(["tag", "add", "keeper", str(wav)]) == 0
+    assert main(["write"]) == 0
+    again = BandEmbedder()
+    index(home, [lib], again)
+    assert again.windows_seen == 0
+    capsys.readouterr()
+    assert main(["tag", "list", str(wav), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["tags"] == ["keeper"]

@@ -25,6 +25,7 @@ from soundseek.app.events import (
     RootsChanged,
     SettingsChanged,
 )
+from soundseek.app.own_writes import OwnWrites
 from soundseek.app.settings import (
     Settings,
     load_settings,
@@ -45,6 +46,7 @@ if TYPE_CHECKING:
     from soundseek.embed.base import Embedder
     from soundseek.indexing.progress import IndexProgress
     from soundseek.search.hits import Hit, SearchResult
+    from soundseek.writing.batch import WriteProgress
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +64,7 @@ class App:
         self.model_error: ModelError | None = None
         self._library: Library | None = None
         self._open_lock = threading.Lock()
+        self.own_writes = OwnWrites()  # the watcher ignores these files' events
 
     @classmethod
     def open(cls, paths: AppPaths | None = None) -> App:
@@ -332,6 +335,99 @@ class App:
 
     def tag_counts(self) -> dict[str, int]:
         return self.library().store.tag_counts()
+
+    # -- review: suggestions accepted, rejected or replaced; the review lists ----------------
+    def reject_categories(self, paths: list[str]) -> int:
+        """Reject each file's top UCS suggestion for good (the next one moves up)."""
+        from soundseek.app.categories import reject
+
+        return reject(self.paths.store_dir, self.library().store, paths)
+
+    def set_category(self, paths: list[str], catid: str) -> int:
+        """Accept a UCS CatID the user picked for these files, whatever was suggested."""
+        from soundseek.app.categories import accept_as
+
+        return accept_as(self.paths.store_dir, self.library().store, paths, catid)
+
+    @staticmethod
+    def ucs_subcategories():
+        """Every UCS CatID with its name ("DOORS-WOOD"), for a category picker."""
+        from soundseek.app.categories import ucs_choices
+
+        return ucs_choices()
+
+    def learned_tags(self) -> dict:
+        """Content hash -> learned tags that probably fit (slow on a big library: a worker's)."""
+        from soundseek.app.tagging import learned_tags
+
+        return learned_tags(self.library().store)
+
+    def file_notes(self, hits: list[Hit], learned: dict | None = None) -> dict:
+        """Content hash -> category, open suggestion, tags and learned guesses of these hits."""
+        from soundseek.app.review import notes_for
+
+        return notes_for(self.library().store, hits, learned)
+
+    def uncategorised(self) -> SearchResult:
+        from soundseek.app.review import uncategorised
+
+        return uncategorised(self.library().store)
+
+    def to_review(self, learned: dict | None = None) -> SearchResult:
+        """Files with a UCS suggestion or a learned tag nobody accepted or rejected yet."""
+        from soundseek.app.review import to_review
+
+        return to_review(self.library().store, learned)
+
+    # -- writing metadata into the files ------------------------------------------------------
+    @property
+    def journal_dir(self) -> Path:
+        return self.paths.data_dir / "journal"
+
+    def write_metadata(
+        self, paths: list[str] | None = None, query: str | None = None, rename: bool = False,
+        dry_run: bool = False, cancel: threading.Event | None = None, limit: int = 10_000,
+    ) -> Iterator[WriteProgress]:  # fmt: skip
+        """Write accepted categories and tags into the files (all annotated files when no
+        paths or query), one journaled batch; `dry_run` shows what would change. Raises
+        WritesBusy while another process writes metadata."""
+        from soundseek.app import writing
+
+        store = self.library().store
+        if query:
+            sel = writing.Selection(records=[h.file for h in self.search(query, limit).hits])
+        else:
+            sel = writing.Selection(paths=paths)
+        records, missing = writing.chosen_records(store, sel)
+        s = self._settings
+        naming = writing.Naming(s.ucs_creator_id, s.ucs_source_id)
+        plans = writing.plan_writes(store, records, naming, rename)
+        yield from writing.refusals(missing, plans)
+        if not dry_run:
+            writing.rekey(self.paths.store_dir, writing.old_fingerprints(records))
+        done = yield from writing.tracked(writing.write(self.journal_dir, writing.planned(plans),
+                                                        dry_run, cancel))  # fmt: skip
+        if not dry_run:
+            self._after_write(done)
+
+    def _after_write(self, written: list[tuple[str, str]]) -> None:
+        """(path before, path now) of each written file: refresh the index, mute the watcher."""
+        from soundseek.app.writing import refresh_after
+
+        now = [new for _, new in written]
+        gone = [old for old, new in written if old != new]
+        refresh_after(self.paths.store_dir, now, gone)
+        for path in now + gone:
+            self.own_writes.add(path)
+
+    def undo_writes(self):
+        """Undo the last write batch byte for byte: (its id, each file's outcome)."""
+        from soundseek.app.writing import undo
+
+        batch_id, outcomes = undo(self.journal_dir)
+        restored = [(u.was or u.path, u.path) for u in outcomes if u.restored]
+        self._after_write(restored)
+        return batch_id, outcomes
 
     # -- indexing -------------------------------------------------------------------------------
     def index(

@@ -74,6 +74,29 @@ def refresh_after(store_dir: Path, present: list[str], gone: list[str]) -> None:
         log.info("index busy: %d written files are refreshed by the next scan", len(present))
 
 
+def old_fingerprints(records: list[FileRecord]) -> dict[str, str]:
+    """Stored hashes still made the old, whole-file way (a file offline during the schema 3
+    upgrade), mapped to the audio-only hash: re-keyed before writing, a written file keeps
+    its vectors and tags."""
+    from soundseek.files.fingerprint import content_hash, whole_file_hash
+
+    moves = {}
+    for rec in records:
+        try:
+            new = content_hash(rec.path)
+            if new != rec.content_hash and whole_file_hash(rec.path) == rec.content_hash:
+                moves[rec.content_hash] = new
+        except OSError:
+            continue  # refused, with its reason, when the batch reaches it
+    return moves
+
+
+def rekey(store_dir: Path, moves: dict[str, str]) -> None:
+    if moves:
+        with Store(store_dir, writable=True) as store:
+            store.rekey(moves)
+
+
 def write(journal_root: Path, plans: list[PlannedWrite], dry: bool,
           cancel: threading.Event | None) -> Iterator[WriteProgress]:  # fmt: skip
     return dry_run(plans) if dry else run_batch(plans, journal_root, cancel)
