@@ -35,7 +35,10 @@ def open_writable(path: str) -> mutagen.FileType:
     except MUTAGEN_ERRORS as exc:
         raise TagWriteError(f"its tags cannot be read ({exc})") from exc
     if mf is None:
-        raise TagWriteError("SoundSeek cannot write metadata into this format")
+        raise TagWriteError(
+            "SoundSeek writes metadata into WAV/BWF/RF64, AIFF, FLAC, Ogg "
+            "(Vorbis, Opus, FLAC) and MP3 files only"
+        )
     return mf
 
 
