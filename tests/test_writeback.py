@@ -23,6 +23,7 @@ from tests.audiofiles import (
     noise,
     tone,
     write_bwf,
+    write_ffmpeg,
     write_mp3,
     write_tagged_flac,
     write_tagged_ogg,
@@ -192,7 +193,8 @@ def test_read_only_and_damaged_files_are_refused_with_a_reason(home, tmp_path, c
     lib.mkdir()
     locked = write_bwf(lib / "locked.wav", tone(0.5, 400))
     cut = write_bwf(lib / "cut.wav", tone(0.5, 800))
-    _setup(home, lib, [locked, cut])
+    wv = write_ffmpeg(lib / "pack.wv", tone(0.5, 600), 48000, "wavpack", "wv", "s16p")
+    _setup(home, lib, [locked, cut, wv])
     cut.write_bytes(cut.read_bytes()[:-1000])  # truncated after indexing
     os.chmod(locked, 0o444)
     before = _snapshot(lib)
@@ -203,6 +205,7 @@ def test_read_only_and_damaged_files_are_refused_with_a_reason(home, tmp_path, c
     }
     assert outs["locked.wav"]["status"] == "refused" and "read-only" in outs["locked.wav"]["reason"]
     assert outs["cut.wav"]["status"] == "refused" and "end of the file" in outs["cut.wav"]["reason"]
+    assert "writes metadata into WAV" in outs["pack.wv"]["reason"]
     assert _snapshot(lib) == before, "refused files are untouched, no temporary file is left"
 
 
