@@ -7,8 +7,8 @@ import os
 import numpy as np
 import pytest
 import soundfile as sf
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QItemSelectionModel, Qt
+from PySide6.QtWidgets import QApplication, QMenu
 
 from soundseek.app import App
 from soundseek.audio.decode import envelope_from_bytes
@@ -385,3 +385,236 @@ def test_model_banner_tells_missing_from_broken_from_failed_download(qtbot, make
     win.model_loader.load()
     qtbot.waitUntil(lambda: win.banner.state == "ModelInvalid", timeout=20000)
     assert "cannot be used" in win.banner.text.text() and win.isVisible()
+
+
+# -- review: tags, UCS suggestions, review lists ------------------------------------------------
+def review_library(home, tmp_path, per_class: int = 3) -> dict[str, list[str]]:
+    """Neutral take_NN files of four sound classes, embedded by the band stand-in model (so
+    the UCS suggestions are known), and one file with a UCS CatID in its name."""
+    from tests.fakeembed import BandEmbedder
+    from tests.helpers import index
+    from tests.test_tags import UCS_CLASSES, _synthetic_library
+
+    lib = tmp_path / "neutral"
+    lib.mkdir()
+    files = _synthetic_library(lib, per_class=per_class, classes=UCS_CLASSES)
+    named = lib / "DOORWood_Creak Slow_JD_MYLIB_01.wav"
+    sf.write(named, tone(1.0, 300), 48000)
+    files["named"] = [str(named)]
+    index(home, [lib], BandEmbedder())
+    return files
+
+
+def review_window(qtbot, make_window, home, tmp_path, per_class: int = 3):
+    files = review_library(home, tmp_path, per_class)
+    win = make_window()
+    qtbot.waitUntil(lambda: idle(win), timeout=30000)
+    return win, files
+
+
+def column(win, header: str) -> dict[str, str]:
+    """File name -> the text a user reads in that column."""
+    headers = [
+        win.proxy.headerData(c, Qt.Orientation.Horizontal) for c in range(win.proxy.columnCount())
+    ]
+    col = headers.index(header)
+    return {win.proxy.index(r, 0).data(): win.proxy.index(r, col).data() or ""
+            for r in range(win.proxy.rowCount())}  # fmt: skip
+
+
+def wait_notes(qtbot, win) -> None:
+    qtbot.waitUntil(lambda: all(win.results.notes_of(h) for h in win.results.hits), timeout=10000)
+
+
+def select(win, paths) -> None:
+    """Select these files' rows (as a shift/ctrl-click would), the first one current."""
+    names = {os.path.basename(p) for p in paths}
+    model = win.table.selectionModel()
+    model.clearSelection()
+    flags = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
+    rows = [r for r in range(win.proxy.rowCount()) if win.proxy.index(r, 0).data() in names]
+    assert len(rows) == len(names), "all of them are listed"
+    model.setCurrentIndex(win.proxy.index(rows[0], 0), flags)
+    for r in rows[1:]:
+        model.select(win.proxy.index(r, 0), flags)
+    win.table.setFocus()
+
+
+def open_view(qtbot, win, key: str) -> None:
+    item = win.sidebar.view_item(key)
+    win.last_result = None
+    rect = win.sidebar.views.visualItemRect(item)
+    qtbot.mouseClick(win.sidebar.views.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.waitUntil(lambda: win.last_result is not None, timeout=10000)
+    wait_notes(qtbot, win)
+
+
+def saved(qtbot, win) -> None:
+    """The review decisions are written and the rows show them."""
+    qtbot.waitUntil(lambda: win.review.writes.idle(), timeout=10000)
+    qtbot.waitUntil(lambda: win.review.tasks._running == [], timeout=10000)
+    QApplication.processEvents()
+
+
+def test_tagging_from_the_preview_tags_every_selected_file(qtbot, make_window, home, tmp_path):
+    win, files = review_window(qtbot, make_window, home, tmp_path)
+    type_query(qtbot, win, "take")
+    wait_notes(qtbot, win)
+    picked = files["rumble"][:2] + files["hiss"][:1]
+    select(win, picked)
+    qtbot.keyClick(win.table, Qt.Key.Key_T)
+    assert win.preview.tags.field.hasFocus(), "T puts the cursor in the tag field"
+    qtbot.keyClicks(win.preview.tags.field, "Keeper  Take")
+    qtbot.keyClick(win.preview.tags.field, Qt.Key.Key_Return)
+    saved(qtbot, win)
+    everyone = [p for ps in files.values() for p in ps]
+    tagged = {p for p, tags in win.app.tags_of(everyone).items() if tags == ["keeper take"]}
+    assert tagged == set(picked)
+    qtbot.waitUntil(lambda: column(win, "Tags")[os.path.basename(picked[2])] == "keeper take")
+    assert column(win, "Tags")[os.path.basename(files["rumble"][2])] == ""
+    assert win.preview.tags.chip_texts() == ["keeper take ×"]
+
+    select(win, [picked[0], files["rumble"][2]])
+    assert win.preview.tags.chip_texts() == ["keeper take (1/2) ×"]
+    win.preview.tags.chips[0].click()
+    saved(qtbot, win)
+    left = {p for p, tags in win.app.tags_of(everyone).items() if tags}
+    assert left == set(picked[1:]), "× removes the tag from the selected files only"
+
+
+def test_uncategorised_view_lists_exactly_the_uncategorised_files(
+    qtbot, make_window, home, tmp_path
+):
+    files = review_library(home, tmp_path)
+    App.open(home).accept_categories(files["whistle"])  # accepted: categorised now
+    win = make_window()
+    qtbot.waitUntil(lambda: idle(win), timeout=30000)
+    open_view(qtbot, win, "uncategorised")
+    expected = {os.path.basename(p) for k in ("rumble", "beep", "hiss") for p in files[k]}
+    assert set(shown_names(win)) == expected, "no own CatID (the named file) and none accepted"
+    assert win.sidebar.view_item("uncategorised").text() == "Uncategorised (9)"
+    type_query(qtbot, win, "take")
+    assert win.sidebar.views.selectedItems() == [], "typing a search leaves the review list"
+
+
+def test_accept_key_fills_the_category_and_the_file_leaves_the_review_list(
+    qtbot, make_window, home, tmp_path
+):
+    win, files = review_window(qtbot, make_window, home, tmp_path)
+    hiss = os.path.basename(files["hiss"][0])
+    type_query(qtbot, win, "take")
+    wait_notes(qtbot, win)
+    assert column(win, "Suggested category")[hiss].startswith("AIR-HISS ")
+    assert column(win, "Category")[hiss] == ""
+    select(win, files["hiss"][:1])
+    qtbot.keyClick(win.table, Qt.Key.Key_A)
+    saved(qtbot, win)
+    qtbot.waitUntil(lambda: column(win, "Category")[hiss] == "AIRHiss", timeout=10000)
+    assert column(win, "Suggested category")[hiss] == ""
+    assert column(win, "Category")[os.path.basename(files["hiss"][1])] == "", "only the selection"
+
+    open_view(qtbot, win, "review")
+    assert hiss not in shown_names(win)
+    assert os.path.basename(files["hiss"][1]) in shown_names(win)
+    select(win, files["hiss"][1:])
+    qtbot.keyClick(win.table, Qt.Key.Key_A)
+    saved(qtbot, win)
+    hiss_names = {os.path.basename(p) for p in files["hiss"]}
+    qtbot.waitUntil(lambda: not set(shown_names(win)) & hiss_names, timeout=10000)
+    assert len(shown_names(win)) == 9
+    assert win.current_hit() is not None, "the next file to review is selected"
+
+
+def test_reject_key_removes_that_suggestion_for_good(qtbot, make_window, home, tmp_path):
+    win, files = review_window(qtbot, make_window, home, tmp_path)
+    beep, name = files["beep"][0], os.path.basename(files["beep"][0])
+    type_query(qtbot, win, "take")
+    wait_notes(qtbot, win)
+    first = win.results.notes_of(win.results.hits[shown_names(win).index(name)]).suggestion
+    assert first is not None and column(win, "Suggested category")[name].endswith("47%")
+    select(win, [beep])
+    qtbot.keyClick(win.table, Qt.Key.Key_R)
+    saved(qtbot, win)
+    qtbot.waitUntil(lambda: not column(win, "Suggested category")[name].startswith(first.name),
+                    timeout=10000)  # fmt: skip
+    assert column(win, "Suggested category")[name].endswith("47%"), "the next one moves up"
+    offered = {c.catid for c in win.app.category_suggestions([beep])[0].suggestions}
+    assert first.catid not in offered
+    other = win.app.category_suggestions([files["beep"][1]])[0].suggestions
+    assert other[0].catid == first.catid, "the other files keep it"
+
+    qtbot.keyClick(win.table, Qt.Key.Key_R)
+    saved(qtbot, win)
+    qtbot.waitUntil(lambda: column(win, "Suggested category")[name] == "", timeout=10000)
+    open_view(qtbot, win, "review")
+    assert name not in shown_names(win) and len(shown_names(win)) == 11
+
+
+def test_accept_all_above_respects_the_threshold(qtbot, make_window, home, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QInputDialog
+
+    win, files = review_window(qtbot, make_window, home, tmp_path)
+    asked = []
+    monkeypatch.setattr(QInputDialog, "getInt", lambda *a: asked.append(a) or (60, True))
+    open_view(qtbot, win, "review")
+    action = next(a for m in win.menuBar().findChildren(QMenu) for a in m.actions()
+                  if a.text().startswith("Accept all suggestions above"))  # fmt: skip
+    action.trigger()
+    saved(qtbot, win)
+    sure = {os.path.basename(p) for k in ("rumble", "hiss") for p in files[k]}
+    qtbot.waitUntil(lambda: not set(shown_names(win)) & sure, timeout=10000)
+    assert len(asked) == 1
+    by_name = {os.path.basename(f.path): f.catid for f in win.app.category_suggestions()}
+    assert {n for n, c in by_name.items() if c} == sure | {"DOORWood_Creak Slow_JD_MYLIB_01.wav"}
+    assert by_name["DOORWood_Creak Slow_JD_MYLIB_01.wav"] == "DOORWood", "own CatIDs are kept"
+    assert set(shown_names(win)) == {os.path.basename(p) for k in ("beep", "whistle")
+                                     for p in files[k]}  # fmt: skip
+
+
+def test_edit_category_accepts_the_picked_category_for_the_selection(
+    qtbot, make_window, home, tmp_path, monkeypatch
+):
+    from soundseek.ui.category_picker import CategoryPicker
+
+    win, files = review_window(qtbot, make_window, home, tmp_path)
+    type_query(qtbot, win, "take")
+    wait_notes(qtbot, win)
+
+    def pick(dialog):
+        qtbot.keyClicks(dialog.filter, "doors wood")
+        return 1
+
+    monkeypatch.setattr(CategoryPicker, "exec", pick)
+    select(win, files["beep"][:2])
+    qtbot.keyClick(win.table, Qt.Key.Key_E)
+    saved(qtbot, win)
+    beeps = [os.path.basename(p) for p in files["beep"]]
+    qtbot.waitUntil(lambda: column(win, "Category")[beeps[1]] == "DOORWood", timeout=10000)
+    assert [column(win, "Category")[b] for b in beeps] == ["DOORWood", "DOORWood", ""]
+
+
+def test_learned_tags_show_as_suggestions_and_the_accept_key_takes_them(
+    qtbot, make_window, home, tmp_path
+):
+    win, files = review_window(qtbot, make_window, home, tmp_path, per_class=6)
+    birds = files["whistle"]
+    type_query(qtbot, win, "take")
+    wait_notes(qtbot, win)
+    select(win, birds[:3])
+    win.focus_tags()
+    qtbot.keyClicks(win.preview.tags.field, "bird")
+    qtbot.keyClick(win.preview.tags.field, Qt.Key.Key_Return)
+    saved(qtbot, win)
+    names = [os.path.basename(p) for p in birds]
+    qtbot.waitUntil(lambda: column(win, "Tags")[names[3]] == "bird?", timeout=20000)
+    guessed = {n for n, t in column(win, "Tags").items() if t == "bird?"}
+    assert guessed == set(names[3:]), "the rest of the class, and nothing else"
+    select(win, birds[3:4])
+    qtbot.keyClick(win.table, Qt.Key.Key_A)
+    saved(qtbot, win)
+    qtbot.waitUntil(lambda: column(win, "Tags")[names[3]] == "bird", timeout=10000)
+    select(win, birds[4:5])
+    qtbot.keyClick(win.table, Qt.Key.Key_R)
+    saved(qtbot, win)
+    qtbot.waitUntil(lambda: column(win, "Tags")[names[4]] == "", timeout=10000)
+    assert win.app.tags_of(birds[3:5]) == {birds[3]: ["bird"], birds[4]: []}

@@ -1,14 +1,22 @@
-"""Zero-shot UCS suggestions for files, as the shells show them."""
+"""Zero-shot UCS suggestions for files, as the shells show them: accepted, rejected (never
+suggested again for that content), or replaced by a category the user picks."""
 
 from __future__ import annotations
 
 import os
+from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
+from soundseek.errors import QuerySyntaxError
 from soundseek.index.filters import ONLY_INDEXED
+from soundseek.index.records import FileRecord
 from soundseek.index.store import Store
 from soundseek.metadata.ucs import load_catalog
+
+# A rejected suggestion is kept with the tags, by content, as "not ucs:<CatID>": user tags
+# cannot contain ':', so it never meets one, and it stays out of tag counts and `tag:`.
+REJECTED_PREFIX = "ucs:"
 
 
 @dataclass(frozen=True)
@@ -26,33 +34,93 @@ class FileCategories:
     suggestions: list[CategoryChoice]
 
 
-def suggestions(store: Store, paths: list[str] | None) -> list[FileCategories]:
-    """Each indexed file's top UCS suggestions (all indexed files when no paths are given)."""
-    if paths:
-        records = [r for p in paths if (r := store.record_at(os.path.abspath(p))) is not None]
-    else:
-        records = store.records(ONLY_INDEXED)
-    guesses = store.guesses_of([r.content_hash for r in records if r.content_hash])
+def ucs_choices() -> list[CategoryChoice]:
+    """Every UCS subcategory, by name, for a picker (confidence 1: the user's own choice)."""
     catalog = load_catalog()
-    out = []
-    for r in sorted(records, key=lambda r: r.path):
-        top = [CategoryChoice(c, catalog.by_catid[c].full if c in catalog.by_catid else c, p)
-               for c, p in guesses.get(r.content_hash, [])]  # fmt: skip
-        out.append(FileCategories(r.path, r.content_hash, r.catid, top))
+    return sorted((CategoryChoice(c.catid, c.full, 1.0) for c in catalog.by_catid.values()),
+                  key=lambda c: c.name)  # fmt: skip
+
+
+def _records(store: Store, paths: list[str] | None) -> list[FileRecord]:
+    if paths:
+        return [r for p in paths if (r := store.record_at(os.path.abspath(p))) is not None]
+    return store.records(ONLY_INDEXED)
+
+
+def rejected(store: Store, guesses: dict[str, list[tuple[str, float]]]) -> set[tuple[str, str]]:
+    """(content hash, CatID) pairs among these guesses that the user rejected: one lookup per
+    CatID guessed, since a rejection is asked about only where it was suggested."""
+    catids = sorted({c for top in guesses.values() for c, _ in top})
+    out: set[tuple[str, str]] = set()
+    for catid in catids:
+        hit = set(store.hashes_tagged(REJECTED_PREFIX + catid, "not")) & guesses.keys()
+        out.update((h, catid) for h in hit if any(c == catid for c, _ in guesses[h]))
     return out
 
 
+def open_guesses(store: Store, hashes: list[str]) -> dict[str, list[CategoryChoice]]:
+    """Each content's suggestions, best first, without those the user rejected."""
+    guesses = store.guesses_of([h for h in hashes if h])
+    no = rejected(store, guesses)
+    by_catid = load_catalog().by_catid
+    return {
+        h: [CategoryChoice(c, by_catid[c].full if c in by_catid else c, p)
+            for c, p in top if (h, c) not in no]
+        for h, top in guesses.items()
+    }  # fmt: skip
+
+
+def suggestions(store: Store, paths: list[str] | None) -> list[FileCategories]:
+    """Each indexed file's top UCS suggestions (all indexed files when no paths are given),
+    rejected ones left out."""
+    records = _records(store, paths)
+    guesses = open_guesses(store, [r.content_hash for r in records])
+    return [FileCategories(r.path, r.content_hash, r.catid, guesses.get(r.content_hash, []))
+            for r in sorted(records, key=lambda r: r.path)]  # fmt: skip
+
+
+def _write(store_dir: Path, chosen: dict[str, str]) -> None:
+    """Accept content hash -> CatID (the rows show it at once)."""
+    by_catid = load_catalog().by_catid
+    values = {h: (c, by_catid[c].category, by_catid[c].subcategory) for h, c in chosen.items()}
+    if values:
+        with Store(store_dir, writable=True) as store:
+            store.accept_categories(values)
+
+
 def accept(store_dir: Path, reader: Store, paths: list[str] | None, min_confidence: float) -> int:
-    """Accept each file's top suggestion at or above `min_confidence`; returns how many."""
+    """Accept each file's top suggestion at or above `min_confidence`; returns how many.
+    Without paths (the whole library) a file that already has a CatID keeps it."""
     catalog = load_catalog()
-    chosen: dict[str, tuple[str, str, str]] = {}
+    chosen: dict[str, str] = {}
     for f in suggestions(reader, paths):
         top = f.suggestions[0] if f.suggestions else None
         if top is None or top.confidence < min_confidence or top.catid not in catalog.by_catid:
             continue
-        cat = catalog.by_catid[top.catid]
-        chosen[f.content_hash] = (cat.catid, cat.category, cat.subcategory)
-    if chosen:
-        with Store(store_dir, writable=True) as store:
-            store.accept_categories(chosen)
+        if paths or not f.catid:
+            chosen[f.content_hash] = top.catid
+    _write(store_dir, chosen)
     return len(chosen)
+
+
+def accept_as(store_dir: Path, reader: Store, paths: list[str], catid: str) -> int:
+    """The user's own pick for these files, whatever was suggested; returns how many."""
+    if catid not in load_catalog().by_catid:
+        raise QuerySyntaxError(f"not a UCS CatID: {catid!r}")
+    hashes = {r.content_hash for r in _records(reader, paths) if r.content_hash}
+    _write(store_dir, dict.fromkeys(hashes, catid))
+    return len(hashes)
+
+
+def reject(store_dir: Path, reader: Store, paths: list[str]) -> int:
+    """Reject each file's current top suggestion: it is not suggested for that content again
+    (the next one moves up). Returns how many suggestions were rejected."""
+    by_catid: dict[str, list[str]] = defaultdict(list)
+    for f in suggestions(reader, paths):
+        if f.suggestions:
+            by_catid[f.suggestions[0].catid].append(f.content_hash)
+    if by_catid:
+        with Store(store_dir, writable=True) as store:
+            for catid, hashes in by_catid.items():
+                store.set_tag(REJECTED_PREFIX + catid, hashes, True, "not")
+    return sum(len(v) for v in by_catid.values())

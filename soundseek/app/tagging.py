@@ -7,7 +7,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from soundseek.classify.learn import file_means, suggest
+from soundseek.classify.learn import MIN_EXAMPLES, file_means, suggest
 from soundseek.errors import QuerySyntaxError
 from soundseek.index.filters import normal_tag
 from soundseek.index.store import Store
@@ -80,3 +80,33 @@ def suggest_tag(reader: Store, tag: str, limit: int = 50) -> list[TagSuggestion]
     out = [TagSuggestion(records[p.content_hash].path, name, p.confidence)
            for p in picks if p.content_hash in records]  # fmt: skip
     return out[:limit]
+
+
+@dataclass(frozen=True)
+class TagGuess:
+    """A learned tag that probably fits a content the user has not tagged or rejected."""
+
+    tag: str
+    confidence: float
+
+
+LEARNED_MIN_CONFIDENCE = 0.5  # below this a learned tag is not worth a reviewer's look
+LEARNED_PER_TAG = 100  # the best files per tag: a review list, not a classification
+
+
+def learned_tags(
+    reader: Store, min_confidence: float = LEARNED_MIN_CONFIDENCE, per_tag: int = LEARNED_PER_TAG
+) -> dict[str, list[TagGuess]]:
+    """Content hash -> the learned tags that probably fit it, best first, for every tag that
+    three files or more carry. File vectors are read once for all tags (the slow part)."""
+    learnable = [t for t, n in reader.tag_counts().items() if n >= MIN_EXAMPLES]
+    if not learnable:
+        return {}
+    hashes, x = file_means(reader.window_vector_batches())
+    out: dict[str, list[TagGuess]] = {}
+    for tag in learnable:
+        positives, no = set(reader.hashes_tagged(tag)), set(reader.hashes_tagged(tag, "not"))
+        for p in suggest(hashes, x, positives, no, per_tag) if hashes else []:
+            if p.confidence >= min_confidence:
+                out.setdefault(p.content_hash, []).append(TagGuess(tag, p.confidence))
+    return {h: sorted(v, key=lambda g: -g.confidence) for h, v in out.items()}

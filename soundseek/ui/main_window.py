@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QCompleter,
     QFileDialog,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QMainWindow,
@@ -36,10 +37,12 @@ from soundseek.app import App
 from soundseek.errors import SoundSeekError, StoreLocked
 from soundseek.ui import actions
 from soundseek.ui.bridge import AppSignals
+from soundseek.ui.category_picker import CategoryPicker
 from soundseek.ui.controllers import KeeperController, ModelLoader, SearchRunner
 from soundseek.ui.dialogs import ErrorsDialog, ModelBanner, SettingsDialog
 from soundseek.ui.preview import PreviewPane
 from soundseek.ui.results_model import HIT_ROLE, SORT_ROLE, ResultsModel
+from soundseek.ui.review import VIEWS, ReviewController
 from soundseek.ui.sidebar import FolderRow, LibraryPanel
 from soundseek.ui.ui_state import UiState
 from soundseek.ui.worker import Tasks
@@ -80,7 +83,7 @@ class MainWindow(QMainWindow):
         self.search_field.setCompleter(QCompleter(self.history, self))
         self.banner = ModelBanner()
         self.banner.hide()
-        self.sidebar = LibraryPanel(self.app.ucs_categories())
+        self.sidebar = LibraryPanel(self.app.ucs_categories(), VIEWS)
         self.results = ResultsModel(self._drag_path)
         self.proxy = QSortFilterProxyModel(self)
         self.proxy.setSourceModel(self.results)
@@ -106,6 +109,8 @@ class MainWindow(QMainWindow):
         self.keeper = KeeperController(self.app, self)
         self.search_runner = SearchRunner(self)
         self.model_loader = ModelLoader(self.app, self)
+        self.review = ReviewController(self.app, self)
+        self._keep_row: int | None = None
         self._debounce = QTimer(self, singleShot=True, interval=SEARCH_DEBOUNCE_MS)
         self.last_result = None
 
@@ -137,14 +142,30 @@ class MainWindow(QMainWindow):
             act = QAction(text, self, shortcut=QKeySequence(key))
             act.triggered.connect(slot)
             menu.addAction(act)
+        self._build_review_menu()
+
+    def _build_review_menu(self) -> None:
+        """The review keys work in the results table (A, R, E, T); the menu shows them."""
+        menu = self.menuBar().addMenu("&Review")
+        for text, slot in (("Accept suggestion\tA", self.accept_selected),
+                           ("Reject suggestion\tR", self.reject_selected),
+                           ("Edit category…\tE", self.edit_category),
+                           ("Tag selected files…\tT", self.focus_tags)):  # fmt: skip
+            menu.addAction(text, slot)
+        menu.addSeparator()
+        act = QAction("Accept all suggestions above…", self, shortcut=QKeySequence("Ctrl+Shift+A"))
+        act.triggered.connect(self.accept_all_above)
+        menu.addAction(act)
 
     def _connect(self) -> None:
+        self.search_field.textEdited.connect(lambda _t: self._leave_view())
+        self.search_field.returnPressed.connect(self._leave_view)
         self.search_field.textEdited.connect(lambda _t: self._debounce.start())
         self.search_field.returnPressed.connect(self.run_search)
         self.search_field.returnPressed.connect(self.commit_query)
         self.search_field.installEventFilter(self)
         self._debounce.timeout.connect(self.run_search)
-        self.sidebar.filters_changed.connect(lambda _t: self.run_search())
+        self.sidebar.filters_changed.connect(lambda _t: (self._leave_view(), self.run_search()))
         self.sidebar.add_requested.connect(self.add_folder)
         self.sidebar.remove_requested.connect(self.remove_folder)
         self.sidebar.locate_requested.connect(self.locate_folder)
@@ -172,6 +193,26 @@ class MainWindow(QMainWindow):
         self.banner.download_requested.connect(self.model_loader.download)
         self.banner.import_requested.connect(self.import_model)
         self.audio_retry.clicked.connect(lambda: self.audio and self.audio.retry())
+        self._connect_review()
+
+    def _connect_review(self) -> None:
+        r = self.review
+        self.sidebar.view_requested.connect(r.open_view)
+        r.view_ready.connect(self._show_view)
+        r.notes_ready.connect(self._notes_ready)
+        r.changed.connect(self._review_changed)
+        r.message.connect(self._message)
+        r.known_tags.connect(self.preview.tags.set_known)
+        self.table.selectionModel().selectionChanged.connect(lambda *_a: self._update_tags())
+        self.preview.tags.add_requested.connect(lambda t: r.tag(self.selected_hits(), t))
+        self.preview.tags.remove_requested.connect(
+            lambda t: r.tag(self.selected_hits(), t, on=False)
+        )
+        self.preview.tags.accept_requested.connect(
+            lambda t: r.accept_tag(self.selected_hits(), self.results.notes, t)
+        )
+        self.keeper.run_finished.connect(lambda _last: r.writes.retry())
+        QShortcut(QKeySequence("Ctrl+T"), self, activated=self.focus_tags)
 
     # -- start-up, in the background -------------------------------------------------------
     def start_background(self) -> None:
@@ -185,6 +226,8 @@ class MainWindow(QMainWindow):
         if self.search_field.text():
             self.run_search()
         self.refresh_library()
+        self.review.refresh_known_tags()
+        self.review.learn()
         self._start_audio()
         self.tasks.run(_import_waveform, lambda _r: self.preview.attach_waveform())
         self.model_loader.load()
@@ -212,6 +255,9 @@ class MainWindow(QMainWindow):
         return f"{self.search_field.text()} {self.sidebar.filter_tokens()}".strip()
 
     def run_search(self) -> None:
+        if self.review.view:  # a review list is shown: refresh it instead
+            self.review.open_view(self.review.view)
+            return
         query = self.query_text()
         if not query:
             self.results.set_hits([])
@@ -226,6 +272,7 @@ class MainWindow(QMainWindow):
     def show_results(self, result, label: str) -> None:
         self.last_result = result
         self.results.set_hits(result.hits)
+        self.review.load_notes(result.hits)
         note = f" · {result.notes[0]}" if result.notes else ""
         self._message(f"{len(result.hits)} results for {label}{note}")
 
@@ -284,7 +331,21 @@ class MainWindow(QMainWindow):
         if obj is self.table and key == Qt.Key.Key_Escape:
             self.search_field.setFocus()
             return True
+        if obj is self.table and event.modifiers() == Qt.KeyboardModifier.NoModifier:
+            return self._review_key(key)
         return False
+
+    def _review_key(self, key: int) -> bool:
+        """Plain letters in the results: A accept, R reject, E edit category, T tag."""
+        slot = {
+            Qt.Key.Key_A: self.accept_selected,
+            Qt.Key.Key_R: self.reject_selected,
+            Qt.Key.Key_E: self.edit_category,
+            Qt.Key.Key_T: self.focus_tags,
+        }.get(key)
+        if slot is not None:
+            slot()
+        return slot is not None
 
     def _context_menu(self, pos) -> None:
         hit = self.current_hit()
@@ -295,6 +356,11 @@ class MainWindow(QMainWindow):
         menu.addAction("Reveal in file manager", lambda: actions.reveal(hit.path))
         menu.addAction("More like this", lambda: self.more_like(hit, None))
         menu.addAction("Export…", lambda: self.export(hit, None))
+        menu.addSeparator()
+        menu.addAction("Accept suggestion\tA", self.accept_selected)
+        menu.addAction("Reject suggestion\tR", self.reject_selected)
+        menu.addAction("Edit category…\tE", self.edit_category)
+        menu.addAction("Tag…\tT", self.focus_tags)
         menu.exec(self.table.viewport().mapToGlobal(pos))
 
     def export(self, hit, region) -> None:
@@ -305,6 +371,82 @@ class MainWindow(QMainWindow):
                 lambda target: self._message(f"exported {target}"),
                 lambda exc: self._message(f"export failed: {_describe(exc)}"),
             )
+
+    # -- review: suggestions, categories, tags -------------------------------------------------
+    def selected_hits(self) -> list:
+        """The selected rows' hits, top to bottom (the current row when none is selected)."""
+        rows = sorted(self.table.selectionModel().selectedRows(), key=lambda i: i.row())
+        hits = [i.data(HIT_ROLE) for i in rows]
+        current = self.current_hit()
+        return hits or ([current] if current is not None else [])
+
+    def accept_selected(self) -> None:
+        self._decide(self.review.accept)
+
+    def reject_selected(self) -> None:
+        self._decide(self.review.reject)
+
+    def _decide(self, decision: Callable) -> None:
+        hits = self.selected_hits()
+        if hits:
+            rows = self.table.selectionModel().selectedRows()
+            self._keep_row = min((i.row() for i in rows), default=None)
+            decision(hits, self.results.notes)
+
+    def edit_category(self) -> None:
+        """Pick any UCS category for the selection (starting on the suggested one)."""
+        hits = self.selected_hits()
+        if not hits:
+            return
+        n = self.results.notes_of(hits[0])
+        start = (n.suggestion.catid if n.suggestion else n.catid) if n is not None else ""
+        choices = [(c.catid, c.name) for c in self.app.ucs_subcategories()]
+        picker = CategoryPicker(choices, len(hits), start, self)
+        if picker.exec() and picker.chosen():
+            self.review.set_category(hits, picker.chosen())
+
+    def accept_all_above(self) -> None:
+        percent, ok = QInputDialog.getInt(
+            self, "Accept suggestions",
+            "Accept the top UCS suggestion of every uncategorised file\n"
+            "that is at least this confident (%):", 80, 1, 100,
+        )  # fmt: skip
+        if ok:
+            self.review.accept_above(percent / 100)
+
+    def focus_tags(self) -> None:
+        self.preview.tags.field.setFocus()
+        self.preview.tags.field.selectAll()
+
+    def _leave_view(self) -> None:
+        """The user searches again: the review list gives way to the results."""
+        self.review.view = None
+        self.sidebar.show_view(None)
+
+    def _show_view(self, result, label: str) -> None:
+        self.show_results(result, label)
+        self.sidebar.show_view(self.review.view, len(result.hits))
+        row, self._keep_row = self._keep_row, None
+        if row is not None and self.proxy.rowCount():
+            self.table.selectionModel().setCurrentIndex(
+                self.proxy.index(min(row, self.proxy.rowCount() - 1), 0),
+                QItemSelectionModel.SelectionFlag.ClearAndSelect
+                | QItemSelectionModel.SelectionFlag.Rows,
+            )
+
+    def _notes_ready(self, notes: dict) -> None:
+        self.results.set_notes(notes)
+        self._update_tags()
+
+    def _review_changed(self) -> None:
+        """A decision was saved (or learned tags changed): show it in the rows at once."""
+        if self.review.view:
+            self.review.open_view(self.review.view)
+        else:
+            self.review.load_notes(self.results.hits)
+
+    def _update_tags(self) -> None:
+        self.preview.tags.show_files([self.results.notes_of(h) for h in self.selected_hits()])
 
     # -- drops from outside -------------------------------------------------------------------
     def dragEnterEvent(self, event) -> None:
@@ -402,6 +544,8 @@ class MainWindow(QMainWindow):
             w.hide()
         self.pause_button.setText("Pause")
         self.refresh_library()
+        self.review.writes.retry()
+        self.review.learn()
         if last is not None:
             self._message("Indexing cancelled" if last.phase == "cancelled" else "Index up to date")
         self.run_search()
@@ -478,6 +622,7 @@ class MainWindow(QMainWindow):
         self.keeper.shutdown()
         self.search_runner.shutdown()
         self.model_loader.shutdown()
+        self.review.shutdown()
         self.tasks.shutdown()
         self.preview.tasks.shutdown()
         if self.audio is not None:
@@ -502,7 +647,9 @@ def _results_table(model) -> QTableView:
     table.sortByColumn(1, Qt.SortOrder.DescendingOrder)
     header = table.horizontalHeader()
     header.setStretchLastSection(True)
-    for col, width in ((0, 360), (1, 80), (2, 60), (3, 80), (4, 60), (5, 60), (6, 40), (7, 90)):
+    widths = ((0, 360), (1, 80), (2, 60), (3, 80), (4, 60), (5, 60), (6, 40), (7, 90), (8, 150),
+              (9, 140))  # fmt: skip
+    for col, width in widths:
         header.resizeSection(col, width)
     table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
     return table

@@ -1,4 +1,5 @@
-"""The preview pane: waveform plus transport (play, loop, volume, auto-play) for one hit."""
+"""The preview pane: waveform plus transport (play, loop, volume, auto-play) for one hit, and
+the tag field for the selected files."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from soundseek.ui.drag_handle import DragHandle
+from soundseek.ui.tag_editor import TagEditor
 from soundseek.ui.worker import Tasks
 
 if TYPE_CHECKING:
@@ -50,6 +52,7 @@ class PreviewPane(QWidget):
         self.title = QLabel("Select a sound")
         self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.info = QLabel("")
+        self.tags = TagEditor()
         self.wave_box = QVBoxLayout()
         self.play_button = QPushButton("Play")
         self.play_button.clicked.connect(self.toggle)
@@ -89,6 +92,7 @@ class PreviewPane(QWidget):
         box.setContentsMargins(6, 6, 6, 6)
         box.addWidget(self.title)
         box.addWidget(self.info)
+        box.addWidget(self.tags)
         box.addLayout(self.wave_box, 1)
         box.addLayout(bar)
 

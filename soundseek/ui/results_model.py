@@ -8,10 +8,12 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QAbstractTableModel, QMimeData, Qt
+from PySide6.QtGui import QColor, QFont
 
 from soundseek.ui.drag_handle import file_mime
 
 if TYPE_CHECKING:
+    from soundseek.app.review import FileNotes
     from soundseek.search.hits import Hit
 
 SORT_ROLE = Qt.ItemDataRole.UserRole
@@ -23,23 +25,59 @@ def _duration(s: float) -> str:
     return f"{int(m)}:{sec:05.2f}" if m < 60 else f"{int(m // 60)}:{int(m % 60):02d}:{int(sec):02d}"
 
 
+def _hit(fn: Callable[[Hit], object]) -> Callable[[Hit, FileNotes | None], object]:
+    """A column that needs only the hit."""
+    return lambda h, _n: fn(h)
+
+
+def _name(h: Hit) -> str:
+    return os.path.basename(h.path)
+
+
+def _sound(h: Hit) -> str:
+    return "" if h.sound is None else f"{h.sound:.0%}"
+
+
 def _f(key: str):
-    return lambda h: getattr(h.file, key)
+    return lambda h, _n: getattr(h.file, key)
 
 
-COLUMNS: list[tuple[str, Callable[[Hit], object], Callable[[Hit], object]]] = [
-    ("Name", lambda h: os.path.basename(h.path), lambda h: os.path.basename(h.path).lower()),
-    ("Relevance", lambda h: f"{h.score:.2f}", lambda h: h.score),
-    ("Sound", lambda h: "" if h.sound is None else f"{h.sound:.0%}", lambda h: h.sound or 0.0),
-    ("Duration", lambda h: _duration(h.file.duration), _f("duration")),
-    ("Format", lambda h: h.file.ext.upper(), _f("ext")),
-    ("Rate", lambda h: f"{h.file.samplerate / 1000:g} k", _f("samplerate")),
+def _suggested(n: FileNotes | None) -> str:
+    s = n.suggestion if n is not None else None
+    return f"{s.name} {s.confidence:.0%}" if s is not None else ""
+
+
+def _tags(n: FileNotes | None) -> str:
+    """The file's tags, then learned guesses marked "?" (A accepts them, R rejects them)."""
+    if n is None:
+        return ""
+    return ", ".join([*n.tags, *(f"{g.tag}?" for g in n.suggested_tags)])
+
+
+def _catid(h: Hit, n: FileNotes | None) -> str:
+    """An accepted category shows at once, before the rows are searched again."""
+    return n.catid if n is not None and n.catid else h.file.catid
+
+
+# (header, display(hit, notes), sort key(hit, notes)); notes arrive after the hits, or never
+COLUMNS: list[tuple[str, Callable[[Hit, FileNotes | None], object], Callable]] = [
+    ("Name", _hit(_name), _hit(lambda h: _name(h).lower())),
+    ("Relevance", _hit(lambda h: f"{h.score:.2f}"), _hit(lambda h: h.score)),
+    ("Sound", _hit(_sound), _hit(lambda h: h.sound or 0.0)),
+    ("Duration", _hit(lambda h: _duration(h.file.duration)), _f("duration")),
+    ("Format", _hit(lambda h: h.file.ext.upper()), _f("ext")),
+    ("Rate", _hit(lambda h: f"{h.file.samplerate / 1000:g} k"), _f("samplerate")),
     ("Ch", _f("channels"), _f("channels")),
-    ("Category", lambda h: h.file.catid or h.file.category, _f("catid")),
+    ("Category", lambda h, n: _catid(h, n) or h.file.category, _catid),
+    ("Suggested category", lambda _h, n: _suggested(n),
+     lambda _h, n: n.suggestion.confidence if n is not None and n.suggestion else -1.0),
+    ("Tags", lambda _h, n: _tags(n), lambda _h, n: _tags(n).lower()),
     ("Description", _f("description"), _f("description")),
-    ("Folder", _f("libfolder"), lambda h: h.file.libfolder.lower()),
-    ("Modified", lambda h: _mtime(h), _f("mtime_ns")),
-]
+    ("Folder", _f("libfolder"), _hit(lambda h: h.file.libfolder.lower())),
+    ("Modified", _hit(lambda h: _mtime(h)), _f("mtime_ns")),
+]  # fmt: skip
+SUGGESTED_COLUMN = 8
+TAGS_COLUMN = 9
 
 
 def _mtime(h: Hit) -> str:
@@ -47,18 +85,35 @@ def _mtime(h: Hit) -> str:
     return datetime.fromtimestamp(ns / 1e9).strftime("%Y-%m-%d") if ns else ""
 
 
+_ITALIC = QFont()
+_ITALIC.setItalic(True)
+_SUGGESTION_GREY = QColor(140, 140, 140)
+
+
 class ResultsModel(QAbstractTableModel):
-    """Hits in relevance order; `drag_path` maps a hit to the file a DAW should receive."""
+    """Hits in relevance order; `drag_path` maps a hit to the file a DAW should receive.
+    Review notes (category, suggestions, tags) arrive later, by content hash."""
 
     def __init__(self, drag_path: Callable[[Hit], str] | None = None, parent=None) -> None:
         super().__init__(parent)
         self.hits: list[Hit] = []
+        self.notes: dict[str, FileNotes] = {}
         self.drag_path = drag_path or (lambda h: h.path)
 
     def set_hits(self, hits: list[Hit]) -> None:
         self.beginResetModel()
         self.hits = list(hits)
         self.endResetModel()
+
+    def set_notes(self, notes: dict[str, FileNotes]) -> None:
+        """Fresh notes for (some of) the rows: every cell that shows them is redrawn."""
+        self.notes = {**self.notes, **notes} if len(self.notes) < 50_000 else dict(notes)
+        if self.hits:
+            last = len(COLUMNS) - 1
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self.hits) - 1, last))
+
+    def notes_of(self, hit: Hit) -> FileNotes | None:
+        return self.notes.get(hit.file.content_hash)
 
     def rowCount(self, parent=None) -> int:
         return 0 if parent is not None and parent.isValid() else len(self.hits)
@@ -75,15 +130,29 @@ class ResultsModel(QAbstractTableModel):
         if not index.isValid():
             return None
         hit = self.hits[index.row()]
+        col = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[index.column()][1](hit)
+            return COLUMNS[col][1](hit, self.notes_of(hit))
         if role == SORT_ROLE:
-            return COLUMNS[index.column()][2](hit)
+            return COLUMNS[col][2](hit, self.notes_of(hit))
         if role == HIT_ROLE:
             return hit
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{hit.path}\nmatched: {', '.join(hit.matched) or '-'}"
+            return self._tooltip(hit, col)
+        if col == SUGGESTED_COLUMN and role == Qt.ItemDataRole.FontRole:
+            return _ITALIC
+        if col == SUGGESTED_COLUMN and role == Qt.ItemDataRole.ForegroundRole:
+            return _SUGGESTION_GREY
         return None
+
+    def _tooltip(self, hit: Hit, col: int) -> str:
+        n = self.notes_of(hit)
+        if col == SUGGESTED_COLUMN and n is not None and n.suggestion is not None:
+            return f"{n.suggestion.catid}: A accepts, R rejects, E picks another"
+        if col == TAGS_COLUMN and n is not None and n.suggested_tags:
+            guesses = ", ".join(f"{g.tag} ({g.confidence:.0%})" for g in n.suggested_tags)
+            return f"learned: {guesses} — A accepts, R rejects"
+        return f"{hit.path}\nmatched: {', '.join(hit.matched) or '-'}"
 
     def flags(self, index):
         base = super().flags(index)

@@ -1,4 +1,5 @@
-"""Left sidebar: library folders with counts and state, and quick filters that edit the query."""
+"""Left sidebar: library folders with counts and state, review lists (uncategorised files,
+suggestions to review), and quick filters that edit the query."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from PySide6.QtWidgets import (
 
 ROOT_ID = Qt.ItemDataRole.UserRole
 ONLINE = Qt.ItemDataRole.UserRole + 1
+VIEW_KEY = Qt.ItemDataRole.UserRole + 2
 
 
 @dataclass(frozen=True)
@@ -45,15 +47,19 @@ QUICK_FILTERS = {
 
 
 class LibraryPanel(QWidget):
-    """Folders (add/remove/rescan/locate) and quick filters; emits what the user asked for."""
+    """Folders (add/remove/rescan/locate), review lists and quick filters; emits what the user
+    asked for."""
 
     add_requested = Signal()
     remove_requested = Signal(str)  # root id
     locate_requested = Signal(str)  # root id of a folder that moved or is offline
     rescan_requested = Signal()
     filters_changed = Signal(str)
+    view_requested = Signal(str)  # "uncategorised" | "review"
 
-    def __init__(self, categories: list[str], parent=None) -> None:
+    def __init__(
+        self, categories: list[str], views: dict[str, str] | None = None, parent=None
+    ) -> None:
         super().__init__(parent)
         self.folders = QListWidget()
         add, remove, rescan = QPushButton("Add…"), QPushButton("Remove"), QPushButton("Rescan")
@@ -86,7 +92,38 @@ class LibraryPanel(QWidget):
         box = QVBoxLayout(self)
         box.setContentsMargins(4, 4, 4, 4)
         box.addWidget(lib, 1)
+        box.addWidget(self._views_box(views or {}))
         box.addWidget(filters)
+
+    def _views_box(self, views: dict[str, str]) -> QGroupBox:
+        self.views = QListWidget()
+        self.view_names = dict(views)
+        for key, name in views.items():
+            item = QListWidgetItem(name)
+            item.setData(VIEW_KEY, key)
+            self.views.addItem(item)
+        self.views.setMaximumHeight(12 + 22 * max(1, len(views)))
+        self.views.itemClicked.connect(lambda item: self.view_requested.emit(item.data(VIEW_KEY)))
+        self.views.itemActivated.connect(lambda item: self.view_requested.emit(item.data(VIEW_KEY)))
+        group = QGroupBox("Review")
+        QVBoxLayout(group).addWidget(self.views)
+        return group
+
+    def view_item(self, key: str) -> QListWidgetItem | None:
+        for i in range(self.views.count()):
+            if self.views.item(i).data(VIEW_KEY) == key:
+                return self.views.item(i)
+        return None
+
+    def show_view(self, key: str | None, count: int | None = None) -> None:
+        """Mark the review list shown (None: a search is shown) and its file count."""
+        item = self.view_item(key) if key else None
+        if item is None:
+            self.views.clearSelection()
+            return
+        self.views.setCurrentItem(item)
+        if count is not None:
+            item.setText(f"{self.view_names[key]} ({count})")
 
     def set_folders(self, rows: list[FolderRow]) -> None:
         current = self.folders.currentItem()
