@@ -594,9 +594,18 @@ def test_edit_category_accepts_the_picked_category_for_the_selection(
 
 
 def test_learned_tags_show_as_suggestions_and_the_accept_key_takes_them(
-    qtbot, make_window, home, tmp_path
+    qtbot, make_window, home, tmp_path, monkeypatch
 ):
+    import threading
+
+    from soundseek.index import store as store_module
+
+    on_ui, real = [], store_module.Store.table
+    monkeypatch.setattr(store_module.Store, "table", lambda self, name: (
+        on_ui.append(name) if threading.current_thread() is threading.main_thread() else None,
+        real(self, name))[1])  # fmt: skip
     win, files = review_window(qtbot, make_window, home, tmp_path, per_class=6)
+    on_ui.clear()  # the test's own set-up indexed on this thread
     birds = files["whistle"]
     type_query(qtbot, win, "take")
     wait_notes(qtbot, win)
@@ -617,4 +626,7 @@ def test_learned_tags_show_as_suggestions_and_the_accept_key_takes_them(
     qtbot.keyClick(win.table, Qt.Key.Key_R)
     saved(qtbot, win)
     qtbot.waitUntil(lambda: column(win, "Tags")[names[4]] == "", timeout=10000)
+    open_view(qtbot, win, "review")
+    assert set(names[5:]) <= set(shown_names(win)), "a learned guess is something to review"
+    assert on_ui == [], "learning, notes, review lists and decisions all run off the UI thread"
     assert win.app.tags_of(birds[3:5]) == {birds[3]: ["bird"], birds[4]: []}
