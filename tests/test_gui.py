@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -630,3 +631,46 @@ def test_learned_tags_show_as_suggestions_and_the_accept_key_takes_them(
     assert set(names[5:]) <= set(shown_names(win)), "a learned guess is something to review"
     assert on_ui == [], "learning, notes, review lists and decisions all run off the UI thread"
     assert win.app.tags_of(birds[3:5]) == {birds[3]: ["bird"], birds[4]: []}
+
+
+def test_write_from_the_review_menu_shows_the_change_first_and_undo_puts_it_back(
+    qtbot, make_window, home, tmp_path, monkeypatch
+):
+    from PySide6.QtWidgets import QMessageBox
+
+    from soundseek.metadata.reader import read_metadata
+    from soundseek.ui.write_dialog import WriteDialog
+
+    win, files = review_window(qtbot, make_window, home, tmp_path)
+    picked = files["rumble"][:2]
+    before = {p: Path(p).read_bytes() for ps in files.values() for p in ps}
+    type_query(qtbot, win, "take")
+    wait_notes(qtbot, win)
+    select(win, picked)
+    qtbot.keyClicks(win.preview.tags.field, "keeper")
+    qtbot.keyClick(win.preview.tags.field, Qt.Key.Key_Return)
+    saved(qtbot, win)
+    win.app.tag("keeper", files["hiss"][:1])  # tagged too, but not selected: not written
+    shown = []
+
+    def confirm(dialog):
+        shown.append([dialog.tree.topLevelItem(i).text(0)
+                      for i in range(dialog.tree.topLevelItemCount())])  # fmt: skip
+        return 1
+
+    monkeypatch.setattr(WriteDialog, "exec", confirm)
+    menu_action(win, "Write metadata to files…").trigger()
+    qtbot.waitUntil(lambda: "wrote 2 files" in win.status_label.text(), timeout=20000)
+    assert sorted(shown[0]) == sorted(os.path.basename(p) for p in picked), "selection only"
+    assert all(read_metadata(p).keywords == "keeper" for p in picked)
+    assert read_metadata(files["hiss"][0]).keywords == ""
+
+    monkeypatch.setattr(QMessageBox, "question", lambda *a: QMessageBox.StandardButton.Yes)
+    menu_action(win, "Undo last write").trigger()
+    qtbot.waitUntil(lambda: "restored 2 files" in win.status_label.text(), timeout=20000)
+    assert all(Path(p).read_bytes() == data for p, data in before.items())
+
+
+def menu_action(win, text: str):
+    return next(a for m in win.menuBar().findChildren(QMenu) for a in m.actions()
+                if a.text().startswith(text))  # fmt: skip

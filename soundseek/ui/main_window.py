@@ -45,11 +45,12 @@ from soundseek.ui.review_actions import ReviewActions
 from soundseek.ui.sidebar import FolderRow, LibraryPanel
 from soundseek.ui.ui_state import UiState
 from soundseek.ui.worker import Tasks
+from soundseek.ui.write_actions import WriteActions
 
 SEARCH_DEBOUNCE_MS = 150
 
 
-class MainWindow(ReviewActions, QMainWindow):
+class MainWindow(ReviewActions, WriteActions, QMainWindow):
     def __init__(self, app: App, open_output: Callable | None = None) -> None:
         super().__init__()
         self.app = app
@@ -501,6 +502,7 @@ class MainWindow(ReviewActions, QMainWindow):
         self.keeper.shutdown()
         self.search_runner.shutdown()
         self.model_loader.shutdown()
+        self._stop_writes()
         self.review.shutdown()
         self.tasks.shutdown()
         self.preview.tasks.shutdown()

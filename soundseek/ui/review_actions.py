@@ -29,6 +29,7 @@ class ReviewActions:
         act = QAction("Accept all suggestions above…", self, shortcut=QKeySequence("Ctrl+Shift+A"))
         act.triggered.connect(self.accept_all_above)
         menu.addAction(act)
+        self._add_write_actions(menu)
 
     def _connect_review(self) -> None:
         r = self.review
