@@ -48,13 +48,13 @@ def _records(store: Store, paths: list[str] | None) -> list[FileRecord]:
 
 
 def rejected(store: Store, guesses: dict[str, list[tuple[str, float]]]) -> set[tuple[str, str]]:
-    """(content hash, CatID) pairs among these guesses that the user rejected: one lookup per
-    CatID guessed, since a rejection is asked about only where it was suggested."""
-    catids = sorted({c for top in guesses.values() for c, _ in top})
+    """(content hash, CatID) pairs among these guesses that the user rejected (one query for
+    every rejection: there are few, and one per CatID cost seconds on a large review list)."""
     out: set[tuple[str, str]] = set()
-    for catid in catids:
-        hit = set(store.hashes_tagged(REJECTED_PREFIX + catid, "not")) & guesses.keys()
-        out.update((h, catid) for h in hit if any(c == catid for c, _ in guesses[h]))
+    for h, tag in store.tags_starting(REJECTED_PREFIX, "not"):
+        catid = tag[len(REJECTED_PREFIX) :]
+        if h in guesses and any(c.lower() == catid for c, _ in guesses[h]):
+            out.add((h, next(c for c, _ in guesses[h] if c.lower() == catid)))
     return out
 
 

@@ -43,6 +43,19 @@ class Annotations:
         q = t.search().where(where).select(["content_hash"]).limit(None)
         return sorted(set(q.to_arrow().column(0).to_pylist()))
 
+    def tags_starting(self, prefix: str, kind: str = "tag") -> list[tuple[str, str]]:
+        """(content, tag) of every tag beginning with `prefix`, in one query."""
+        t = self.table(TAGS)
+        if t is None:
+            return []
+        if "%" in prefix or "_" in prefix:
+            raise ValueError("a tag prefix is matched literally: no % or _")
+        pattern = prefix + "%"
+        where = f"kind = {sql_str(kind)} AND tag LIKE {sql_str(pattern)}"
+        rows = t.search().where(where).select(["content_hash", "tag"]).limit(None).to_arrow()
+        return list(zip(rows.column("content_hash").to_pylist(), rows.column("tag").to_pylist(),
+                        strict=True))  # fmt: skip
+
     def tags_of(self, hashes: list[str]) -> dict[str, list[str]]:
         """Each content's tags, sorted."""
         t = self.table(TAGS)
