@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from soundseek.embed import models
+from soundseek.embed import importing, models
 from soundseek.errors import ModelInvalid
 from tests.audiofiles import noise
 from tests.tinyclap import build_tokenizer, tiny_config
@@ -62,7 +62,7 @@ def original_checkpoint(tmp_path):
 
 def test_pt_checkpoint_converts_to_identical_model(home, installed_tiny, original_checkpoint):
     path, original = original_checkpoint
-    folder = models.import_model(home, path, "from-pt")
+    folder = importing.import_model(home, path, "from-pt")
     assert (folder / "model.safetensors").exists() and (folder / "tokenizer.json").exists()
     emb = models.load_embedder(home, "from-pt", "cpu", 1)
     x = noise(3.0, seed=4)
@@ -83,7 +83,7 @@ def test_pt_with_missing_tensors_is_refused(home, installed_tiny, original_check
     broken = tmp_path / "broken.pt"
     torch.save(ckpt, broken)
     with pytest.raises(ModelInvalid, match="1 missing"):
-        models.import_model(home, broken, "broken")
+        importing.import_model(home, broken, "broken")
     assert not (home.models_dir / "broken").exists()
 
 
@@ -95,5 +95,5 @@ def test_pickled_code_in_a_checkpoint_never_runs(home, installed_tiny, tmp_path)
     bad = tmp_path / "evil.pt"
     torch.save({"state_dict": {"x": torch.zeros(1)}, "payload": Evil()}, bad)
     with pytest.raises(ModelInvalid, match=r"refused: this checkpoint contains code.*exec"):
-        models.import_model(home, bad)
+        importing.import_model(home, bad)
     assert not (tmp_path / "pwned").exists()

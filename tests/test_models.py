@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from soundseek.embed import models
+from soundseek.embed import importing, models
 from soundseek.errors import ModelDownloadFailed, ModelInvalid, ModelUnavailable
 from tests.tinyclap import RunsCode, pickle_only_copy
 
@@ -24,7 +24,7 @@ def test_download_offline_fails_cleanly(home, monkeypatch):
 
 
 def test_import_folder_validates_and_installs(home, tiny_model_dir):
-    folder = models.import_model(home, tiny_model_dir, "mine")
+    folder = importing.import_model(home, tiny_model_dir, "mine")
     assert models.is_installed(folder)
     assert [p.name for p in models.installed_models(home)] == ["mine"]
     emb = models.load_embedder(home, "mine", "cpu", 1)
@@ -33,7 +33,7 @@ def test_import_folder_validates_and_installs(home, tiny_model_dir):
 
 def test_import_of_pickle_only_folder_converts_to_safetensors(home, tiny_model_dir, tmp_path):
     src = pickle_only_copy(tiny_model_dir, tmp_path / "binonly")
-    folder = models.import_model(home, src, "converted")
+    folder = importing.import_model(home, src, "converted")
     assert (folder / "model.safetensors").exists()
     assert not (folder / "pytorch_model.bin").exists()
 
@@ -43,12 +43,12 @@ def test_import_of_non_model_is_refused_and_leaves_nothing(home, tmp_path):
     junk.mkdir()
     (junk / "config.json").write_text("{}")
     with pytest.raises(ModelInvalid):
-        models.import_model(home, junk)
+        importing.import_model(home, junk)
     assert models.installed_models(home) == []
 
 
 def test_pickle_that_holds_code_is_refused_with_a_clear_reason(home, tiny_model_dir, tmp_path):
     src = pickle_only_copy(tiny_model_dir, tmp_path / "evil", {"payload": RunsCode()})
     with pytest.raises(ModelInvalid, match="refused: this checkpoint contains code"):
-        models.import_model(home, src, "evil")
+        importing.import_model(home, src, "evil")
     assert models.installed_models(home) == []

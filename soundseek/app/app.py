@@ -282,9 +282,9 @@ class App:
 
     def import_model(self, source: str, name: str | None = None) -> Path:
         """Copy (or convert) a model into the models folder and make it the current one."""
-        from soundseek.embed import models
+        from soundseek.embed import importing
 
-        folder = models.import_model(self.paths, source, name)
+        folder = importing.import_model(self.paths, source, name)
         self.update_settings(model=folder.name)
         return folder
 

@@ -9,7 +9,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from soundseek.embed.backends import CACHE_DIR
 from soundseek.errors import ModelDownloadFailed, ModelInvalid, ModelUnavailable
 from soundseek.paths import AppPaths
 
@@ -166,35 +165,6 @@ def validate_model_folder(folder: Path) -> tuple[str, int]:
         raise ModelInvalid(f"{folder} lacks config.json, model.safetensors or tokenizer files")
     emb = ClapEmbedder(folder, folder.name, device="cpu", threads=1)
     return emb.model.config.model_type, emb.dim
-
-
-def import_model(paths: AppPaths, source: str | Path, name: str | None = None) -> Path:
-    """Copy a model folder (or convert a laion-clap .pt) into the models folder, validated."""
-    src = Path(source).expanduser().resolve()
-    if src.suffix == ".pt" and src.is_file():
-        from soundseek.embed.convert_pt import convert_checkpoint
-
-        return convert_checkpoint(paths, src, name)
-    if not src.is_dir():
-        raise ModelInvalid(f"{src} is neither a model folder nor a .pt checkpoint")
-    bin_only = (src / "pytorch_model.bin").exists() and not (src / "model.safetensors").exists()
-    target = paths.models_dir / (name or src.name)
-    paths.models_dir.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".import-", dir=paths.models_dir))
-    try:
-        for f in src.iterdir():
-            if f.is_file():
-                shutil.copy2(f, staging / f.name)
-        if (src / CACHE_DIR).is_dir():  # an export and gate verdicts made for these weights
-            shutil.copytree(src / CACHE_DIR, staging / CACHE_DIR)
-        if bin_only:
-            bin_to_safetensors(staging)
-        validate_model_folder(staging)
-        _replace_dir(staging, target)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    return target
 
 
 def installed_models(paths: AppPaths) -> list[Path]:
