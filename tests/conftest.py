@@ -44,3 +44,16 @@ def installed_tiny(home, tiny_model_dir):
     from soundseek.app import App
 
     return App.open(home).import_model(str(tiny_model_dir), "tiny")
+
+
+@pytest.fixture(scope="session")
+def trained_tiny_dir(tmp_path_factory):
+    """A tiny CLAP trained on tests.tinyclap's synthetic UCS-aligned classes (about 20 s on
+    two cores), with its ONNX export and gate verdict made once for every test that imports
+    it (an import copies them)."""
+    from soundseek.embed.clap import ClapEmbedder
+    from tests.tinyclap import train_tiny_clap
+
+    folder = train_tiny_clap(tmp_path_factory.mktemp("models") / "trained")
+    ClapEmbedder(folder, "trained", device="cpu")
+    return folder
