@@ -15,7 +15,13 @@ from tests.tinyclap import build_tiny_clap
 
 @pytest.fixture(scope="session")
 def tiny_model_dir(tmp_path_factory):
-    return build_tiny_clap(tmp_path_factory.mktemp("models") / "tiny")
+    """The tiny model, with its ONNX export and gate verdict made once: every test that
+    imports it gets them with the copy (tests of the export itself copy it without)."""
+    from soundseek.embed.clap import ClapEmbedder
+
+    folder = build_tiny_clap(tmp_path_factory.mktemp("models") / "tiny")
+    ClapEmbedder(folder, "tiny", device="cpu")
+    return folder
 
 
 @pytest.fixture(scope="session")
