@@ -1,9 +1,10 @@
 """The write journal: every batch is recorded before it touches a file, so it can be undone.
 
 A batch is a folder under the journal directory: `entries.jsonl` (one fsync'd line per step)
-and `keep/`, the original bytes SoundSeek replaced. For WAVE files that is everything but the
-audio data (which a write never changes and an undo takes from the current file, checking its
-hash); for other formats it is the whole original file.
+and `keep/`, the original bytes SoundSeek replaced: everything but the audio bytes where the
+written file still holds them unchanged (WAVE data, AIFF sound data, FLAC and MP3 frames; an
+undo takes them from the current file, checking their hash), the whole original for Ogg,
+whose pages a comment edit renumbers.
 
 A file's `begin` line is on disk before its temporary copy is made, and its `done` line after
 the replace; a kill between the two leaves a `begin` alone, which `undo` and the next batch

@@ -7,6 +7,7 @@ temporary copy has its own hidden name and becomes the file only through an atom
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import shutil
 import stat
@@ -14,9 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from soundseek.errors import WriteRefused
+from soundseek.files.fingerprint import audio_span
 from soundseek.metadata.fields import MetadataChange
 from soundseek.metadata.riff import RiffError
-from soundseek.metadata.riffedit import read_layout, rewrite_wave
+from soundseek.metadata.riffedit import COPY_BLOCK, rewrite_wave
 from soundseek.metadata.tagedit import TagWriteError, open_writable, write_tags
 from soundseek.writing.journal import Entry, JournalWriter
 from soundseek.writing.verify import verify_tagged, verify_wave
@@ -57,24 +59,49 @@ def check_writable(path: str) -> os.stat_result:
     return st
 
 
-def _keep(path: str, dest: Path, wave: bool) -> tuple[int, int] | None:
-    """Save what an undo needs: all but the audio data of a WAVE file, else the whole file."""
-    if not wave:
+def audio_bytes(path: str) -> tuple[int, int] | None:
+    """(offset, size) of the audio bytes a metadata write leaves exactly as they are: a WAVE
+    data chunk, AIFF sound data, FLAC frames, MP3 frames. None for Ogg (a comment edit
+    renumbers every page) and formats without a payload parser."""
+    with open(path, "rb") as fh:
+        span = audio_span(fh, os.fstat(fh.fileno()).st_size, os.path.splitext(path)[1])
+    return None if span is None or span.ogg else (span.start, span.end - span.start)
+
+
+def span_digest(fh, offset: int, size: int, out=None) -> str:
+    """blake2b of `size` bytes from `offset` (copied on to `out` when given)."""
+    h = hashlib.blake2b(digest_size=16)
+    fh.seek(offset)
+    left = size
+    while left:
+        block = fh.read(min(COPY_BLOCK, left))
+        if not block:
+            raise OSError("the audio data is cut short")
+        h.update(block)
+        if out is not None:
+            out.write(block)
+        left -= len(block)
+    return h.hexdigest()
+
+
+def _keep(path: str, dest: Path, wave: bool) -> tuple[tuple[int, int] | None, str]:
+    """Save what an undo needs, and the hash of what it leaves out: all but the audio bytes
+    where they can be found again in the written file, else the whole file (Ogg)."""
+    span = audio_bytes(path)
+    digest = ""
+    if span is None:
         shutil.copyfile(path, dest)
-        span = None
     else:
+        offset, size = span
         with open(path, "rb") as fh:
-            layout = read_layout(fh)
-            data = layout.find(b"data")
-            span = (data.payload, data.size)
-            fh.seek(0)
-            head = fh.read(data.payload)
-            fh.seek(data.payload + data.size)
-            tail = fh.read()
-        dest.write_bytes(head + tail)
+            head = fh.read(offset)
+            fh.seek(offset + size)
+            dest.write_bytes(head + fh.read())
+            if not wave:  # a WAVE rewrite hashes its audio on the way anyway
+                digest = span_digest(fh, offset, size)
     with open(dest, "rb+") as fh:
         os.fsync(fh.fileno())
-    return span
+    return span, digest
 
 
 def write_file(
@@ -87,7 +114,7 @@ def write_file(
     entry = Entry(n, path, new_path or path, temp_name(path, batch.id), st.st_size,
                   st.st_mtime_ns, st.st_atime_ns, f"{n}.bin", None)  # fmt: skip
     try:
-        entry.span = _keep(path, batch.keep_path(entry), wave)
+        entry.span, entry.span_digest = _keep(path, batch.keep_path(entry), wave)
     except (RiffError, OSError) as exc:
         raise WriteRefused(path, _reason(exc)) from exc
     journal.begin(entry)
@@ -97,7 +124,7 @@ def write_file(
         with contextlib.suppress(OSError):
             os.unlink(entry.temp)
         raise
-    entry.span_digest = digest
+    entry.span_digest = digest or entry.span_digest
     journal.ready(entry)
     _replace(entry)
     journal.done(entry)

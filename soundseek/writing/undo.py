@@ -8,16 +8,14 @@ A file changed by someone else since SoundSeek wrote it is left alone and report
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import shutil
 from dataclasses import dataclass
 
 from soundseek.errors import WriteRefused
 from soundseek.metadata.riff import RiffError
-from soundseek.metadata.riffedit import COPY_BLOCK, read_layout
 from soundseek.writing.journal import Batch, Entry, mark_undone
-from soundseek.writing.safefile import temp_name
+from soundseek.writing.safefile import audio_bytes, span_digest, temp_name
 
 
 @dataclass(frozen=True)
@@ -92,26 +90,17 @@ def _restore(batch: Batch, entry: Entry, where: str) -> None:
 
 
 def _splice(batch: Batch, entry: Entry, where: str, temp: str) -> None:
-    """The original = its saved head + the audio data still in the file + its saved tail."""
+    """The original = its saved head + the audio bytes still in the file + its saved tail."""
     offset, size = entry.span
     kept = batch.keep_path(entry).read_bytes()
-    h = hashlib.blake2b(digest_size=16)
+    now = audio_bytes(where)
+    if now is None or now[1] != size:
+        raise RiffError("its audio data is not what SoundSeek wrote")
     with open(where, "rb") as src, open(temp, "xb") as dst:
-        data = read_layout(src).find(b"data")
-        if data is None or data.size != size:
-            raise RiffError("its audio data is not the size SoundSeek wrote")
         dst.write(kept[:offset])
-        src.seek(data.payload)
-        left = size
-        while left:
-            block = src.read(min(COPY_BLOCK, left))
-            if not block:
-                raise RiffError("its audio data is cut short")
-            h.update(block)
-            dst.write(block)
-            left -= len(block)
+        digest = span_digest(src, now[0], size, out=dst)
         dst.write(kept[offset:])
-    if h.hexdigest() != entry.span_digest:
+    if digest != entry.span_digest:
         raise RiffError("its audio data changed since SoundSeek wrote it")
 
 
