@@ -93,6 +93,7 @@ def run(library: Path, limit: int) -> dict:
             meta = read_metadata(o.path)
             if "bench keeper" not in meta.keywords or content_hash(o.path) != fingerprints[p]:
                 bad.append(o.path)
+    journal = sum(f.stat().st_size for f in app.journal_dir.rglob("*") if f.is_file())
     t0 = time.perf_counter()
     _batch_id, undone = app.undo_writes()
     t_undo = time.perf_counter() - t0
@@ -105,6 +106,7 @@ def run(library: Path, limit: int) -> dict:
         "refusals": dict(reasons.most_common(20)), "written_but_wrong": bad[:20],
         "write_s": round(t_write, 2), "written_per_s": round(written / t_write, 1),
         "floor_s": round(floor, 2), "write_vs_floor": round(t_write / floor, 2),
+        "journal_megabytes": round(journal / 1e6, 1),
         "undo_s": round(t_undo, 2), "restored": sum(u.restored for u in undone),
         "not_byte_identical_after_undo": changed[:20],
     }  # fmt: skip
