@@ -390,3 +390,25 @@ def test_a_file_still_keyed_the_old_way_is_rekeyed_before_its_write(home, tmp_pa
     capsys.readouterr()
     assert main(["tag", "list", str(wav), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["tags"] == ["keeper"]
+
+
+def test_only_the_newest_batches_are_kept_for_undo(home, tmp_path):
+    from soundseek.app import App
+    from soundseek.writing.journal import KEEP_BATCHES, batches
+
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    wav = write_bwf(lib / "w.wav", tone(0.2, 400))
+    _setup(home, lib, [wav])
+    app = App.open(home)
+    for i in range(KEEP_BATCHES + 2):
+        app.tag(f"t{i}", [str(wav)])
+        assert [p.outcome.status for p in app.write_metadata()] == ["written"]
+    kept = list(batches(app.journal_dir))
+    assert len(kept) == KEEP_BATCHES
+    _, undone = app.undo_writes()
+    assert [u.restored for u in undone] == [True], "the newest batch is among those kept"
+    from soundseek.metadata.reader import read_metadata
+
+    words = read_metadata(str(wav)).keywords
+    assert "t20" in words and "t21" not in words

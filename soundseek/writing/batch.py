@@ -12,7 +12,7 @@ from pathlib import Path
 
 from soundseek.errors import StoreLocked, WriteRefused, WritesBusy
 from soundseek.index.lock import WriterLock
-from soundseek.writing.journal import JournalWriter, batches
+from soundseek.writing.journal import KEEP_BATCHES, JournalWriter, batches, prune
 from soundseek.writing.plan import PlannedWrite
 from soundseek.writing.safefile import write_file
 
@@ -83,6 +83,7 @@ def run_batch(plans: Iterable[PlannedWrite], journal_root: Path,
     lock = writer_lock(journal_root)
     try:
         settle(journal_root)
+        prune(journal_root, KEEP_BATCHES - 1)
         journal = JournalWriter(journal_root)
         try:
             yield from _each(items, journal, cancel)

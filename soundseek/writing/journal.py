@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 UNDONE = "undone"
+KEEP_BATCHES = 20  # older batches are forgotten (their saved bytes can be large: Ogg originals)
 
 
 @dataclass
@@ -149,3 +151,14 @@ def batches(root: Path) -> Iterator[Batch]:
 def mark_undone(batch: Batch) -> None:
     (batch.folder / UNDONE).write_text(time.strftime("%Y-%m-%d %H:%M:%S"), encoding="utf-8")
     batch.undone = True
+
+
+def prune(root: Path, keep: int = KEEP_BATCHES) -> int:
+    """Forget all but the newest `keep` batches (they can no longer be undone); returns how
+    many were removed."""
+    folders = (
+        sorted((p for p in root.iterdir() if p.is_dir()), reverse=True) if root.is_dir() else []
+    )
+    for folder in folders[keep:]:
+        shutil.rmtree(folder, ignore_errors=True)
+    return max(0, len(folders) - keep)
