@@ -130,6 +130,52 @@ def host_part(windows: list[np.ndarray], spec, device: str):
     return torch.from_numpy(x).to(device)
 
 
+class PreviousTorchLogMel:
+    """TorchLogMel.batch as SoundSeek 0.2 shipped it (np.stack of padded windows, a pageable
+    copy to the device), kept here to time the buffer change against in the same run."""
+
+    def __init__(self, spec, device: str) -> None:
+        from soundseek.embed.features import TorchLogMel
+
+        self.now = TorchLogMel(spec, device)
+
+    def batch(self, windows: list[np.ndarray]):
+        import torch
+
+        from soundseek.embed.features import MEL_FLOOR, repeat_pad
+
+        t, s = self.now, self.now.spec
+        x = torch.from_numpy(np.stack([repeat_pad(w, s.max_samples) for w in windows]))
+        x = torch.nn.functional.pad(x.to(t.device)[:, None], (s.n_fft // 2,) * 2, "reflect")
+        frames = x[:, 0].unfold(-1, s.n_fft, s.hop)
+        power = torch.fft.rfft(frames * t.window, dim=-1).abs() ** 2
+        return 10.0 * torch.log10(torch.clamp(power @ t.filters, min=MEL_FLOOR))
+
+
+def compare_previous(clock, runner, spec, device, windows, batches, warmup, iters) -> dict:
+    """End to end (samples in, vectors out) with 0.2's feature batching and with today's,
+    alternating batch by batch so both see the same machine state."""
+    from soundseek.embed.features import TorchLogMel
+
+    old, new = PreviousTorchLogMel(spec, device), TorchLogMel(spec, device)
+    out = {}
+    for b in batches:
+        batch = windows[:b]
+        row = {}
+        for name, tlm in (("previous", old), ("now", new), ("previous_again", old)):
+
+            def step(tlm=tlm, batch=batch):
+                return runner.embed_mel(tlm.batch(batch))
+
+            med, _ = clock.median(step, warmup, iters)
+            row[f"{name}_windows_per_s"] = round(b / med, 2)
+        best_old = max(row["previous_windows_per_s"], row["previous_again_windows_per_s"])
+        row["ratio"] = round(row["now_windows_per_s"] / best_old, 2)
+        out[str(b)] = row
+        print(f"feature batching b{b}: {row}", flush=True)
+    return out
+
+
 def runner_at(model, device: str, precision: str):
     """The product's TorchAudio at a precision; bf16 by the same recipe if it lacks it."""
     import torch
@@ -153,6 +199,8 @@ def main() -> None:
     ap.add_argument("--batches", type=int, nargs="+", default=None)
     ap.add_argument("--iters", type=int, default=None)
     ap.add_argument("--warmup", type=int, default=3)
+    ap.add_argument("--precisions", nargs="+", default=["fp32", "fp16", "bf16"],
+                    help="which runtimes to time end to end")  # fmt: skip
     ap.add_argument("--budget-s", type=float, default=300.0,
                     help="stop timing new configurations after this many seconds")  # fmt: skip
     args = ap.parse_args()
@@ -256,7 +304,15 @@ def main() -> None:
         result["features"][f"{device}_host_part_ms_per_window_b{b}"] = round(1e3 * med / b, 3)
     save()
 
+    product = emb.audio  # the runtime the product chose on this device
+    result["feature_batching_vs_0.2"] = compare_previous(
+        clock, product, spec, device, windows, batches, warmup, iters
+    )
+    save()
+
     for prec, r in runners.items():
+        if prec not in args.precisions:
+            continue
         result["throughput"][prec] = {}
         for b in batches:
             if time.perf_counter() - start > args.budget_s:

@@ -59,3 +59,23 @@ def test_vectors_from_our_features_match_the_reference_path(tiny_embedder, extra
         out = tiny_embedder.model.get_audio_features(input_features=torch.from_numpy(ref)[:, None])
     want = torch.nn.functional.normalize(out.pooler_output, dim=-1).numpy()
     assert (ours * want).sum(axis=1).min() > 0.99999
+
+
+def test_repeat_pad_tiles_short_sounds_whole_then_zero_pads():
+    from soundseek.embed.features import repeat_pad
+
+    x = np.array([1.0, 2.0, 3.0], np.float32)
+    assert repeat_pad(x, 8).tolist() == [1, 2, 3, 1, 2, 3, 0, 0]
+    assert repeat_pad(x, 2).tolist() == [1, 2]
+    assert repeat_pad(np.zeros(0, np.float32), 3).tolist() == [0, 0, 0]
+
+
+def test_device_batches_reuse_their_buffer_without_mixing_windows(extractor):
+    """A later, smaller batch must not see an earlier batch's samples."""
+    spec = FeatureSpec.from_extractor(extractor)
+    tlm = TorchLogMel(spec)
+    loud = [np.random.default_rng(1).normal(0, 0.5, 48000).astype(np.float32)] * 3
+    tlm.batch(loud)
+    quiet = np.zeros(4800, np.float32)
+    again = tlm.batch([quiet])[0].numpy()
+    assert np.allclose(again, TorchLogMel(spec).batch([quiet])[0].numpy())

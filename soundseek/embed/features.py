@@ -48,13 +48,24 @@ class FeatureSpec:
 
 def repeat_pad(window: np.ndarray, length: int) -> np.ndarray:
     """Short sounds are tiled whole, then zero-padded to `length` (CLAP's "repeatpad")."""
+    out = np.empty(length, np.float32)
+    repeat_pad_into(out, window)
+    return out
+
+
+def repeat_pad_into(out: np.ndarray, window: np.ndarray) -> None:
+    """`repeat_pad` written into a row of a batch buffer (no per-window array, no stacking)."""
     x = np.asarray(window, dtype=np.float32)
+    length = len(out)
     if len(x) >= length:
-        return x[:length]
+        out[:] = x[:length]
+        return
     if len(x) == 0:
-        return np.zeros(length, np.float32)
-    tiled = np.tile(x, length // len(x))
-    return np.pad(tiled, (0, length - len(tiled)))
+        out[:] = 0.0
+        return
+    reps = length // len(x)
+    out[: reps * len(x)].reshape(reps, len(x))[:] = x
+    out[reps * len(x) :] = 0.0
 
 
 def _hann(n: int) -> np.ndarray:
@@ -85,7 +96,11 @@ class LogMel:
 
 
 class TorchLogMel:
-    """The same on a torch device, for batches on CUDA/MPS (workers then send only samples)."""
+    """The same on a torch device, for batches on CUDA/MPS (workers then send only samples).
+
+    The samples are the bulk of what crosses to the GPU (1.9 MB a window): they are padded
+    straight into a reused page-locked buffer and copied from there without staging. Stacking
+    them first and copying from pageable memory was ~80 % of a batch on an H200."""
 
     def __init__(self, spec: FeatureSpec, device: str = "cpu") -> None:
         import torch
@@ -93,13 +108,40 @@ class TorchLogMel:
         self.spec, self.device = spec, device
         self.window = torch.from_numpy(_hann(spec.n_fft)).to(device)
         self.filters = torch.from_numpy(spec.mel_filters.astype(np.float32)).to(device)
+        self._host = None  # the batch buffer, pinned on CUDA
+        self._copied = None  # CUDA event: the last copy out of the buffer has finished
+
+    def _buffer(self, n: int):
+        import torch
+
+        if self._copied is not None:
+            self._copied.synchronize()  # never refill a buffer a copy is still reading
+        if self._host is None or len(self._host) < n:
+            pin = str(self.device).startswith("cuda")
+            self._host = torch.empty((n, self.spec.max_samples), dtype=torch.float32,
+                                     pin_memory=pin)  # fmt: skip
+        return self._host[:n]
+
+    def _to_device(self, host):
+        import torch
+
+        if not str(self.device).startswith("cuda"):
+            return host.to(self.device)  # CPU: the buffer itself (used before the next fill)
+        x = host.to(self.device, non_blocking=True)
+        self._copied = torch.cuda.Event()
+        self._copied.record()
+        return x
 
     def batch(self, windows: list[np.ndarray]):
         import torch
 
         s = self.spec
-        x = torch.from_numpy(np.stack([repeat_pad(w, s.max_samples) for w in windows]))
-        x = torch.nn.functional.pad(x.to(self.device)[:, None], (s.n_fft // 2,) * 2, "reflect")
+        host = self._buffer(len(windows))
+        rows = host.numpy()
+        for row, w in zip(rows, windows, strict=True):
+            repeat_pad_into(row, w)
+        x = torch.nn.functional.pad(self._to_device(host)[:, None], (s.n_fft // 2,) * 2,
+                                    "reflect")  # fmt: skip
         frames = x[:, 0].unfold(-1, s.n_fft, s.hop)
         power = torch.fft.rfft(frames * self.window, dim=-1).abs() ** 2
         mel = torch.clamp(power @ self.filters, min=MEL_FLOOR)
