@@ -74,8 +74,11 @@ class JournalWriter:
     """Appends a batch's lines; each is fsync'd before the step it announces is taken."""
 
     def __init__(self, root: Path) -> None:
-        stamp = time.strftime("%Y%m%d-%H%M%S")
-        folder = root / f"{stamp}-{os.getpid()}-{time.monotonic_ns() % 1_000_000:06d}"
+        # Names sort in the order batches were made (undo takes the newest): the readable
+        # second, then the full nanosecond clock, then the process.
+        now = time.time_ns()
+        stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(now / 1e9))
+        folder = root / f"{stamp}-{now:020d}-{os.getpid()}"
         (folder / "keep").mkdir(parents=True)
         _fsync_dir(root)
         self.batch = Batch(folder)
