@@ -215,6 +215,7 @@ def test_dry_run_shows_the_change_and_writes_nothing(home, tmp_path, capsys):
     lib = tmp_path / "lib"
     lib.mkdir()
     wav = write_bwf(lib / "x.wav", tone(0.5, 400), ixml=ixml_bytes({"KEYWORDS": "hinge"}))
+    write_bwf(lib / "other.wav", tone(0.5, 900))
     _setup(home, lib, [wav])
     before = _snapshot(lib)
     capsys.readouterr()
@@ -223,6 +224,10 @@ def test_dry_run_shows_the_change_and_writes_nothing(home, tmp_path, capsys):
     assert out["status"] == "planned"
     assert (out["before"]["keywords"], out["fields"]["keywords"]) == ("hinge", "hinge, keeper")
     assert _snapshot(lib) == before
+    assert main(["write", "--query", "tag:keeper", "--dry-run", "--json"]) == 0
+    assert [Path(o["path"]).name for o in _json_lines(capsys)] == ["x.wav"]
+    assert main(["write", "--query", "other", "--dry-run", "--json"]) == 0
+    assert [o["status"] for o in _json_lines(capsys)] == ["unchanged"], "nothing to write there"
 
 
 def test_ucs_rename_is_collision_safe_and_undone(home, tmp_path, capsys):
