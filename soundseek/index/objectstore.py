@@ -1,0 +1,189 @@
+"""A library on S3-compatible object storage: where it is, whether the store is safe to
+write, and the one-writer lease that replaces the local writer lock there.
+
+LanceDB commits on S3 with conditional PUTs (If-None-Match). A store that ignores them
+accepts two writers' commits of the same version and loses one silently, so SoundSeek
+refuses to write to such a store, after a canary check at connect. Credentials come from
+the environment or an AWS profile (boto3's and LanceDB's usual chain), never from settings.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import socket
+import time
+import uuid
+from dataclasses import dataclass
+from urllib.parse import urlparse
+
+from soundseek.errors import StoreError, StoreLocked
+
+LEASE_SECONDS = 60.0  # a writer that stops renewing loses the lease after this
+META_DIR = ".soundseek"
+
+
+class ObjectStoreError(StoreError):
+    """The object store cannot hold a SoundSeek library as it is (unreachable, unsafe)."""
+
+
+@dataclass(frozen=True)
+class S3Location:
+    """`s3://bucket/prefix`, with the endpoint of an S3-compatible store (MinIO, Ceph, a NAS)
+    and its region where they are not the AWS defaults."""
+
+    bucket: str
+    prefix: str
+    endpoint: str = ""
+    region: str = ""
+
+    @classmethod
+    def parse(cls, uri: str, endpoint: str = "", region: str = "") -> S3Location:
+        parts = urlparse(uri)
+        if parts.scheme != "s3" or not parts.netloc:
+            raise ObjectStoreError(f"{uri!r} is not an s3://bucket/prefix location")
+        return cls(parts.netloc, parts.path.strip("/"), endpoint, region)
+
+    @property
+    def uri(self) -> str:
+        return f"s3://{self.bucket}/{self.prefix}" if self.prefix else f"s3://{self.bucket}"
+
+    def key(self, *names: str) -> str:
+        return "/".join(p for p in (self.prefix, *names) if p)
+
+    def storage_options(self) -> dict[str, str]:
+        """What LanceDB needs beyond the credential chain it reads itself."""
+        opts = {}
+        if self.endpoint:
+            opts["endpoint"] = self.endpoint
+            if self.endpoint.startswith("http://"):
+                opts["allow_http"] = "true"
+        if self.region:
+            opts["region"] = self.region
+        return opts
+
+    def client(self):
+        import boto3
+
+        return boto3.client("s3", endpoint_url=self.endpoint or None,
+                            region_name=self.region or None)  # fmt: skip
+
+
+def _status(exc: Exception) -> int:
+    return int(getattr(exc, "response", {}).get("ResponseMetadata", {}).get("HTTPStatusCode", 0))
+
+
+def check_conditional_writes(loc: S3Location, client=None) -> None:
+    """Create a canary object twice with If-None-Match: the store must refuse the second
+    (412). Raises ObjectStoreError when it does not, or when the store cannot be reached."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    client = client or loc.client()
+    key = loc.key(META_DIR, f"canary-{uuid.uuid4().hex}")
+    try:
+        client.put_object(Bucket=loc.bucket, Key=key, Body=b"1", IfNoneMatch="*")
+        try:
+            client.put_object(Bucket=loc.bucket, Key=key, Body=b"2", IfNoneMatch="*")
+        except ClientError as exc:
+            if _status(exc) in (409, 412):
+                return
+            raise
+        raise ObjectStoreError(
+            f"{loc.uri} does not honour conditional writes (If-None-Match): two SoundSeek "
+            "writers could lose each other's commits silently, so SoundSeek will not write there"
+        )
+    except (BotoCoreError, ClientError) as exc:
+        raise ObjectStoreError(f"{loc.uri} cannot be used: {exc}") from exc
+    finally:
+        with contextlib.suppress(BotoCoreError, ClientError):
+            client.delete_object(Bucket=loc.bucket, Key=key)
+
+
+@dataclass
+class LeaseHolder:
+    holder: str
+    expires_at: float
+
+    @classmethod
+    def me(cls, seconds: float) -> LeaseHolder:
+        return cls(f"{socket.gethostname()} pid {os.getpid()}", time.time() + seconds)
+
+
+class Lease:
+    """One writer across machines: an object created only if absent (If-None-Match), renewed
+    only if unchanged (If-Match on its ETag), taken over only once it has expired. A writer
+    that cannot renew has lost the lease and must stop writing."""
+
+    def __init__(self, loc: S3Location, seconds: float = LEASE_SECONDS, client=None) -> None:
+        self.loc, self.seconds = loc, seconds
+        self.client = client or loc.client()
+        self.key = loc.key(META_DIR, "writer.lease")
+        self.etag = ""
+
+    def _put(self, **condition: str) -> None:
+        body = json.dumps(LeaseHolder.me(self.seconds).__dict__).encode()
+        r = self.client.put_object(Bucket=self.loc.bucket, Key=self.key, Body=body, **condition)
+        self.etag = r["ETag"]
+
+    def _current(self) -> tuple[LeaseHolder, str] | None:
+        from botocore.exceptions import ClientError
+
+        try:
+            r = self.client.get_object(Bucket=self.loc.bucket, Key=self.key)
+        except ClientError as exc:
+            if _status(exc) == 404:
+                return None
+            raise
+        return LeaseHolder(**json.loads(r["Body"].read())), r["ETag"]
+
+    def acquire(self) -> Lease:
+        from botocore.exceptions import ClientError
+
+        try:
+            self._put(IfNoneMatch="*")
+            return self
+        except ClientError as exc:
+            if _status(exc) not in (409, 412):
+                raise ObjectStoreError(f"{self.loc.uri}: the writer lease failed ({exc})") from exc
+        current = self._current()
+        if current is not None and current[0].expires_at > time.time():
+            raise StoreLocked(
+                f"The library at {self.loc.uri} is being written by {current[0].holder} "
+                f"(lease valid for {current[0].expires_at - time.time():.0f} s more)."
+            )
+        return self._take_over(current)
+
+    def _take_over(self, current: tuple[LeaseHolder, str] | None) -> Lease:
+        from botocore.exceptions import ClientError
+
+        try:
+            self._put(**({"IfMatch": current[1]} if current else {"IfNoneMatch": "*"}))
+        except ClientError as exc:  # another machine took it over first
+            raise StoreLocked(f"The library at {self.loc.uri} was just taken by another "
+                              "writer.") from exc  # fmt: skip
+        return self
+
+    def renew(self) -> None:
+        """Extend the lease; raises StoreLocked if it was lost (expired and taken over)."""
+        from botocore.exceptions import ClientError
+
+        try:
+            self._put(IfMatch=self.etag)
+        except ClientError as exc:
+            raise StoreLocked(f"The writer lease on {self.loc.uri} was lost.") from exc
+
+    def release(self) -> None:
+        from botocore.exceptions import ClientError
+
+        if not self.etag:
+            return
+        with contextlib.suppress(ClientError):  # lost already: the new holder's lease stays
+            self.client.delete_object(Bucket=self.loc.bucket, Key=self.key, IfMatch=self.etag)
+        self.etag = ""
+
+    def __enter__(self) -> Lease:
+        return self.acquire()
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
