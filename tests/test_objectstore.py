@@ -94,3 +94,20 @@ def test_lancedb_reads_and_writes_the_location(loc):
     seen = reader.open_table("files")
     table.add([{"relpath": "b.wav", "size": 2}])
     assert seen.count_rows() == 2
+
+
+def test_small_objects_are_written_by_compare_and_swap(loc):
+    from soundseek.index.objectstore import ConcurrentUpdate, S3Json
+
+    a, b = S3Json(loc, "roots.json"), S3Json(loc, "roots.json")
+    assert a.read() is None and a.stamp() is None
+    a.write({"roots": []})
+    b.read()
+    a.update(lambda cur: {"roots": [*cur["roots"], "sfx"]})
+    with pytest.raises(ConcurrentUpdate):
+        b.write({"roots": ["music"]})  # written against a version that is gone
+    assert b.update(lambda cur: {"roots": [*cur["roots"], "music"]}) == {"roots": ["sfx", "music"]}
+    assert S3Json(loc, "roots.json").read() == {"roots": ["sfx", "music"]}
+    c = S3Json(loc, "roots.json")
+    with pytest.raises(ConcurrentUpdate):
+        c.write({"roots": []})  # never read: may only create, and it exists

@@ -187,3 +187,67 @@ class Lease:
 
     def __exit__(self, *exc: object) -> None:
         self.release()
+
+
+class ConcurrentUpdate(StoreError):
+    """A small JSON object changed under us (another machine wrote it first)."""
+
+
+class S3Json:
+    """A small JSON object beside the tables (store info, roots), written by compare-and-swap:
+    a write lands only if the object is still what this process last read (If-Match on its
+    ETag), or still absent (If-None-Match). `update` retries a read-modify-write."""
+
+    def __init__(self, loc: S3Location, name: str, client=None) -> None:
+        self.loc, self.client = loc, client or loc.client()
+        self.key = loc.key(name)
+        self.etag: str | None = None  # of the version last read or written; None: absent
+
+    def read(self) -> dict | None:
+        from botocore.exceptions import ClientError
+
+        try:
+            r = self.client.get_object(Bucket=self.loc.bucket, Key=self.key)
+        except ClientError as exc:
+            if _status(exc) == 404:
+                self.etag = None
+                return None
+            raise ObjectStoreError(f"{self.loc.uri}: {self.key} unreadable ({exc})") from exc
+        self.etag = r["ETag"]
+        return json.loads(r["Body"].read())
+
+    def stamp(self) -> str | None:
+        """Changes whenever the object is replaced; None when it is absent."""
+        from botocore.exceptions import ClientError
+
+        try:
+            return self.client.head_object(Bucket=self.loc.bucket, Key=self.key)["ETag"]
+        except ClientError as exc:
+            if _status(exc) == 404:
+                return None
+            raise ObjectStoreError(f"{self.loc.uri}: {self.key} unreadable ({exc})") from exc
+
+    def write(self, data: dict) -> None:
+        from botocore.exceptions import ClientError
+
+        condition = {"IfMatch": self.etag} if self.etag else {"IfNoneMatch": "*"}
+        body = json.dumps(data, indent=1).encode()
+        try:
+            r = self.client.put_object(Bucket=self.loc.bucket, Key=self.key, Body=body,
+                                       **condition)  # fmt: skip
+        except ClientError as exc:
+            if _status(exc) in (409, 412):
+                raise ConcurrentUpdate(f"{self.key} was changed by another writer") from exc
+            raise ObjectStoreError(f"{self.loc.uri}: {self.key} not written ({exc})") from exc
+        self.etag = r["ETag"]
+
+    def update(self, change, attempts: int = 8) -> dict:
+        """Apply `change(current or None) -> new` until it lands on the latest version."""
+        for _ in range(attempts):
+            new = change(self.read())
+            try:
+                self.write(new)
+                return new
+            except ConcurrentUpdate:
+                time.sleep(0.05)
+        raise ConcurrentUpdate(f"{self.key} kept changing; gave up after {attempts} tries")
