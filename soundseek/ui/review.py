@@ -154,34 +154,28 @@ class ReviewController(QObject):
     # -- decisions -------------------------------------------------------------------------
     def accept(self, hits: list[Hit], notes: dict[str, FileNotes]) -> None:
         """A: each file's open UCS suggestion and its learned tags become its own."""
-        cats = [h.path for h in hits if _note(notes, h) and _note(notes, h).suggestion]
-        guessed = _guessed_tags(hits, notes)
-        if not cats and not guessed:
-            self.message.emit("Nothing suggested for the selected files")
-            return
-
-        def job() -> str:
-            n = self.app.accept_categories(cats) if cats else 0
-            for tag, some in guessed.items():
-                self.app.tag(tag, [h.path for h in some])
-            return _said(f"accepted {n} categories", guessed, "accepted")
-
-        self._write(job, guessed)
+        self._decide(hits, notes, reject=False)
 
     def reject(self, hits: list[Hit], notes: dict[str, FileNotes]) -> None:
         """R: the open UCS suggestion is never offered for these files again; learned tags
         become negative examples."""
+        self._decide(hits, notes, reject=True)
+
+    def _decide(self, hits: list[Hit], notes: dict[str, FileNotes], reject: bool) -> None:
         cats = [h.path for h in hits if _note(notes, h) and _note(notes, h).suggestion]
         guessed = _guessed_tags(hits, notes)
         if not cats and not guessed:
             self.message.emit("Nothing suggested for the selected files")
             return
+        decide = self.app.reject_categories if reject else self.app.accept_categories
+        verb = "rejected" if reject else "accepted"
+        what = "category suggestions" if reject else "categories"
 
         def job() -> str:
-            n = self.app.reject_categories(cats) if cats else 0
+            n = decide(cats) if cats else 0
             for tag, some in guessed.items():
-                self.app.tag(tag, [h.path for h in some], reject=True)
-            return _said(f"rejected {n} category suggestions", guessed, "rejected")
+                self.app.tag(tag, [h.path for h in some], reject=reject)
+            return _said(f"{verb} {n} {what}", guessed, verb)
 
         self._write(job, guessed)
 
