@@ -159,8 +159,9 @@ def rewrite_wave(src: BinaryIO, dst: BinaryIO, change: MetadataChange) -> Rewrit
         if chunk.cid == b"data":
             _add_missing(dst, layout, new, info)
             data_at = dst.tell() + 8
-            digest = _copy(src, dst, chunk.start, chunk.end, hash_from=chunk.payload,
-                           hash_size=chunk.size)  # fmt: skip
+            _copy(src, dst, chunk.start, chunk.payload)
+            digest = copy_span(src, chunk.payload, chunk.size, dst)
+            _copy(src, dst, chunk.payload + chunk.size, chunk.end)
         elif chunk.cid == b"bext" and new.bext is not None:
             dst.write(_chunk_bytes(b"bext", new.bext))
         elif chunk.cid == b"iXML" and new.ixml is not None:
@@ -210,38 +211,31 @@ def _patch_sizes(dst: BinaryIO, form: bytes, ds64_at: int | None) -> None:
     dst.seek(0, 2)
 
 
-def _copy(src: BinaryIO, dst: BinaryIO, start: int, end: int, hash_from: int = -1,
-          hash_size: int = 0) -> str:  # fmt: skip
-    """Copy bytes [start, end); hash the span [hash_from, hash_from + hash_size) on the way."""
+def copy_span(src: BinaryIO, offset: int, size: int, out: BinaryIO | None = None) -> str:
+    """blake2b of `size` bytes from `offset`, copied on to `out` when given: the one loop
+    that moves audio, in a rewrite, its verification and an undo."""
     h = hashlib.blake2b(digest_size=16)
-    src.seek(start)
-    pos = start
-    while pos < end:
-        block = src.read(min(COPY_BLOCK, end - pos))
+    src.seek(offset)
+    left = size
+    while left:
+        block = src.read(min(COPY_BLOCK, left))
         if not block:
             raise RiffError("the file ended while it was being copied")
-        dst.write(block)
-        lo, hi = max(pos, hash_from), min(pos + len(block), hash_from + hash_size)
-        if hi > lo:
-            h.update(block[lo - pos : hi - pos])
-        pos += len(block)
+        h.update(block)
+        if out is not None:
+            out.write(block)
+        left -= len(block)
     return h.hexdigest()
+
+
+def _copy(src: BinaryIO, dst: BinaryIO, start: int, end: int) -> None:
+    copy_span(src, start, end - start, dst)
 
 
 def data_digest(fh: BinaryIO) -> tuple[int, int, str]:
     """(offset, size, hash) of the audio data of a WAVE file, read independently of a rewrite."""
-    layout = read_layout(fh)
-    data = layout.find(b"data")
-    h = hashlib.blake2b(digest_size=16)
-    fh.seek(data.payload)
-    left = data.size
-    while left:
-        block = fh.read(min(COPY_BLOCK, left))
-        if not block:
-            raise RiffError("its data chunk is cut short")
-        h.update(block)
-        left -= len(block)
-    return data.payload, data.size, h.hexdigest()
+    data = read_layout(fh).find(b"data")
+    return data.payload, data.size, copy_span(fh, data.payload, data.size)
 
 
 def kept_chunks(fh: BinaryIO) -> list[tuple[bytes, str]]:

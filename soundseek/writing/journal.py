@@ -60,7 +60,8 @@ class Batch:
         return self.folder / "keep" / entry.keep
 
 
-def _fsync_dir(path: Path) -> None:
+def fsync_dir(path: Path) -> None:
+    """Make a rename or a new file in this folder durable (POSIX)."""
     if os.name == "nt":  # Windows has no directory handles to sync
         return
     fd = os.open(path, os.O_RDONLY)
@@ -80,7 +81,7 @@ class JournalWriter:
         stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(now / 1e9))
         folder = root / f"{stamp}-{now:020d}-{os.getpid()}"
         (folder / "keep").mkdir(parents=True)
-        _fsync_dir(root)
+        fsync_dir(root)
         self.batch = Batch(folder)
         self._fh = open(folder / "entries.jsonl", "a", encoding="utf-8")  # noqa: SIM115
 
@@ -91,7 +92,7 @@ class JournalWriter:
             os.fsync(self._fh.fileno())
 
     def begin(self, entry: Entry) -> None:
-        _fsync_dir(self.batch.folder / "keep")
+        fsync_dir(self.batch.folder / "keep")
         self._line({"op": "begin", **asdict(entry)})
         self.batch.entries.append(entry)
 

@@ -7,7 +7,6 @@ temporary copy has its own hidden name and becomes the file only through an atom
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import shutil
 import stat
@@ -18,9 +17,9 @@ from soundseek.errors import WriteRefused
 from soundseek.files.fingerprint import audio_span
 from soundseek.metadata.fields import MetadataChange
 from soundseek.metadata.riff import RiffError
-from soundseek.metadata.riffedit import COPY_BLOCK, rewrite_wave
+from soundseek.metadata.riffedit import copy_span, rewrite_wave
 from soundseek.metadata.tagedit import TagWriteError, open_writable, write_tags
-from soundseek.writing.journal import Entry, JournalWriter
+from soundseek.writing.journal import Entry, JournalWriter, fsync_dir
 from soundseek.writing.verify import verify_tagged, verify_wave
 
 TEMP_SUFFIX = ".soundseek-tmp"
@@ -68,22 +67,6 @@ def audio_bytes(path: str) -> tuple[int, int] | None:
     return None if span is None or span.ogg else (span.start, span.end - span.start)
 
 
-def span_digest(fh, offset: int, size: int, out=None) -> str:
-    """blake2b of `size` bytes from `offset` (copied on to `out` when given)."""
-    h = hashlib.blake2b(digest_size=16)
-    fh.seek(offset)
-    left = size
-    while left:
-        block = fh.read(min(COPY_BLOCK, left))
-        if not block:
-            raise OSError("the audio data is cut short")
-        h.update(block)
-        if out is not None:
-            out.write(block)
-        left -= len(block)
-    return h.hexdigest()
-
-
 def _keep(path: str, dest: Path, wave: bool) -> tuple[tuple[int, int] | None, str]:
     """Save what an undo needs, and the hash of what it leaves out: all but the audio bytes
     where they can be found again in the written file, else the whole file (Ogg)."""
@@ -98,7 +81,7 @@ def _keep(path: str, dest: Path, wave: bool) -> tuple[tuple[int, int] | None, st
             fh.seek(offset + size)
             dest.write_bytes(head + fh.read())
             if not wave:  # a WAVE rewrite hashes its audio on the way anyway
-                digest = span_digest(fh, offset, size)
+                digest = copy_span(fh, offset, size)
     with open(dest, "rb+") as fh:
         os.fsync(fh.fileno())
     return span, digest
@@ -162,15 +145,6 @@ def _write_temp(path: str, temp: str, change: MetadataChange, wave: bool) -> tup
         raise WriteRefused(path, _reason(exc)) from exc
 
 
-def _fsync_folder(path: str) -> None:
-    if os.name != "nt":
-        fd = os.open(os.path.dirname(path) or ".", os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
 def _replace(entry: Entry) -> None:
     try:
         os.replace(entry.temp, entry.path)
@@ -178,7 +152,7 @@ def _replace(entry: Entry) -> None:
         with contextlib.suppress(OSError):
             os.unlink(entry.temp)
         raise WriteRefused(entry.path, f"it is locked by another program ({exc.strerror})") from exc
-    _fsync_folder(entry.path)
+    fsync_dir(Path(entry.path).parent)
     st = os.stat(entry.path)
     entry.new_size, entry.new_mtime_ns = st.st_size, st.st_mtime_ns
 
@@ -196,4 +170,4 @@ def _rename(path: str, new_path: str) -> None:
         os.rename(path, new_path)
     else:
         os.unlink(path)
-    _fsync_folder(new_path)
+    fsync_dir(Path(new_path).parent)

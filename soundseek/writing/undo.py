@@ -14,8 +14,9 @@ from dataclasses import dataclass
 
 from soundseek.errors import WriteRefused
 from soundseek.metadata.riff import RiffError
+from soundseek.metadata.riffedit import copy_span
 from soundseek.writing.journal import Batch, Entry, mark_undone
-from soundseek.writing.safefile import audio_bytes, span_digest, temp_name
+from soundseek.writing.safefile import audio_bytes, temp_name
 
 
 @dataclass(frozen=True)
@@ -98,7 +99,7 @@ def _splice(batch: Batch, entry: Entry, where: str, temp: str) -> None:
         raise RiffError("its audio data is not what SoundSeek wrote")
     with open(where, "rb") as src, open(temp, "xb") as dst:
         dst.write(kept[:offset])
-        digest = span_digest(src, now[0], size, out=dst)
+        digest = copy_span(src, now[0], size, dst)
         dst.write(kept[offset:])
     if digest != entry.span_digest:
         raise RiffError("its audio data changed since SoundSeek wrote it")
