@@ -256,6 +256,18 @@ def test_ucs_rename_is_collision_safe_and_undone(home, tmp_path, capsys):
     assert _snapshot(lib) == before
 
 
+def _reindex_embeds_nothing_and_keeps_the_tag(home, lib: Path, path: Path, capsys) -> None:
+    from tests.fakeembed import BandEmbedder
+    from tests.helpers import index
+
+    again = BandEmbedder()
+    index(home, [lib], again)
+    assert again.windows_seen == 0, "metadata writes never trigger a re-embed"
+    capsys.readouterr()
+    assert main(["tag", "list", str(path), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["tags"] == ["keeper"]
+
+
 def test_reindex_after_a_write_embeds_nothing_and_keeps_tags(home, tmp_path, capsys):
     from tests.fakeembed import BandEmbedder
     from tests.helpers import index
@@ -267,12 +279,7 @@ def test_reindex_after_a_write_embeds_nothing_and_keeps_tags(home, tmp_path, cap
     index(home, [lib], BandEmbedder())
     assert main(["tag", "add", "keeper", *map(str, files)]) == 0
     assert main(["write"]) == 0
-    again = BandEmbedder()
-    index(home, [lib], again)
-    assert again.windows_seen == 0, "metadata writes never trigger a re-embed"
-    capsys.readouterr()
-    assert main(["tag", "list", str(files[-1]), "--json"]) == 0
-    assert json.loads(capsys.readouterr().out)["tags"] == ["keeper"]
+    _reindex_embeds_nothing_and_keeps_the_tag(home, lib, files[-1], capsys)
 
 
 def test_watcher_ignores_soundseeks_own_writes(home, tmp_path):
@@ -389,12 +396,7 @@ def test_a_file_still_keyed_the_old_way_is_rekeyed_before_its_write(home, tmp_pa
         store.rekey({content_hash(str(wav)): whole_file_hash(str(wav))})
     assert main(["tag", "add", "keeper", str(wav)]) == 0
     assert main(["write"]) == 0
-    again = BandEmbedder()
-    index(home, [lib], again)
-    assert again.windows_seen == 0
-    capsys.readouterr()
-    assert main(["tag", "list", str(wav), "--json"]) == 0
-    assert json.loads(capsys.readouterr().out)["tags"] == ["keeper"]
+    _reindex_embeds_nothing_and_keeps_the_tag(home, lib, wav, capsys)
 
 
 def test_only_the_newest_batches_are_kept_for_undo(home, tmp_path):
