@@ -78,3 +78,7 @@ class WriteRefused(SoundSeekError):
 
 class WritesBusy(SoundSeekError):
     """Another SoundSeek process is writing metadata into files; one writer at a time."""
+
+
+class ClusterError(SoundSeekError):
+    """The Ray cluster cannot run the job (unreachable, no worker could start, all died)."""

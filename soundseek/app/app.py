@@ -25,6 +25,15 @@ from soundseek.app.events import (
     RootsChanged,
     SettingsChanged,
 )
+from soundseek.app.location import (
+    LOCAL,
+    LocationInfo,
+    check_location,
+    local_place,
+    place_for,
+    who_indexes,
+)
+from soundseek.app.location import describe as describe_location
 from soundseek.app.own_writes import OwnWrites
 from soundseek.app.settings import (
     Settings,
@@ -42,6 +51,7 @@ from soundseek.paths import AppPaths, app_paths
 if TYPE_CHECKING:
     import numpy as np
 
+    from soundseek.app.cluster import ClusterOptions
     from soundseek.app.library import Library
     from soundseek.embed.base import Embedder
     from soundseek.indexing.progress import IndexProgress
@@ -59,12 +69,18 @@ class App:
         self._settings = settings
         self._settings_stamp = settings_stamp(paths)
         self.events = EventBus()
-        self.registry = RootRegistry(paths.store_dir)
+        self._bind_place()
         self._embedder: Embedder | None = None
         self.model_error: ModelError | None = None
         self._library: Library | None = None
         self._open_lock = threading.Lock()
         self.own_writes = OwnWrites()  # the watcher ignores these files' events
+
+    def _bind_place(self) -> None:
+        """Where the library is, from the settings (again after a location or mount change)."""
+        self.place = place_for(self.paths, self._settings)
+        self.registry = RootRegistry(self.place.doc("roots.json"), self.place.mounts)
+        self._library = None
 
     @classmethod
     def open(cls, paths: AppPaths | None = None) -> App:
@@ -121,7 +137,10 @@ class App:
             if self._library is None:
                 from soundseek.app.library import open_library
 
-                lib = open_library(self.paths, self._embedder, self._settings.caption_prompts)
+                s = self._settings
+                both = self.place.shared and s.search_local_too
+                extra = [local_place(self.paths)] if both else []
+                lib = open_library(self.place, extra, self._embedder, s.caption_prompts)
                 self._library = lib
                 self.events.emit(LibraryOpened(list(lib.notes)))
             return self._library
@@ -146,7 +165,10 @@ class App:
         return gone
 
     def relocate_root(self, ref: str, new_path: str, force: bool = False) -> root_rules.Relocation:
-        """Re-point a library folder that moved; every vector, envelope and row is kept."""
+        """Re-point a library folder that moved; every vector, envelope and row is kept. In a
+        shared library only this machine's mount point changes (`map_root`)."""
+        if self.place.shared:
+            return self.map_root(ref, new_path, force)
         root = root_rules.find_root(self.roots(), ref)
         relpaths = self.library().store.relpaths(root.id)
         move = root_rules.check_relocation(self.roots(), ref, new_path, relpaths, force)
@@ -155,6 +177,35 @@ class App:
                  move.found, move.checked)  # fmt: skip
         self.events.emit(RootsChanged(self.roots()))
         return move
+
+    def map_root(self, ref: str, local_path: str, force: bool = False) -> root_rules.Relocation:
+        """Where this machine has a (shared) library folder: `/Volumes/SFX` here, `/mnt/sfx`
+        on the render node. Checked like a relocation; stored in this home's settings only."""
+        roots = self.roots()
+        root = root_rules.find_root(roots + self.registry.stored(), ref)
+        relpaths = self.library().store.relpaths(root.id)
+        move = root_rules.check_relocation(roots, root.id, local_path, relpaths, force)
+        self.update_settings(root_mounts={**self._settings.root_mounts, root.id: move.root.path})
+        self._bind_place()
+        log.info("mapped root %s to %s here (%d/%d files found)", root.id, move.root.path,
+                 move.found, move.checked)  # fmt: skip
+        self.events.emit(RootsChanged(self.roots()))
+        return move
+
+    # -- where the library is ---------------------------------------------------------------
+    def location(self) -> LocationInfo:
+        return describe_location(self._settings, self.place)
+
+    def set_location(self, uri: str, endpoint: str = "", region: str = "") -> LocationInfo:
+        """Point this home at a library location: "local" (its own index folder) or
+        s3://bucket/prefix, checked first (reachable, honours conditional writes)."""
+        uri = "" if uri in ("", LOCAL) else uri.rstrip("/")
+        check_location(uri, endpoint, region)
+        self.update_settings(location=uri, s3_endpoint=endpoint if uri else "",
+                             s3_region=region if uri else "")  # fmt: skip
+        self._bind_place()
+        self.events.emit(RootsChanged(self.roots()))
+        return self.location()
 
     # -- status -----------------------------------------------------------------------------------
     def cached_summary(self) -> Summary:
@@ -238,7 +289,10 @@ class App:
             index_space=store.info.space,
             index_runtimes=store.info.runtimes,
             schema_version=store.info.schema_version,
-            store_dir=str(self.paths.store_dir),
+            store_dir=self.place.uri,
+            location=self.location(),
+            indexed_by=store.info.indexed_by,
+            indexed_at=store.info.indexed_at,
             store_bytes=store.size_bytes(),
             log_file=str(self.paths.log_file),
             errors=self.errors(),
@@ -307,7 +361,7 @@ class App:
         from soundseek.app.tagging import set_tag
 
         kind = "not" if reject else "tag"
-        return set_tag(self.paths.store_dir, self.library().store, tag, paths, on, kind)
+        return set_tag(self.place, self.library().store, tag, paths, on, kind)
 
     def suggest_tag(self, tag: str, limit: int = 50):
         """Files the tag probably fits, learned from the files that carry it."""
@@ -331,7 +385,7 @@ class App:
         confidence reaches `min_confidence`; raises StoreLocked while the index is written."""
         from soundseek.app.categories import accept
 
-        return accept(self.paths.store_dir, self.library().store, paths, min_confidence)
+        return accept(self.place, self.library().store, paths, min_confidence)
 
     def tag_counts(self) -> dict[str, int]:
         return self.library().store.tag_counts()
@@ -341,13 +395,13 @@ class App:
         """Reject each file's top UCS suggestion for good (the next one moves up)."""
         from soundseek.app.categories import reject
 
-        return reject(self.paths.store_dir, self.library().store, paths)
+        return reject(self.place, self.library().store, paths)
 
     def set_category(self, paths: list[str], catid: str) -> int:
         """Accept a UCS CatID the user picked for these files, whatever was suggested."""
         from soundseek.app.categories import accept_as
 
-        return accept_as(self.paths.store_dir, self.library().store, paths, catid)
+        return accept_as(self.place, self.library().store, paths, catid)
 
     @staticmethod
     def ucs_subcategories():
@@ -404,7 +458,7 @@ class App:
         plans = writing.plan_writes(store, records, naming, rename)
         yield from writing.refusals(missing, plans)
         if not dry_run:
-            writing.rekey(self.paths.store_dir, writing.old_fingerprints(records))
+            writing.rekey(self.place, writing.old_fingerprints(records))
         done = yield from writing.tracked(writing.write(self.journal_dir, writing.planned(plans),
                                                         dry_run, cancel))  # fmt: skip
         if not dry_run:
@@ -416,7 +470,7 @@ class App:
 
         now = [new for _, new in written]
         gone = [old for old, new in written if old != new]
-        refresh_after(self.paths.store_dir, now, gone)
+        refresh_after(self.place, now, gone)
         for path in now + gone:
             self.own_writes.add(path)
 
@@ -436,24 +490,30 @@ class App:
     ) -> Iterator[IndexProgress]:  # fmt: skip
         """One index run as a progress generator; set `cancel` to stop it cleanly (what is done
         is kept). Raises StoreLocked when another process is writing the index."""
+        from soundseek.indexing.workers import default_workers
+
+        workers = workers or self._settings.index_workers or default_workers()
+        return self._run_index(cancel, embed, batch_size, workers)
+
+    def _run_index(self, cancel, embed, batch_size, workers, stage=None, who=None):
         from soundseek.index.store import Store
         from soundseek.indexing.pipeline import run_index
         from soundseek.indexing.progress import IndexOptions
-        from soundseek.indexing.workers import default_workers
 
         roots = self.roots()
         if not roots:
             raise RootError("no library folders yet: add one first (`soundseek add PATH`)")
         s = self._settings
-        workers = workers or s.index_workers or default_workers()
         opts = IndexOptions(roots, list(s.exclusions), batch_size or s.batch_size, cancel, workers)
+        extra = {"embed": stage} if stage is not None else {}
         last, error = None, None
         self.events.emit(IndexStarted())
         try:
-            with Store(self.paths.store_dir, writable=True) as store:
-                for p in run_index(store, opts, self.embedder if embed else None):
+            with Store(self.place, writable=True) as store:
+                for p in run_index(store, opts, self.embedder if embed else None, **extra):
                     last = p
                     yield p
+                store.record_run(who() if who else who_indexes())
         except Exception as exc:
             error = exc
             raise
@@ -461,6 +521,19 @@ class App:
             if error is None:
                 self._after_index()
             self.events.emit(IndexDone(last, error))
+
+    def cluster_index(
+        self, options: ClusterOptions, cancel: threading.Event | None = None
+    ) -> Iterator[IndexProgress]:
+        """An index run whose embedding runs on a Ray cluster (a local one when no address
+        is given). This process scans, reads metadata and holds the writer lock (the lease on
+        object storage); it loads the model too, on its CPU, for the UCS captions. Raises
+        ClusterError when the cluster cannot run it, StoreLocked as `index` does."""
+        from soundseek.app.cluster import ClusterJob
+
+        emb = self.embedder or self.load_model()
+        job = ClusterJob(options, self._settings, self.paths, emb)
+        yield from self._run_index(cancel, True, None, 1, job.stage(), lambda: job.who)
 
     def _after_index(self) -> None:
         try:

@@ -6,10 +6,10 @@ from __future__ import annotations
 import os
 from collections import defaultdict
 from dataclasses import dataclass
-from pathlib import Path
 
 from soundseek.errors import QuerySyntaxError
 from soundseek.index.filters import ONLY_INDEXED
+from soundseek.index.place import Place
 from soundseek.index.records import FileRecord
 from soundseek.index.store import Store
 from soundseek.metadata.ucs import load_catalog
@@ -79,16 +79,16 @@ def suggestions(store: Store, paths: list[str] | None) -> list[FileCategories]:
             for r in sorted(records, key=lambda r: r.path)]  # fmt: skip
 
 
-def _write(store_dir: Path, chosen: dict[str, str]) -> None:
+def _write(place: Place, chosen: dict[str, str]) -> None:
     """Accept content hash -> CatID (the rows show it at once)."""
     by_catid = load_catalog().by_catid
     values = {h: (c, by_catid[c].category, by_catid[c].subcategory) for h, c in chosen.items()}
     if values:
-        with Store(store_dir, writable=True) as store:
+        with Store(place, writable=True) as store:
             store.accept_categories(values)
 
 
-def accept(store_dir: Path, reader: Store, paths: list[str] | None, min_confidence: float) -> int:
+def accept(place: Place, reader: Store, paths: list[str] | None, min_confidence: float) -> int:
     """Accept each file's top suggestion at or above `min_confidence`; returns how many.
     Without paths (the whole library) a file that already has a CatID keeps it."""
     catalog = load_catalog()
@@ -99,20 +99,20 @@ def accept(store_dir: Path, reader: Store, paths: list[str] | None, min_confiden
             continue
         if paths or not f.catid:
             chosen[f.content_hash] = top.catid
-    _write(store_dir, chosen)
+    _write(place, chosen)
     return len(chosen)
 
 
-def accept_as(store_dir: Path, reader: Store, paths: list[str], catid: str) -> int:
+def accept_as(place: Place, reader: Store, paths: list[str], catid: str) -> int:
     """The user's own pick for these files, whatever was suggested; returns how many."""
     if catid not in load_catalog().by_catid:
         raise QuerySyntaxError(f"not a UCS CatID: {catid!r}")
     hashes = {r.content_hash for r in _records(reader, paths) if r.content_hash}
-    _write(store_dir, dict.fromkeys(hashes, catid))
+    _write(place, dict.fromkeys(hashes, catid))
     return len(hashes)
 
 
-def reject(store_dir: Path, reader: Store, paths: list[str]) -> int:
+def reject(place: Place, reader: Store, paths: list[str]) -> int:
     """Reject each file's current top suggestion: it is not suggested for that content again
     (the next one moves up). Returns how many suggestions were rejected."""
     by_catid: dict[str, list[str]] = defaultdict(list)
@@ -120,7 +120,7 @@ def reject(store_dir: Path, reader: Store, paths: list[str]) -> int:
         if f.suggestions:
             by_catid[f.suggestions[0].catid].append(f.content_hash)
     if by_catid:
-        with Store(store_dir, writable=True) as store:
+        with Store(place, writable=True) as store:
             for catid, hashes in by_catid.items():
                 store.set_tag(REJECTED_PREFIX + catid, hashes, True, "not")
     return sum(len(v) for v in by_catid.values())

@@ -41,6 +41,11 @@ class Settings:
     watch_polling: bool = False
     ucs_creator_id: str = ""  # UCS filename blocks for `write --rename`
     ucs_source_id: str = ""
+    location: str = ""  # "" or "local": this home's index folder; s3://bucket/prefix: shared
+    s3_endpoint: str = ""  # an S3-compatible store's URL (MinIO, Ceph, a NAS); "" for AWS
+    s3_region: str = ""
+    root_mounts: dict[str, str] = field(default_factory=dict)  # root id -> path here
+    search_local_too: bool = True  # with a shared location: also search this home's index
     version: int = SETTINGS_VERSION
 
 

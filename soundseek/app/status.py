@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from soundseek.app.location import LocationInfo
 from soundseek.files.roots import Root
 
 
@@ -64,6 +65,9 @@ class LibraryStatus:
     store_bytes: int
     log_file: str
     errors: list[FileError] = field(default_factory=list)
+    location: LocationInfo | None = None
+    indexed_by: str = ""
+    indexed_at: float = 0.0
 
     def to_json(self) -> dict:
         """Keys of turn 1 keep their meaning (`library_roots` is still a list of paths)."""
@@ -80,4 +84,7 @@ class LibraryStatus:
             "store_dir": self.store_dir, "store_bytes": self.store_bytes,
             "schema_version": self.schema_version, "log_file": self.log_file,
             "errors": [{"path": e.path, "reason": e.reason} for e in self.errors],
+            "location": self.location.uri if self.location else "local",
+            "shared": bool(self.location and self.location.shared),
+            "indexed_by": self.indexed_by, "indexed_at": self.indexed_at,
         }  # fmt: skip

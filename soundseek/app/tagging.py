@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from soundseek.classify.learn import MIN_EXAMPLES, file_means, suggest
 from soundseek.errors import QuerySyntaxError
 from soundseek.index.filters import normal_tag
+from soundseek.index.place import Place
 from soundseek.index.store import Store
 
 
@@ -43,7 +43,7 @@ class TagSuggestion:
 
 
 def set_tag(
-    store_dir: Path, reader: Store, tag: str, paths: list[str], on: bool, kind: str = "tag"
+    place: Place, reader: Store, tag: str, paths: list[str], on: bool, kind: str = "tag"
 ) -> TagChange:
     name = normal_tag(tag)
     if not name or ":" in name:
@@ -51,7 +51,7 @@ def set_tag(
     found, missing = _contents(reader, paths)
     changed = 0
     if found:
-        with Store(store_dir, writable=True) as store:
+        with Store(place, writable=True) as store:
             changed = store.set_tag(name, list(found.values()), on, kind)
     return TagChange(name, changed, len(found), missing)
 

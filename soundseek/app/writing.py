@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from soundseek.errors import StoreLocked, WriteRefused
+from soundseek.index.place import Place
 from soundseek.index.records import FileRecord, FileStatus
 from soundseek.index.store import Store
 from soundseek.indexing.refresh import refresh_files
@@ -62,13 +63,13 @@ def plan_writes(store: Store, records: list[FileRecord], naming: Naming,
     return out
 
 
-def refresh_after(store_dir: Path, present: list[str], gone: list[str]) -> None:
+def refresh_after(place: Place, present: list[str], gone: list[str]) -> None:
     """The index learns the new metadata and names at once; if an indexer holds the index,
     its next scan does it (fingerprints are of audio only: nothing is re-embedded)."""
     if not present and not gone:
         return
     try:
-        with Store(store_dir, writable=True) as store:
+        with Store(place, writable=True) as store:
             refresh_files(store, present, gone)
     except StoreLocked:
         log.info("index busy: %d written files are refreshed by the next scan", len(present))
@@ -91,9 +92,9 @@ def old_fingerprints(records: list[FileRecord]) -> dict[str, str]:
     return moves
 
 
-def rekey(store_dir: Path, moves: dict[str, str]) -> None:
+def rekey(place: Place, moves: dict[str, str]) -> None:
     if moves:
-        with Store(store_dir, writable=True) as store:
+        with Store(place, writable=True) as store:
             store.rekey(moves)
 
 

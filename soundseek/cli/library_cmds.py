@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import time
 
 from soundseek.app.watching import LibraryKeeper
 from soundseek.cli.common import (
@@ -105,7 +106,12 @@ def cmd_status(args) -> int:
     print(f"Device: {s.model.device}{runtime}")
     if s.index_runtimes:
         print(f"Index vectors made by: {', '.join(s.index_runtimes)} (all fidelity-gated)")
-    print(f"Store: {s.store_dir} ({human_bytes(s.store_bytes)}, schema {s.schema_version})")
+    shared = "shared library on object storage, " if s.location and s.location.shared else ""
+    print(f"Store: {s.store_dir} ({shared}{human_bytes(s.store_bytes)}, schema "
+          f"{s.schema_version})")  # fmt: skip
+    if s.indexed_by:
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(s.indexed_at))
+        print(f"Last indexed: {when} by {s.indexed_by}")
     print(f"Log: {s.log_file}")
     if s.errors:
         print("Unreadable files:")

@@ -13,7 +13,14 @@ import os
 import sys
 
 from soundseek import __version__
-from soundseek.cli import library_cmds, model_cmds, search_cmds, tag_cmds, write_cmds
+from soundseek.cli import (
+    library_cmds,
+    model_cmds,
+    search_cmds,
+    tag_cmds,
+    team_cmds,
+    write_cmds,
+)
 from soundseek.cli.common import (
     EXIT_CANCELLED,
     EXIT_ERROR,
@@ -23,6 +30,7 @@ from soundseek.cli.common import (
     fail,
 )
 from soundseek.errors import (
+    ClusterError,
     ModelError,
     QuerySyntaxError,
     RootError,
@@ -45,6 +53,9 @@ COMMANDS = {
     "suggest": tag_cmds.cmd_suggest,
     "write": write_cmds.cmd_write,
     "undo": write_cmds.cmd_undo,
+    "location": team_cmds.cmd_location,
+    "root": team_cmds.cmd_root,
+    "cluster": team_cmds.cmd_cluster,
 }
 EXIT_BROKEN_PIPE = 141  # what a process killed by SIGPIPE reports, like other Unix tools
 EXIT_CODES = (
@@ -52,6 +63,7 @@ EXIT_CODES = (
     (RootError, EXIT_USAGE),
     (ModelError, EXIT_NO_MODEL),
     (StoreLocked, EXIT_LOCKED),
+    (ClusterError, EXIT_ERROR),
     (SoundSeekError, EXIT_ERROR),
 )
 
@@ -87,7 +99,33 @@ def build_parser() -> argparse.ArgumentParser:
     ts.add_argument("--limit", type=int, default=20)
     ts.add_argument("--json", action="store_true", help="one JSON object per line")
     _write_commands(sub)
+    _team_commands(sub)
     return p
+
+
+def _team_commands(sub) -> None:
+    lo = sub.add_parser("location", help="where the library is: local, or s3://bucket/prefix")
+    lo_sub = lo.add_subparsers(dest="action", metavar="ACTION", required=True)
+    ls = lo_sub.add_parser("set", help="use a library location (credentials: AWS environment)")
+    ls.add_argument("uri", help="'local' (this home's own index) or s3://bucket/prefix")
+    ls.add_argument("--endpoint", help="an S3-compatible store's URL (MinIO, Ceph, a NAS)")
+    ls.add_argument("--region", help="the bucket's region")
+    sh = lo_sub.add_parser("show", help="the library location and this machine's mount points")
+    sh.add_argument("--json", action="store_true")
+    ro = sub.add_parser("root", help="a library folder on this machine: `root map ROOT PATH`")
+    ro.add_argument("action", choices=["map"])
+    ro.add_argument("root", help="the folder's id (see `soundseek status`) or stored path")
+    ro.add_argument("path", help="where this machine has it, e.g. /Volumes/SFX or \\\\nas\\SFX")
+    ro.add_argument("--force", action="store_true", help="map even if no file is found there")
+    cl = sub.add_parser("cluster", help="`cluster index`: embed on a Ray cluster")
+    cl.add_argument("action", choices=["index"])
+    cl.add_argument("--address", help="ray://host:10001 or auto (default: a local Ray here)")
+    cl.add_argument("--actors", type=int, default=0,
+                    help="actors (default: one per GPU, else one per two CPUs)")  # fmt: skip
+    cl.add_argument("--gpus-per-actor", type=float, default=None, metavar="N")
+    cl.add_argument("--chunk", type=int, default=16, help="files per actor call (default 16)")
+    cl.add_argument("--local-cpus", type=int, default=None, metavar="N",
+                    help="CPUs of the local Ray started when no --address is given")  # fmt: skip
 
 
 def _write_commands(sub) -> None:

@@ -182,12 +182,12 @@ class Annotations:
 
     def load_cache(self, name: str) -> np.ndarray | None:
         """An array derived from the index's model (e.g. the UCS text vectors), or None."""
-        path = self.dir / "cache" / f"{name}.npy"
+        path = self.place.cache_dir / f"{name}.npy"
         return np.load(path) if path.exists() else None
 
     def save_cache(self, name: str, array: np.ndarray) -> None:
-        folder = self.dir / "cache"
-        folder.mkdir(exist_ok=True)
+        folder = self.place.cache_dir
+        folder.mkdir(parents=True, exist_ok=True)
         tmp = folder / f"{name}.tmp.npy"
         np.save(tmp, array)
         os.replace(tmp, folder / f"{name}.npy")

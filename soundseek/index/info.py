@@ -1,13 +1,12 @@
-"""`store.json`: the layout version of an index and the vector space of its windows."""
+"""`store.json`: the layout version of an index, the vector space of its windows, and who
+indexed it last (a shared library shows its readers which machine did, and when)."""
 
 from __future__ import annotations
 
 import threading
 from dataclasses import asdict, dataclass
-from pathlib import Path
 
 from soundseek.errors import StoreVersionError
-from soundseek.index.jsonfile import read_json, stamp, write_json
 from soundseek.index.schema import SCHEMA_VERSION
 
 
@@ -20,40 +19,48 @@ class StoreInfo:
     dim: int = 0
     space: str = ""  # checkpoint + feature version: vectors of one space are comparable
     runtimes: tuple[str, ...] = ()  # backend-precision pairs (all gate-passed) that wrote them
+    indexed_by: str = ""  # "host (soundseek 0.x, cluster of 4 actors)": the last index run
+    indexed_at: float = 0.0  # when it finished (Unix time); 0: never recorded
+
+    def to_json(self) -> dict:
+        out = {**asdict(self), "runtimes": list(self.runtimes)}
+        for optional in ("indexed_by", "indexed_at"):  # absent until a run records them
+            if not out[optional]:
+                del out[optional]
+        return out
 
 
 class InfoFile:
-    """Re-read whenever the file changes, so a reader sees the writer's model switch."""
+    """Re-read whenever the document changes, so a reader sees the writer's model switch."""
 
-    def __init__(self, directory: Path) -> None:
-        self.path = directory / "store.json"
-        self._cache: tuple[tuple[int, int] | None, StoreInfo] | None = None
+    def __init__(self, doc, where: str) -> None:
+        self.doc, self.where = doc, where
+        self._cache: tuple[object, StoreInfo] | None = None
         self._mutex = threading.Lock()
 
     @property
     def exists(self) -> bool:
-        return self.path.exists()
+        return self.doc.stamp() is not None
 
     def read(self) -> StoreInfo:
         with self._mutex:
-            now = stamp(self.path)
+            now = self.doc.stamp()
             if self._cache is None or self._cache[0] != now:
-                self._cache = (now, self._parse())
+                self._cache = (now, self._parse(self.doc.read()))
             return self._cache[1]
 
-    def _parse(self) -> StoreInfo:
-        raw = read_json(self.path)
+    def _parse(self, raw: dict | None) -> StoreInfo:
         if raw is None:
             return StoreInfo()
-        known = ("schema_version", "model_id", "dim", "space")
+        known = ("schema_version", "model_id", "dim", "space", "indexed_by", "indexed_at")
         info = StoreInfo(**{k: raw[k] for k in known if k in raw},
                          runtimes=tuple(raw.get("runtimes", ())))  # fmt: skip
         if info.schema_version > SCHEMA_VERSION:
             raise StoreVersionError(
-                f"The index at {self.path.parent} was written by a newer SoundSeek "
+                f"The index at {self.where} was written by a newer SoundSeek "
                 f"(schema {info.schema_version} > {SCHEMA_VERSION}); update SoundSeek."
             )
         return info
 
     def write(self, info: StoreInfo) -> None:
-        write_json(self.path, {**asdict(info), "runtimes": list(info.runtimes)})
+        self.doc.update(lambda _old: info.to_json())

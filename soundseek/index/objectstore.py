@@ -104,10 +104,38 @@ def check_conditional_writes(loc: S3Location, client=None) -> None:
 class LeaseHolder:
     holder: str
     expires_at: float
+    host: str = ""
+    pid: int = 0
 
     @classmethod
     def me(cls, seconds: float) -> LeaseHolder:
-        return cls(f"{socket.gethostname()} pid {os.getpid()}", time.time() + seconds)
+        host, pid = socket.gethostname(), os.getpid()
+        return cls(f"{host} pid {pid}", time.time() + seconds, host, pid)
+
+    @classmethod
+    def parse(cls, raw: bytes) -> LeaseHolder:
+        data = json.loads(raw)
+        return cls(str(data.get("holder", "?")), float(data.get("expires_at", 0)),
+                   str(data.get("host", "")), int(data.get("pid", 0)))  # fmt: skip
+
+    def alive(self) -> bool:
+        """Valid until it expires, except that a holder on this machine whose process is
+        gone (killed) is dead at once: re-running after a kill need not wait a minute."""
+        if self.expires_at <= time.time():
+            return False
+        if self.host == socket.gethostname() and self.pid and self.pid != os.getpid():
+            return _pid_running(self.pid)
+        return True
+
+
+def _pid_running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists, owned by someone else (or a platform without signal 0)
+        return True
+    return True
 
 
 class Lease:
@@ -135,7 +163,7 @@ class Lease:
             if _status(exc) == 404:
                 return None
             raise
-        return LeaseHolder(**json.loads(r["Body"].read())), r["ETag"]
+        return LeaseHolder.parse(r["Body"].read()), r["ETag"]
 
     def acquire(self) -> Lease:
         from botocore.exceptions import ClientError
@@ -147,7 +175,7 @@ class Lease:
             if _status(exc) not in (409, 412):
                 raise ObjectStoreError(f"{self.loc.uri}: the writer lease failed ({exc})") from exc
         current = self._current()
-        if current is not None and current[0].expires_at > time.time():
+        if current is not None and current[0].alive():
             raise StoreLocked(
                 f"The library at {self.loc.uri} is being written by {current[0].holder} "
                 f"(lease valid for {current[0].expires_at - time.time():.0f} s more)."

@@ -9,9 +9,9 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from collections import defaultdict
 from dataclasses import replace
-from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
@@ -32,7 +32,7 @@ from soundseek.index.filters import (
     sql_str,
 )
 from soundseek.index.info import InfoFile, StoreInfo
-from soundseek.index.lock import WriterLock
+from soundseek.index.place import Place, WriteLock, as_place
 from soundseek.index.records import (
     FileKey,
     FileRecord,
@@ -74,20 +74,22 @@ _INDEXED = sql_str(FileStatus.INDEXED.value)
 
 
 class Store(Annotations):
-    """One index folder: tables under `lance/`, `store.json`, `roots.json`, the writer lock."""
+    """One index: tables under `lance/`, `store.json`, `roots.json`, the writer lock; in a
+    local folder or on object storage (see `place`)."""
 
-    def __init__(self, directory: str | Path, writable: bool = False) -> None:
-        self.dir = Path(directory)
+    def __init__(self, where: str | Path | Place, writable: bool = False) -> None:
+        self.place = as_place(where)
         self.writable = writable
-        self.dir.mkdir(parents=True, exist_ok=True)
-        self._lock = WriterLock(self.dir / "writer.lock") if writable else None
-        if self._lock:
-            self._lock.acquire()
+        self._lock: WriteLock | None = None
         try:
-            self.roots = RootRegistry(self.dir)
-            self._info = InfoFile(self.dir)
+            if writable:
+                self._lock = self.place.writer_lock()
+            self.roots = RootRegistry(self.place.doc("roots.json"), self.place.mounts)
+            self._info = InfoFile(self.place.doc("store.json"), self.place.uri)
             self.db = lancedb.connect(
-                str(self.dir / "lance"), read_consistency_interval=timedelta(0)
+                self.place.lance_uri(),
+                storage_options=self.place.storage_options() or None,
+                read_consistency_interval=self.place.consistency(writable),
             )
             self._tables: dict[str, object] = {}
             self._tables_for: StoreInfo | None = None
@@ -99,9 +101,15 @@ class Store(Annotations):
             self.close()
             raise
 
+    @property
+    def dir(self) -> Path:
+        """The folder of a local index (a shared one has none)."""
+        return Path(self.place.uri)
+
     def close(self) -> None:
         if self._lock:
             self._lock.release()
+            self._lock = None
 
     def __enter__(self) -> Store:
         return self
@@ -124,13 +132,16 @@ class Store(Annotations):
         if self.writable:
             return self._upgrade()
         try:
-            with WriterLock(self.dir / "writer.lock"):
-                return self._upgrade()
+            lock = self.place.writer_lock()
         except StoreLocked as exc:
             raise StoreLocked(
-                f"The index at {self.dir} needs a one-time upgrade, but another SoundSeek "
+                f"The index at {self.place.uri} needs a one-time upgrade, but another SoundSeek "
                 "process is writing it; close it and try again."
             ) from exc
+        try:
+            return self._upgrade()
+        finally:
+            lock.release()
 
     def _upgrade(self) -> list[str]:
         info = self.info  # re-read under the lock: another process may have upgraded already
@@ -143,7 +154,7 @@ class Store(Annotations):
                 done = step.build(ctx)
             except Exception as exc:
                 raise StoreVersionError(
-                    f"Upgrading the index at {self.dir} from schema {step.source} failed "
+                    f"Upgrading the index at {self.place.uri} from schema {step.source} failed "
                     f"({exc}); the old index is untouched."
                 ) from exc
             self._info.write(replace(info, schema_version=step.target))
@@ -204,8 +215,14 @@ class Store(Annotations):
             info = self.info
             runtimes = tuple(dict.fromkeys((*info.runtimes, runtime))) if runtime else info.runtimes
             if (space or info.space, runtimes) != (info.space, info.runtimes):
-                self._info.write(StoreInfo(SCHEMA_VERSION, model_id, dim, space or info.space,
-                                           runtimes))  # fmt: skip
+                self._info.write(
+                    replace(
+                        info,
+                        schema_version=SCHEMA_VERSION,
+                        space=space or info.space,
+                        runtimes=runtimes,
+                    )
+                )
             return 0
         with self._mutex:
             self._tables.clear()
@@ -219,8 +236,16 @@ class Store(Annotations):
             files.update(
                 where=f"status = {_INDEXED}", values_sql={"status": pending, "n_windows": "0"}
             )
-        self._info.write(StoreInfo(SCHEMA_VERSION, model_id, dim, space,
-                                   (runtime,) if runtime else ()))  # fmt: skip
+        self._info.write(
+            replace(
+                self.info,
+                schema_version=SCHEMA_VERSION,
+                model_id=model_id,
+                dim=dim,
+                space=space,
+                runtimes=(runtime,) if runtime else (),
+            )
+        )
         return reset
 
     # -- roots --------------------------------------------------------------------------------
@@ -353,7 +378,7 @@ class Store(Annotations):
         ]  # fmt: skip
 
     def size_bytes(self) -> int:
-        return sum(f.stat().st_size for f in self.dir.rglob("*") if f.is_file())
+        return self.place.size_bytes()
 
     def has_ann(self) -> bool:
         t = self.table(WINDOWS)
@@ -363,6 +388,16 @@ class Store(Annotations):
     def _require_writer(self) -> None:
         if not self.writable:
             raise PermissionError("this Store was opened read-only")
+        if self._lock is not None and self._lock.lost.is_set():
+            raise StoreLocked(
+                f"The writer lease on {self.place.uri} was lost (another writer took over "
+                "after it expired); this run stops without writing more."
+            )
+
+    def record_run(self, who: str) -> None:
+        """Say in store.json which machine and program indexed the library, and when."""
+        self._require_writer()
+        self._info.write(replace(self.info, indexed_by=who, indexed_at=time.time()))
 
     def add_files(self, records: list[FileRecord]) -> None:
         """Files not in the index yet: appended (a merge against a million rows is not free)."""

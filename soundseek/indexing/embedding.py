@@ -105,29 +105,59 @@ class EmbedBatcher:
         return bool(self.complete or self.failed) and (due or pending > FLUSH_WINDOWS)
 
     def flush(self) -> None:
-        """Windows first, then the file rows: a kill in between leaves orphans, never duplicates."""
-        hashes, starts, ends, idxs, vecs, envelopes = [], [], [], [], [], {}
-        records: list[FileRecord] = []
+        done = []
         for d in self.complete:
-            for v in self.vectors.pop(d.digest, []):
-                hashes.append(d.digest)
-                idxs.append(v.index)
-                starts.append(v.start)
-                ends.append(v.end)
-                vecs.append(v.vector)
-            envelopes[d.digest] = d.envelope
-            records += [replace(r, status=FileStatus.INDEXED, n_windows=d.count)
-                        for r in self.by_hash[d.digest]]  # fmt: skip
-        for digest, reason in self.failed.items():
-            records += [replace(r, status=FileStatus.ERROR, error=reason)
-                        for r in self.by_hash[digest]]  # fmt: skip
-        if vecs:
-            self.store.add_windows(hashes, starts, ends, idxs, np.stack(vecs))
-        self.store.upsert_envelopes(envelopes)
-        self.store.upsert_files(records)
-        self.files_done += len(records)
+            vecs = self.vectors.pop(d.digest, [])
+            done.append(EmbeddedFile(
+                d.digest, d.envelope, [v.index for v in vecs], [v.start for v in vecs],
+                [v.end for v in vecs], np.stack([v.vector for v in vecs]) if vecs else None,
+            ))  # fmt: skip
+        self.files_done += write_results(self.store, self.by_hash, done, self.failed)
         self.complete, self.failed = [], {}
         self.last_flush = time.monotonic()
+
+
+@dataclass
+class EmbeddedFile:
+    """One content's vectors, ready to store (made here or by a cluster worker)."""
+
+    digest: str
+    envelope: bytes
+    idxs: list[int]
+    starts: list[float]
+    ends: list[float]
+    vectors: np.ndarray | None  # (windows, dim); None for a file without audio windows
+
+    @property
+    def count(self) -> int:
+        return len(self.idxs)
+
+
+def write_results(
+    store: Store, by_hash: dict[str, list[FileRecord]], done: list[EmbeddedFile],
+    failed: dict[str, str],
+) -> int:  # fmt: skip
+    """Windows first, then the file rows: a kill in between leaves orphans, never duplicates.
+    Returns how many file rows were written."""
+    records: list[FileRecord] = []
+    for f in done:
+        records += [replace(r, status=FileStatus.INDEXED, n_windows=f.count)
+                    for r in by_hash[f.digest]]  # fmt: skip
+    for digest, reason in failed.items():
+        records += [replace(r, status=FileStatus.ERROR, error=reason)
+                    for r in by_hash[digest]]  # fmt: skip
+    with_vectors = [f for f in done if f.vectors is not None and f.count]
+    if with_vectors:
+        store.add_windows(
+            [f.digest for f in with_vectors for _ in f.idxs],
+            [s for f in with_vectors for s in f.starts],
+            [e for f in with_vectors for e in f.ends],
+            [i for f in with_vectors for i in f.idxs],
+            np.concatenate([f.vectors for f in with_vectors]),
+        )
+    store.upsert_envelopes({f.digest: f.envelope for f in done})
+    store.upsert_files(records)
+    return len(records)
 
 
 def pending_by_hash(store: Store, opts: IndexOptions) -> dict[str, list[FileRecord]]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from soundseek.embed.base import Embedder, pipeline_of
 from soundseek.index.filters import ONLY_ERRORS
@@ -13,11 +13,16 @@ from soundseek.indexing.embedding import embed_pending
 from soundseek.indexing.progress import IndexOptions, IndexProgress
 from soundseek.indexing.scanning import scan_and_describe
 
+EmbedStage = Callable[[Store, IndexOptions, Embedder, float], Iterator[IndexProgress]]
+
 
 def run_index(
-    store: Store, opts: IndexOptions, embedder: Embedder | None = None
-) -> Iterator[IndexProgress]:
-    """The whole pipeline as a generator of progress; set opts.cancel to stop cleanly."""
+    store: Store, opts: IndexOptions, embedder: Embedder | None = None,
+    embed: EmbedStage = embed_pending,
+) -> Iterator[IndexProgress]:  # fmt: skip
+    """The whole pipeline as a generator of progress; set opts.cancel to stop cleanly.
+    `embed` is the stage that turns pending files into vectors (local processes by default,
+    a Ray cluster for `cluster index`); the embedder also encodes the UCS captions."""
     t0 = time.monotonic()
     if embedder is not None:
         space, runtime = pipeline_of(embedder)
@@ -28,7 +33,7 @@ def run_index(
     if not opts.cancelled():
         store.sweep_orphans()
     if embedder is not None and not opts.cancelled():
-        yield from embed_pending(store, opts, embedder, t0)
+        yield from embed(store, opts, embedder, t0)
     if embedder is not None and not opts.cancelled():
         yield from guess_categories(store, embedder, t0)
     yield IndexProgress("maintain", message="optimising the index", elapsed=time.monotonic() - t0)

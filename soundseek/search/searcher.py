@@ -86,6 +86,12 @@ class Searcher:
         self, path: str, at: float | None = None, limit: int = 50, raw: str = ""
     ) -> SearchResult:
         """Files that sound like a library file (or the window of it at `at` seconds)."""
+        vecs, exclude = self.reference(path, at)
+        return self.similar_vectors(vecs, raw, limit, exclude)
+
+    def reference(self, path: str, at: float | None = None) -> tuple[np.ndarray, tuple[str, str]]:
+        """A library file's stored query vectors (all of it, or its window at `at`) and its
+        key; NotIndexed when this index has no vectors for it."""
         rec = self.store.record_at(os.path.abspath(path))
         if rec is None or rec.status is not FileStatus.INDEXED:
             state = rec.status.value if rec else "not in the library"
@@ -97,7 +103,7 @@ class Searcher:
             pick = np.linspace(0, len(wins) - 1, SIMILAR_QUERY_WINDOWS).round().astype(int)
             wins = [wins[i] for i in pick]
         vecs = np.stack([w.vector for w in wins]).astype(np.float32)
-        return self._similar_vectors(vecs, raw, limit, exclude=(rec.root_id, rec.relpath))
+        return vecs, (rec.root_id, rec.relpath)
 
     def similar_file(
         self, path: str, at: float | None = None, limit: int = 50, raw: str = ""
@@ -116,11 +122,15 @@ class Searcher:
         self, samples_48k: np.ndarray, limit: int = 50, raw: str = ""
     ) -> SearchResult:
         """Files that sound like a piece of audio (a selected region, a dropped file)."""
+        return self.similar_vectors(self.audio_vectors(samples_48k), raw, limit, None)
+
+    def audio_vectors(self, samples_48k: np.ndarray) -> np.ndarray:
+        """Query vectors of a piece of audio (up to 16 windows of it)."""
         reason = self.sound_available()
         if reason:
             raise SoundSeekError(reason)
         windows = [w.samples for w in cut_windows([samples_48k])][:SIMILAR_QUERY_WINDOWS]
-        return self._similar_vectors(self.embedder.embed_audio(windows), raw, limit, None)
+        return self.embedder.embed_audio(windows)
 
     # -- the two ranked lists -------------------------------------------------------------------
     def _query_vector(self, text: str) -> np.ndarray:
@@ -177,7 +187,7 @@ class Searcher:
         ranked.sort(key=lambda x: (-x[1], x[0].root_id, x[0].relpath))
         return ranked
 
-    def _similar_vectors(
+    def similar_vectors(
         self, vecs: np.ndarray, raw: str, limit: int, exclude: tuple[str, str] | None
     ) -> SearchResult:
         q = parse_query(raw)

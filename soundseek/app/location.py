@@ -1,0 +1,80 @@
+"""Where this home's library lives: the local index folder (the default) or a shared index
+on S3-compatible object storage, with this machine's mount point for each shared root.
+
+Only the URI, endpoint and region are settings; credentials come from the environment or an
+AWS profile (boto3's and LanceDB's usual chain) and are never written anywhere by SoundSeek.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from soundseek.app.settings import Settings
+from soundseek.index.objectstore import S3Location
+from soundseek.index.place import LocalPlace, Place, S3Place
+from soundseek.paths import AppPaths
+
+LOCAL = "local"
+
+
+@dataclass(frozen=True)
+class LocationInfo:
+    """What `location show` reports."""
+
+    uri: str  # "local" or s3://bucket/prefix
+    shared: bool
+    store: str  # the index folder, or the S3 URI
+    endpoint: str = ""
+    region: str = ""
+    mounts: tuple[tuple[str, str], ...] = ()  # (root id, this machine's path)
+
+    def to_json(self) -> dict:
+        return {"location": self.uri, "shared": self.shared, "store": self.store,
+                "endpoint": self.endpoint, "region": self.region,
+                "mounts": dict(self.mounts)}  # fmt: skip
+
+
+def is_shared(uri: str) -> bool:
+    return uri.startswith("s3://")
+
+
+def place_for(paths: AppPaths, settings: Settings) -> Place:
+    uri = settings.location or LOCAL
+    if is_shared(uri):
+        loc = S3Location.parse(uri, settings.s3_endpoint, settings.s3_region)
+        cache = paths.cache_dir / "libraries" / hashlib.sha1(loc.uri.encode()).hexdigest()[:12]
+        return S3Place(loc, settings.root_mounts, cache=cache)
+    place = LocalPlace(paths.store_dir)
+    place.mounts = dict(settings.root_mounts)
+    return place
+
+
+def local_place(paths: AppPaths) -> LocalPlace:
+    """This home's own index folder (searched beside a shared library)."""
+    return LocalPlace(paths.store_dir)
+
+
+def describe(settings: Settings, place: Place) -> LocationInfo:
+    shared = is_shared(settings.location)
+    return LocationInfo(settings.location if shared else LOCAL, shared, place.uri,
+                        settings.s3_endpoint if shared else "",
+                        settings.s3_region if shared else "",
+                        tuple(sorted(settings.root_mounts.items())))  # fmt: skip
+
+
+def check_location(uri: str, endpoint: str, region: str) -> None:
+    """Before a home switches to a shared location: the store is reachable and honours
+    conditional writes (ObjectStoreError otherwise)."""
+    if is_shared(uri):
+        S3Place(S3Location.parse(uri, endpoint, region)).check_writable()
+
+
+def who_indexes(detail: str = "") -> str:
+    """ "host (soundseek 0.x)": what a shared library's readers see as its last indexer."""
+    import socket
+
+    from soundseek import __version__
+
+    extra = f", {detail}" if detail else ""
+    return f"{socket.gethostname()} (soundseek {__version__}{extra})"

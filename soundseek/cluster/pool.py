@@ -1,0 +1,171 @@
+"""Ray actors that embed chunks of files, scheduled by the driver.
+
+Ray's own actor pools (and Ray Data's) retry a dead actor's work forever by default; a file
+that crashes its decoder would kill actor after actor. Here each actor restarts at most
+`max_restarts` times, a task is never retried by Ray, and the driver isolates the culprit: a
+chunk whose actor died is re-sent one file at a time, and a file that kills an actor on its
+own is recorded as unreadable. The job finishes with the others.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from soundseek.cluster.worker import EmbedWorker, FailedFile, ModelSpec, Result
+from soundseek.errors import ClusterError
+from soundseek.indexing.workers import Decode
+
+log = logging.getLogger(__name__)
+
+IN_FLIGHT_PER_ACTOR = 2  # one embedding, one queued: an actor never waits for the driver
+POLL_SECONDS = 0.5
+DIED = "the embedding worker died on this file (its decoder or the model crashed the process)"
+
+Job = tuple[str, str]  # (content hash, path)
+
+
+@dataclass(frozen=True)
+class ClusterPlan:
+    """How many actors, and what each asks Ray for."""
+
+    actors: int
+    cpus_per_actor: float
+    gpus_per_actor: float
+    max_restarts: int = 3
+
+
+def connect(address: str | None, local_cpus: int | None = None) -> bool:
+    """Join a cluster (`ray://host:10001`, `auto`) or start a local one; True if started here
+    (the caller shuts it down)."""
+    import ray
+
+    if ray.is_initialized():
+        return False
+    # Ray starts its processes by fork + exec; nothing of LanceDB's runs in them.
+    warnings.filterwarnings("ignore", "lancedb fork support", RuntimeWarning)
+    kwargs = dict(include_dashboard=False, log_to_driver=False, configure_logging=False)
+    try:
+        if address:
+            ray.init(address=address, **kwargs)
+        else:
+            ray.init(num_cpus=local_cpus, **kwargs)
+    except Exception as exc:  # Ray raises ConnectionError, RuntimeError, ValueError...
+        raise ClusterError(f"cannot reach the Ray cluster at {address or 'local'}: {exc}") from exc
+    return True
+
+
+def default_plan(
+    actors: int = 0, gpus_per_actor: float | None = None, max_restarts: int = 3
+) -> ClusterPlan:
+    """One actor per GPU where the cluster has GPUs, else one per two CPUs."""
+    import ray
+
+    res = ray.cluster_resources()
+    gpus, cpus = int(res.get("GPU", 0)), int(res.get("CPU", 1))
+    per_gpu = (1.0 if gpus else 0.0) if gpus_per_actor is None else gpus_per_actor
+    if per_gpu:
+        return ClusterPlan(actors or max(1, int(gpus / per_gpu)), 2.0, per_gpu, max_restarts)
+    per_cpu = 1.0 if cpus <= 2 else 2.0
+    return ClusterPlan(actors or max(1, int(cpus / per_cpu)), per_cpu, 0.0, max_restarts)
+
+
+class ActorPool:
+    """Chunks of jobs in, (chunk, results) out as actors finish them, in any order."""
+
+    def __init__(self, spec: ModelSpec, plan: ClusterPlan, decode: Decode | None = None) -> None:
+        import ray
+
+        self.plan, self.spec = plan, spec
+        remote = ray.remote(EmbedWorker).options(
+            num_cpus=plan.cpus_per_actor, num_gpus=plan.gpus_per_actor,
+            max_restarts=plan.max_restarts, max_task_retries=0,
+        )  # fmt: skip
+        self.actors = [remote.remote(spec, decode) for _ in range(plan.actors)]
+        self.deaths = dict.fromkeys(range(len(self.actors)), 0)
+        self.pending: deque[list[Job]] = deque()
+        self.in_flight: dict[object, tuple[int, int, list[Job]]] = {}  # (actor, seq, chunk)
+        self.sent = 0
+        self.doomed: dict[int, int] = {}  # actor -> tasks up to this seq failed with its death
+
+    def describe(self) -> list[str]:
+        """Where each actor runs (waits for them to load the model; raises if none can)."""
+        import ray
+
+        try:
+            return ray.get([a.where.remote() for a in self.actors])
+        except ray.exceptions.RayActorError as exc:
+            raise ClusterError(f"the embedding workers could not start: {_cause(exc)}") from exc
+
+    def run(self, chunks: Iterator[list[Job]]) -> Iterator[tuple[list[Job], list[Result]] | None]:
+        """Yields each finished chunk with its results, and None while waiting (a chance to
+        cancel or report progress)."""
+        import ray
+
+        source = iter(chunks)
+        self._fill(source)
+        while self.in_flight:
+            ready, _ = ray.wait(list(self.in_flight), num_returns=1, timeout=POLL_SECONDS)
+            if not ready:
+                yield None
+                continue
+            actor, seq, chunk = self.in_flight.pop(ready[0])
+            try:
+                yield chunk, ray.get(ready[0])
+            except ray.exceptions.RayActorError as exc:
+                if self._innocent(actor, seq):
+                    self.pending.appendleft(chunk)  # queued behind the task that killed it
+                else:
+                    yield from self._died(actor, chunk, exc)
+            self._fill(source)
+
+    def _innocent(self, actor: int, seq: int) -> bool:
+        """A task the dead actor had queued fails with it: the one that ran is the oldest."""
+        older = any(a == actor and s < seq for a, s, _ in self.in_flight.values())
+        return older or seq <= self.doomed.get(actor, 0)
+
+    def _died(self, actor: int, chunk: list[Job], exc: Exception):
+        """A file of this chunk killed the actor (Ray restarts it, up to the cap): alone, it
+        is the culprit; in a chunk, each file is tried again on its own."""
+        queued = [s for a, s, _ in self.in_flight.values() if a == actor]
+        self.doomed[actor] = max(queued, default=0)
+        self.deaths[actor] += 1
+        log.warning("embedding actor %d died on %d file(s): %s", actor, len(chunk), _cause(exc))
+        if self.deaths[actor] > self.plan.max_restarts:
+            self.deaths.pop(actor)
+        if len(chunk) == 1:
+            yield chunk, [FailedFile(chunk[0][0], DIED)]
+        else:
+            self.pending.extendleft([[job] for job in reversed(chunk)])
+
+    def _fill(self, source: Iterator[list[Job]]) -> None:
+        if not self.deaths:
+            raise ClusterError("every embedding worker died (see the log); nothing more can run")
+        for actor in list(self.deaths):
+            while sum(a == actor for a, _, _ in self.in_flight.values()) < IN_FLIGHT_PER_ACTOR:
+                chunk = self.pending.popleft() if self.pending else next(source, None)
+                if chunk is None:
+                    return
+                self.sent += 1
+                self.in_flight[self.actors[actor].embed.remote(chunk)] = (actor, self.sent, chunk)
+
+    def close(self) -> None:
+        import ray
+
+        for a in self.actors:
+            ray.kill(a)
+        self.actors = []
+
+
+def disconnect() -> None:
+    import ray
+
+    ray.shutdown()
+
+
+def _cause(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()
+    return text[-1] if text else type(exc).__name__
