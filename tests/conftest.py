@@ -63,3 +63,33 @@ def trained_tiny_dir(tmp_path_factory):
     folder = train_tiny_clap(tmp_path_factory.mktemp("models") / "trained")
     ClapEmbedder(folder, "trained", device="cpu")
     return folder
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint():
+    """A moto S3 server on 127.0.0.1 for the whole session (fake credentials in the env)."""
+    from tests.s3server import moto_server
+
+    with moto_server() as url:
+        yield url
+
+
+@pytest.fixture
+def s3_uri(s3_endpoint):
+    """A fresh bucket's library prefix on the local S3 server."""
+    from tests.s3server import new_bucket
+
+    return f"s3://{new_bucket(s3_endpoint)}/team"
+
+
+@pytest.fixture(params=["local", "s3"])
+def where(request, home):
+    """Where a store test's index lives: this home's folder, or a prefix on (local) S3."""
+    if request.param == "local":
+        return home.store_dir
+    from soundseek.index.objectstore import S3Location
+    from soundseek.index.place import S3Place
+
+    uri = request.getfixturevalue("s3_uri")
+    endpoint = request.getfixturevalue("s3_endpoint")
+    return S3Place(S3Location.parse(uri, endpoint=endpoint), cache=home.cache_dir / "lib")

@@ -14,18 +14,12 @@ from soundseek.index.objectstore import (
     S3Location,
     check_conditional_writes,
 )
-from tests.s3server import moto_server, new_bucket
-
-
-@pytest.fixture(scope="module")
-def endpoint():
-    with moto_server() as url:
-        yield url
+from tests.s3server import new_bucket
 
 
 @pytest.fixture
-def loc(endpoint):
-    return S3Location.parse(f"s3://{new_bucket(endpoint)}/team/sfx", endpoint=endpoint)
+def loc(s3_endpoint):
+    return S3Location.parse(f"s3://{new_bucket(s3_endpoint)}/team/sfx", endpoint=s3_endpoint)
 
 
 def test_location_parses_and_names_its_keys():

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import numpy as np
 import pytest
@@ -18,8 +19,8 @@ def test_store_records_schema_model_and_pipeline(home):
                     "space": "m1@abc/logmel-v1", "runtimes": ["torch-fp32"]}  # fmt: skip
 
 
-def test_vector_spaces_never_mix(home):
-    with Store(home.store_dir, writable=True) as s:
+def test_vector_spaces_never_mix(where):
+    with Store(where, writable=True) as s:
         s.use_model("m1", 4, "m1@abc/logmel-v1", "torch-fp32")
         s.add_windows(["h"], [0.0], [1.0], [0], np.eye(4, dtype=np.float32)[:1])
         assert s.use_model("m1", 4, "m1@abc/logmel-v1", "onnxruntime-fp32") == 0
@@ -46,14 +47,14 @@ def test_newer_schema_is_refused_not_corrupted(home):
         Store(home.store_dir)
 
 
-def test_only_one_writer(home):
-    with Store(home.store_dir, writable=True):
-        with pytest.raises(StoreLocked, match="another SoundSeek process"):
-            Store(home.store_dir, writable=True)
-        reader = Store(home.store_dir)
+def test_only_one_writer(where):
+    with Store(where, writable=True):
+        with pytest.raises(StoreLocked, match="being written by"):
+            Store(where, writable=True)
+        reader = Store(where)
         with pytest.raises(PermissionError):
             reader.upsert_files([])
-    Store(home.store_dir, writable=True).close()
+    Store(where, writable=True).close()
 
 
 def _clustered(n, dim, rng, centres):
@@ -86,11 +87,16 @@ def test_ann_index_recall_against_exact_search(home):
     assert np.mean(recalls) >= 0.95
 
 
-def test_reader_sees_the_writers_model_switch(home):
-    reader = Store(home.store_dir)
+def test_reader_sees_the_writers_model_switch(where):
+    """At once locally; on object storage within the few seconds a reader trusts what it
+    last read (each look is a round trip)."""
+    reader = Store(where)
     assert reader.info.model_id == ""
-    with Store(home.store_dir, writable=True) as w:
+    with Store(where, writable=True) as w:
         w.use_model("m2", 8)
+    deadline = time.monotonic() + (5 if reader.place.shared else 0)
+    while reader.info.model_id != "m2" and time.monotonic() < deadline:
+        time.sleep(0.2)
     assert (reader.info.model_id, reader.info.dim) == ("m2", 8)
 
 
@@ -110,7 +116,7 @@ def _word_hits(store: Store, word: str) -> int:
 
 
 def test_words_find_files_added_after_the_text_index_which_is_rebuilt_when_it_pays(
-    home, monkeypatch
+    where, monkeypatch
 ):
     """New files are found by words at once (BM25 also reads rows outside the full-text
     index); the index is rebuilt only once enough rows wait outside it."""
@@ -118,7 +124,7 @@ def test_words_find_files_added_after_the_text_index_which_is_rebuilt_when_it_pa
     from soundseek.index.schema import FILES
 
     monkeypatch.setattr(store_mod, "TEXT_FLAT_ROWS", 50)
-    with Store(home.store_dir, writable=True) as s:
+    with Store(where, writable=True) as s:
         s.add_files([_file(i, "creak") for i in range(100)])
         s.maintain()
         s.add_files([_file(i, "slam") for i in range(100, 130)])
@@ -135,12 +141,12 @@ def test_words_find_files_added_after_the_text_index_which_is_rebuilt_when_it_pa
         )
 
 
-def test_sweep_drops_vectors_no_indexed_file_refers_to(home):
+def test_sweep_drops_vectors_no_indexed_file_refers_to(where):
     """Windows of deleted files and of files a killed run left pending go; envelopes stay
     while a file refers to them."""
     from soundseek.index.records import FileKey
 
-    with Store(home.store_dir, writable=True) as s:
+    with Store(where, writable=True) as s:
         s.use_model("m", 4)
         s.add_files([_file(0, "kept", "indexed"), _file(1, "gone", "indexed"), _file(2, "half")])
         vec = np.eye(4, dtype=np.float32)[:1]

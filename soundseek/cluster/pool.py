@@ -10,6 +10,7 @@ own is recorded as unreadable. The job finishes with the others.
 from __future__ import annotations
 
 import logging
+import time
 import warnings
 from collections import deque
 from collections.abc import Iterator
@@ -86,10 +87,12 @@ class ActorPool:
         )  # fmt: skip
         self.actors = [remote.remote(spec, decode) for _ in range(plan.actors)]
         self.deaths = dict.fromkeys(range(len(self.actors)), 0)
+        self.ready = set(range(len(self.actors)))  # actors taking work
+        self.probes: dict[object, int] = {}  # readiness checks of restarting actors
+        self.suspect: dict[int, int] = {}  # actor -> seq of the task that was running at death
         self.pending: deque[list[Job]] = deque()
         self.in_flight: dict[object, tuple[int, int, list[Job]]] = {}  # (actor, seq, chunk)
         self.sent = 0
-        self.doomed: dict[int, int] = {}  # actor -> tasks up to this seq failed with its death
 
     def describe(self) -> list[str]:
         """Where each actor runs (waits for them to load the model; raises if none can)."""
@@ -107,44 +110,67 @@ class ActorPool:
 
         source = iter(chunks)
         self._fill(source)
-        while self.in_flight:
-            ready, _ = ray.wait(list(self.in_flight), num_returns=1, timeout=POLL_SECONDS)
+        while self.in_flight or self.probes:
+            ready, _ = ray.wait([*self.in_flight, *self.probes], num_returns=1,
+                                timeout=POLL_SECONDS)  # fmt: skip
             if not ready:
                 yield None
-                continue
-            actor, seq, chunk = self.in_flight.pop(ready[0])
-            try:
-                yield chunk, ray.get(ready[0])
-            except ray.exceptions.RayActorError as exc:
-                if self._innocent(actor, seq):
-                    self.pending.appendleft(chunk)  # queued behind the task that killed it
-                else:
-                    yield from self._died(actor, chunk, exc)
+            elif ready[0] in self.probes:
+                self._probed(ready[0])
+            else:
+                actor, seq, chunk = self.in_flight.pop(ready[0])
+                try:
+                    yield chunk, ray.get(ready[0])
+                except ray.exceptions.RayActorError as exc:
+                    yield from self._failed(actor, seq, chunk, exc)
             self._fill(source)
 
-    def _innocent(self, actor: int, seq: int) -> bool:
-        """A task the dead actor had queued fails with it: the one that ran is the oldest."""
-        older = any(a == actor and s < seq for a, s, _ in self.in_flight.values())
-        return older or seq <= self.doomed.get(actor, 0)
-
-    def _died(self, actor: int, chunk: list[Job], exc: Exception):
-        """A file of this chunk killed the actor (Ray restarts it, up to the cap): alone, it
-        is the culprit; in a chunk, each file is tried again on its own."""
-        queued = [s for a, s, _ in self.in_flight.values() if a == actor]
-        self.doomed[actor] = max(queued, default=0)
-        self.deaths[actor] += 1
-        log.warning("embedding actor %d died on %d file(s): %s", actor, len(chunk), _cause(exc))
-        if self.deaths[actor] > self.plan.max_restarts:
-            self.deaths.pop(actor)
-        if len(chunk) == 1:
+    def _failed(self, actor: int, seq: int, chunk: list[Job], exc: Exception):
+        """A task failed because its actor died. Tasks run in the order they were sent, so
+        the one running at death was the actor's oldest: its chunk holds the culprit. The
+        others never ran; they go back in the queue."""
+        if actor in self.ready:  # the first news of this death
+            self.ready.discard(actor)
+            mine = [s for a, s, _ in self.in_flight.values() if a == actor]
+            self.suspect[actor] = min([seq, *mine])
+            self.deaths[actor] += 1
+            log.warning("embedding actor %d died: %s", actor, _cause(exc))
+            self._probe(actor)
+        if seq != self.suspect.get(actor):
+            self.pending.appendleft(chunk)
+        elif len(chunk) == 1:
             yield chunk, [FailedFile(chunk[0][0], DIED)]
-        else:
+        else:  # one of these killed it: each goes again on its own
             self.pending.extendleft([[job] for job in reversed(chunk)])
 
+    def _probe(self, actor: int) -> None:
+        if self.deaths[actor] > self.plan.max_restarts:
+            log.warning("embedding actor %d died %d times; not restarted", actor,
+                        self.deaths[actor])  # fmt: skip
+            return
+        self.probes[self.actors[actor].where.remote()] = actor
+
+    def _probed(self, ref) -> None:
+        """A restarting actor answered (back to work) or failed (ask again, until the
+        restart cap, or until Ray gives it up for good)."""
+        import ray
+
+        actor = self.probes.pop(ref)
+        try:
+            ray.get(ref)
+        except ray.exceptions.ActorDiedError:
+            log.warning("embedding actor %d is gone for good", actor)
+            return
+        except ray.exceptions.RayActorError:
+            time.sleep(POLL_SECONDS)  # still restarting
+            self._probe(actor)
+            return
+        self.ready.add(actor)
+
     def _fill(self, source: Iterator[list[Job]]) -> None:
-        if not self.deaths:
+        if not self.ready and not self.probes:
             raise ClusterError("every embedding worker died (see the log); nothing more can run")
-        for actor in list(self.deaths):
+        for actor in sorted(self.ready):
             while sum(a == actor for a, _, _ in self.in_flight.values()) < IN_FLIGHT_PER_ACTOR:
                 chunk = self.pending.popleft() if self.pending else next(source, None)
                 if chunk is None:
