@@ -82,3 +82,7 @@ class WritesBusy(SoundSeekError):
 
 class ClusterError(SoundSeekError):
     """The Ray cluster cannot run the job (unreachable, no worker could start, all died)."""
+
+
+class LocationError(SoundSeekError):
+    """A library location SoundSeek cannot use as given (not `local`, not s3://bucket/...)."""

@@ -674,3 +674,29 @@ def test_write_from_the_review_menu_shows_the_change_first_and_undo_puts_it_back
 def menu_action(win, text: str):
     return next(a for m in win.menuBar().findChildren(QMenu) for a in m.actions()
                 if a.text().startswith(text))  # fmt: skip
+
+
+def test_a_team_library_opens_read_only_and_says_who_indexed_it(
+    qtbot, make_window, home, tmp_path, library, s3_uri, s3_endpoint
+):
+    """The desktop app on a shared library searches it and never competes for its writer
+    lease (the machine running `watch` or `cluster index` keeps it current)."""
+    from soundseek.app import App
+    from soundseek.paths import app_paths
+
+    indexer = App.open(app_paths(tmp_path / "indexer").ensure())
+    indexer.set_location(s3_uri, s3_endpoint)
+    indexer.add_root(str(tmp_path / "lib"))
+    list(indexer.index(embed=False))
+    App.open(home).set_location(s3_uri, s3_endpoint)
+    win = make_window()
+    qtbot.waitUntil(lambda: win.keeper.started, timeout=20000)
+    win.refresh_library()
+    qtbot.waitUntil(lambda: "indexed" in win.sidebar.folders.item(0).text(), timeout=10000)
+    assert "team library, indexed" in win.sidebar.folders.item(0).text()
+    assert "soundseek" in win.sidebar.folders.item(0).text()
+    assert win.windowTitle().endswith("in the team library")
+    type_query(qtbot, win, "thunder")
+    assert shown_names(win) == ["thunder distant roll.flac"]
+    qtbot.wait(1500)
+    assert not win.keeper.running and win.first_run_done is False, "it never indexed"

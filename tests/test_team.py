@@ -173,9 +173,34 @@ def test_status_json_names_the_location(home, s3_uri, s3_endpoint):
     shown = json.loads(subprocess.run([*cli, "location", "show", "--json"], check=True,
                                       capture_output=True, text=True).stdout)  # fmt: skip
     assert (shown["location"], shown["endpoint"], shown["shared"]) == (s3_uri, s3_endpoint, True)
-    settings = home.settings_file.read_text()
-    assert "test" not in settings.replace("team", ""), "no credentials in the settings file"
+    settings = home.settings_file.read_text().lower()
+    assert '"test"' not in settings and "secret" not in settings, "no credentials in settings"
+    bad = subprocess.run([*cli, "location", "set", "/Volumes/SFX"], capture_output=True, text=True)
+    assert bad.returncode == 2 and "not a library location" in bad.stderr
     status = json.loads(subprocess.run([*cli, "status", "--json"], check=True,
                                        capture_output=True, text=True).stdout)  # fmt: skip
     assert (status["location"], status["store_dir"]) == (s3_uri, s3_uri)
     assert np.isfinite(status["store_bytes"])
+
+
+def test_an_own_index_of_another_model_is_searched_by_its_words_only(
+    tmp_path, library, s3_uri, s3_endpoint, tiny_embedder
+):
+    paths = _home(tmp_path, "me")
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    shutil.copy2(library["click"], mine / "ui click soft.wav")
+    own = app_with(paths)
+    own.add_root(str(mine))
+    list(own.index(embed=False))
+    with Store(paths.store_dir, writable=True) as s:
+        s.use_model("someone-elses-model", 8, "other@1/logmel-v1")
+    team = _shared_app(_home(tmp_path, "team"), s3_uri, s3_endpoint, tiny_embedder)
+    team.add_root(str(tmp_path / "lib"))
+    list(team.index())
+    me = _shared_app(paths, s3_uri, s3_endpoint, tiny_embedder)
+    result = me.search("ui click soft", 10)
+    assert str(mine / "ui click soft.wav") in [h.path for h in result.hits]
+    assert any("searched by its metadata only" in n for n in result.notes)
+    sounds = [h.path for h in result.hits if h.sound is not None]
+    assert sounds and all(str(tmp_path / "lib") in p for p in sounds), "no mixed vectors"

@@ -75,6 +75,7 @@ class App:
         self._library: Library | None = None
         self._open_lock = threading.Lock()
         self.own_writes = OwnWrites()  # the watcher ignores these files' events
+        self.last_run: tuple[str, float] = ("", 0.0)  # who indexed, when: as last counted
 
     def _bind_place(self) -> None:
         """Where the library is, from the settings (again after a location or mount change)."""
@@ -199,8 +200,8 @@ class App:
     def set_location(self, uri: str, endpoint: str = "", region: str = "") -> LocationInfo:
         """Point this home at a library location: "local" (its own index folder) or
         s3://bucket/prefix, checked first (reachable, honours conditional writes)."""
-        uri = "" if uri in ("", LOCAL) else uri.rstrip("/")
         check_location(uri, endpoint, region)
+        uri = "" if uri in ("", LOCAL) else uri.rstrip("/")
         self.update_settings(location=uri, s3_endpoint=endpoint if uri else "",
                              s3_region=region if uri else "")  # fmt: skip
         self._bind_place()
@@ -213,7 +214,9 @@ class App:
 
     def root_summaries(self) -> list[RootSummary]:
         """Live counts per library folder (refreshes the cached summary)."""
-        counts = {k: asdict(v) for k, v in self.library().store.counts_by_root().items()}
+        store = self.library().store
+        counts = {k: asdict(v) for k, v in store.counts_by_root().items()}
+        self.last_run = (store.info.indexed_by, store.info.indexed_at)
         self._save_summary(counts)
         return [_root_summary(r, counts.get(r.id, {})) for r in self.roots()]
 

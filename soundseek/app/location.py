@@ -11,6 +11,7 @@ import hashlib
 from dataclasses import dataclass
 
 from soundseek.app.settings import Settings
+from soundseek.errors import LocationError
 from soundseek.index.objectstore import S3Location
 from soundseek.index.place import LocalPlace, Place, S3Place
 from soundseek.paths import AppPaths
@@ -64,10 +65,16 @@ def describe(settings: Settings, place: Place) -> LocationInfo:
 
 
 def check_location(uri: str, endpoint: str, region: str) -> None:
-    """Before a home switches to a shared location: the store is reachable and honours
-    conditional writes (ObjectStoreError otherwise)."""
-    if is_shared(uri):
-        S3Place(S3Location.parse(uri, endpoint, region)).check_writable()
+    """Before a home switches location: `local`, or an s3:// store that is reachable and
+    honours conditional writes (ObjectStoreError otherwise)."""
+    if uri in ("", LOCAL):
+        return
+    if not is_shared(uri):
+        raise LocationError(
+            f"{uri!r} is not a library location: use 'local' (this home's own index) or "
+            "s3://bucket/prefix (a team library; --endpoint for MinIO, Ceph, a NAS)"
+        )
+    S3Place(S3Location.parse(uri, endpoint, region)).check_writable()
 
 
 def who_indexes(detail: str = "") -> str:

@@ -44,9 +44,12 @@ class LibraryKeeper:
 
     def __init__(
         self, app: App, rescan_seconds: float = RESCAN_SECONDS,
-        debounce: float = DEBOUNCE_SECONDS, load_model: bool = True,
+        debounce: float = DEBOUNCE_SECONDS, load_model: bool = True, index_shared: bool = True,
     ) -> None:  # fmt: skip
         self.app = app
+        # A team library is indexed by the machine that runs `watch` or `cluster index`
+        # for it; designers' desktop apps read it and never compete for its writer lease.
+        self.index_shared = index_shared
         self.rescan_seconds = rescan_seconds
         self.load_model = load_model
         self.watcher = FolderWatcher(self._changed, debounce)
@@ -101,6 +104,9 @@ class LibraryKeeper:
         return KeeperEvent("watching", f"watching {len(online)} folders ({mode}){note}")
 
     def _due(self) -> bool:
+        if self.app.place.shared and not self.index_shared:
+            self._wanted.clear()
+            return False
         if self._stop.is_set() or not self.app.roots():
             self._wanted.clear()
             return False

@@ -31,6 +31,7 @@ from soundseek.cli.common import (
 )
 from soundseek.errors import (
     ClusterError,
+    LocationError,
     ModelError,
     QuerySyntaxError,
     RootError,
@@ -61,6 +62,7 @@ EXIT_BROKEN_PIPE = 141  # what a process killed by SIGPIPE reports, like other U
 EXIT_CODES = (
     (QuerySyntaxError, EXIT_USAGE),
     (RootError, EXIT_USAGE),
+    (LocationError, EXIT_USAGE),
     (ModelError, EXIT_NO_MODEL),
     (StoreLocked, EXIT_LOCKED),
     (ClusterError, EXIT_ERROR),

@@ -49,7 +49,7 @@ class Place(Protocol):
 
     def storage_options(self) -> dict[str, str]: ...
 
-    def consistency(self, writable: bool) -> timedelta: ...
+    def consistency(self, writable: bool) -> timedelta | None: ...
 
     def doc(self, name: str) -> Doc: ...
 
@@ -215,8 +215,10 @@ class S3Place:
     def storage_options(self) -> dict[str, str]:
         return self.loc.storage_options()
 
-    def consistency(self, writable: bool) -> timedelta:
-        return timedelta(0) if writable else SHARED_READ_CONSISTENCY
+    def consistency(self, writable: bool) -> timedelta | None:
+        """The writer (the only one, by the lease) sees its own commits without asking; a
+        check is a listing round trip on every table access."""
+        return None if writable else SHARED_READ_CONSISTENCY
 
     def doc(self, name: str) -> Doc:
         return SharedDoc(S3Json(self.loc, name, self.client))

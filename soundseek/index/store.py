@@ -101,11 +101,6 @@ class Store(Annotations):
             self.close()
             raise
 
-    @property
-    def dir(self) -> Path:
-        """The folder of a local index (a shared one has none)."""
-        return Path(self.place.uri)
-
     def close(self) -> None:
         if self._lock:
             self._lock.release()

@@ -61,15 +61,10 @@ class CombinedSearcher:
     def search(self, raw: str, limit: int = 50) -> SearchResult:
         results, notes = [], []
         for s in self.searchers:
-            if self._same_space(s):
-                results.append(s.search(raw, limit * OVERFETCH))
-                continue
-            saved, s.embedder = s.embedder, None  # metadata only: its vectors are another model's
-            try:
-                results.append(s.search(raw, limit * OVERFETCH))
-            finally:
-                s.embedder = saved
-            notes.append(f"{s.store.place.uri} holds vectors of {s.store.info.model_id!r}: "
+            same = self._same_space(s)
+            results.append(s.search(raw, limit * OVERFETCH, sound=same))
+            if not same:
+                notes.append(f"{s.store.place.uri} holds vectors of {s.store.info.model_id!r}: "
                          "searched by its metadata only")  # fmt: skip
         return merge(results, limit, notes)
 

@@ -65,16 +65,17 @@ class Searcher:
             )
         return None
 
-    def search(self, raw: str, limit: int = 50) -> SearchResult:
+    def search(self, raw: str, limit: int = 50, sound: bool = True) -> SearchResult:
+        """`sound=False`: by metadata only (a library whose vectors are another model's)."""
         q = parse_query(raw)
         flt = q.file_filter()
         if q.empty:
             return SearchResult([])
         text = self._text_ranked(q, flt)
         notes: list[str] = []
-        reason = self.sound_available()
+        reason = self.sound_available() if sound else ""
         if not q.text or reason is not None:
-            if q.text and reason:
+            if q.text and reason:  # "" (asked not to) says nothing
                 notes.append(reason)
             return SearchResult(self._hits([text], {}, None, q, limit), notes)
         vecs = self._query_vector(q.text)[None, :]

@@ -23,7 +23,7 @@ class KeeperController(QObject):
 
     def __init__(self, app: App, parent=None) -> None:
         super().__init__(parent)
-        self.keeper = LibraryKeeper(app)
+        self.keeper = LibraryKeeper(app, index_shared=False)
         self.worker: Worker | None = None
 
     def start(self) -> None:

@@ -5,6 +5,7 @@ the index or the model is opened."""
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable
 
 from PySide6.QtCore import (
@@ -374,6 +375,10 @@ class MainWindow(ReviewActions, WriteActions, QMainWindow):
 
     def _show_folders(self, summaries) -> None:
         indexing = "indexing…" if self.keeper.running else "up to date"
+        if self.app.place.shared:
+            who, when = self.app.last_run
+            stamp = time.strftime("%Y-%m-%d %H:%M", time.localtime(when)) if when else ""
+            indexing = f"team library, indexed {stamp} by {who}" if who else "team library"
         self.sidebar.set_folders([
             FolderRow(s.root.id, s.root.path, s.files, s.online, indexing) for s in summaries
         ])  # fmt: skip
@@ -381,7 +386,8 @@ class MainWindow(ReviewActions, WriteActions, QMainWindow):
         errors = sum(s.errors for s in summaries)
         self.errors_button.setText(f"Errors ({errors})")
         self.errors_button.setVisible(errors > 0)
-        self.setWindowTitle(f"SoundSeek — {indexed} files indexed")
+        team = " in the team library" if self.app.place.shared else ""
+        self.setWindowTitle(f"SoundSeek — {indexed} files indexed{team}")
         self._update_model_label(indexed)
 
     def _update_model_label(self, indexed: int | None = None) -> None:
