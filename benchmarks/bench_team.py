@@ -8,7 +8,8 @@ architecture with random weights (real compute); SoundSeek's local indexer (deco
 processes + batched model) against `cluster index` on a local Ray with this machine's CPUs,
 into a local index and into S3; a warm-up run first so model loading is not timed twice.
 Search: the same synthetic index (bench_search's) built locally and on S3; p50/p95 of the
-hybrid search (words + sound) and of a words-only search, plus the first query (cold).
+hybrid search (words + sound) and of a words-only search, plus the first query (cold): on
+disk, on S3 directly, and from the local copy readers keep (with its sync times).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from benchmarks.bench_search import DIM, WORDS, RandomQueries, build, clustered,
 from soundseek.app import App
 from soundseek.app.cluster import ClusterOptions
 from soundseek.index.objectstore import S3Location
-from soundseek.index.place import S3Place
+from soundseek.index.place import MirroredPlace, S3Place
 from soundseek.index.retrieval import Retrieval
 from soundseek.index.store import Store
 from soundseek.paths import app_paths
@@ -125,8 +126,14 @@ def search(tmp: Path, n: int, queries: int, endpoint: str) -> dict:
                  cache=tmp / f"cache{n}")  # fmt: skip
     build_local = build(tmp / f"local{n}", n, vecs, np.random.default_rng(1))
     build_s3 = build(s3, n, vecs, np.random.default_rng(1))
+    copy = MirroredPlace(s3, tmp / f"mirror{n}")
+    first, again = copy.mirror.sync(), copy.mirror.sync()
     return {"windows": n, "build_local_s": build_local, "build_s3_s": build_s3,
-            "local": _latencies(tmp / f"local{n}", q), "s3": _latencies(s3, q)}  # fmt: skip
+            "local": _latencies(tmp / f"local{n}", q), "s3": _latencies(s3, q),
+            "s3_local_copy": _latencies(copy, q),
+            "copy_first_sync": {"s": first.seconds, "files": first.fetched,
+                                "mb": first.fetched_bytes / 1e6},
+            "copy_sync_unchanged_s": again.seconds}  # fmt: skip
 
 
 def main() -> None:

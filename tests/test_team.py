@@ -57,8 +57,11 @@ def test_two_homes_share_one_library_each_with_its_own_mount(
 
 
 def test_a_reader_on_another_machine_sees_new_files_within_seconds(
-    tmp_path, library, s3_uri, s3_endpoint
+    tmp_path, library, s3_uri, s3_endpoint, monkeypatch
 ):
+    from soundseek.app import library as library_mod
+
+    monkeypatch.setattr(library_mod, "MIRROR_REFRESH_SECONDS", 1.0)
     a = _shared_app(_home(tmp_path, "a"), s3_uri, s3_endpoint)
     a.add_root(str(tmp_path / "lib"))
     b = _shared_app(_home(tmp_path, "b"), s3_uri, s3_endpoint)
@@ -204,3 +207,33 @@ def test_an_own_index_of_another_model_is_searched_by_its_words_only(
     assert any("searched by its metadata only" in n for n in result.notes)
     sounds = [h.path for h in result.hits if h.sound is not None]
     assert sounds and all(str(tmp_path / "lib") in p for p in sounds), "no mixed vectors"
+
+
+def test_a_team_library_is_searched_from_a_local_copy_that_survives_an_outage(
+    tmp_path, library, s3_uri, s3_endpoint, tiny_embedder, caplog
+):
+    """Warm queries read no table data from the store (each GET is a round trip over the
+    WAN); the answers are the ones the store gives; with the store unreachable the copy
+    still answers, and says since when."""
+    import logging
+
+    a = _shared_app(_home(tmp_path, "a"), s3_uri, s3_endpoint, tiny_embedder)
+    a.add_root(str(tmp_path / "lib"))
+    list(a.index())
+    b = _shared_app(_home(tmp_path, "b"), s3_uri, s3_endpoint, tiny_embedder)
+    direct = _shared_app(_home(tmp_path, "c"), s3_uri, s3_endpoint, tiny_embedder)
+    direct.update_settings(mirror_shared=False)
+    queries = ["thunder", "door creak", "dog bark", "rain"]
+    for q in queries:
+        assert [h.path for h in b.search(q).hits] == [h.path for h in direct.search(q).hits]
+    caplog.set_level(logging.INFO, logger="werkzeug")
+    caplog.clear()
+    b.search("wooden door")
+    table_reads = [r for r in caplog.records if "/lance/" in r.getMessage()]
+    assert table_reads == [], "a warm query reads the local copy"
+    b.update_settings(s3_endpoint="http://127.0.0.1:9")  # the store goes away
+    offline = App.open(b.paths)
+    offline.embedder = tiny_embedder
+    notes = offline.open_index()
+    assert any("cannot be reached" in n and "local copy" in n for n in notes)
+    assert offline.search("thunder").hits[0].path.endswith("thunder distant roll.flac")

@@ -30,6 +30,7 @@ from soundseek.app.location import (
     LocationInfo,
     check_location,
     local_place,
+    mirror_folder,
     place_for,
     who_indexes,
 )
@@ -81,6 +82,8 @@ class App:
         """Where the library is, from the settings (again after a location or mount change)."""
         self.place = place_for(self.paths, self._settings)
         self.registry = RootRegistry(self.place.doc("roots.json"), self.place.mounts)
+        if getattr(self, "_library", None) is not None:
+            self._library.close()
         self._library = None
 
     @classmethod
@@ -100,6 +103,8 @@ class App:
 
     def close(self) -> None:
         """Nothing to flush (every write is committed as it happens); drops the handles."""
+        if self._library is not None:
+            self._library.close()
         self._library = None
 
     # -- settings -------------------------------------------------------------------------------
@@ -141,7 +146,8 @@ class App:
                 s = self._settings
                 both = self.place.shared and s.search_local_too
                 extra = [local_place(self.paths)] if both else []
-                lib = open_library(self.place, extra, self._embedder, s.caption_prompts)
+                mirror = mirror_folder(self.paths, self.place) if s.mirror_shared else None
+                lib = open_library(self.place, extra, self._embedder, s.caption_prompts, mirror)
                 self._library = lib
                 self.events.emit(LibraryOpened(list(lib.notes)))
             return self._library

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from pathlib import Path
 
 from soundseek.app.settings import Settings
 from soundseek.errors import LocationError
@@ -44,11 +45,19 @@ def place_for(paths: AppPaths, settings: Settings) -> Place:
     uri = settings.location or LOCAL
     if is_shared(uri):
         loc = S3Location.parse(uri, settings.s3_endpoint, settings.s3_region)
-        cache = paths.cache_dir / "libraries" / hashlib.sha1(loc.uri.encode()).hexdigest()[:12]
-        return S3Place(loc, settings.root_mounts, cache=cache)
+        return S3Place(loc, settings.root_mounts, cache=_library_cache(paths, loc) / "derived")
     place = LocalPlace(paths.store_dir)
     place.mounts = dict(settings.root_mounts)
     return place
+
+
+def _library_cache(paths: AppPaths, loc: S3Location) -> Path:
+    return paths.cache_dir / "libraries" / hashlib.sha1(loc.uri.encode()).hexdigest()[:12]
+
+
+def mirror_folder(paths: AppPaths, place: Place) -> Path | None:
+    """Where this home keeps a local copy of a shared library's tables."""
+    return _library_cache(paths, place.loc) / "mirror" if isinstance(place, S3Place) else None
 
 
 def local_place(paths: AppPaths) -> LocalPlace:

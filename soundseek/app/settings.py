@@ -46,6 +46,7 @@ class Settings:
     s3_region: str = ""
     root_mounts: dict[str, str] = field(default_factory=dict)  # root id -> path here
     search_local_too: bool = True  # with a shared location: also search this home's index
+    mirror_shared: bool = True  # read a shared library from a local copy of its tables
     version: int = SETTINGS_VERSION
 
 

@@ -166,7 +166,7 @@ class Lease:
         return LeaseHolder.parse(r["Body"].read()), r["ETag"]
 
     def acquire(self) -> Lease:
-        from botocore.exceptions import ClientError
+        from botocore.exceptions import BotoCoreError, ClientError
 
         try:
             self._put(IfNoneMatch="*")
@@ -174,6 +174,8 @@ class Lease:
         except ClientError as exc:
             if _status(exc) not in (409, 412):
                 raise ObjectStoreError(f"{self.loc.uri}: the writer lease failed ({exc})") from exc
+        except BotoCoreError as exc:
+            raise _unreachable(self.loc, exc) from exc
         current = self._current()
         if current is not None and current[0].alive():
             raise StoreLocked(
@@ -232,7 +234,7 @@ class S3Json:
         self.etag: str | None = None  # of the version last read or written; None: absent
 
     def read(self) -> dict | None:
-        from botocore.exceptions import ClientError
+        from botocore.exceptions import BotoCoreError, ClientError
 
         try:
             r = self.client.get_object(Bucket=self.loc.bucket, Key=self.key)
@@ -241,12 +243,14 @@ class S3Json:
                 self.etag = None
                 return None
             raise ObjectStoreError(f"{self.loc.uri}: {self.key} unreadable ({exc})") from exc
+        except BotoCoreError as exc:
+            raise _unreachable(self.loc, exc) from exc
         self.etag = r["ETag"]
         return json.loads(r["Body"].read())
 
     def stamp(self) -> str | None:
         """Changes whenever the object is replaced; None when it is absent."""
-        from botocore.exceptions import ClientError
+        from botocore.exceptions import BotoCoreError, ClientError
 
         try:
             return self.client.head_object(Bucket=self.loc.bucket, Key=self.key)["ETag"]
@@ -254,9 +258,11 @@ class S3Json:
             if _status(exc) == 404:
                 return None
             raise ObjectStoreError(f"{self.loc.uri}: {self.key} unreadable ({exc})") from exc
+        except BotoCoreError as exc:
+            raise _unreachable(self.loc, exc) from exc
 
     def write(self, data: dict) -> None:
-        from botocore.exceptions import ClientError
+        from botocore.exceptions import BotoCoreError, ClientError
 
         condition = {"IfMatch": self.etag} if self.etag else {"IfNoneMatch": "*"}
         body = json.dumps(data, indent=1).encode()
@@ -267,6 +273,8 @@ class S3Json:
             if _status(exc) in (409, 412):
                 raise ConcurrentUpdate(f"{self.key} was changed by another writer") from exc
             raise ObjectStoreError(f"{self.loc.uri}: {self.key} not written ({exc})") from exc
+        except BotoCoreError as exc:
+            raise _unreachable(self.loc, exc) from exc
         self.etag = r["ETag"]
 
     def update(self, change, attempts: int = 8) -> dict:
@@ -279,3 +287,7 @@ class S3Json:
             except ConcurrentUpdate:
                 time.sleep(0.05)
         raise ConcurrentUpdate(f"{self.key} kept changing; gave up after {attempts} tries")
+
+
+def _unreachable(loc: S3Location, exc: Exception) -> ObjectStoreError:
+    return ObjectStoreError(f"{loc.uri} cannot be reached ({exc})")

@@ -252,3 +252,43 @@ def as_place(where: str | Path | Place) -> Place:
     if isinstance(where, (str, Path)):
         return LocalPlace(where)
     return where
+
+
+class MirroredPlace:
+    """A shared index read from its local copy (see `mirror`): tables, store info and library
+    folders as of the last sync. Read-only: writers open the S3 place."""
+
+    shared = True
+
+    def __init__(self, s3: S3Place, folder: Path) -> None:
+        from soundseek.index.mirror import Mirror
+
+        self.s3 = s3
+        self.mirror = Mirror(s3, folder)
+        self.uri, self.mounts = s3.uri, s3.mounts
+
+    def lance_uri(self) -> str:
+        return str(self.mirror.lance)
+
+    def storage_options(self) -> dict[str, str]:
+        return {}
+
+    def consistency(self, writable: bool) -> timedelta:
+        return timedelta(0)
+
+    def doc(self, name: str) -> Doc:
+        """Copied with the tables, so info and tables are of the same moment."""
+        return LocalDoc(self.mirror.folder / name)
+
+    def writer_lock(self) -> WriteLock:
+        raise PermissionError(f"the local copy of {self.uri} is read-only; write to the store")
+
+    def size_bytes(self) -> int:
+        return self.s3.size_bytes()
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.s3.cache_dir
+
+    def __repr__(self) -> str:
+        return f"MirroredPlace({self.uri!r})"

@@ -32,6 +32,7 @@ from soundseek.index.filters import (
     sql_str,
 )
 from soundseek.index.info import InfoFile, StoreInfo
+from soundseek.index.objectstore import ObjectStoreError
 from soundseek.index.place import Place, WriteLock, as_place
 from soundseek.index.records import (
     FileKey,
@@ -86,11 +87,7 @@ class Store(Annotations):
                 self._lock = self.place.writer_lock()
             self.roots = RootRegistry(self.place.doc("roots.json"), self.place.mounts)
             self._info = InfoFile(self.place.doc("store.json"), self.place.uri)
-            self.db = lancedb.connect(
-                self.place.lance_uri(),
-                storage_options=self.place.storage_options() or None,
-                read_consistency_interval=self.place.consistency(writable),
-            )
+            self.db = _connect(self.place, writable)
             self._tables: dict[str, object] = {}
             self._tables_for: StoreInfo | None = None
             self._mutex = threading.RLock()
@@ -554,6 +551,20 @@ class Store(Annotations):
                 replace=True,
             )
         windows.optimize()
+
+
+def _connect(place: Place, writable: bool):
+    """LanceDB on the place; an object store it cannot reach is a StoreError, not a crash."""
+    try:
+        return lancedb.connect(
+            place.lance_uri(),
+            storage_options=place.storage_options() or None,
+            read_consistency_interval=place.consistency(writable),
+        )
+    except (ValueError, OSError) as exc:
+        if not place.shared:
+            raise
+        raise ObjectStoreError(f"{place.uri} cannot be reached ({exc})") from exc
 
 
 def _ensure_scalar_indexes(table, columns: tuple[str, ...]) -> None:
