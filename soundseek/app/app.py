@@ -536,12 +536,14 @@ class App:
     ) -> Iterator[IndexProgress]:
         """An index run whose embedding runs on a Ray cluster (a local one when no address
         is given). This process scans, reads metadata and holds the writer lock (the lease on
-        object storage); it loads the model too, on its CPU, for the UCS captions. Raises
-        ClusterError when the cluster cannot run it, StoreLocked as `index` does."""
+        object storage); it loads the model too, for the vector space it records and the UCS
+        captions. Raises ClusterError when the cluster cannot run it, ModelError without a
+        model, StoreLocked as `index` does."""
         from soundseek.app.cluster import ClusterJob
 
-        emb = self.embedder or self.load_model()
-        job = ClusterJob(options, self._settings, self.paths, emb)
+        if self.embedder is None:
+            self.load_model()
+        job = ClusterJob(options, self._settings, self.paths)
         yield from self._run_index(cancel, True, None, 1, job.stage(), lambda: job.who)
 
     def _after_index(self) -> None:

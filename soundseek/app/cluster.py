@@ -29,9 +29,8 @@ class ClusterOptions:
 class ClusterJob:
     """Connects (or starts) Ray, starts the actors, and hands the pipeline its embed stage."""
 
-    def __init__(self, options: ClusterOptions, settings: Settings, paths: AppPaths,
-                 embedder) -> None:  # fmt: skip
-        self.options, self.settings, self.paths, self.embedder = options, settings, paths, embedder
+    def __init__(self, options: ClusterOptions, settings: Settings, paths: AppPaths) -> None:
+        self.options, self.settings, self.paths = options, settings, paths
         self.who = who_indexes("Ray")
 
     def _spec(self, plan):
