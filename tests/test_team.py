@@ -237,3 +237,18 @@ def test_a_team_library_is_searched_from_a_local_copy_that_survives_an_outage(
     notes = offline.open_index()
     assert any("cannot be reached" in n and "local copy" in n for n in notes)
     assert offline.search("thunder").hits[0].path.endswith("thunder distant roll.flac")
+
+
+def test_an_open_app_follows_a_location_set_from_the_command_line(
+    home, tmp_path, s3_uri, s3_endpoint
+):
+    team = _shared_app(_home(tmp_path, "team"), s3_uri, s3_endpoint)
+    lib = tmp_path / "sfx"
+    lib.mkdir()
+    team.add_root(str(lib))
+    app = App.open(home)
+    assert app.roots() == []
+    cli = [sys.executable, "-m", "soundseek", "location", "set", s3_uri, "--endpoint", s3_endpoint]
+    subprocess.run(cli, check=True, capture_output=True)
+    assert "location" in app.reload_settings()
+    assert app.location().uri == s3_uri and [r.path for r in app.roots()] == [str(lib)]

@@ -61,6 +61,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+# Settings that change which library this home opens, or how it reads it.
+LOCATION_KEYS = frozenset({"location", "s3_endpoint", "s3_region", "root_mounts",
+                           "mirror_shared", "search_local_too"})  # fmt: skip
+
 
 class App:
     """SoundSeek for one home (settings, models) and its index."""
@@ -121,6 +125,8 @@ class App:
         self._settings_stamp = settings_stamp(self.paths)
         if "caption_prompts" in changed and self._library is not None:
             self._library.searcher.captions = new.caption_prompts
+        if changed & LOCATION_KEYS:
+            self._bind_place()
         if changed:
             self.events.emit(SettingsChanged(changed))
         return new
@@ -132,6 +138,9 @@ class App:
         new, _ = load_settings(self.paths)
         changed = frozenset(k for k in vars(new) if getattr(new, k) != getattr(self._settings, k))
         self._settings, self._settings_stamp = new, settings_stamp(self.paths)
+        if changed & LOCATION_KEYS:  # e.g. `soundseek location set` while the app is open
+            self._bind_place()
+            self.events.emit(RootsChanged(self.roots()))
         if changed:
             self.events.emit(SettingsChanged(changed))
         return changed
@@ -193,7 +202,6 @@ class App:
         relpaths = self.library().store.relpaths(root.id)
         move = root_rules.check_relocation(roots, root.id, local_path, relpaths, force)
         self.update_settings(root_mounts={**self._settings.root_mounts, root.id: move.root.path})
-        self._bind_place()
         log.info("mapped root %s to %s here (%d/%d files found)", root.id, move.root.path,
                  move.found, move.checked)  # fmt: skip
         self.events.emit(RootsChanged(self.roots()))
@@ -210,7 +218,6 @@ class App:
         uri = "" if uri in ("", LOCAL) else uri.rstrip("/")
         self.update_settings(location=uri, s3_endpoint=endpoint if uri else "",
                              s3_region=region if uri else "")  # fmt: skip
-        self._bind_place()
         self.events.emit(RootsChanged(self.roots()))
         return self.location()
 
