@@ -74,10 +74,10 @@ class App:
         self._settings = settings
         self._settings_stamp = settings_stamp(paths)
         self.events = EventBus()
+        self._library: Library | None = None
         self._bind_place()
         self._embedder: Embedder | None = None
         self.model_error: ModelError | None = None
-        self._library: Library | None = None
         self._open_lock = threading.Lock()
         self.own_writes = OwnWrites()  # the watcher ignores these files' events
         self.last_run: tuple[str, float] = ("", 0.0)  # who indexed, when: as last counted
@@ -86,9 +86,7 @@ class App:
         """Where the library is, from the settings (again after a location or mount change)."""
         self.place = place_for(self.paths, self._settings)
         self.registry = RootRegistry(self.place.doc("roots.json"), self.place.mounts)
-        if getattr(self, "_library", None) is not None:
-            self._library.close()
-        self._library = None
+        self.close()  # the open index was the old place's
 
     @classmethod
     def open(cls, paths: AppPaths | None = None) -> App:
