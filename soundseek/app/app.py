@@ -297,7 +297,7 @@ class App:
             pending=sum(s.pending for s in summaries),
             windows=store.count_windows(),
             ann_index=store.has_ann(),
-            model=self.model_state(),
+            model=self.model_state(with_device=False),  # resolving "auto" imports torch
             index_model=store.info.model_id,
             index_dim=store.info.dim,
             index_space=store.info.space,
@@ -573,7 +573,22 @@ class App:
         return load_catalog().categories
 
     def search(self, query: str, limit: int = 50) -> SearchResult:
+        """Ranked files for a typed query. Before the index is opened and with no model
+        loaded, words are searched straight from the word index (see search.quick)."""
+        if self._library is None and self._embedder is None and not self.place.shared:
+            from soundseek.app.quick import quick_search
+
+            found = quick_search(self.place, self.registry, query, limit, self.model_installed())
+            if found is not None:
+                return found
         return self.library().searcher.search(query, limit)
+
+    def sound_searchable(self) -> bool:
+        """Whether loading the model would let a search listen: one is installed and the
+        index holds vectors (read from small files: nothing heavy is imported)."""
+        from soundseek.app.quick import index_has_vectors
+
+        return self.model_installed() and index_has_vectors(self.place)
 
     def similar(
         self, path: str, at: float | None = None, limit: int = 50, filters: str = ""

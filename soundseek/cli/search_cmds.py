@@ -11,10 +11,12 @@ from soundseek.errors import ModelError
 
 
 def _app_with_model():
-    """Sound search when a model loads; metadata search (with a note) when none does."""
+    """Sound search when a model loads and the index holds vectors it could search; else
+    metadata search (with a note), which never imports the model's libraries."""
     app = open_app()
-    with contextlib.suppress(ModelError):  # the search result carries the reason as a note
-        app.load_model()
+    if app.sound_searchable():
+        with contextlib.suppress(ModelError):  # the search result carries the reason as a note
+            app.load_model()
     return app
 
 

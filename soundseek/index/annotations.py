@@ -169,6 +169,7 @@ class Annotations:
             for part in chunks(hashes):
                 values = {"catid": catid, "category": cat, "subcategory": sub}
                 files.update(where=sql_in("content_hash", part), values=values)
+        self.refresh_words(sorted(accepted))
 
     def annotated_contents(self) -> list[str]:
         """Contents with something of the user's to write into their files: an accepted

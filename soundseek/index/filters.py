@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from enum import Enum
 
 from soundseek.files.roots import Root
-from soundseek.index.records import FileStatus
+from soundseek.index.records import FileRecord, FileStatus
 
 NUMERIC_OPS = ("<=", ">=", "<", ">", "=")
 
@@ -122,3 +122,38 @@ def _folder(value: str, roots: list[Root]) -> str:
         for r in roots
     ]
     return " OR ".join(per_root)
+
+
+def accepts(rec: FileRecord, flt: FileFilter, roots: dict[str, Root]) -> bool:
+    """The same test as `compile_filter` + the known-roots rule, on a record in hand (the word
+    index keeps records beside its words). Tag conditions must be resolved first."""
+    if rec.root_id not in roots:
+        return False
+    if flt.statuses is not None:
+        if FileStatus(rec.status) not in flt.statuses:
+            return False
+    elif not flt.include_errors and FileStatus(rec.status) is FileStatus.ERROR:
+        return False
+    return all(_holds(c, rec, roots[rec.root_id]) for c in flt.conditions)
+
+
+_COMPARE = {"<=": float.__le__, ">=": float.__ge__, "<": float.__lt__, ">": float.__gt__,
+            "=": float.__eq__}  # fmt: skip
+
+
+def _holds(c: Condition, rec: FileRecord, root: Root) -> bool:
+    if c.field in (Field.DURATION, Field.SAMPLERATE, Field.CHANNELS, Field.BIT_DEPTH):
+        limit = float(c.value) if c.field is Field.DURATION else float(int(float(c.value)))
+        return _COMPARE[c.op](float(getattr(rec, c.field.value)), limit)
+    if c.field is Field.EXT:
+        values = c.value if isinstance(c.value, tuple) else (str(c.value),)
+        return rec.ext in {v.lower().lstrip(".") for v in values}
+    if c.field is Field.CONTENT:
+        return rec.content_hash in set(c.value)
+    if c.field is Field.TAG:
+        raise ValueError("tag conditions are resolved to contents first (resolve_tags)")
+    if c.field is Field.CATEGORY:
+        term = str(c.value).upper()
+        return rec.catid.upper().startswith(term) or rec.category.upper().startswith(term)
+    needle = str(c.value).replace("\\", "/").strip("/").lower()
+    return needle in f"{root.name}/{rec.reldir}".lower()

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from soundseek.index.filters import FileFilter, sql_in
+from soundseek.index.filters import FileFilter, resolve_tags, sql_in
 from soundseek.index.records import FileRecord, WindowMatch
 from soundseek.index.schema import FILES, WINDOWS, vectors_of
 from soundseek.index.store import Store
 from soundseek.index.tables import chunks
 from soundseek.index.vectors import WindowMatrix
+from soundseek.index.words import WordHit, WordIndex, top_hits
+from soundseek.words.plan import WordGroup
 
 NPROBES = 32  # benchmarks/bench_search.py --sweep: recall is set by refine, not nprobes
 REFINE_FACTOR = 10
@@ -28,20 +30,19 @@ class Retrieval:
         self.matrix = WindowMatrix()
         self._background: tuple[int, np.ndarray] | None = None
 
-    def text_search(self, text: str, flt: FileFilter, limit: int) -> list[tuple[FileRecord, float]]:
-        """Files whose words match `text` (stemmed BM25), best first, with their scores."""
-        t = self.store.table(FILES)
-        if t is None:
-            return []
-        q = t.search(text, query_type="fts", fts_columns="text")
-        rows = q.where(self.store.where_sql(flt), prefilter=True).limit(limit).to_arrow()
-        recs = self.store.resolve(rows, keep_unknown=True)
-        scores = rows.column("_score").to_pylist() if "_score" in rows.column_names else []
-        return [
-            (rec, float(score or 0.0))
-            for rec, score in zip(recs, scores or [0.0] * len(recs), strict=True)
-            if rec.root is not None
-        ]
+    def words(self) -> WordIndex:
+        """The word index, current with the files table (see Store.fresh_words)."""
+        return self.store.fresh_words()
+
+    def word_search(
+        self, groups: list[WordGroup], excluded: list[tuple[str, ...]], flt: FileFilter,
+        limit: int,
+    ) -> list[WordHit]:  # fmt: skip
+        """Files matching query words (field-weighted BM25 over lemmas), best first."""
+        words = self.words()
+        found = words.search(groups, excluded)
+        flt = resolve_tags(flt, self.store.hashes_tagged)
+        return top_hits(words, found, flt, self.store.roots.by_id(), limit)
 
     def browse(self, flt: FileFilter, limit: int) -> list[FileRecord]:
         """Files matching filters only (no words), by name."""

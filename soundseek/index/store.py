@@ -63,14 +63,13 @@ from soundseek.index.schema import (
     windows_to_arrow,
 )
 from soundseek.index.tables import chunks, unique_column
+from soundseek.index.words import WORDS_FILE, WordIndex
 
 log = logging.getLogger(__name__)
 
 ANN_MIN_ROWS = 4096
 ANN_STALE_FRACTION = 0.1
-TEXT_INDEX = "text_idx"
-TEXT_FLAT_ROWS = 5_000  # rows BM25 scans outside the index (20k cost a query +60 ms)
-SMALL_FRAGMENTS = 64  # commits since the last compaction that trigger one
+WORDS_RESYNC_SECONDS = 60.0
 _INDEXED = sql_str(FileStatus.INDEXED.value)
 
 
@@ -91,14 +90,21 @@ class Store(Annotations):
             self._tables: dict[str, object] = {}
             self._tables_for: StoreInfo | None = None
             self._mutex = threading.RLock()
+            self._words: WordIndex | None = None
+            self._words_checked = 0.0
             self.upgrade_notes = self._upgrade_if_needed()
             if writable:
                 self._ensure_tables()
+                self.fresh_words()
         except BaseException:
             self.close()
             raise
 
     def close(self) -> None:
+        words = getattr(self, "_words", None)
+        if words is not None:
+            words.close()
+            self._words = None
         if self._lock:
             self._lock.release()
             self._lock = None
@@ -228,6 +234,7 @@ class Store(Annotations):
             files.update(
                 where=f"status = {_INDEXED}", values_sql={"status": pending, "n_windows": "0"}
             )
+            self._rebuild_words()
         self._info.write(
             replace(
                 self.info,
@@ -396,6 +403,7 @@ class Store(Annotations):
         self._require_writer()
         if records:
             self.table(FILES).add(records_to_arrow(records))
+            self._words_put(records)
 
     def upsert_files(self, records: list[FileRecord]) -> None:
         self._require_writer()
@@ -405,6 +413,7 @@ class Store(Annotations):
             merge.when_matched_update_all().when_not_matched_insert_all().execute(
                 records_to_arrow(records)
             )
+            self._words_put(records)
 
     def delete_files(self, keys: list[FileKey]) -> None:
         self._require_writer()
@@ -415,6 +424,8 @@ class Store(Annotations):
         for root_id, relpaths in by_root.items():
             for part in chunks(relpaths):
                 t.delete(f"root_id = {sql_str(root_id)} AND {sql_in('relpath', part)}")
+        if keys:
+            self.words().delete(keys, self._files_version())
 
     def add_windows(
         self, hashes: list[str], starts: list[float], ends: list[float], idxs: list[int],
@@ -474,6 +485,7 @@ class Store(Annotations):
             for t in filter(None, map(self.table, CONTENT_TABLES)):
                 for part in chunks(sorted(moves)):
                     t.delete(sql_in("content_hash", part))
+            self.refresh_words(sorted(set(moves.values())))
 
     def _copy_content_rows(self, name: str, moves: dict[str, str]) -> None:
         """Add the old hashes' rows under their new ones, unless the new one has them already
@@ -501,36 +513,77 @@ class Store(Annotations):
             moved = rows.set_column(i, rows.schema.field(i), pa.array(targets, pa.string()))
             t.add(moved.filter(pa.array(keep)).cast(t.schema))
 
+    # -- the word index (derived from the files table, kept in step by the writer) ----------
+    def words(self) -> WordIndex:
+        """The word index as it is (see `fresh_words` for one known to be current)."""
+        with self._mutex:
+            if self._words is None:
+                self._words = WordIndex(self.place.cache_dir / WORDS_FILE)
+            return self._words
+
+    def fresh_words(self) -> WordIndex:
+        """The word index, rebuilt first when it does not reflect the files table. The writer
+        keeps it in step, so a local reader rebuilds only one that was never built (a commit
+        and its word update are not atomic: a reader must not rebuild in between); a shared
+        library's reader keeps its own copy and rebuilds it when the table moved on, at most
+        every WORDS_RESYNC_SECONDS."""
+        words = self.words()
+        stamp = words.stamp()
+        if stamp is not None and (not self.place.shared or self.writable):
+            if not self.writable or stamp == self._files_version():
+                return words
+        elif stamp is not None:
+            now = time.monotonic()
+            if now - self._words_checked < WORDS_RESYNC_SECONDS:
+                return words
+            self._words_checked = now
+            if stamp == self._files_version():
+                return words
+        self._rebuild_words()
+        return words
+
+    def _files_version(self) -> str:
+        t = self.table(FILES)
+        return str(t.version) if t is not None else "0"
+
+    def _rebuild_words(self) -> None:
+        t = self.table(FILES)
+        stamp = self._files_version()
+        if t is None:
+            self.words().replace_all([], stamp)
+            return
+        started = time.perf_counter()
+        batches = (records_from_arrow(pa.Table.from_batches([b]))
+                   for b in t.search().limit(None).to_batches(4096))  # fmt: skip
+        n = self.words().replace_all(batches, stamp)
+        log.info("word index rebuilt: %d files in %.1f s", n, time.perf_counter() - started)
+
+    def _words_put(self, records: list[FileRecord]) -> None:
+        self.words().put(records, self._files_version())
+
+    def refresh_words(self, hashes: list[str]) -> None:
+        """Re-read the files of some contents into the word index (after a bulk update)."""
+        t = self.table(FILES)
+        if t is None or not hashes:
+            return
+        for part in chunks(hashes):
+            rows = t.search().where(sql_in("content_hash", part)).limit(None).to_arrow()
+            self._words_put(records_from_arrow(rows))
+
     def maintain(self) -> None:
         """Compact, refresh the full-text index, and build the ANN index once it pays off."""
         self._require_writer()
-
+        in_step = self.words().stamp() == self._files_version()
         files = self.table(FILES)
         if files.count_rows():
-            self._maintain_text(files)
+            files.optimize()
             _ensure_scalar_indexes(files, ("relpath", "content_hash"))
+        if in_step:  # compaction and indexes move the version, not the rows
+            self.words().mark(self._files_version())
         windows = self.table(WINDOWS)
         if windows is not None and windows.count_rows():
             _ensure_scalar_indexes(windows, ("content_hash",))
             self._maintain_ann(windows)
-
-    def _maintain_text(self, files) -> None:
-        """Rebuild the full-text index only when enough rows wait outside it (BM25 scans
-        those directly) or commits have left many small fragments. Then drop, compact,
-        recreate: letting compaction remap a live full-text index peaked at 1.7 GB for a
-        million files, and a rebuild from compacted data stays near 0.4 GB."""
-        from lancedb.index import FTS
-
-        if TEXT_INDEX in {i.name for i in files.list_indices()}:
-            waiting = files.index_stats(TEXT_INDEX).num_unindexed_rows
-            small = files.stats()["fragment_stats"]["num_small_fragments"]
-            if waiting <= TEXT_FLAT_ROWS and small <= SMALL_FRAGMENTS:
-                return
-            files.drop_index(TEXT_INDEX)
-        files.optimize()
-        files.create_index(
-            "text", config=FTS(with_position=True, stem=True, remove_stop_words=False)
-        )
 
     def _maintain_ann(self, windows) -> None:
         from lancedb.index import IvfPq

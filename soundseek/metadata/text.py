@@ -10,14 +10,23 @@ _CAMEL = re.compile(
 _SPLIT = re.compile(r"[\s_\-.,;:()\[\]{}+&/\\|'\"!?#=~]+")
 
 
-def words(text: str) -> list[str]:
-    """Split names like `DOORWood_Creak-Slow01` into searchable lowercase words."""
-    out: list[str] = []
+def chunks(text: str) -> list[list[str]]:
+    """Separated pieces of a text, each as its lowercase camelCase/digit parts:
+    `DOORWood_Creak-Slow01` → [door, wood], [creak], [slow, 01]."""
+    out = []
     for chunk in _SPLIT.split(text):
-        if not chunk:
-            continue
-        parts = [p for p in _CAMEL.split(chunk) if p]
-        out.extend(p.lower() for p in parts)
+        parts = [p.lower() for p in _CAMEL.split(chunk) if p]
+        if parts:
+            out.append(parts)
+    return out
+
+
+def words(text: str) -> list[str]:
+    """Split names like `DOORWood_Creak-Slow01` into searchable lowercase words (each
+    run-together chunk also whole: doorwood, slow01)."""
+    out: list[str] = []
+    for parts in chunks(text):
+        out.extend(parts)
         if len(parts) > 1:
-            out.append(chunk.lower())
+            out.append("".join(parts))
     return out

@@ -4,19 +4,35 @@ relevance, word checks for phrases and exclusions, and which fields matched."""
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 
 import numpy as np
 
-from soundseek.index.records import FileRecord
-from soundseek.metadata.text import words
+from soundseek.index.records import FileKey, FileRecord
+from soundseek.index.words import WordHit
+from soundseek.search.hits import Hit
 from soundseek.search.query import ParsedQuery
+from soundseek.words.analysis import lemmas
 
+TEXT_CANDIDATES = 400  # files the word side ranks (fused with as many sound matches)
 RRF_K = 60
 SIM_TOLERANCE = 1e-4
 MATCH_FIELDS = ("filename", "description", "keywords", "category", "subcategory", "folder",
                 "library")  # fmt: skip
 
 Ranked = list[tuple[FileRecord, float]]
+
+
+@dataclass(frozen=True)
+class SoundMatch:
+    """A file's best window for a query: similarity and where it lies."""
+
+    sim: float
+    start: float
+    end: float
+
+
+Explained = dict[FileKey, WordHit]  # how each word-matched file matched
 
 
 def rrf(lists: list[Ranked], limit: int) -> list[tuple[FileRecord, float]]:
@@ -51,15 +67,16 @@ class Calibration:
 
 
 def _row_words(rec: FileRecord) -> str:
-    return " " + " ".join(words(rec.text or "")) + " "
+    return " " + " ".join(lemmas(rec.text or "")) + " "
 
 
 def _phrase(text: str) -> str:
-    return " " + " ".join(words(text)) + " "
+    return " " + " ".join(lemmas(text)) + " "
 
 
 def passes(rec: FileRecord, q: ParsedQuery) -> bool:
-    """Phrases must appear as consecutive words; excluded words must not appear at all."""
+    """Phrases must appear as consecutive words; excluded words must not appear at all (both
+    compared as lemmas: -doors leaves out "door")."""
     if not (q.phrases or q.excludes):
         return True
     text = _row_words(rec)
@@ -68,17 +85,29 @@ def passes(rec: FileRecord, q: ParsedQuery) -> bool:
     return not any(_phrase(ex) in text for ex in q.excludes)
 
 
-def matched_fields(rec: FileRecord, q: ParsedQuery) -> list[str]:
-    terms = [w for t in (*q.words, *q.phrases) for w in words(t)]
-    out = []
-    for name in MATCH_FIELDS:
-        value = " ".join(words(_field_text(rec, name)))
-        if any(t[:5] in value for t in terms):
-            out.append(name)
-    return out
+def explain(hit: WordHit) -> tuple[list[str], list[str]]:
+    """The fields a file's words matched in, and each stand-in word with its reason:
+    `gunshot → pistol (related) in filename`."""
+    columns = {c for cols in hit.columns.values() for c in cols}
+    fields = [f for f in MATCH_FIELDS if f in columns]
+    why = [
+        f"{word} → {' '.join(alt.terms)} ({alt.reason})"
+        + (f" in {', '.join(hit.columns.get(word, []))}" if hit.columns.get(word) else "")
+        for word, alt in hit.matched.items()
+        if alt.reason
+    ]
+    return fields, why
 
 
-def _field_text(rec: FileRecord, name: str) -> str:
-    if name == "folder":  # the file's own folder, as named inside the library
-        return rec.reldir.rpartition("/")[2] or rec.root_name
-    return str(getattr(rec, name) or "")
+def make_hit(
+    rec: FileRecord, rank: int, score: float, words: WordHit | None,
+    m: SoundMatch | None = None, calibrate: Calibration | None = None,
+) -> Hit:  # fmt: skip
+    """A ranked file, with what its words and its sound matched."""
+    matched, why = explain(words) if words else ([], [])
+    if m is not None:
+        matched.append("sound")
+    return Hit(
+        rec.path, rank, score, calibrate(m.sim) if m and calibrate else None,
+        m.start if m else None, m.end if m else None, matched, rec, why,
+    )  # fmt: skip

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 from soundseek.index.records import FileRecord
 
+NO_MODEL = "sound search is off: no CLAP model loaded (metadata search only)"
+NOTHING_EMBEDDED = "sound search has nothing to search yet: no file is embedded"
 JSON_FIELDS = ("duration", "samplerate", "channels", "bit_depth", "format", "catid", "category",
                "subcategory", "description", "keywords", "library")  # fmt: skip
 
@@ -22,13 +24,14 @@ class Hit:
     end: float | None
     matched: list[str]
     file: FileRecord = field(repr=False)
+    why: list[str] = field(default_factory=list)  # words that stood in: "gunshot → pistol ..."
 
     def to_json(self) -> dict:
         """The `--json` line: its keys are an interface scripts rely on (add, never rename)."""
         return {
             "path": self.path, "rank": self.rank, "score": round(self.score, 4),
             "sound": None if self.sound is None else round(self.sound, 4),
-            "start": self.start, "end": self.end, "matched": self.matched,
+            "start": self.start, "end": self.end, "matched": self.matched, "why": self.why,
             **{k: getattr(self.file, k) for k in JSON_FIELDS},
             "root_id": self.file.root_id,
         }  # fmt: skip

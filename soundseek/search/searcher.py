@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -13,25 +12,27 @@ from soundseek.audio.decode import cut_windows, segment_for_embedding
 from soundseek.embed.base import Embedder, pipeline_of, query_vector
 from soundseek.errors import NotIndexed, SoundSeekError
 from soundseek.index.filters import FileFilter
-from soundseek.index.records import FileRecord, FileStatus
+from soundseek.index.records import FileStatus
 from soundseek.index.retrieval import Retrieval
-from soundseek.search.fusion import Calibration, Ranked, matched_fields, passes, rrf
-from soundseek.search.hits import Hit, SearchResult
+from soundseek.search.fusion import (
+    TEXT_CANDIDATES,
+    Calibration,
+    Explained,
+    Ranked,
+    SoundMatch,
+    make_hit,
+    passes,
+    rrf,
+)
+from soundseek.search.hits import NO_MODEL, NOTHING_EMBEDDED, Hit, SearchResult
 from soundseek.search.query import ParsedQuery, parse_query
+from soundseek.words.plan import excluded_terms, plan_words
 
-TEXT_CANDIDATES = 400
 WINDOW_CANDIDATES = 200
 PREFILTER_MAX_FILES = 2000
 SIMILAR_QUERY_WINDOWS = 16
 EXTERNAL_SECONDS = 160.0  # 16 windows of an outside file are enough to describe it
 QUERY_CACHE = 256
-
-
-@dataclass(frozen=True)
-class _SoundMatch:
-    sim: float
-    start: float
-    end: float
 
 
 class Searcher:
@@ -53,9 +54,9 @@ class Searcher:
         """None when sound search works, else the reason it does not."""
         info = self.store.info
         if self.embedder is None:
-            return "sound search is off: no CLAP model loaded (metadata search only)"
+            return NO_MODEL
         if not info.model_id:
-            return "sound search has nothing to search yet: no file is embedded"
+            return NOTHING_EMBEDDED
         space, _ = pipeline_of(self.embedder)
         if not self.store.vectors_match(self.embedder.model_id, self.embedder.dim, space):
             return (
@@ -71,17 +72,17 @@ class Searcher:
         flt = q.file_filter()
         if q.empty:
             return SearchResult([])
-        text = self._text_ranked(q, flt)
+        text, explained = self._text_ranked(q, flt)
         notes: list[str] = []
         reason = self.sound_available() if sound else ""
         if not q.text or reason is not None:
             if q.text and reason:  # "" (asked not to) says nothing
                 notes.append(reason)
-            return SearchResult(self._hits([text], {}, None, q, limit), notes)
+            return SearchResult(self._hits([text], {}, None, explained, limit), notes)
         vecs = self._query_vector(q.text)[None, :]
         sound = self._sound_matches(vecs, flt)
         ranked = self._sound_ranked(sound, flt, q)
-        return SearchResult(self._hits([text, ranked], sound, vecs, q, limit), notes)
+        return SearchResult(self._hits([text, ranked], sound, vecs, explained, limit), notes)
 
     def similar(
         self, path: str, at: float | None = None, limit: int = 50, raw: str = ""
@@ -148,22 +149,27 @@ class Searcher:
                 self._query_vecs.popitem(last=False)
         return vec
 
-    def _text_ranked(self, q: ParsedQuery, flt: FileFilter) -> Ranked:
-        if q.text:
-            found = self.retrieval.text_search(q.text, flt, TEXT_CANDIDATES)
-        else:
-            found = [(r, 0.0) for r in self.retrieval.browse(flt, TEXT_CANDIDATES)]
-        return [(r, s) for r, s in found if passes(r, q)]
+    def _text_ranked(self, q: ParsedQuery, flt: FileFilter) -> tuple[Ranked, Explained]:
+        """By words (thesaurus, compounds, typos: see soundseek.words), or by filters alone;
+        with, per file, how its words matched."""
+        if not q.text:
+            browsed = self.retrieval.browse(flt, TEXT_CANDIDATES)
+            return [(r, 0.0) for r in browsed if passes(r, q)], {}
+        words = self.retrieval.words()
+        groups = plan_words(q.words, q.phrases, words.known, words.nearby)
+        found = self.retrieval.word_search(groups, excluded_terms(q.excludes), flt,
+                                           TEXT_CANDIDATES)  # fmt: skip
+        return [(h.record, h.score) for h in found], {h.record.key: h for h in found}
 
-    def _sound_matches(self, vecs: np.ndarray, flt: FileFilter) -> dict[str, _SoundMatch]:
+    def _sound_matches(self, vecs: np.ndarray, flt: FileFilter) -> dict[str, SoundMatch]:
         """Best window per content over all query vectors (max similarity)."""
         restrict = self._restrict_hashes(flt)
-        best: dict[str, _SoundMatch] = {}
+        best: dict[str, SoundMatch] = {}
         for vec in vecs:
             for m in self.retrieval.window_search(vec, WINDOW_CANDIDATES, restrict):
                 cur = best.get(m.content_hash)
                 if cur is None or m.sim > cur.sim:
-                    best[m.content_hash] = _SoundMatch(m.sim, m.start, m.end)
+                    best[m.content_hash] = SoundMatch(m.sim, m.start, m.end)
         return best
 
     def _restrict_hashes(self, flt: FileFilter) -> list[str] | None:
@@ -176,7 +182,7 @@ class Searcher:
         return self.retrieval.hashes_matching(flt) or ["-"]
 
     def _sound_ranked(
-        self, sound: dict[str, _SoundMatch], flt: FileFilter, q: ParsedQuery,
+        self, sound: dict[str, SoundMatch], flt: FileFilter, q: ParsedQuery,
         exclude: tuple[str, str] | None = None,
     ) -> Ranked:  # fmt: skip
         recs = self.store.records_by_hash(list(sound), flt)
@@ -195,31 +201,16 @@ class Searcher:
         flt = q.file_filter()
         sound = self._sound_matches(vecs, flt)
         ranked = self._sound_ranked(sound, flt, q, exclude)
-        return SearchResult(self._hits([[], ranked], sound, vecs, q, limit))
+        return SearchResult(self._hits([[], ranked], sound, vecs, {}, limit))
 
     # -- hits ---------------------------------------------------------------------------------
     def _hits(
-        self, lists: list[Ranked], sound: dict[str, _SoundMatch], vecs: np.ndarray | None,
-        q: ParsedQuery, limit: int,
+        self, lists: list[Ranked], sound: dict[str, SoundMatch], vecs: np.ndarray | None,
+        explained: Explained, limit: int,
     ) -> list[Hit]:  # fmt: skip
         calibrate = Calibration(self.retrieval.background_sample() if sound else None,
                                 vecs if vecs is not None else np.zeros((1, 1)))  # fmt: skip
-        in_text = {(r.root_id, r.relpath) for r, _ in lists[0]}
         return [
-            self._hit(rec, i, score, sound.get(rec.content_hash), calibrate, q,
-                      (rec.root_id, rec.relpath) in in_text)
+            make_hit(rec, i, score, explained.get(rec.key), sound.get(rec.content_hash), calibrate)
             for i, (rec, score) in enumerate(rrf(lists, limit), 1)
-        ]  # fmt: skip
-
-    @staticmethod
-    def _hit(
-        rec: FileRecord, rank: int, score: float, m: _SoundMatch | None, calibrate: Calibration,
-        q: ParsedQuery, in_text: bool,
-    ) -> Hit:  # fmt: skip
-        matched = matched_fields(rec, q) if in_text else []
-        if m is not None:
-            matched.append("sound")
-        return Hit(
-            rec.path, rank, score, calibrate(m.sim) if m else None,
-            m.start if m else None, m.end if m else None, matched, rec,
-        )  # fmt: skip
+        ]

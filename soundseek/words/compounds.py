@@ -1,0 +1,57 @@
+"""Run-together names: `woodcutting`, `gameover`, `doorcreak` hold two words.
+
+A word is split only into parts the dictionary knows, each at least three letters and none a
+bare suffix, so `catapult`, `hornet` and `training` stay whole (no `cat`, `horn` or `rain`
+inside them). At index time only words the dictionary does not know are split (`rainstorm`
+is a word and stays one); at query time the split is an extra phrase alternative (both parts,
+side by side), so it can only find files that hold both words.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from soundseek.words.analysis import STOP_WORDS, is_known, lemma
+
+MIN_PART = 3
+MIN_WORD = 6
+SHORT_TAILS = frozenset({"up", "on"})  # powerup, pickup, turnon
+# Word endings the dictionary lists as words of their own
+# fmt: off
+NOT_PARTS = frozenset((
+    "ing", "ings", "ed", "er", "ers", "est", "ness", "less", "ful", "ly", "ism", "ist", "ish",
+    "ous", "ion", "ions", "ity", "able", "ible", "ment", "ments", "ant", "ent", "age", "ages",
+))
+# fmt: on
+
+
+@lru_cache(maxsize=100_000)
+def split_compound(word: str) -> tuple[str, str] | None:
+    """The most even split of a word into two known words, or None."""
+    if len(word) < MIN_WORD - 1 or not word.isalpha():
+        return None
+    best: tuple[str, str] | None = None
+    for i in range(MIN_PART, len(word) - 1):
+        head, tail = word[:i], word[i:]
+        if not (_part(head) and _tail(tail)):
+            continue
+        if best is None or min(len(head), len(tail)) > min(len(best[0]), len(best[1])):
+            best = (head, tail)
+    return best
+
+
+def _tail(w: str) -> bool:
+    return w in SHORT_TAILS or (len(w) >= MIN_PART and _part(w))
+
+
+def _part(w: str) -> bool:
+    return w not in NOT_PARTS and w not in STOP_WORDS and is_known(w)
+
+
+def index_parts(word: str) -> tuple[str, ...]:
+    """Extra words to index for a name word: its parts' lemmas when the word is not one the
+    dictionary knows and splits cleanly (`gameover` → game, over)."""
+    if is_known(word):
+        return ()
+    found = split_compound(word)
+    return tuple(lemma(p) for p in found) if found else ()

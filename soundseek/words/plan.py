@@ -1,0 +1,107 @@
+"""What a typed query asks the word index: per query word, the word itself and its weighted
+alternatives (lemma, compound split or join, typo correction, thesaurus), each a phrase."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from soundseek.words.analysis import content_words, is_known, lemma
+from soundseek.words.compounds import split_compound
+from soundseek.words.thesaurus import Expansion, thesaurus
+
+COMPOUND_WEIGHT = 0.85
+JOINED_WEIGHT = 0.9
+TYPO_WEIGHT = 0.75
+TYPO_MIN_LENGTH = 5
+TYPO_TWO_EDITS_LENGTH = 9
+
+Vocabulary = Callable[[str], bool]  # is this term in the library?
+Nearby = Callable[[str, int], list[str]]  # library terms within n edits
+
+
+@dataclass(frozen=True)
+class Alternative:
+    """One way to match a query word: lemmas that must appear side by side in one field."""
+
+    terms: tuple[str, ...]
+    weight: float
+    reason: str  # "" for the word itself, else why it stands in (shown with the hit)
+
+
+@dataclass
+class WordGroup:
+    """A query word (or a quoted phrase) and every way a file may match it; a file scores the
+    best of them. `required`: a quoted phrase, which every hit must contain."""
+
+    word: str
+    alternatives: list[Alternative] = field(default_factory=list)
+    required: bool = False
+
+
+def plan_words(
+    words: list[str], phrases: list[str], known: Vocabulary, nearby: Nearby
+) -> list[WordGroup]:
+    """Groups for the positive part of a query; alternatives the library cannot match are
+    dropped (`known`), so a query costs only what can find something."""
+    typed = [w for text in words for w in content_words(text)]
+    groups = [_group(w, known, nearby) for w in typed]
+    _add_joins(typed, groups, known)
+    groups += [_phrase(p) for p in phrases]
+    return [g for g in groups if g.alternatives]
+
+
+def _group(word: str, known: Vocabulary, nearby: Nearby) -> WordGroup:
+    base = lemma(word)
+    alts = [Alternative((base,), 1.0, "")]
+    parts = split_compound(word)
+    if parts:
+        alts.append(Alternative(tuple(lemma(p) for p in parts), COMPOUND_WEIGHT, "compound"))
+    if not known(base) and not is_known(word) and len(word) >= TYPO_MIN_LENGTH:
+        edits = 2 if len(word) >= TYPO_TWO_EDITS_LENGTH else 1
+        alts += [Alternative((t,), TYPO_WEIGHT, "spelling") for t in nearby(base, edits)]
+    for exp in _expansions(word, base):
+        alts.append(Alternative(tuple(lemma(t) for t in exp.terms), exp.weight, exp.reason))
+    return WordGroup(word, _usable(alts, known))
+
+
+def _expansions(word: str, base: str) -> list[Expansion]:
+    t = thesaurus()
+    found = t.expand(word) + (t.expand(base) if base != word else [])
+    best: dict[tuple[str, ...], Expansion] = {}
+    for e in found:
+        if e.terms not in best or e.weight > best[e.terms].weight:
+            best[e.terms] = e
+    return list(best.values())
+
+
+def _usable(alts: list[Alternative], known: Vocabulary) -> list[Alternative]:
+    """Each distinct phrase once, at its best weight, if every term of it is in the library."""
+    best: dict[tuple[str, ...], Alternative] = {}
+    for a in alts:
+        usable = a.terms and all(known(t) for t in a.terms)
+        if usable and (a.terms not in best or a.weight > best[a.terms].weight):
+            best[a.terms] = a
+    return sorted(best.values(), key=lambda a: -a.weight)
+
+
+def _add_joins(typed: list[str], groups: list[WordGroup], known: Vocabulary) -> None:
+    """ "foot step" also asks for `footstep`, for both of its words."""
+    for i in range(len(typed) - 1):
+        joined = lemma(typed[i] + typed[i + 1])
+        if not known(joined):
+            continue
+        alt = Alternative((joined,), JOINED_WEIGHT, "joined")
+        for g in (groups[i], groups[i + 1]):
+            if all(a.terms != alt.terms for a in g.alternatives):
+                g.alternatives.append(alt)
+
+
+def _phrase(text: str) -> WordGroup:
+    terms = tuple(lemma(w) for w in content_words(text))
+    return WordGroup(text, [Alternative(terms, 1.0, "")] if terms else [], required=True)
+
+
+def excluded_terms(excludes: list[str]) -> list[tuple[str, ...]]:
+    """`-word` / `-"two words"` as lemma phrases a hit must not contain."""
+    return [t for t in (tuple(lemma(w) for w in content_words(e)) for e in excludes) if t]

@@ -1,0 +1,113 @@
+"""Other ways of saying a query word: a curated sound-effects thesaurus and the UCS list.
+
+- `resources/thesaurus/sfx.json`: `synonyms` (sets whose members all mean each other),
+  `related` (a query word → kinds a sound designer accepts: gunshot → pistol, rifle), and
+  `lemmas` (inflections the dictionary lemmatizer misses).
+- The shipped UCS list: a word among a subcategory's synonyms (or, more weakly, in its
+  explanation) points at the files carrying that CatID. Not at the whole category: "cat" is
+  a UCS synonym under ANIMALS and MACHINES, and every dog is not a cat.
+  UCS synonym lists are broad ("car" is a synonym in 32 subcategories), so a word's weight
+  shrinks with the number of categories it points at and very common ones point nowhere.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import lru_cache
+
+from soundseek.metadata.text import chunks, words
+from soundseek.paths import resources_dir
+
+SYNONYM_WEIGHT = 0.7
+RELATED_WEIGHT = 0.55
+UCS_CATID_WEIGHT = 0.5
+EXPLANATION_WEIGHT = 0.25
+MAX_UCS_CATEGORIES = 3  # a synonym of more categories than this says nothing about a sound
+
+
+@dataclass(frozen=True)
+class Expansion:
+    """Another way to match a query word: the words (a phrase when several), how much a match
+    counts against the word itself (1.0), and why it applies, for the hit's explanation."""
+
+    terms: tuple[str, ...]
+    weight: float
+    reason: str  # "synonym" | "related" | "UCS <CatID>" ...
+
+
+@dataclass(frozen=True)
+class _Ucs:
+    catid: str
+    category: str
+
+
+class Thesaurus:
+    """Lookups by lowercase word; the terms it returns are raw words (the caller lemmatizes)."""
+
+    def __init__(self, curated: dict, catalog) -> None:
+        self.synonyms: dict[str, set[str]] = defaultdict(set)
+        for group in curated.get("synonyms", []):
+            for w in group:
+                self.synonyms[w].update(g for g in group if g != w)
+        self.related = {k: list(v) for k, v in curated.get("related", {}).items()}
+        for w, mates in self.synonyms.items():  # "gunfire" relates to what "gunshot" does
+            if w not in self.related:
+                found = [r for m in sorted(mates) for r in self.related.get(m, [])]
+                if found:
+                    self.related[w] = list(dict.fromkeys(found))
+        self.by_synonym: dict[str, list[_Ucs]] = defaultdict(list)
+        self.by_explanation: dict[str, list[_Ucs]] = defaultdict(list)
+        for c in catalog.by_catid.values():
+            ref = _Ucs(c.catid, c.category)
+            for s in c.synonyms:
+                self.by_synonym[s.lower()].append(ref)
+            for w in set(words(c.explanation)):
+                if len(w) >= 4 and w.isalpha():
+                    self.by_explanation[w].append(ref)
+
+    def expand(self, word: str) -> list[Expansion]:
+        """Every expansion of one query word (lowercase, as typed or its lemma)."""
+        same = sorted(self.synonyms.get(word, ()))
+        out = [Expansion(_terms(s), SYNONYM_WEIGHT, "synonym") for s in same]
+        out += [Expansion(_terms(r), RELATED_WEIGHT, "related") for r in self.related.get(word, ())]
+        return out + self._ucs(word)
+
+    def _ucs(self, word: str) -> list[Expansion]:
+        refs = self.by_synonym.get(word, [])
+        weight, how = UCS_CATID_WEIGHT, "UCS"
+        if not refs:
+            refs = self.by_explanation.get(word, [])
+            weight, how = EXPLANATION_WEIGHT, "UCS explanation"
+        cats = {r.category for r in refs}
+        if not refs or len(cats) > MAX_UCS_CATEGORIES:
+            return []
+        return [Expansion((r.catid.lower(),), weight / len(refs), f"{how} {r.catid}")
+                for r in refs]  # fmt: skip
+
+
+def _terms(text: str) -> tuple[str, ...]:
+    return tuple(w for parts in chunks(text) for w in parts)
+
+
+@lru_cache(maxsize=1)
+def curated() -> dict:
+    path = resources_dir() / "thesaurus" / "sfx.json"
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+
+
+@lru_cache(maxsize=1)
+def thesaurus() -> Thesaurus:
+    """The process's thesaurus (the curated file and the UCS list are read once)."""
+    from soundseek.metadata.ucs import load_catalog
+
+    return Thesaurus(curated(), load_catalog())
+
+
+@lru_cache(maxsize=1)
+def lemma_overrides() -> dict[str, str]:
+    return {k.lower(): v.lower() for k, v in curated().get("lemmas", {}).items()}
