@@ -44,7 +44,7 @@ def plan_words(
 ) -> list[WordGroup]:
     """Groups for the positive part of a query; alternatives the library cannot match are
     dropped (`known`), so a query costs only what can find something."""
-    typed = [w for text in words for w in content_words(text)]
+    typed = content_words(" ".join(words))
     groups = [_group(w, known, nearby) for w in typed]
     _add_joins(typed, groups, known)
     groups += [_phrase(p) for p in phrases]

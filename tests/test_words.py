@@ -1,0 +1,158 @@
+"""How metadata search reads words: thesaurus, UCS synonyms, compounds, lemmas that keep
+unrelated words apart, stop-words, typos, field weights; and the shell's instant path."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from tests.helpers import app_with, index
+
+NAMES = [
+    "weapons/gunshot close.wav", "weapons/pistol shot 01.wav", "weapons/rifle crack.wav",
+    "weapons/shotgun blast.wav", "weapons/musket fire.wav",
+    "ucs/RAIN_Steady Wash_JD_MYLIB.wav",
+    "foley/woodcutting axe.wav", "foley/wood_cutting saw.wav", "foley/BirdChirp01.wav",
+    "foley/footstep gravel.wav", "foley/foot step snow.wav", "ui/gameover.wav",
+    "vehicles/engine rumble idle.wav", "vehicles/engine start.wav", "ui/engineer_select.wav",
+    "nature/rain on roof.wav", "music/training montage.wav", "trains/train pass.wav",
+    "animals/cat meow.wav", "siege/catapult launch.wav", "animals/hornet buzz.wav",
+    "brass/horn call.wav", "weapons/bow and arrow release.wav", "misc/hand and foot.wav",
+    "misc/odds and ends.wav", "boom/explosion big.wav", "nature/creak of ice.wav",
+    "nature/creek water.wav", "doors/knock.wav", "door/door slam.wav",
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def words_app(tmp_path_factory):
+    """A library whose names carry the truth, indexed without a model."""
+    from soundseek.paths import app_paths
+
+    base = tmp_path_factory.mktemp("words")
+    lib = base / "lib"
+    quiet = np.zeros(2400, dtype=np.float32)
+    for name in NAMES:
+        (lib / name).parent.mkdir(parents=True, exist_ok=True)
+        sf.write(lib / name, quiet, 48000)
+    old = os.environ.get("SOUNDSEEK_HOME")
+    os.environ["SOUNDSEEK_HOME"] = str(base / "home")
+    try:
+        paths = app_paths().ensure()
+        index(paths, [lib])
+    finally:
+        if old is None:
+            del os.environ["SOUNDSEEK_HOME"]
+        else:
+            os.environ["SOUNDSEEK_HOME"] = old
+    return app_with(paths), paths
+
+
+def found(words_app, query: str) -> list[str]:
+    app, _ = words_app
+    return [os.path.basename(h.path) for h in app.search(query, 50).hits]
+
+
+def why(words_app, query: str) -> dict[str, list[str]]:
+    app, _ = words_app
+    return {os.path.basename(h.path): h.why for h in app.search(query, 50).hits}
+
+
+def test_a_gunshot_is_also_a_pistol_rifle_shotgun_or_musket(words_app):
+    hits = found(words_app, "gunshot")
+    assert hits[0] == "gunshot close.wav", "the word itself ranks above stand-ins"
+    assert {"pistol shot 01.wav", "rifle crack.wav", "shotgun blast.wav",
+            "musket fire.wav"} <= set(hits)  # fmt: skip
+    assert any("pistol" in w for w in why(words_app, "gunshot")["pistol shot 01.wav"])
+
+
+def test_a_ucs_synonym_finds_files_of_its_category(words_app):
+    explained = why(words_app, "precipitation")
+    assert "RAIN_Steady Wash_JD_MYLIB.wav" in explained
+    assert any("UCS RAIN" in w for w in explained["RAIN_Steady Wash_JD_MYLIB.wav"])
+
+
+def test_compounds_split_in_names_and_join_in_queries(words_app):
+    assert {"woodcutting axe.wav", "wood_cutting saw.wav"} <= set(found(words_app, "woodcutting"))
+    assert {"woodcutting axe.wav", "wood_cutting saw.wav"} <= set(
+        found(words_app, "wood cutting")
+    )
+    assert found(words_app, "bird chirp")[0] == "BirdChirp01.wav"
+    assert found(words_app, "game over")[0] == "gameover.wav"
+    steps = found(words_app, "foot step")[:2]
+    assert set(steps) == {"footstep gravel.wav", "foot step snow.wav"}
+    assert set(found(words_app, "footsteps")[:2]) == {"footstep gravel.wav", "foot step snow.wav"}
+
+
+def test_engine_is_not_engineer(words_app):
+    hits = found(words_app, "engine rumble")
+    assert hits[:2] == ["engine rumble idle.wav", "engine start.wav"]
+    assert "engineer_select.wav" not in found(words_app, "engine")
+
+
+@pytest.mark.parametrize(
+    ("query", "never"),
+    [("rain", {"training montage.wav", "train pass.wav"}), ("cat", {"catapult launch.wav"}),
+     ("horn", {"hornet buzz.wav"}), ("train", {"rain on roof.wav", "training montage.wav"})],
+)  # fmt: skip
+def test_words_inside_other_words_do_not_match(words_app, query, never):
+    hits = set(found(words_app, query))
+    assert hits and not hits & never
+
+
+def test_stop_words_never_carry_a_match(words_app):
+    hits = found(words_app, "bow and arrow")
+    assert hits == ["bow and arrow release.wav"], "'and' alone finds nothing"
+
+
+def test_typos_of_long_words_are_forgiven_but_real_words_are_not_changed(words_app):
+    assert found(words_app, "explosoin") == ["explosion big.wav"]
+    assert any("spelling" in w for w in why(words_app, "explosoin")["explosion big.wav"])
+    assert "creek water.wav" not in found(words_app, "creak"), "both are words"
+    assert found(words_app, "gunsht")[0] == "gunshot close.wav"
+    assert found(words_app, "cta") == [], "words under five letters are not guessed at"
+
+
+def test_a_name_counts_more_than_the_folder(words_app):
+    hits = found(words_app, "door")
+    assert hits[0] == "door slam.wav"
+    assert found(words_app, "doors") == ["door slam.wav", "knock.wav"]
+
+
+def test_phrases_and_exclusions_read_lemmas(words_app):
+    assert found(words_app, '"engine start"') == ["engine start.wav"]
+    assert "engine start.wav" not in found(words_app, "engine -starts")
+
+
+def _run_cli(paths, code: str) -> dict:
+    env = {**os.environ, "SOUNDSEEK_HOME": str(paths.config_dir.parent)}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                         timeout=120, check=True)  # fmt: skip
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+CHECK = """
+import contextlib, io, json, sys
+from soundseek.cli import main
+with contextlib.redirect_stdout(io.StringIO()) as out:
+    code = main({args!r})
+heavy = sorted(m for m in ("torch", "transformers", "lancedb") if m in sys.modules)
+print(json.dumps({{"code": code, "heavy": heavy, "out": out.getvalue()}}))
+"""
+
+
+def test_shell_search_and_status_never_import_torch(words_app):
+    _, paths = words_app
+    if paths.config_dir.parent.name != "home":
+        pytest.skip("home layout differs")
+    got = _run_cli(paths, CHECK.format(args=["search", "gunshot", "--json"]))
+    assert got["code"] == 0 and got["heavy"] == [], "metadata search: no LanceDB, no torch"
+    first = json.loads(got["out"].splitlines()[0])
+    assert first["path"].endswith("gunshot close.wav") and "why" in first
+    status = _run_cli(paths, CHECK.format(args=["status", "--json"]))
+    assert status["code"] == 0 and "torch" not in status["heavy"]
