@@ -700,3 +700,34 @@ def test_a_team_library_opens_read_only_and_says_who_indexed_it(
     assert shown_names(win) == ["thunder distant roll.flac"]
     qtbot.wait(1500)
     assert not win.keeper.running and win.first_run_done is False, "it never indexed"
+
+
+def test_typing_after_more_like_this_changes_the_reference_and_keys_mark_hits(
+    qtbot, make_window, library, installed_tiny
+):
+    """After "More like this" the field is empty and what is typed moves the reference
+    (the search stays "more like …"); - marks the current hit bad (it leaves the list);
+    Esc in the field ends the reference."""
+    win = make_window([library["door"].parents[1]])
+    wait_indexed(qtbot, win)
+    labels: list[str] = []
+    win.search_runner.results.connect(lambda _r, label: labels.append(label))
+    type_query(qtbot, win, "creak")
+    row = shown_names(win).index("DOORWood_Creak Slow_JD_MYLIB_01.wav")
+    win.table.setCurrentIndex(win.proxy.index(row, 0))
+    wait_wave(qtbot, win)
+    win.preview.similar_button.click()
+    qtbot.waitUntil(lambda: labels and labels[-1].startswith("more like"), timeout=10000)
+    assert win.search_field.text() == "" and "like" in win.search_field.placeholderText()
+    type_query(qtbot, win, "metal -wood")
+    qtbot.waitUntil(lambda: labels[-1].endswith(", metal -wood"), timeout=10000)
+    assert labels[-1].startswith("more like DOORWood_Creak")
+    win.table.setFocus()
+    win.table.setCurrentIndex(win.proxy.index(0, 0))
+    gone = shown_names(win)[0]
+    n = len(labels)
+    qtbot.keyClick(win.table, Qt.Key.Key_Minus)
+    qtbot.waitUntil(lambda: len(labels) > n, timeout=10000)
+    assert gone not in shown_names(win) and win.session.bad
+    qtbot.keyClick(win.search_field, Qt.Key.Key_Escape)
+    assert win.session.reference is None and "Describe" in win.search_field.placeholderText()

@@ -79,9 +79,7 @@ def test_a_ucs_synonym_finds_files_of_its_category(words_app):
 
 def test_compounds_split_in_names_and_join_in_queries(words_app):
     assert {"woodcutting axe.wav", "wood_cutting saw.wav"} <= set(found(words_app, "woodcutting"))
-    assert {"woodcutting axe.wav", "wood_cutting saw.wav"} <= set(
-        found(words_app, "wood cutting")
-    )
+    assert {"woodcutting axe.wav", "wood_cutting saw.wav"} <= set(found(words_app, "wood cutting"))
     assert found(words_app, "bird chirp")[0] == "BirdChirp01.wav"
     assert found(words_app, "game over")[0] == "gameover.wav"
     steps = found(words_app, "foot step")[:2]

@@ -117,3 +117,32 @@ def test_an_untrained_tiny_clap_misses_the_bar(indexed, tiny_model_dir, trained_
         scores[label] = _score(tops, indexed)
     assert scores["untrained"][0] < MIN_TOP1 * n and scores["untrained"][1] < MIN_TOP3 * n, scores
     assert scores["trained"][0] >= MIN_TOP1 * n and scores["trained"][1] >= MIN_TOP3 * n, scores
+
+
+def _classes(hits: list[dict], files: dict[str, list[str]]) -> list[str]:
+    by_path = {p: name for name, paths in files.items() for p in paths}
+    return [by_path.get(h["path"], "?") for h in hits]
+
+
+def test_like_this_but_moves_the_reference_sound_by_the_text(indexed, capsys):
+    """`similar FILE --plus TEXT --minus TEXT`: a rain file's neighbours, moved toward
+    thunder, become thunder; moved away from rain, rain files leave the top."""
+    rain = indexed["rain"][0]
+    plain = _classes(_run_json(capsys, "similar", rain, "--json", "--limit", "5"), indexed)
+    assert plain.count("rain") >= 3
+    toward = _run_json(capsys, "similar", rain, "--plus", "thunder", "--json", "--limit", "5")
+    assert _classes(toward, indexed).count("thunder") >= 3
+    assert any("sound" in h["matched"] for h in toward)
+    away = _run_json(capsys, "similar", rain, "--minus", "rain", "--json", "--limit", "5")
+    assert _classes(away, indexed).count("rain") < plain.count("rain")
+
+
+def test_marking_hits_good_and_bad_reranks_toward_the_good(indexed, capsys):
+    """Rocchio feedback: two dog files marked good pull dogs up a whoosh search; a file
+    marked bad is gone."""
+    base = _classes(_run_json(capsys, "search", "whoosh", "--json", "--limit", "5"), indexed)
+    good = [a for p in indexed["dog"][:2] for a in ("--good", p)]
+    bad = indexed["whoosh"][0]
+    hits = _run_json(capsys, "search", "whoosh", *good, "--bad", bad, "--json", "--limit", "5")
+    assert _classes(hits, indexed).count("dog") > base.count("dog")
+    assert bad not in {h["path"] for h in hits}

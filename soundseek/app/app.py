@@ -57,6 +57,7 @@ if TYPE_CHECKING:
     from soundseek.embed.base import Embedder
     from soundseek.indexing.progress import IndexProgress
     from soundseek.search.hits import Hit, SearchResult
+    from soundseek.search.steer import Steer
     from soundseek.writing.batch import WriteProgress
 
 log = logging.getLogger(__name__)
@@ -572,10 +573,14 @@ class App:
 
         return load_catalog().categories
 
-    def search(self, query: str, limit: int = 50) -> SearchResult:
-        """Ranked files for a typed query. Before the index is opened and with no model
-        loaded, words are searched straight from the word index (see search.quick)."""
-        if self._library is None and self._embedder is None and not self.place.shared:
+    def search(self, query: str, limit: int = 50, steer: Steer | None = None) -> SearchResult:
+        """Ranked files for a typed query; `steer.good/bad`: relevance feedback. Before the
+        index is opened and with no model loaded, words are searched straight from the word
+        index (see search.quick)."""
+        quick = self._library is None and self._embedder is None and not self.place.shared
+        if steer is not None and (steer.good or steer.bad):
+            return self.library().searcher.search(query, limit, steer=steer)
+        if quick:
             from soundseek.app.quick import quick_search
 
             found = quick_search(self.place, self.registry, query, limit, self.model_installed())
@@ -591,18 +596,24 @@ class App:
         return self.model_installed() and index_has_vectors(self.place)
 
     def similar(
-        self, path: str, at: float | None = None, limit: int = 50, filters: str = ""
-    ) -> SearchResult:
-        """More like a file: by its stored vectors, or by listening to a file from outside."""
-        return self.library().searcher.similar_file(path, at, limit, filters)
+        self, path: str, at: float | None = None, limit: int = 50, filters: str = "",
+        steer: Steer | None = None,
+    ) -> SearchResult:  # fmt: skip
+        """More like a file: by its stored vectors, or by listening to a file from outside;
+        `steer` moves it ("like this, but more distant") and carries feedback."""
+        from soundseek.search.steer import NONE
+
+        return self.library().searcher.similar_file(path, at, limit, filters, steer or NONE)
 
     def similar_region(
-        self, path: str, start: float, end: float, limit: int = 50, filters: str = ""
-    ) -> SearchResult:
+        self, path: str, start: float, end: float, limit: int = 50, filters: str = "",
+        steer: Steer | None = None,
+    ) -> SearchResult:  # fmt: skip
         from soundseek.audio.decode import segment_for_embedding
+        from soundseek.search.steer import NONE
 
         audio = segment_for_embedding(path, start, end)
-        return self.library().searcher.similar_audio(audio, limit, filters)
+        return self.library().searcher.similar_audio(audio, limit, filters, steer or NONE)
 
     def sound_search_note(self) -> str | None:
         """Why sound search is off right now, or None when it works."""

@@ -178,12 +178,25 @@ def _search_commands(sub) -> None:
     s.add_argument("query", help="e.g. 'door creak -metal dur:<3s \"wood door\"'")
     s.add_argument("--limit", type=int, default=20)
     s.add_argument("--json", action="store_true", help="one JSON object per line")
+    _feedback_flags(s)
     m = sub.add_parser("similar", help="files that sound like FILE")
     m.add_argument("file")
     m.add_argument("--at", type=float, metavar="SECONDS", help="the moment inside FILE to match")
     m.add_argument("--limit", type=int, default=20)
     m.add_argument("--filter", default="", help="filters such as 'dur:<3s ch:1'")
     m.add_argument("--json", action="store_true")
+    m.add_argument("--plus", default="", metavar="TEXT",
+                   help="move the sound toward this description ('more distant')")  # fmt: skip
+    m.add_argument("--minus", default="", metavar="TEXT",
+                   help="move the sound away from this description ('reverb')")  # fmt: skip
+    _feedback_flags(m)
+
+
+def _feedback_flags(p) -> None:
+    p.add_argument("--good", action="append", default=[], metavar="FILE",
+                   help="a hit that is what you want: rank toward it (repeatable)")  # fmt: skip
+    p.add_argument("--bad", action="append", default=[], metavar="FILE",
+                   help="a hit that is not: rank away from it, drop it (repeatable)")  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:

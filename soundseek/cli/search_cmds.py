@@ -6,6 +6,7 @@ import contextlib
 import json
 import sys
 
+from soundseek.app import Steer
 from soundseek.cli.common import EXIT_OK, human_seconds, open_app, short_duration
 from soundseek.errors import ModelError
 
@@ -38,14 +39,18 @@ def _print(result, as_json: bool) -> None:
             f"[{short_duration(f.duration)} {f.samplerate / 1000:g}k {f.channels}ch; "
             f"{', '.join(h.matched) or '-'}]"
         )
+        for why in h.why:
+            print(f"       {why}")
 
 
 def cmd_search(args) -> int:
-    _print(_app_with_model().search(args.query, args.limit), args.json)
+    steer = Steer(good=tuple(args.good), bad=tuple(args.bad))
+    _print(_app_with_model().search(args.query, args.limit, steer), args.json)
     return EXIT_OK
 
 
 def cmd_similar(args) -> int:
-    result = _app_with_model().similar(args.file, args.at, args.limit, args.filter)
+    change = Steer(args.plus, args.minus, tuple(args.good), tuple(args.bad))
+    result = _app_with_model().similar(args.file, args.at, args.limit, args.filter, change)
     _print(result, args.json)
     return EXIT_OK

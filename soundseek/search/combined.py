@@ -14,6 +14,7 @@ import numpy as np
 from soundseek.errors import NotIndexed
 from soundseek.search.hits import Hit, SearchResult
 from soundseek.search.searcher import EXTERNAL_SECONDS, Searcher
+from soundseek.search.steer import NONE, Steer
 
 OVERFETCH = 2  # each library returns this many times the limit before duplicates go
 
@@ -58,38 +59,42 @@ class CombinedSearcher:
             or s.store.vectors_match(info.model_id, info.dim, info.space)
         )
 
-    def search(self, raw: str, limit: int = 50) -> SearchResult:
+    def search(self, raw: str, limit: int = 50, steer: Steer = NONE) -> SearchResult:
         results, notes = [], []
         for s in self.searchers:
             same = self._same_space(s)
-            results.append(s.search(raw, limit * OVERFETCH, sound=same))
+            results.append(s.search(raw, limit * OVERFETCH, sound=same, steer=steer))
             if not same:
                 notes.append(f"{s.store.place.uri} holds vectors of {s.store.info.model_id!r}: "
                          "searched by its metadata only")  # fmt: skip
         return merge(results, limit, notes)
 
     def similar_file(
-        self, path: str, at: float | None = None, limit: int = 50, raw: str = ""
-    ) -> SearchResult:
+        self, path: str, at: float | None = None, limit: int = 50, raw: str = "",
+        steer: Steer = NONE,
+    ) -> SearchResult:  # fmt: skip
         for s in self.searchers:
             try:
                 vecs, exclude = s.reference(path, at)
             except NotIndexed:
                 continue
-            return self.similar_vectors(vecs, raw, limit, exclude)
+            return self.similar_vectors(vecs, raw, limit, exclude, steer)
         if self.embedder is None:
             raise NotIndexed(f"{path} has no sound vectors in any library; index it first")
         from soundseek.audio.decode import segment_for_embedding
 
         start = at or 0.0
         audio = segment_for_embedding(path, start, start + EXTERNAL_SECONDS)
-        return self.similar_audio(audio, limit, raw)
+        return self.similar_audio(audio, limit, raw, steer)
 
-    def similar_audio(self, samples_48k: np.ndarray, limit: int = 50, raw: str = ""):
-        return self.similar_vectors(self.primary.audio_vectors(samples_48k), raw, limit, None)
+    def similar_audio(
+        self, samples_48k: np.ndarray, limit: int = 50, raw: str = "", steer: Steer = NONE
+    ):
+        vecs = self.primary.audio_vectors(samples_48k)
+        return self.similar_vectors(vecs, raw, limit, None, steer)
 
-    def similar_vectors(self, vecs, raw: str, limit: int, exclude) -> SearchResult:
-        found = [s.similar_vectors(vecs, raw, limit * OVERFETCH, exclude)
+    def similar_vectors(self, vecs, raw: str, limit: int, exclude, steer: Steer = NONE):
+        found = [s.similar_vectors(vecs, raw, limit * OVERFETCH, exclude, steer)
                  for s in self.searchers if self._same_space(s)]  # fmt: skip
         return merge(found, limit, [])
 

@@ -12,7 +12,7 @@ from soundseek.audio.decode import cut_windows, segment_for_embedding
 from soundseek.embed.base import Embedder, pipeline_of, query_vector
 from soundseek.errors import NotIndexed, SoundSeekError
 from soundseek.index.filters import FileFilter
-from soundseek.index.records import FileStatus
+from soundseek.index.records import FileKey, FileStatus
 from soundseek.index.retrieval import Retrieval
 from soundseek.search.fusion import (
     TEXT_CANDIDATES,
@@ -26,6 +26,7 @@ from soundseek.search.fusion import (
 )
 from soundseek.search.hits import NO_MODEL, NOTHING_EMBEDDED, Hit, SearchResult
 from soundseek.search.query import ParsedQuery, parse_query
+from soundseek.search.steer import NEUTRAL, NONE, Steer, moved, rocchio, unit_rows
 from soundseek.words.plan import excluded_terms, plan_words
 
 WINDOW_CANDIDATES = 200
@@ -66,8 +67,12 @@ class Searcher:
             )
         return None
 
-    def search(self, raw: str, limit: int = 50, sound: bool = True) -> SearchResult:
-        """`sound=False`: by metadata only (a library whose vectors are another model's)."""
+    def search(
+        self, raw: str, limit: int = 50, sound: bool = True, steer: Steer = NONE
+    ) -> SearchResult:
+        """`sound=False`: by metadata only (a library whose vectors are another model's).
+        `-word` also pushes the sound query away from the word; `steer.good/bad` move it
+        toward / away from marked files (relevance feedback)."""
         q = parse_query(raw)
         flt = q.file_filter()
         if q.empty:
@@ -78,18 +83,23 @@ class Searcher:
         if not q.text or reason is not None:
             if q.text and reason:  # "" (asked not to) says nothing
                 notes.append(reason)
-            return SearchResult(self._hits([text], {}, None, explained, limit), notes)
+            lists = [_without(text, steer.bad)]
+            return SearchResult(self._hits(lists, {}, None, explained, limit), notes)
         vecs = self._query_vector(q.text)[None, :]
+        vecs = self._steered(vecs, Steer(minus=" ".join(q.excludes), good=steer.good,
+                                         bad=steer.bad))  # fmt: skip
         sound = self._sound_matches(vecs, flt)
         ranked = self._sound_ranked(sound, flt, q)
-        return SearchResult(self._hits([text, ranked], sound, vecs, explained, limit), notes)
+        lists = [_without(text, steer.bad), _without(ranked, steer.bad)]
+        return SearchResult(self._hits(lists, sound, vecs, explained, limit), notes)
 
     def similar(
-        self, path: str, at: float | None = None, limit: int = 50, raw: str = ""
-    ) -> SearchResult:
+        self, path: str, at: float | None = None, limit: int = 50, raw: str = "",
+        steer: Steer = NONE,
+    ) -> SearchResult:  # fmt: skip
         """Files that sound like a library file (or the window of it at `at` seconds)."""
         vecs, exclude = self.reference(path, at)
-        return self.similar_vectors(vecs, raw, limit, exclude)
+        return self.similar_vectors(vecs, raw, limit, exclude, steer)
 
     def reference(self, path: str, at: float | None = None) -> tuple[np.ndarray, tuple[str, str]]:
         """A library file's stored query vectors (all of it, or its window at `at`) and its
@@ -108,23 +118,24 @@ class Searcher:
         return vecs, (rec.root_id, rec.relpath)
 
     def similar_file(
-        self, path: str, at: float | None = None, limit: int = 50, raw: str = ""
-    ) -> SearchResult:
+        self, path: str, at: float | None = None, limit: int = 50, raw: str = "",
+        steer: Steer = NONE,
+    ) -> SearchResult:  # fmt: skip
         """A library file by its stored vectors; any other audio file by listening to it."""
         try:
-            return self.similar(path, at, limit, raw)
+            return self.similar(path, at, limit, raw, steer)
         except NotIndexed:
             if self.embedder is None or not os.path.isfile(path):
                 raise
         start = at or 0.0
         return self.similar_audio(segment_for_embedding(path, start, start + EXTERNAL_SECONDS),
-                                  limit, raw)  # fmt: skip
+                                  limit, raw, steer)  # fmt: skip
 
     def similar_audio(
-        self, samples_48k: np.ndarray, limit: int = 50, raw: str = ""
+        self, samples_48k: np.ndarray, limit: int = 50, raw: str = "", steer: Steer = NONE
     ) -> SearchResult:
         """Files that sound like a piece of audio (a selected region, a dropped file)."""
-        return self.similar_vectors(self.audio_vectors(samples_48k), raw, limit, None)
+        return self.similar_vectors(self.audio_vectors(samples_48k), raw, limit, None, steer)
 
     def audio_vectors(self, samples_48k: np.ndarray) -> np.ndarray:
         """Query vectors of a piece of audio (up to 16 windows of it)."""
@@ -195,13 +206,48 @@ class Searcher:
         return ranked
 
     def similar_vectors(
-        self, vecs: np.ndarray, raw: str, limit: int, exclude: tuple[str, str] | None
-    ) -> SearchResult:
+        self, vecs: np.ndarray, raw: str, limit: int, exclude: tuple[str, str] | None,
+        steer: Steer = NONE,
+    ) -> SearchResult:  # fmt: skip
+        """Sound-alikes of query vectors, moved by `steer`; its `plus` words also rank files
+        by their metadata, fused as in a text search."""
         q = parse_query(raw)
         flt = q.file_filter()
+        vecs = self._steered(vecs, steer)
         sound = self._sound_matches(vecs, flt)
-        ranked = self._sound_ranked(sound, flt, q, exclude)
-        return SearchResult(self._hits([[], ranked], sound, vecs, {}, limit))
+        ranked = _without(self._sound_ranked(sound, flt, q, exclude), steer.bad)
+        text, explained = [], {}
+        words = parse_query(f"{steer.plus} {raw}")
+        if words.text:
+            text, explained = self._text_ranked(words, flt)
+            text = [
+                (r, s) for r, s in _without(text, steer.bad) if (r.root_id, r.relpath) != exclude
+            ]
+        return SearchResult(self._hits([text, ranked], sound, vecs, explained, limit))
+
+    # -- moving the sound query ---------------------------------------------------------------
+    def _steered(self, vecs: np.ndarray, steer: Steer) -> np.ndarray:
+        """Query vectors moved by a text change and by feedback (see search.steer)."""
+        if steer.moves_text and self.embedder is not None:
+            plus = self._query_vector(steer.plus.strip() or NEUTRAL)
+            minus = self._query_vector(steer.minus.strip() or NEUTRAL)
+            direction = plus - minus
+            norm = float(np.linalg.norm(direction))
+            if norm > 1e-6:
+                vecs = moved(vecs, direction / norm)
+        if steer.good or steer.bad:
+            vecs = rocchio(vecs, self._file_vectors(steer.good), self._file_vectors(steer.bad))
+        return vecs
+
+    def _file_vectors(self, paths: tuple[str, ...]) -> np.ndarray | None:
+        """One unit vector per marked file of this library (the mean of its windows)."""
+        found = []
+        for p in paths:
+            try:
+                found.append(unit_rows(self.reference(p)[0].mean(axis=0)))
+            except NotIndexed:
+                continue
+        return np.stack(found) if found else None
 
     # -- hits ---------------------------------------------------------------------------------
     def _hits(
@@ -214,3 +260,15 @@ class Searcher:
             make_hit(rec, i, score, explained.get(rec.key), sound.get(rec.content_hash), calibrate)
             for i, (rec, score) in enumerate(rrf(lists, limit), 1)
         ]
+
+
+def _without(ranked: Ranked, paths: tuple[str, ...]) -> Ranked:
+    """A ranking minus files marked bad."""
+    if not paths:
+        return ranked
+    gone = {os.path.abspath(p) for p in paths}
+    return [(r, s) for r, s in ranked if r.path not in gone]
+
+
+def _key(pair: tuple[str, str] | None) -> FileKey | None:
+    return FileKey(*pair) if pair else None

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from soundseek.app import App
+from soundseek.app.session import SearchSession
 from soundseek.errors import SoundSeekError, StoreLocked
 from soundseek.ui import actions
 from soundseek.ui.bridge import AppSignals
@@ -44,6 +45,7 @@ from soundseek.ui.results_model import HIT_ROLE, SORT_ROLE, ResultsModel
 from soundseek.ui.review import VIEWS, ReviewController
 from soundseek.ui.review_actions import ReviewActions
 from soundseek.ui.sidebar import FolderRow, LibraryPanel
+from soundseek.ui.steer_actions import SteerActions
 from soundseek.ui.ui_state import UiState
 from soundseek.ui.worker import Tasks
 from soundseek.ui.write_actions import WriteActions
@@ -51,7 +53,11 @@ from soundseek.ui.write_actions import WriteActions
 SEARCH_DEBOUNCE_MS = 150
 
 
-class MainWindow(ReviewActions, WriteActions, QMainWindow):
+class MainWindow(ReviewActions, WriteActions, SteerActions, QMainWindow):
+    default_placeholder = (
+        'Describe a sound… e.g. door creak slow  -metal  "wooden door"  dur:<3s  sr:>=96k'
+    )
+
     def __init__(self, app: App, open_output: Callable | None = None) -> None:
         super().__init__()
         self.app = app
@@ -64,6 +70,7 @@ class MainWindow(ReviewActions, WriteActions, QMainWindow):
         self.setWindowTitle("SoundSeek")
         self.setAcceptDrops(True)
         self.state = UiState(app.paths.config_dir / "ui_state.json")
+        self.session = SearchSession()
         self.signals = AppSignals(app, self)
         self.tasks = Tasks(self)
         self._build_widgets()
@@ -77,9 +84,7 @@ class MainWindow(ReviewActions, WriteActions, QMainWindow):
     def _build_widgets(self) -> None:
         s = self.app.settings
         self.search_field = QLineEdit(objectName="search")
-        self.search_field.setPlaceholderText(
-            'Describe a sound… e.g. door creak slow  -metal  "wooden door"  dur:<3s  sr:>=96k'
-        )
+        self.search_field.setPlaceholderText(self.default_placeholder)
         self.history = QStringListModel(self.state.history)
         self.search_field.setCompleter(QCompleter(self.history, self))
         self.banner = ModelBanner()
@@ -227,11 +232,7 @@ class MainWindow(ReviewActions, WriteActions, QMainWindow):
         if self.review.view:  # a review list is shown: refresh it instead
             self.review.open_view(self.review.view)
             return
-        query = self.query_text()
-        if not query:
-            self.results.set_hits([])
-            return
-        self.search_runner.submit(lambda: self.app.search(query, 200), query)
+        self.run_steered()
 
     def commit_query(self) -> None:
         """Enter, or moving into the results, puts the query in the history (not each keystroke)."""
@@ -246,17 +247,8 @@ class MainWindow(ReviewActions, WriteActions, QMainWindow):
         self._message(f"{len(result.hits)} results for {label}{note}")
 
     def more_like(self, hit, region) -> None:
-        name = os.path.basename(hit.path)
-        filters = self.sidebar.filter_tokens()
-        if region and self.app.embedder is not None:
-            a, b = region
-            self.search_runner.submit(
-                lambda: self.app.similar_region(hit.path, a, b, 200, filters),
-                f"more like {name} {a:.1f}–{b:.1f}s",
-            )
-        else:
-            self.search_runner.submit(lambda: self.app.similar(hit.path, None, 200, filters),
-                                      f"more like {name}")  # fmt: skip
+        """Start "like this" (a selected region too, when the model can listen to it)."""
+        self.like(hit, region if region and self.app.embedder is not None else None)
 
     def similar_to_file(self, path: str) -> None:
         """A file dropped from outside: indexed ones by their vectors, others by listening."""
@@ -300,6 +292,10 @@ class MainWindow(ReviewActions, WriteActions, QMainWindow):
         if obj is self.table and key == Qt.Key.Key_Escape:
             self.search_field.setFocus()
             return True
+        if obj is self.search_field and key == Qt.Key.Key_Escape:
+            return self.end_like()
+        if obj is self.table and self.steer_key(key):
+            return True
         if obj is self.table and event.modifiers() == Qt.KeyboardModifier.NoModifier:
             return self._review_key(key)
         return False
@@ -312,6 +308,8 @@ class MainWindow(ReviewActions, WriteActions, QMainWindow):
         menu.addAction("Copy path", lambda: QGuiApplication.clipboard().setText(hit.path))
         menu.addAction("Reveal in file manager", lambda: actions.reveal(hit.path))
         menu.addAction("More like this", lambda: self.more_like(hit, None))
+        menu.addAction("Good match (rank toward it)\t+", lambda: self.mark_current(True))
+        menu.addAction("Bad match (rank away, hide it)\t-", lambda: self.mark_current(False))
         menu.addAction("Export…", lambda: self.export(hit, None))
         menu.addSeparator()
         menu.addAction("Accept suggestion\tA", self.accept_selected)
