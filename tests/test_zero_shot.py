@@ -11,11 +11,16 @@ passes it, not the prompts or the metadata.
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
+from soundseek.app import App
 from soundseek.cli import main
+from soundseek.paths import app_paths
 from tests.tinyclap import SOUND_CLASSES, write_class_library
 
 PER_CLASS = 5  # 25 files: three tagged per class, two left to find
@@ -146,3 +151,34 @@ def test_marking_hits_good_and_bad_reranks_toward_the_good(indexed, capsys):
     hits = _run_json(capsys, "search", "whoosh", *good, "--bad", bad, "--json", "--limit", "5")
     assert _classes(hits, indexed).count("dog") > base.count("dog")
     assert bad not in {h["path"] for h in hits}
+
+
+QUICK = """
+import contextlib, io, json, sys
+from soundseek.cli import main
+with contextlib.redirect_stdout(io.StringIO()) as out:
+    code = main(["search", "rain", "--json", "--limit", "5"])
+heavy = sorted(m for m in ("torch", "transformers", "lancedb") if m in sys.modules)
+print(json.dumps({"code": code, "heavy": heavy, "out": out.getvalue()}))
+"""
+
+
+def test_shell_sound_search_needs_neither_torch_nor_lancedb(indexed, capsys):
+    """After an index run the model's text tower has a gated ONNX export and the windows a
+    snapshot: `soundseek search` listens without importing torch or LanceDB, and ranks as
+    the full searcher does."""
+    home = Path(indexed["rain"][0]).parents[1] / "home"
+    env = {**os.environ, "SOUNDSEEK_HOME": str(home)}
+    run = subprocess.run([sys.executable, "-c", QUICK], env=env, capture_output=True,
+                         text=True, timeout=120, check=True)  # fmt: skip
+    got = json.loads(run.stdout.strip().splitlines()[-1])
+    assert got["code"] == 0 and got["heavy"] == []
+    quick = [json.loads(line) for line in got["out"].splitlines()]
+    assert all("sound" in h["matched"] for h in quick)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SOUNDSEEK_HOME", str(home))
+        app = App.open(app_paths())
+        app.load_model()
+        full = app.search("rain", 5)
+    assert [h["path"] for h in quick][:3] == [h.path for h in full.hits][:3]
+    assert _classes(quick, indexed).count("rain") >= 4

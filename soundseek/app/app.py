@@ -557,6 +557,12 @@ class App:
             self.root_summaries()
         except Exception:  # the run itself succeeded; a stale summary is harmless
             log.warning("could not refresh the library summary", exc_info=True)
+        export = getattr(self._embedder, "export_text", None)
+        if export is not None:
+            try:  # the shell's torch-free text encoder, made once per model
+                export()
+            except Exception:
+                log.warning("no ONNX text encoder for instant shell search", exc_info=True)
 
     # -- search and media -----------------------------------------------------------------------
     @staticmethod
@@ -587,6 +593,19 @@ class App:
             if found is not None:
                 return found
         return self.library().searcher.search(query, limit)
+
+    def quick_search(self, query: str, limit: int = 50) -> SearchResult | None:
+        """The shell's instant answer (search.quick): from the word index and, with a model,
+        the vector snapshot and the ONNX text encoder; None when only the full way can
+        answer (then load the model if `sound_searchable` and call `search`)."""
+        if self._library is not None or self._embedder is not None or self.place.shared:
+            return None
+        from soundseek.app import quick
+
+        if self.sound_searchable():
+            return quick.quick_sound_search(self.paths, self._settings, self.place,
+                                            self.registry, query, limit)  # fmt: skip
+        return quick.quick_search(self.place, self.registry, query, limit, self.model_installed())
 
     def sound_searchable(self) -> bool:
         """Whether loading the model would let a search listen: one is installed and the

@@ -1,20 +1,27 @@
-"""The shell's instant paths: metadata search and "does the index hold vectors" without
-importing LanceDB or torch (see soundseek.search.quick)."""
+"""The shell's instant paths: search and "does the index hold vectors" without importing
+LanceDB or torch (see soundseek.search.quick). Each returns None when only the full way can
+answer; the caller then opens the library and loads the model as usual."""
 
 from __future__ import annotations
 
+import logging
+
+from soundseek.app.settings import Settings
 from soundseek.index.info import InfoFile
 from soundseek.index.place import Place
 from soundseek.index.registry import RootRegistry
 from soundseek.index.words import existing_words
+from soundseek.paths import AppPaths
 from soundseek.search.hits import NO_MODEL, NOTHING_EMBEDDED, SearchResult
 from soundseek.search.query import parse_query
+
+log = logging.getLogger(__name__)
 
 
 def quick_search(
     place: Place, registry: RootRegistry, query: str, limit: int, model_installed: bool
 ) -> SearchResult | None:
-    """The answer from the word index alone, or None when it needs the full searcher."""
+    """Metadata only, from the word index (no model loaded)."""
     from soundseek.search import quick
 
     words = existing_words(place.cache_dir)
@@ -24,6 +31,50 @@ def quick_search(
         why = NOTHING_EMBEDDED if model_installed and not index_has_vectors(place) else NO_MODEL
         notes = [why] if parse_query(query).text else []
         return quick.quick_search(words, registry.by_id(), query, limit, notes)
+    finally:
+        words.close()
+
+
+def quick_sound_search(
+    paths: AppPaths, settings: Settings, place: Place, registry: RootRegistry, query: str,
+    limit: int,
+) -> SearchResult | None:  # fmt: skip
+    """Words and sound, when the index's vectors have a current snapshot in this model's
+    space and the model's text tower has a gated ONNX export."""
+    from soundseek.embed import models
+    from soundseek.embed.backends import PipelineId, checkpoint_id
+    from soundseek.embed.features import FEATURE_VERSION
+    from soundseek.embed.textonnx import passed
+    from soundseek.index.snapshot import snapshot_info
+
+    folder = models.model_dir(paths, settings.model)
+    info = InfoFile(place.doc("store.json"), place.uri).read()
+    snap = snapshot_info(place.cache_dir)
+    if not models.is_installed(folder) or snap is None or not info.model_id:
+        return None
+    stamp = checkpoint_id(folder)
+    space = PipelineId(settings.model, stamp, FEATURE_VERSION, "", "").space
+    if not (snap.space == info.space == space and passed(folder, stamp)):
+        return None
+    return _sound_search(paths, settings, place, registry, query, limit, folder, stamp)
+
+
+def _sound_search(paths, settings, place, registry, query, limit, folder, stamp):
+    from soundseek.embed.textonnx import OnnxText
+    from soundseek.index.snapshot import VectorSnapshot
+    from soundseek.search import quick
+
+    words = existing_words(place.cache_dir)
+    if words is None:
+        return None
+    try:
+        encoder = OnnxText(folder, stamp, settings.torch_threads)
+        snapshot = VectorSnapshot(place.cache_dir)
+        return quick.quick_sound_search(words, registry.by_id(), snapshot, encoder, query,
+                                        limit, settings.caption_prompts)  # fmt: skip
+    except (OSError, ValueError) as exc:  # a half-present copy: the full way answers
+        log.info("instant sound search unavailable: %s", exc)
+        return None
     finally:
         words.close()
 

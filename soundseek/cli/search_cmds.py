@@ -11,10 +11,10 @@ from soundseek.cli.common import EXIT_OK, human_seconds, open_app, short_duratio
 from soundseek.errors import ModelError
 
 
-def _app_with_model():
+def _app_with_model(app=None):
     """Sound search when a model loads and the index holds vectors it could search; else
     metadata search (with a note), which never imports the model's libraries."""
-    app = open_app()
+    app = app or open_app()
     if app.sound_searchable():
         with contextlib.suppress(ModelError):  # the search result carries the reason as a note
             app.load_model()
@@ -44,8 +44,13 @@ def _print(result, as_json: bool) -> None:
 
 
 def cmd_search(args) -> int:
-    steer = Steer(good=tuple(args.good), bad=tuple(args.bad))
-    _print(_app_with_model().search(args.query, args.limit, steer), args.json)
+    """The instant way when it can answer (no LanceDB, no torch), else the full one."""
+    app = open_app()
+    result = None if args.good or args.bad else app.quick_search(args.query, args.limit)
+    if result is None:
+        steer = Steer(good=tuple(args.good), bad=tuple(args.bad))
+        result = _app_with_model(app).search(args.query, args.limit, steer)
+    _print(result, args.json)
     return EXIT_OK
 
 

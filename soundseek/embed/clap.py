@@ -118,6 +118,13 @@ class ClapEmbedder:
             return OnnxAudio(path, threads, precision)
         return TorchAudio(copy.deepcopy(self.model), self.device, precision)
 
+    def export_text(self) -> bool:
+        """Make (once) and gate the torch-free text encoder the shell uses (embed.textonnx)."""
+        from soundseek.embed.textonnx import ensure_text_export
+
+        return ensure_text_export(self.model, self.processor, self.folder,
+                                  checkpoint_id(self.folder))  # fmt: skip
+
     def _check_tokenizer(self) -> None:
         """Refuse the silent few-token tokenizer that makes every query embed the same."""
         tok = self.processor.tokenizer

@@ -62,7 +62,9 @@ from soundseek.index.schema import (
     windows_schema,
     windows_to_arrow,
 )
+from soundseek.index.snapshot import SnapshotInfo, drop_snapshot, snapshot_info, write_snapshot
 from soundseek.index.tables import chunks, unique_column
+from soundseek.index.vectors import EXACT_MAX_WINDOWS
 from soundseek.index.words import WORDS_FILE, WordIndex
 
 log = logging.getLogger(__name__)
@@ -584,6 +586,24 @@ class Store(Annotations):
         if windows is not None and windows.count_rows():
             _ensure_scalar_indexes(windows, ("content_hash",))
             self._maintain_ann(windows)
+        self._save_snapshot()
+
+    def _save_snapshot(self) -> None:
+        """The windows as plain arrays for the shell's instant sound search (index.snapshot):
+        local libraries small enough for exact search only; rewritten when they changed."""
+        cache, info, windows = self.place.cache_dir, self.info, self.table(WINDOWS)
+        n = windows.count_rows() if windows is not None else 0
+        if self.place.shared or not info.model_id or not n or n > EXACT_MAX_WINDOWS:
+            drop_snapshot(cache)
+            return
+        have = snapshot_info(cache)
+        if have and (have.version, have.space, have.count) == (windows.version, info.space, n):
+            return
+        data = windows.to_arrow().select(["content_hash", "start", "end", "vector"])
+        meta = SnapshotInfo(info.space, info.model_id, info.dim, windows.version, n)
+        write_snapshot(cache, meta, data.column("content_hash").to_pylist(),
+                       data.column("start").to_numpy(), data.column("end").to_numpy(),
+                       vectors_of(data.column("vector")))  # fmt: skip
 
     def _maintain_ann(self, windows) -> None:
         from lancedb.index import IvfPq

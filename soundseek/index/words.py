@@ -27,7 +27,7 @@ from soundseek.words.analysis import index_terms
 from soundseek.words.plan import Alternative, WordGroup
 
 WORDS_FILE = "words.sqlite"  # in the place's cache folder: derived, rebuilt when missing
-ANALYZER_VERSION = "1"  # bump when stored terms change: every word index rebuilds
+ANALYZER_VERSION = "2"  # bump when stored terms change: every word index rebuilds
 COLUMNS = ("filename", "description", "keywords", "category", "subcategory", "folder", "library")
 WEIGHTS = (3.0, 2.0, 2.0, 2.0, 1.5, 1.0, 0.7)  # name and what people wrote above where it lies
 COVERAGE = 0.5  # a file matching half the query words keeps 75% of its score
@@ -100,7 +100,8 @@ class WordIndex:
             self._con.executescript(
                 "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);"
                 "CREATE TABLE IF NOT EXISTS docs (id INTEGER PRIMARY KEY, root_id TEXT, "
-                "relpath TEXT, record TEXT, UNIQUE (root_id, relpath));"
+                "relpath TEXT, content_hash TEXT, record TEXT, UNIQUE (root_id, relpath));"
+                "CREATE INDEX IF NOT EXISTS docs_by_content ON docs (content_hash);"
                 f"CREATE VIRTUAL TABLE IF NOT EXISTS terms USING fts5({cols}, "
                 "tokenize = 'unicode61 remove_diacritics 2');"
                 "CREATE VIRTUAL TABLE IF NOT EXISTS terms_vocab USING fts5vocab(terms, 'row');"
@@ -170,8 +171,8 @@ class WordIndex:
     def _insert(self, records: list[FileRecord]) -> None:
         for rec in records:
             cur = self._con.execute(
-                "INSERT INTO docs (root_id, relpath, record) VALUES (?, ?, ?)",
-                (rec.root_id, rec.relpath, _payload(rec)),
+                "INSERT INTO docs (root_id, relpath, content_hash, record) VALUES (?, ?, ?, ?)",
+                (rec.root_id, rec.relpath, rec.content_hash, _payload(rec)),
             )
             terms = [" ".join(index_terms(t)) for t in field_texts(rec)]
             self._con.execute(
@@ -257,6 +258,19 @@ class WordIndex:
                 marks = ", ".join("?" * len(part))
                 rows = self._con.execute(f"SELECT id, record FROM docs WHERE id IN ({marks})", part)
                 out.update((doc, _record(payload)) for doc, payload in rows)
+        return out
+
+    def records_by_hash(self, hashes: list[str]) -> list[FileRecord]:
+        """Every file of some contents, as last written (their `root` not attached)."""
+        out: list[FileRecord] = []
+        with self._lock:
+            for i in range(0, len(hashes), 500):
+                part = hashes[i : i + 500]
+                marks = ", ".join("?" * len(part))
+                rows = self._con.execute(
+                    f"SELECT record FROM docs WHERE content_hash IN ({marks})", part
+                )
+                out.extend(_record(payload) for (payload,) in rows)
         return out
 
     def field_terms(self, doc: int) -> dict[str, str]:

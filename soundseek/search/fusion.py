@@ -14,7 +14,8 @@ from soundseek.search.hits import Hit
 from soundseek.search.query import ParsedQuery
 from soundseek.words.analysis import lemmas
 
-TEXT_CANDIDATES = 400  # files the word side ranks (fused with as many sound matches)
+TEXT_CANDIDATES = 400  # files the word side ranks
+WINDOW_CANDIDATES = 200  # windows the sound side takes per query vector
 RRF_K = 60
 SIM_TOLERANCE = 1e-4
 MATCH_FIELDS = ("filename", "description", "keywords", "category", "subcategory", "folder",

@@ -1,30 +1,104 @@
-"""Metadata search straight from the word index: no LanceDB, no model, nothing heavy to
-import, so `soundseek search` in a shell answers in well under a second. It ranks exactly as
-the full searcher's word side does (same plan, same index); queries it cannot answer alone
-(filters only, tags) return None and go the full way."""
+"""Search straight from the word index and the vector snapshot: no LanceDB, no torch, so
+`soundseek search` in a shell answers in well under a second. Words rank exactly as the
+full searcher's word side does (same plan, same index); sound uses the snapshot's copy of
+the windows (index.snapshot) and the gated ONNX text encoder (embed.textonnx). Queries it
+cannot answer alone (filters only, tags) return None and go the full way."""
 
 from __future__ import annotations
 
+import numpy as np
+
+from soundseek.embed.base import query_vector
 from soundseek.files.roots import Root
-from soundseek.index.words import WordIndex, top_hits
-from soundseek.search.fusion import TEXT_CANDIDATES, make_hit, rrf
+from soundseek.index.filters import accepts
+from soundseek.index.snapshot import VectorSnapshot
+from soundseek.index.words import WordHit, WordIndex, top_hits
+from soundseek.search.fusion import (
+    TEXT_CANDIDATES,
+    WINDOW_CANDIDATES,
+    Calibration,
+    Ranked,
+    SoundMatch,
+    make_hit,
+    passes,
+    rrf,
+)
 from soundseek.search.hits import SearchResult
-from soundseek.search.query import parse_query
+from soundseek.search.query import ParsedQuery, parse_query
+from soundseek.search.steer import NEUTRAL, moved
 from soundseek.words.plan import excluded_terms, plan_words
+
+BACKGROUND = 4096
 
 
 def quick_search(
     words: WordIndex, roots: dict[str, Root], raw: str, limit: int, notes: list[str]
 ) -> SearchResult | None:
+    """Metadata only."""
     q = parse_query(raw)
-    if not q.text or any(f.key == "tag" for f in q.filters):
+    if not _answerable(q):
         return None
-    groups = plan_words(q.words, q.phrases, words.known, words.nearby)
-    found = words.search(groups, excluded_terms(q.excludes))
-    hits = top_hits(words, found, q.file_filter(), roots, TEXT_CANDIDATES)
-    explained = {h.record.key: h for h in hits}
+    hits = _word_hits(words, roots, q)
     ranked = rrf([[(h.record, h.score) for h in hits]], limit)
+    explained = {h.record.key: h for h in hits}
     return SearchResult(
         [make_hit(rec, i, score, explained[rec.key]) for i, (rec, score) in enumerate(ranked, 1)],
         notes,
     )
+
+
+def quick_sound_search(
+    words: WordIndex, roots: dict[str, Root], snapshot: VectorSnapshot, encoder, raw: str,
+    limit: int, captions: bool,
+) -> SearchResult | None:  # fmt: skip
+    """Words and sound fused, as Searcher.search does."""
+    q = parse_query(raw)
+    if not _answerable(q) or q.filters:  # filters narrow sound exactly only the full way
+        return None
+    hits = _word_hits(words, roots, q)
+    vec = query_vector(encoder, q.text, captions)[None, :]
+    if q.excludes:  # -word pushes the sound away too
+        away = query_vector(encoder, NEUTRAL, captions) - query_vector(
+            encoder, " ".join(q.excludes), captions
+        )
+        vec = moved(vec, away / max(float(np.linalg.norm(away)), 1e-9))
+    sound = _best_windows(snapshot, vec[0])
+    ranked = _sound_ranked(words, roots, sound, q)
+    explained = {h.record.key: h for h in hits}
+    calibrate = Calibration(snapshot.sample(BACKGROUND, np.random.default_rng(0)), vec)
+    fused = rrf([[(h.record, h.score) for h in hits], ranked], limit)
+    return SearchResult([
+        make_hit(rec, i, score, explained.get(rec.key), sound.get(rec.content_hash), calibrate)
+        for i, (rec, score) in enumerate(fused, 1)
+    ])  # fmt: skip
+
+
+def _answerable(q: ParsedQuery) -> bool:
+    return bool(q.text) and not any(f.key == "tag" for f in q.filters)
+
+
+def _word_hits(words: WordIndex, roots: dict[str, Root], q: ParsedQuery) -> list[WordHit]:
+    groups = plan_words(q.words, q.phrases, words.known, words.nearby)
+    found = words.search(groups, excluded_terms(q.excludes))
+    return top_hits(words, found, q.file_filter(), roots, TEXT_CANDIDATES)
+
+
+def _best_windows(snapshot: VectorSnapshot, vec: np.ndarray) -> dict[str, SoundMatch]:
+    best: dict[str, SoundMatch] = {}
+    for m in snapshot.top(vec, WINDOW_CANDIDATES):
+        if m.content_hash not in best or m.sim > best[m.content_hash].sim:
+            best[m.content_hash] = SoundMatch(m.sim, m.start, m.end)
+    return best
+
+
+def _sound_ranked(
+    words: WordIndex, roots: dict[str, Root], sound: dict[str, SoundMatch], q: ParsedQuery
+) -> Ranked:
+    flt = q.file_filter()
+    ranked = []
+    for rec in words.records_by_hash(list(sound)):
+        if accepts(rec, flt, roots) and passes(rec, q):
+            rec.root = roots[rec.root_id]
+            ranked.append((rec, sound[rec.content_hash].sim))
+    ranked.sort(key=lambda x: (-x[1], x[0].root_id, x[0].relpath))
+    return ranked

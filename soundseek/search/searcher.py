@@ -16,6 +16,7 @@ from soundseek.index.records import FileKey, FileStatus
 from soundseek.index.retrieval import Retrieval
 from soundseek.search.fusion import (
     TEXT_CANDIDATES,
+    WINDOW_CANDIDATES,
     Calibration,
     Explained,
     Ranked,
@@ -29,7 +30,6 @@ from soundseek.search.query import ParsedQuery, parse_query
 from soundseek.search.steer import NEUTRAL, NONE, Steer, moved, rocchio, unit_rows
 from soundseek.words.plan import excluded_terms, plan_words
 
-WINDOW_CANDIDATES = 200
 PREFILTER_MAX_FILES = 2000
 SIMILAR_QUERY_WINDOWS = 16
 EXTERNAL_SECONDS = 160.0  # 16 windows of an outside file are enough to describe it
