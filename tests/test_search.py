@@ -166,7 +166,10 @@ def test_repeated_queries_do_not_rerun_the_text_encoder(band_library):
     original = band_library.embedder.embed_text
     band_library.embedder.embed_text = lambda texts: calls.append(texts) or original(texts)
     first = band_library.search("creak", limit=5)
-    band_library.search("creak -metal", limit=5)
-    again = band_library.search("creak", limit=5)
     assert len(calls) == 1
+    band_library.search("creak -metal", limit=5)  # -metal pushes away: "metal", "a sound"
+    asked = len(calls)
+    again = band_library.search("creak", limit=5)
+    band_library.search("creak -metal", limit=5)
+    assert len(calls) == asked == 3
     assert [h.path for h in first.hits] == [h.path for h in again.hits]

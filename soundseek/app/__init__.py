@@ -6,6 +6,6 @@ Importing it is cheap; the index and the model load when first used.
 from __future__ import annotations
 
 from soundseek.app.app import App
-from soundseek.search.steer import Steer
+from soundseek.search.steering import Steer
 
 __all__ = ["App", "Steer"]

@@ -57,7 +57,7 @@ if TYPE_CHECKING:
     from soundseek.embed.base import Embedder
     from soundseek.indexing.progress import IndexProgress
     from soundseek.search.hits import Hit, SearchResult
-    from soundseek.search.steer import Steer
+    from soundseek.search.steering import Steer
     from soundseek.writing.batch import WriteProgress
 
 log = logging.getLogger(__name__)
@@ -620,7 +620,7 @@ class App:
     ) -> SearchResult:  # fmt: skip
         """More like a file: by its stored vectors, or by listening to a file from outside;
         `steer` moves it ("like this, but more distant") and carries feedback."""
-        from soundseek.search.steer import NONE
+        from soundseek.search.steering import NONE
 
         return self.library().searcher.similar_file(path, at, limit, filters, steer or NONE)
 
@@ -629,7 +629,7 @@ class App:
         steer: Steer | None = None,
     ) -> SearchResult:  # fmt: skip
         from soundseek.audio.decode import segment_for_embedding
-        from soundseek.search.steer import NONE
+        from soundseek.search.steering import NONE
 
         audio = segment_for_embedding(path, start, end)
         return self.library().searcher.similar_audio(audio, limit, filters, steer or NONE)

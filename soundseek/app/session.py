@@ -6,8 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from soundseek.search.query import parse_query
-from soundseek.search.steer import Steer
+from soundseek.search.steering import Steer
 
 
 @dataclass
@@ -46,6 +45,8 @@ class SearchSession:
 
     def steer(self, typed: str) -> Steer:
         """With a reference, typed words move it (-words away); marks always come along."""
+        from soundseek.search.query import parse_query  # index records: numpy, at first use
+
         if self.reference is None:
             return Steer(good=tuple(self.good), bad=tuple(self.bad))
         q = parse_query(typed)

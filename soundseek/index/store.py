@@ -71,7 +71,7 @@ log = logging.getLogger(__name__)
 
 ANN_MIN_ROWS = 4096
 ANN_STALE_FRACTION = 0.1
-WORDS_RESYNC_SECONDS = 60.0
+WORDS_RESYNC_SECONDS = 5.0
 _INDEXED = sql_str(FileStatus.INDEXED.value)
 
 

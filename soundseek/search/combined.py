@@ -14,7 +14,7 @@ import numpy as np
 from soundseek.errors import NotIndexed
 from soundseek.search.hits import Hit, SearchResult
 from soundseek.search.searcher import EXTERNAL_SECONDS, Searcher
-from soundseek.search.steer import NONE, Steer
+from soundseek.search.steering import NONE, Steer
 
 OVERFETCH = 2  # each library returns this many times the limit before duplicates go
 

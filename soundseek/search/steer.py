@@ -10,9 +10,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
+
+from soundseek.search.steering import NONE, Steer
 
 NEUTRAL = "a sound"
 # How far a text change moves a unit query vector. Audio-to-audio similarities run near 1 and
@@ -20,24 +20,7 @@ NEUTRAL = "a sound"
 # rain file's five neighbours stayed rain at 0.6 and 1.0, were 3-4 thunder at 1.5-2.0.
 STEER = 1.5
 ROCCHIO_KEEP, ROCCHIO_GOOD, ROCCHIO_BAD = 1.0, 0.8, 0.3
-
-
-@dataclass(frozen=True)
-class Steer:
-    """How to move a query: text to add (`--plus`), text to take away (`--minus`), files
-    marked good and bad (paths)."""
-
-    plus: str = ""
-    minus: str = ""
-    good: tuple[str, ...] = ()
-    bad: tuple[str, ...] = ()
-
-    @property
-    def moves_text(self) -> bool:
-        return bool(self.plus.strip() or self.minus.strip())
-
-
-NONE = Steer()
+__all__ = ["NEUTRAL", "NONE", "Steer", "moved", "rocchio", "unit_rows"]
 
 
 def unit_rows(vecs: np.ndarray) -> np.ndarray:
