@@ -136,6 +136,7 @@ class FtsBefore:
     """The engine SoundSeek used before its word index: LanceDB FTS over each file's text."""
 
     def __init__(self, relpaths: list[str], texts: list[str], folder: Path) -> None:
+        os.environ.setdefault("LANCE_LOG", "error")  # not its "no existing dataset" warning
         import lancedb
         from lancedb.index import FTS
 

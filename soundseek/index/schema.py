@@ -14,8 +14,8 @@ import numpy as np
 import pyarrow as pa
 
 from soundseek.index.records import FileRecord, FileStatus
+from soundseek.index.version import SCHEMA_VERSION as SCHEMA_VERSION
 
-SCHEMA_VERSION = 3
 FILES = "files_v3"
 WINDOWS = "windows_v3"
 ENVELOPES = "envelopes_v3"
