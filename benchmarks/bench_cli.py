@@ -55,7 +55,7 @@ def build(home: Path, n: int, with_vectors: bool, model_dir: Path | None, seed: 
         App.open(paths).import_model(str(model_dir), "bench")
         App.open(paths).update_settings(model="bench")
     rng = np.random.default_rng(seed)
-    vocab, catids = vocabulary(), _catids()
+    vocab, catids = np.array(vocabulary()), _catids()
     started = time.perf_counter()
     with Store(paths.store_dir, writable=True) as s:
         if with_vectors:

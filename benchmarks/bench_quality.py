@@ -136,14 +136,13 @@ class FtsBefore:
     """The engine SoundSeek used before its word index: LanceDB FTS over each file's text."""
 
     def __init__(self, relpaths: list[str], texts: list[str], folder: Path) -> None:
-        os.environ.setdefault("LANCE_LOG", "error")  # not its "no existing dataset" warning
         import lancedb
         from lancedb.index import FTS
 
         self.relpaths = relpaths
         db = lancedb.connect(str(folder))
         rows = [{"id": i, "text": t} for i, t in enumerate(texts)]
-        self.table = db.create_table("files", data=rows, mode="overwrite")
+        self.table = db.create_table("files", data=rows)
         self.table.create_index(
             "text", config=FTS(with_position=True, stem=True, remove_stop_words=False)
         )
@@ -170,13 +169,13 @@ def open_app(home: Path):
 def index_library(app, library: Path, embed: bool) -> tuple[float, int]:
     """Add the library folder (if new) and run one index to the end: (seconds, unreadable
     files in the index)."""
+    from soundseek.index.filters import EVERYTHING
+    from soundseek.index.records import FileStatus
+
     others = [r.path for r in app.roots() if Path(r.path).resolve() != library.resolve()]
     if others:
         print(f"warning: this home also indexes {others}: their files can appear in results")
     app.add_root(str(library))
-    from soundseek.index.filters import EVERYTHING
-    from soundseek.index.records import FileStatus
-
     t = time.perf_counter()
     for _progress in app.index(embed=embed):
         pass

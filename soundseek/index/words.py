@@ -23,11 +23,17 @@ from soundseek.files.roots import Root
 from soundseek.index.filters import FileFilter, accepts
 from soundseek.index.records import FileKey, FileRecord, FileStatus
 from soundseek.metadata.text import words
-from soundseek.words.analysis import index_terms
+from soundseek.words.analysis import (
+    dictionary_lemma,
+    dictionary_rows,
+    in_dictionary,
+    index_terms,
+)
 from soundseek.words.plan import Alternative, WordGroup
+from soundseek.words.thesaurus import lemma_digest, thesaurus_words
 
 WORDS_FILE = "words.sqlite"  # in the place's cache folder: derived, rebuilt when missing
-ANALYZER_VERSION = "2"  # bump when stored terms change: every word index rebuilds
+ANALYZER_VERSION = "3"  # bump when stored terms change: every word index rebuilds
 COLUMNS = ("filename", "description", "keywords", "category", "subcategory", "folder", "library")
 WEIGHTS = (3.0, 2.0, 2.0, 2.0, 1.5, 1.0, 0.7)  # name and what people wrote above where it lies
 COVERAGE = 0.5  # a file matching half the query words keeps 75% of its score
@@ -83,6 +89,8 @@ class WordIndex:
         self._con.execute("PRAGMA journal_mode=WAL")
         self._con.execute("PRAGMA synchronous=NORMAL")
         self._vocab: tuple[str, set[str], list[str]] | None = None
+        self._lexicon: dict[str, tuple[str, bool]] = {}
+        self._learned: set[str] | None = None  # the writer's view of the lexicon table
         self._ensure_schema()
 
     def close(self) -> None:
@@ -90,11 +98,16 @@ class WordIndex:
             self._con.close()
 
     def _ensure_schema(self) -> None:
+        """Create the tables (or drop another analyser's). Only when needed: a write here
+        would wait for a writer's long rebuild, and readers must not."""
+        version = f"{ANALYZER_VERSION}:{lemma_digest()}"
+        if self._meta("analyzer") == version:
+            return
         with self._lock, self._con:
-            if self._meta("analyzer") not in (None, ANALYZER_VERSION):
+            if self._meta("analyzer") not in (None, version):
                 self._con.executescript(
                     "DROP TABLE IF EXISTS terms_vocab; DROP TABLE IF EXISTS terms;"
-                    "DROP TABLE IF EXISTS docs; DELETE FROM meta;"
+                    "DROP TABLE IF EXISTS docs; DROP TABLE IF EXISTS lexicon; DELETE FROM meta;"
                 )
             cols = ", ".join(COLUMNS)
             self._con.executescript(
@@ -105,9 +118,13 @@ class WordIndex:
                 f"CREATE VIRTUAL TABLE IF NOT EXISTS terms USING fts5({cols}, "
                 "tokenize = 'unicode61 remove_diacritics 2');"
                 "CREATE VIRTUAL TABLE IF NOT EXISTS terms_vocab USING fts5vocab(terms, 'row');"
+                "CREATE TABLE IF NOT EXISTS lexicon (word TEXT PRIMARY KEY, lemma TEXT, "
+                "known INTEGER) WITHOUT ROWID;"
             )
-            self._con.execute("INSERT OR IGNORE INTO meta VALUES ('analyzer', ?)",
-                              (ANALYZER_VERSION,))  # fmt: skip
+            self._con.executemany("INSERT OR IGNORE INTO lexicon VALUES (?, ?, 1)",
+                                  dictionary_rows())  # fmt: skip
+            self._learn(thesaurus_words())
+            self._con.execute("INSERT OR IGNORE INTO meta VALUES ('analyzer', ?)", (version,))
 
     # -- freshness ----------------------------------------------------------------------------
     def _meta(self, key: str) -> str | None:
@@ -168,7 +185,29 @@ class WordIndex:
         self._con.executemany("DELETE FROM docs WHERE id = ?", [(i,) for i in ids])
         self._con.executemany("DELETE FROM terms WHERE rowid = ?", [(i,) for i in ids])
 
+    def _learn(self, found: set[str]) -> None:
+        """Record the lemmas of words the dictionary lacks (run-together names, jargon)."""
+        if self._learned is None:
+            self._learned = {r[0] for r in self._con.execute("SELECT word FROM lexicon")}
+        rows = [(w, dictionary_lemma(w), int(in_dictionary(w)))
+                for w in found if w.isalpha() and w not in self._learned]  # fmt: skip
+        if rows:
+            self._con.executemany("INSERT OR IGNORE INTO lexicon VALUES (?, ?, ?)", rows)
+            self._learned.update(r[0] for r in rows)
+
+    def lookup(self, word: str) -> tuple[str, bool]:
+        """(lemma, in the dictionary): the lexicon holds the whole dictionary and the
+        library's own words, so a word it lacks is an unknown word, its own lemma."""
+        if word not in self._lexicon:
+            with self._lock:
+                row = self._con.execute(
+                    "SELECT lemma, known FROM lexicon WHERE word = ?", (word,)
+                ).fetchone()
+            self._lexicon[word] = (row[0], bool(row[1])) if row else (word, False)
+        return self._lexicon[word]
+
     def _insert(self, records: list[FileRecord]) -> None:
+        self._learn({w for rec in records for t in field_texts(rec) for w in words(t)})
         for rec in records:
             cur = self._con.execute(
                 "INSERT INTO docs (root_id, relpath, content_hash, record) VALUES (?, ?, ?, ?)",

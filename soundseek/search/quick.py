@@ -78,8 +78,8 @@ def _answerable(q: ParsedQuery) -> bool:
 
 
 def _word_hits(words: WordIndex, roots: dict[str, Root], q: ParsedQuery) -> list[WordHit]:
-    groups = plan_words(q.words, q.phrases, words.known, words.nearby)
-    found = words.search(groups, excluded_terms(q.excludes))
+    groups = plan_words(q.words, q.phrases, words.known, words.nearby, words)
+    found = words.search(groups, excluded_terms(q.excludes, words))
     return top_hits(words, found, q.file_filter(), roots, TEXT_CANDIDATES)
 
 

@@ -167,8 +167,8 @@ class Searcher:
             browsed = self.retrieval.browse(flt, TEXT_CANDIDATES)
             return [(r, 0.0) for r in browsed if passes(r, q)], {}
         words = self.retrieval.words()
-        groups = plan_words(q.words, q.phrases, words.known, words.nearby)
-        found = self.retrieval.word_search(groups, excluded_terms(q.excludes), flt,
+        groups = plan_words(q.words, q.phrases, words.known, words.nearby, words)
+        found = self.retrieval.word_search(groups, excluded_terms(q.excludes, words), flt,
                                            TEXT_CANDIDATES)  # fmt: skip
         return [(h.record, h.score) for h in found], {h.record.key: h for h in found}
 

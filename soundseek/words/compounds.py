@@ -9,6 +9,7 @@ side by side), so it can only find files that hold both words.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 
 from soundseek.words.analysis import STOP_WORDS, is_known, lemma
@@ -27,25 +28,31 @@ NOT_PARTS = frozenset((
 
 @lru_cache(maxsize=100_000)
 def split_compound(word: str) -> tuple[str, str] | None:
-    """The most even split of a word into two known words, or None."""
+    """The most even split of a word into two dictionary words, or None."""
+    return split_with(word, is_known)
+
+
+def split_with(word: str, known: Callable[[str], bool]) -> tuple[str, str] | None:
+    """The most even split of a word into two parts `known` accepts, or None (a query splits
+    into words of the library, which needs no dictionary)."""
     if len(word) < MIN_WORD - 1 or not word.isalpha():
         return None
     best: tuple[str, str] | None = None
     for i in range(MIN_PART, len(word) - 1):
         head, tail = word[:i], word[i:]
-        if not (_part(head) and _tail(tail)):
+        if not (_part(head, known) and _tail(tail, known)):
             continue
         if best is None or min(len(head), len(tail)) > min(len(best[0]), len(best[1])):
             best = (head, tail)
     return best
 
 
-def _tail(w: str) -> bool:
-    return w in SHORT_TAILS or (len(w) >= MIN_PART and _part(w))
+def _tail(w: str, known: Callable[[str], bool]) -> bool:
+    return w in SHORT_TAILS or (len(w) >= MIN_PART and _part(w, known))
 
 
-def _part(w: str) -> bool:
-    return w not in NOT_PARTS and w not in STOP_WORDS and is_known(w)
+def _part(w: str, known: Callable[[str], bool]) -> bool:
+    return w not in NOT_PARTS and w not in STOP_WORDS and known(w)
 
 
 def index_parts(word: str) -> tuple[str, ...]:

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from soundseek.words.analysis import content_words, is_known, lemma
-from soundseek.words.compounds import split_compound
+from soundseek.words.analysis import Lexicon, content_words, is_known, lemma
+from soundseek.words.compounds import split_with
 from soundseek.words.thesaurus import Expansion, thesaurus
 
 COMPOUND_WEIGHT = 0.85
@@ -40,29 +40,47 @@ class WordGroup:
 
 
 def plan_words(
-    words: list[str], phrases: list[str], known: Vocabulary, nearby: Nearby
-) -> list[WordGroup]:
+    words: list[str], phrases: list[str], known: Vocabulary, nearby: Nearby,
+    lexicon: Lexicon | None = None,
+) -> list[WordGroup]:  # fmt: skip
     """Groups for the positive part of a query; alternatives the library cannot match are
-    dropped (`known`), so a query costs only what can find something."""
+    dropped (`known`), so a query costs only what can find something. `lexicon`: the
+    library's own record of word forms (the dictionary is loaded only for words it lacks)."""
     typed = content_words(" ".join(words))
-    groups = [_group(w, known, nearby) for w in typed]
-    _add_joins(typed, groups, known)
-    groups += [_phrase(p) for p in phrases]
+    groups = [_group(w, known, nearby, lexicon) for w in typed]
+    _add_joins(typed, groups, known, lexicon)
+    groups += [_phrase(p, lexicon) for p in phrases]
     return [g for g in groups if g.alternatives]
 
 
-def _group(word: str, known: Vocabulary, nearby: Nearby) -> WordGroup:
-    base = lemma(word)
+def _group(word: str, known: Vocabulary, nearby: Nearby, lexicon: Lexicon | None) -> WordGroup:
+    base = lemma(word, lexicon)
     alts = [Alternative((base,), 1.0, "")]
-    parts = split_compound(word)
+    as_stored = _stored_form(lexicon)
+    parts = split_with(word, lambda p: known(as_stored(p)))
     if parts:
-        alts.append(Alternative(tuple(lemma(p) for p in parts), COMPOUND_WEIGHT, "compound"))
-    if not known(base) and not is_known(word) and len(word) >= TYPO_MIN_LENGTH:
+        terms = tuple(as_stored(p) for p in parts)
+        alts.append(Alternative(terms, COMPOUND_WEIGHT, "compound"))
+    if not known(base) and len(word) >= TYPO_MIN_LENGTH and not is_known(word, lexicon):
         edits = 2 if len(word) >= TYPO_TWO_EDITS_LENGTH else 1
         alts += [Alternative((t,), TYPO_WEIGHT, "spelling") for t in nearby(base, edits)]
     for exp in _expansions(word, base):
-        alts.append(Alternative(tuple(lemma(t) for t in exp.terms), exp.weight, exp.reason))
+        terms = tuple(lemma(t, lexicon) for t in exp.terms)
+        alts.append(Alternative(terms, exp.weight, exp.reason))
     return WordGroup(word, _usable(alts, known))
+
+
+def _stored_form(lexicon: Lexicon | None) -> Callable[[str], str]:
+    """A piece of a query word as the library stores it: its recorded lemma, or itself. No
+    dictionary: a split is only worth asking for when both parts are the library's words."""
+    if lexicon is None:
+        return lemma
+
+    def form(piece: str) -> str:
+        found = lexicon.lookup(piece)
+        return found[0] if found else piece
+
+    return form
 
 
 def _expansions(word: str, base: str) -> list[Expansion]:
@@ -85,10 +103,12 @@ def _usable(alts: list[Alternative], known: Vocabulary) -> list[Alternative]:
     return sorted(best.values(), key=lambda a: -a.weight)
 
 
-def _add_joins(typed: list[str], groups: list[WordGroup], known: Vocabulary) -> None:
+def _add_joins(
+    typed: list[str], groups: list[WordGroup], known: Vocabulary, lexicon: Lexicon | None
+) -> None:
     """ "foot step" also asks for `footstep`, for both of its words."""
     for i in range(len(typed) - 1):
-        joined = lemma(typed[i] + typed[i + 1])
+        joined = lemma(typed[i] + typed[i + 1], lexicon)
         if not known(joined):
             continue
         alt = Alternative((joined,), JOINED_WEIGHT, "joined")
@@ -97,11 +117,12 @@ def _add_joins(typed: list[str], groups: list[WordGroup], known: Vocabulary) -> 
                 g.alternatives.append(alt)
 
 
-def _phrase(text: str) -> WordGroup:
-    terms = tuple(lemma(w) for w in content_words(text))
+def _phrase(text: str, lexicon: Lexicon | None) -> WordGroup:
+    terms = tuple(lemma(w, lexicon) for w in content_words(text))
     return WordGroup(text, [Alternative(terms, 1.0, "")] if terms else [], required=True)
 
 
-def excluded_terms(excludes: list[str]) -> list[tuple[str, ...]]:
+def excluded_terms(excludes: list[str], lexicon: Lexicon | None = None) -> list[tuple[str, ...]]:
     """`-word` / `-"two words"` as lemma phrases a hit must not contain."""
-    return [t for t in (tuple(lemma(w) for w in content_words(e)) for e in excludes) if t]
+    found = (tuple(lemma(w, lexicon) for w in content_words(e)) for e in excludes)
+    return [t for t in found if t]
