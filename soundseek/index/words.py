@@ -24,6 +24,7 @@ from soundseek.index.filters import FileFilter, accepts
 from soundseek.index.records import FileKey, FileRecord, FileStatus
 from soundseek.metadata.text import words
 from soundseek.words.analysis import (
+    compound_parts,
     dictionary_lemma,
     dictionary_rows,
     in_dictionary,
@@ -33,9 +34,12 @@ from soundseek.words.plan import Alternative, WordGroup
 from soundseek.words.thesaurus import lemma_digest, thesaurus_words
 
 WORDS_FILE = "words.sqlite"  # in the place's cache folder: derived, rebuilt when missing
-ANALYZER_VERSION = "3"  # bump when stored terms change: every word index rebuilds
-COLUMNS = ("filename", "description", "keywords", "category", "subcategory", "folder", "library")
-WEIGHTS = (3.0, 2.0, 2.0, 2.0, 1.5, 1.0, 0.7)  # name and what people wrote above where it lies
+ANALYZER_VERSION = "4"  # bump when stored terms change: every word index rebuilds
+FIELDS = ("filename", "description", "keywords", "category", "subcategory", "folder", "library")
+PARTS = "parts"  # pieces of run-together words of any field
+COLUMNS = (*FIELDS, PARTS)
+# Name and what people wrote above where a file lies; a piece of a word last.
+WEIGHTS = (3.0, 2.0, 2.0, 2.0, 1.5, 1.0, 0.7, 0.5)
 COVERAGE = 0.5  # a file matching half the query words keeps 75% of its score
 _RECORD_FIELDS = tuple(f.name for f in fields(FileRecord) if f.name != "root")
 
@@ -50,7 +54,7 @@ class WordMatch:
 
 
 def field_texts(rec: FileRecord) -> tuple[str, ...]:
-    """The record's words per column (in COLUMNS order). Words of its search text found in no
+    """The record's words per field (in FIELDS order). Words of its search text found in no
     field (comments, genre and other tags) count as description."""
     folders = "/".join(rec.reldir.split("/")[-2:]) or rec.root_name
     texts = [
@@ -213,7 +217,9 @@ class WordIndex:
                 "INSERT INTO docs (root_id, relpath, content_hash, record) VALUES (?, ?, ?, ?)",
                 (rec.root_id, rec.relpath, rec.content_hash, _payload(rec)),
             )
-            terms = [" ".join(index_terms(t)) for t in field_texts(rec)]
+            texts = field_texts(rec)
+            parts = " ".join(p for t in texts for p in compound_parts(t))
+            terms = [*(" ".join(index_terms(t)) for t in texts), parts]
             self._con.execute(
                 f"INSERT INTO terms (rowid, {', '.join(COLUMNS)}) VALUES (?{', ?' * len(COLUMNS)})",
                 (cur.lastrowid, *terms),

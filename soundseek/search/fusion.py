@@ -91,12 +91,14 @@ def explain(hit: WordHit) -> tuple[list[str], list[str]]:
     `gunshot → pistol (related) in filename`."""
     columns = {c for cols in hit.columns.values() for c in cols}
     fields = [f for f in MATCH_FIELDS if f in columns]
-    why = [
-        f"{word} → {' '.join(alt.terms)} ({alt.reason})"
-        + (f" in {', '.join(hit.columns.get(word, []))}" if hit.columns.get(word) else "")
-        for word, alt in hit.matched.items()
-        if alt.reason
-    ]
+    why = []
+    for word, alt in hit.matched.items():
+        where = [c for c in hit.columns.get(word, []) if c != "parts"]
+        if alt.reason:
+            why.append(f"{word} → {' '.join(alt.terms)} ({alt.reason})"
+                       + (f" in {', '.join(where)}" if where else ""))  # fmt: skip
+        elif not where and hit.columns.get(word):
+            why.append(f"{word}: part of a run-together word")
     return fields, why
 
 

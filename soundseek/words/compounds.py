@@ -28,22 +28,28 @@ NOT_PARTS = frozenset((
 
 @lru_cache(maxsize=100_000)
 def split_compound(word: str) -> tuple[str, str] | None:
-    """The most even split of a word into two dictionary words, or None."""
-    return split_with(word, is_known)
+    """The best split of a word into two dictionary words, or None."""
+    from soundseek.words.thesaurus import thesaurus_words
+
+    return split_with(word, is_known, thesaurus_words())
 
 
-def split_with(word: str, known: Callable[[str], bool]) -> tuple[str, str] | None:
-    """The most even split of a word into two parts `known` accepts, or None (a query splits
-    into words of the library, which needs no dictionary)."""
+def split_with(
+    word: str, known: Callable[[str], bool], sound_words: frozenset[str] = frozenset()
+) -> tuple[str, str] | None:
+    """A split of a word into two parts `known` accepts, or None (a query splits into words
+    of the library, which needs no dictionary). Parts that are sound words win (`wardrums`
+    is war + drums, not ward + rums), then the most even split."""
     if len(word) < MIN_WORD - 1 or not word.isalpha():
         return None
-    best: tuple[str, str] | None = None
+    best, best_rank = None, (-1, -1)
     for i in range(MIN_PART, len(word) - 1):
         head, tail = word[:i], word[i:]
         if not (_part(head, known) and _tail(tail, known)):
             continue
-        if best is None or min(len(head), len(tail)) > min(len(best[0]), len(best[1])):
-            best = (head, tail)
+        rank = ((head in sound_words) + (tail in sound_words), min(len(head), len(tail)))
+        if rank > best_rank:
+            best, best_rank = (head, tail), rank
     return best
 
 

@@ -113,14 +113,15 @@ def lemma_overrides() -> dict[str, str]:
     return {k.lower(): v.lower() for k, v in curated().get("lemmas", {}).items()}
 
 
-def thesaurus_words() -> set[str]:
+@lru_cache(maxsize=1)
+def thesaurus_words() -> frozenset[str]:
     """Every single word the thesaurus and the UCS list may put in a query (for a library's
     lexicon: its forms are then looked up, not lemmatized, at query time)."""
     t = thesaurus()
     phrases = [*t.synonyms, *(m for ms in t.synonyms.values() for m in ms), *t.related,
                *(r for rs in t.related.values() for r in rs), *t.by_synonym]  # fmt: skip
     catids = [r.catid.lower() for refs in t.by_synonym.values() for r in refs]
-    return {w for p in [*phrases, *catids] for w in _terms(p) if w.isalpha()}
+    return frozenset(w for p in [*phrases, *catids] for w in _terms(p) if w.isalpha())
 
 
 def lemma_digest() -> str:
