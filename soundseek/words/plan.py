@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from soundseek.words.analysis import Lexicon, content_words, is_known, lemma
 from soundseek.words.compounds import split_with
-from soundseek.words.thesaurus import Expansion, thesaurus
+from soundseek.words.thesaurus import Expansion, thesaurus, thesaurus_words
 
 COMPOUND_WEIGHT = 0.85
 JOINED_WEIGHT = 0.9
@@ -61,13 +61,26 @@ def _group(word: str, known: Vocabulary, nearby: Nearby, lexicon: Lexicon | None
     if parts:
         terms = tuple(as_stored(p) for p in parts)
         alts.append(Alternative(terms, COMPOUND_WEIGHT, "compound"))
+    expand_as = [word, base]
     if not known(base) and len(word) >= TYPO_MIN_LENGTH and not is_known(word, lexicon):
         edits = 2 if len(word) >= TYPO_TWO_EDITS_LENGTH else 1
         alts += [Alternative((t,), TYPO_WEIGHT, "spelling") for t in nearby(base, edits)]
-    for exp in _expansions(word, base):
+        expand_as += sound_words_near(word, edits)  # "footstpes" → footsteps → step
+    for exp in _expansions(expand_as):
         terms = tuple(lemma(t, lexicon) for t in exp.terms)
         alts.append(Alternative(terms, exp.weight, exp.reason))
     return WordGroup(word, _usable(alts, known))
+
+
+def sound_words_near(word: str, edits: int) -> list[str]:
+    """Thesaurus words within `edits` of a misspelt word: their stand-ins are asked for too
+    (the library may hold "steps" but no word near "footstpes")."""
+    from rapidfuzz import process
+    from rapidfuzz.distance import OSA
+
+    found = process.extract(word, sorted(thesaurus_words()), scorer=OSA.distance,
+                            score_cutoff=edits, limit=3)  # fmt: skip
+    return [w for w, _, _ in found]
 
 
 def _stored_form(lexicon: Lexicon | None) -> Callable[[str], str]:
@@ -83,9 +96,9 @@ def _stored_form(lexicon: Lexicon | None) -> Callable[[str], str]:
     return form
 
 
-def _expansions(word: str, base: str) -> list[Expansion]:
+def _expansions(forms: list[str]) -> list[Expansion]:
     t = thesaurus()
-    found = t.expand(word) + (t.expand(base) if base != word else [])
+    found = [e for f in dict.fromkeys(forms) for e in t.expand(f)]
     best: dict[tuple[str, ...], Expansion] = {}
     for e in found:
         if e.terms not in best or e.weight > best[e.terms].weight:
