@@ -14,7 +14,8 @@ from soundseek.index.schema import FILES, WINDOWS, vectors_of
 from soundseek.index.store import Store
 from soundseek.index.tables import chunks
 from soundseek.index.vectors import WindowMatrix
-from soundseek.index.words import WordHit, WordIndex, top_hits
+from soundseek.index.wordhits import WordHit, top_hits
+from soundseek.index.words import WordIndex
 from soundseek.words.plan import WordGroup
 
 NPROBES = 32  # benchmarks/bench_search.py --sweep: recall is set by refine, not nprobes

@@ -12,16 +12,14 @@ updated in step by the one writer.
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import threading
 from collections.abc import Iterable
-from dataclasses import dataclass, fields
+from dataclasses import fields
 from pathlib import Path
 
-from soundseek.files.roots import Root
-from soundseek.index.filters import FileFilter, accepts
 from soundseek.index.records import FileKey, FileRecord, FileStatus
+from soundseek.index.wordhits import COLUMNS, WordMatch, field_texts
 from soundseek.metadata.text import words
 from soundseek.words.analysis import (
     compound_parts,
@@ -35,38 +33,10 @@ from soundseek.words.thesaurus import lemma_digest, thesaurus_words
 
 WORDS_FILE = "words.sqlite"  # in the place's cache folder: derived, rebuilt when missing
 ANALYZER_VERSION = "4"  # bump when stored terms change: every word index rebuilds
-FIELDS = ("filename", "description", "keywords", "category", "subcategory", "folder", "library")
-PARTS = "parts"  # pieces of run-together words of any field
-COLUMNS = (*FIELDS, PARTS)
 # Name and what people wrote above where a file lies; a piece of a word last.
 WEIGHTS = (3.0, 2.0, 2.0, 2.0, 1.5, 1.0, 0.7, 0.5)
 COVERAGE = 0.5  # a file matching half the query words keeps 75% of its score
 _RECORD_FIELDS = tuple(f.name for f in fields(FileRecord) if f.name != "root")
-
-
-@dataclass
-class WordMatch:
-    """A file the words found: its score and which alternative matched each query word."""
-
-    doc: int
-    score: float
-    matched: dict[str, Alternative]  # query word → the alternative that scored
-
-
-def field_texts(rec: FileRecord) -> tuple[str, ...]:
-    """The record's words per field (in FIELDS order). Words of its search text found in no
-    field (comments, genre and other tags) count as description."""
-    folders = "/".join(rec.reldir.split("/")[-2:]) or rec.root_name
-    texts = [
-        os.path.splitext(os.path.basename(rec.relpath))[0], f"{rec.fx_name} {rec.description}",
-        rec.keywords, f"{rec.category} {rec.catid}",
-        rec.subcategory, folders.replace("/", " "), rec.library,
-    ]  # fmt: skip
-    seen = set(words(" ".join(texts)))
-    rest = [w for w in words(rec.text) if w not in seen]
-    if rest:
-        texts[1] = f"{texts[1]} {' '.join(dict.fromkeys(rest))}"
-    return tuple(texts)
 
 
 def existing_words(folder: Path) -> WordIndex | None:
@@ -346,46 +316,3 @@ def _record(payload: str) -> FileRecord:
     row = json.loads(payload)
     row["status"] = FileStatus(row["status"])
     return FileRecord(**{k: v for k, v in row.items() if k in _RECORD_FIELDS})
-
-
-@dataclass
-class WordHit:
-    """A matched file with its record, score, and per query word the alternative that matched
-    and the columns it matched in."""
-
-    record: FileRecord
-    score: float
-    matched: dict[str, Alternative]
-    columns: dict[str, list[str]]
-
-
-def top_hits(
-    words: WordIndex, found: list[WordMatch], flt: FileFilter, roots: dict[str, Root],
-    limit: int,
-) -> list[WordHit]:  # fmt: skip
-    """The best `limit` matches that pass the filters (tags resolved), roots attached."""
-    out: list[WordHit] = []
-    for i in range(0, len(found), 4 * limit or 1):
-        part = found[i : i + 4 * limit]
-        recs = words.records([m.doc for m in part])
-        for m in part:
-            rec = recs.get(m.doc)
-            if rec is None or not accepts(rec, flt, roots):
-                continue
-            rec.root = roots[rec.root_id]
-            out.append(WordHit(rec, m.score, m.matched, _columns(words.field_terms(m.doc), m)))
-            if len(out) >= limit:
-                return out
-    return out
-
-
-def _columns(stored: dict[str, str], m: WordMatch) -> dict[str, list[str]]:
-    """Where each matched alternative's words are."""
-    out = {}
-    for word, alt in m.matched.items():
-        out[word] = [c for c in COLUMNS if _holds_phrase(stored[c], alt.terms)]
-    return out
-
-
-def _holds_phrase(column: str, terms: tuple[str, ...]) -> bool:
-    return f" {' '.join(terms)} " in f" {column} "

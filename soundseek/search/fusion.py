@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from soundseek.index.records import FileKey, FileRecord
-from soundseek.index.words import WordHit
+from soundseek.index.wordhits import WordHit
 from soundseek.search.hits import Hit
 from soundseek.search.query import ParsedQuery
 from soundseek.words.analysis import lemmas

@@ -12,7 +12,8 @@ from soundseek.embed.base import query_vector
 from soundseek.files.roots import Root
 from soundseek.index.filters import accepts
 from soundseek.index.snapshot import VectorSnapshot
-from soundseek.index.words import WordHit, WordIndex, top_hits
+from soundseek.index.wordhits import WordHit, top_hits
+from soundseek.index.words import WordIndex
 from soundseek.search.fusion import (
     TEXT_CANDIDATES,
     WINDOW_CANDIDATES,
