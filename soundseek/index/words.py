@@ -62,7 +62,7 @@ class WordIndex:
         self._con = sqlite3.connect(path, timeout=30, check_same_thread=False)
         self._con.execute("PRAGMA journal_mode=WAL")
         self._con.execute("PRAGMA synchronous=NORMAL")
-        self._vocab: tuple[str, set[str], list[str]] | None = None
+        self._vocab: tuple[str, list[str]] | None = None
         self._lexicon: dict[str, tuple[str, bool]] = {}
         self._learned: set[str] | None = None  # the writer's view of the lexicon table
         self._ensure_schema()
@@ -196,24 +196,29 @@ class WordIndex:
             )
 
     # -- reads --------------------------------------------------------------------------------
-    def _vocabulary(self) -> tuple[set[str], list[str]]:
+    def _vocabulary(self) -> list[str]:
         with self._lock:
             stamp = self._meta("stamp") or ""
             if self._vocab is None or self._vocab[0] != stamp:
-                terms = [r[0] for r in self._con.execute("SELECT term FROM terms_vocab")]
-                self._vocab = (stamp, set(terms), terms)
-            return self._vocab[1], self._vocab[2]
+                self._vocab = (
+                    stamp,
+                    [r[0] for r in self._con.execute("SELECT term FROM terms_vocab")],
+                )
+            return self._vocab[1]
 
     def known(self, term: str) -> bool:
-        """Whether any file holds the term (in any column)."""
-        return term in self._vocabulary()[0]
+        """Whether any file holds the term (in any column); one indexed lookup, so a query
+        need not load the whole vocabulary (~0.1 s at 100k files) unless it has a typo."""
+        with self._lock:
+            row = self._con.execute("SELECT 1 FROM terms_vocab WHERE term = ?", (term,)).fetchone()
+        return row is not None
 
     def nearby(self, term: str, edits: int) -> list[str]:
         """Terms of the library within `edits` edits (a swap of two letters is one)."""
         from rapidfuzz import process
         from rapidfuzz.distance import OSA
 
-        found = process.extract(term, self._vocabulary()[1], scorer=OSA.distance,
+        found = process.extract(term, self._vocabulary(), scorer=OSA.distance,
                                 score_cutoff=edits, limit=5)  # fmt: skip
         return [t for t, _, _ in found if abs(len(t) - len(term)) <= edits and t != term]
 

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
@@ -20,6 +21,7 @@ from functools import lru_cache
 from soundseek.metadata.text import chunks, words
 from soundseek.paths import resources_dir
 
+_LETTERS = re.compile(r"[^\W\d_]+")  # the words of a thesaurus entry (all lowercase already)
 SYNONYM_WEIGHT = 0.7
 RELATED_WEIGHT = 0.55
 UCS_CATID_WEIGHT = 0.5
@@ -121,7 +123,7 @@ def thesaurus_words() -> frozenset[str]:
     phrases = [*t.synonyms, *(m for ms in t.synonyms.values() for m in ms), *t.related,
                *(r for rs in t.related.values() for r in rs), *t.by_synonym]  # fmt: skip
     catids = [r.catid.lower() for refs in t.by_synonym.values() for r in refs]
-    return frozenset(w for p in [*phrases, *catids] for w in _terms(p) if w.isalpha())
+    return frozenset(w for p in [*phrases, *catids] for w in _LETTERS.findall(p.lower()))
 
 
 def lemma_digest() -> str:
