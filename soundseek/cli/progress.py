@@ -11,9 +11,9 @@ from soundseek.cli.common import human_seconds
 class ProgressPrinter:
     """Shows IndexProgress snapshots; a phase's final state is never skipped when piped."""
 
-    def __init__(self, stream=sys.stderr) -> None:
-        self.stream = stream
-        self.tty = stream.isatty()
+    def __init__(self, stream=None) -> None:
+        self.stream = stream or sys.stderr  # looked up now: the command modules load lazily
+        self.tty = self.stream.isatty()
         self.phase = ""
         self.last = 0.0
         self.unshown = None

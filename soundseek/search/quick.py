@@ -39,7 +39,7 @@ def quick_search(
     q = parse_query(raw)
     if not _answerable(q):
         return None
-    hits = _word_hits(words, roots, q)
+    hits = _word_hits(words, roots, q, limit)
     ranked = rrf([[(h.record, h.score) for h in hits]], limit)
     explained = {h.record.key: h for h in hits}
     return SearchResult(
@@ -56,7 +56,7 @@ def quick_sound_search(
     q = parse_query(raw)
     if not _answerable(q) or q.filters:  # filters narrow sound exactly only the full way
         return None
-    hits = _word_hits(words, roots, q)
+    hits = _word_hits(words, roots, q, limit)
     vec = query_vector(encoder, q.text, captions)[None, :]
     if q.excludes:  # -word pushes the sound away too
         away = query_vector(encoder, NEUTRAL, captions) - query_vector(
@@ -78,10 +78,15 @@ def _answerable(q: ParsedQuery) -> bool:
     return bool(q.text) and not any(f.key == "tag" for f in q.filters)
 
 
-def _word_hits(words: WordIndex, roots: dict[str, Root], q: ParsedQuery) -> list[WordHit]:
+def _word_hits(
+    words: WordIndex, roots: dict[str, Root], q: ParsedQuery, limit: int
+) -> list[WordHit]:
+    """The word side's best files: as many as fusion can feel for a shell's `limit` (a file
+    ranked 100th adds 1/160 to a fused score), not the full searcher's 400 (each costs a
+    record read)."""
     groups = plan_words(q.words, q.phrases, words.known, words.nearby, words)
     found = words.search(groups, excluded_terms(q.excludes, words))
-    return top_hits(words, found, q.file_filter(), roots, TEXT_CANDIDATES)
+    return top_hits(words, found, q.file_filter(), roots, min(TEXT_CANDIDATES, 100 + limit))
 
 
 def _best_windows(snapshot: VectorSnapshot, vec: np.ndarray) -> dict[str, SoundMatch]:
