@@ -21,8 +21,7 @@ import numpy as np
 
 from soundseek.index.records import WindowMatch
 
-FOLDER = "vectors-f32"
-LEGACY = ("vectors",)  # float16 copies of an earlier build of this change
+FOLDER = "vectors"
 
 
 @dataclass(frozen=True)
@@ -48,8 +47,6 @@ def write_snapshot(cache: Path, info: SnapshotInfo, hashes, starts, ends, vecs) 
         os.replace(final, old)
     os.replace(tmp, final)
     shutil.rmtree(old, ignore_errors=True)
-    for name in LEGACY:
-        shutil.rmtree(cache / name, ignore_errors=True)
 
 
 def drop_snapshot(cache: Path) -> None:
