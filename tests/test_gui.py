@@ -729,5 +729,11 @@ def test_typing_after_more_like_this_changes_the_reference_and_keys_mark_hits(
     qtbot.keyClick(win.table, Qt.Key.Key_Minus)
     qtbot.waitUntil(lambda: len(labels) > n, timeout=10000)
     assert gone not in shown_names(win) and win.session.bad
+    win.table.setCurrentIndex(win.proxy.index(0, 0))
+    kept = win.current_hit()
+    qtbot.keyClick(win.table, Qt.Key.Key_Plus)
+    assert win.session.good == [kept.path]
+    row = shown_names(win).index(os.path.basename(kept.path))
+    assert win.results.data(win.results.index(row, 0), Qt.ItemDataRole.FontRole).bold()
     qtbot.keyClick(win.search_field, Qt.Key.Key_Escape)
     assert win.session.reference is None and "Describe" in win.search_field.placeholderText()

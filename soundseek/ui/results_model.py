@@ -88,6 +88,8 @@ def _mtime(h: Hit) -> str:
 _ITALIC = QFont()
 _ITALIC.setItalic(True)
 _SUGGESTION_GREY = QColor(140, 140, 140)
+_BOLD = QFont()
+_BOLD.setBold(True)
 
 
 class ResultsModel(QAbstractTableModel):
@@ -98,6 +100,7 @@ class ResultsModel(QAbstractTableModel):
         super().__init__(parent)
         self.hits: list[Hit] = []
         self.notes: dict[str, FileNotes] = {}
+        self.good: frozenset[str] = frozenset()  # paths marked good (feedback): shown bold
         self.drag_path = drag_path or (lambda h: h.path)
 
     def set_hits(self, hits: list[Hit]) -> None:
@@ -108,6 +111,12 @@ class ResultsModel(QAbstractTableModel):
     def set_notes(self, notes: dict[str, FileNotes]) -> None:
         """Fresh notes for (some of) the rows: every cell that shows them is redrawn."""
         self.notes = {**self.notes, **notes} if len(self.notes) < 50_000 else dict(notes)
+        if self.hits:
+            last = len(COLUMNS) - 1
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self.hits) - 1, last))
+
+    def set_good(self, paths) -> None:
+        self.good = frozenset(paths)
         if self.hits:
             last = len(COLUMNS) - 1
             self.dataChanged.emit(self.index(0, 0), self.index(len(self.hits) - 1, last))
@@ -141,6 +150,8 @@ class ResultsModel(QAbstractTableModel):
             return self._tooltip(hit, col)
         if col == SUGGESTED_COLUMN and role == Qt.ItemDataRole.FontRole:
             return _ITALIC
+        if role == Qt.ItemDataRole.FontRole and hit.path in self.good:
+            return _BOLD
         if col == SUGGESTED_COLUMN and role == Qt.ItemDataRole.ForegroundRole:
             return _SUGGESTION_GREY
         return None
@@ -152,7 +163,9 @@ class ResultsModel(QAbstractTableModel):
         if col == TAGS_COLUMN and n is not None and n.suggested_tags:
             guesses = ", ".join(f"{g.tag} ({g.confidence:.0%})" for g in n.suggested_tags)
             return f"learned: {guesses} — A accepts, R rejects"
-        return f"{hit.path}\nmatched: {', '.join(hit.matched) or '-'}"
+        why = "".join(f"\n{w}" for w in hit.why)  # words that stood in for the query's
+        mark = "\nmarked good: results lean toward it" if hit.path in self.good else ""
+        return f"{hit.path}\nmatched: {', '.join(hit.matched) or '-'}{why}{mark}"
 
     def flags(self, index):
         base = super().flags(index)

@@ -22,6 +22,7 @@ class SteerActions:
     def like(self, hit, region) -> None:
         """More like this: the hit becomes the reference; what is typed next modifies it."""
         self.session.start_like(hit.path, region)
+        self.results.set_good(self.session.good)
         name = os.path.basename(hit.path)
         self.search_field.clear()
         self.search_field.setPlaceholderText(
@@ -33,6 +34,7 @@ class SteerActions:
         if self.session.reference is None and not (self.session.good or self.session.bad):
             return False
         self.session.clear()
+        self.results.set_good(self.session.good)
         self.search_field.setPlaceholderText(self.default_placeholder)
         self.run_steered()
         return True
@@ -42,6 +44,7 @@ class SteerActions:
         if hit is None:
             return False
         on = self.session.mark(hit.path, good)
+        self.results.set_good(self.session.good)
         word = ("good" if good else "bad") if on else "unmarked"
         self._message(f"{os.path.basename(hit.path)}: {word}; re-ranking")
         self.run_steered()
