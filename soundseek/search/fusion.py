@@ -4,11 +4,12 @@ relevance, word checks for phrases and exclusions, and which fields matched."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
 
-from soundseek.index.records import FileKey, FileRecord
+from soundseek.index.records import FileKey, FileRecord, WindowMatch
 from soundseek.index.wordhits import WordHit
 from soundseek.search.hits import Hit
 from soundseek.search.query import ParsedQuery
@@ -34,6 +35,14 @@ class SoundMatch:
 
 
 Explained = dict[FileKey, WordHit]  # how each word-matched file matched
+
+
+def keep_best(best: dict[str, SoundMatch], matches: Iterable[WindowMatch]) -> None:
+    """Fold window matches into the best window per content (max similarity)."""
+    for m in matches:
+        cur = best.get(m.content_hash)
+        if cur is None or m.sim > cur.sim:
+            best[m.content_hash] = SoundMatch(m.sim, m.start, m.end)
 
 
 def rrf(lists: list[Ranked], limit: int) -> list[tuple[FileRecord, float]]:

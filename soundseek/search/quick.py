@@ -20,14 +20,15 @@ from soundseek.search.fusion import (
     Calibration,
     Ranked,
     SoundMatch,
+    keep_best,
     make_hit,
     passes,
     rrf,
 )
 from soundseek.search.hits import SearchResult
 from soundseek.search.query import ParsedQuery, parse_query
-from soundseek.search.steer import NEUTRAL, moved
-from soundseek.words.plan import excluded_terms, plan_words
+from soundseek.search.steer import moved_by_text
+from soundseek.words.plan import plan_query
 
 BACKGROUND = 4096
 
@@ -57,13 +58,15 @@ def quick_sound_search(
     if not _answerable(q) or q.filters:  # filters narrow sound exactly only the full way
         return None
     hits = _word_hits(words, roots, q, limit)
-    vec = query_vector(encoder, q.text, captions)[None, :]
+
+    def embed(text: str) -> np.ndarray:
+        return query_vector(encoder, text, captions)
+
+    vec = embed(q.text)[None, :]
     if q.excludes:  # -word pushes the sound away too
-        away = query_vector(encoder, NEUTRAL, captions) - query_vector(
-            encoder, " ".join(q.excludes), captions
-        )
-        vec = moved(vec, away / max(float(np.linalg.norm(away)), 1e-9))
-    sound = _best_windows(snapshot, vec[0])
+        vec = moved_by_text(vec, embed, "", " ".join(q.excludes))
+    sound: dict[str, SoundMatch] = {}
+    keep_best(sound, snapshot.top(vec[0], WINDOW_CANDIDATES))
     ranked = _sound_ranked(words, roots, sound, q)
     explained = {h.record.key: h for h in hits}
     calibrate = Calibration(snapshot.sample(BACKGROUND, np.random.default_rng(0)), vec)
@@ -84,17 +87,8 @@ def _word_hits(
     """The word side's best files: as many as fusion can feel for a shell's `limit` (a file
     ranked 100th adds 1/160 to a fused score), not the full searcher's 400 (each costs a
     record read)."""
-    groups = plan_words(q.words, q.phrases, words.known, words.nearby, words)
-    found = words.search(groups, excluded_terms(q.excludes, words))
+    found = words.search(*plan_query(q.words, q.phrases, q.excludes, words))
     return top_hits(words, found, q.file_filter(), roots, min(TEXT_CANDIDATES, 100 + limit))
-
-
-def _best_windows(snapshot: VectorSnapshot, vec: np.ndarray) -> dict[str, SoundMatch]:
-    best: dict[str, SoundMatch] = {}
-    for m in snapshot.top(vec, WINDOW_CANDIDATES):
-        if m.content_hash not in best or m.sim > best[m.content_hash].sim:
-            best[m.content_hash] = SoundMatch(m.sim, m.start, m.end)
-    return best
 
 
 def _sound_ranked(

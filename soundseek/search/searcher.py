@@ -21,14 +21,15 @@ from soundseek.search.fusion import (
     Explained,
     Ranked,
     SoundMatch,
+    keep_best,
     make_hit,
     passes,
     rrf,
 )
 from soundseek.search.hits import NO_MODEL, NOTHING_EMBEDDED, Hit, SearchResult
 from soundseek.search.query import ParsedQuery, parse_query
-from soundseek.search.steer import NEUTRAL, NONE, Steer, moved, rocchio, unit_rows
-from soundseek.words.plan import excluded_terms, plan_words
+from soundseek.search.steer import NONE, Steer, moved_by_text, rocchio, unit_rows
+from soundseek.words.plan import plan_query
 
 PREFILTER_MAX_FILES = 2000
 SIMILAR_QUERY_WINDOWS = 16
@@ -166,10 +167,8 @@ class Searcher:
         if not q.text:
             browsed = self.retrieval.browse(flt, TEXT_CANDIDATES)
             return [(r, 0.0) for r in browsed if passes(r, q)], {}
-        words = self.retrieval.words()
-        groups = plan_words(q.words, q.phrases, words.known, words.nearby, words)
-        found = self.retrieval.word_search(groups, excluded_terms(q.excludes, words), flt,
-                                           TEXT_CANDIDATES)  # fmt: skip
+        groups, excluded = plan_query(q.words, q.phrases, q.excludes, self.retrieval.words())
+        found = self.retrieval.word_search(groups, excluded, flt, TEXT_CANDIDATES)
         return [(h.record, h.score) for h in found], {h.record.key: h for h in found}
 
     def _sound_matches(self, vecs: np.ndarray, flt: FileFilter) -> dict[str, SoundMatch]:
@@ -177,10 +176,7 @@ class Searcher:
         restrict = self._restrict_hashes(flt)
         best: dict[str, SoundMatch] = {}
         for vec in vecs:
-            for m in self.retrieval.window_search(vec, WINDOW_CANDIDATES, restrict):
-                cur = best.get(m.content_hash)
-                if cur is None or m.sim > cur.sim:
-                    best[m.content_hash] = SoundMatch(m.sim, m.start, m.end)
+            keep_best(best, self.retrieval.window_search(vec, WINDOW_CANDIDATES, restrict))
         return best
 
     def _restrict_hashes(self, flt: FileFilter) -> list[str] | None:
@@ -229,12 +225,7 @@ class Searcher:
     def _steered(self, vecs: np.ndarray, steer: Steer) -> np.ndarray:
         """Query vectors moved by a text change and by feedback (see search.steer)."""
         if steer.moves_text and self.embedder is not None:
-            plus = self._query_vector(steer.plus.strip() or NEUTRAL)
-            minus = self._query_vector(steer.minus.strip() or NEUTRAL)
-            direction = plus - minus
-            norm = float(np.linalg.norm(direction))
-            if norm > 1e-6:
-                vecs = moved(vecs, direction / norm)
+            vecs = moved_by_text(vecs, self._query_vector, steer.plus, steer.minus)
         if steer.good or steer.bad:
             vecs = rocchio(vecs, self._file_vectors(steer.good), self._file_vectors(steer.bad))
         return vecs

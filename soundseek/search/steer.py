@@ -10,6 +10,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from soundseek.search.steering import NONE, Steer
@@ -20,7 +22,7 @@ NEUTRAL = "a sound"
 # rain file's five neighbours stayed rain at 0.6 and 1.0, were 3-4 thunder at 1.5-2.0.
 STEER = 1.5
 ROCCHIO_KEEP, ROCCHIO_GOOD, ROCCHIO_BAD = 1.0, 0.8, 0.3
-__all__ = ["NEUTRAL", "NONE", "Steer", "moved", "rocchio", "unit_rows"]
+__all__ = ["NEUTRAL", "NONE", "Steer", "moved", "moved_by_text", "rocchio", "unit_rows"]
 
 
 def unit_rows(vecs: np.ndarray) -> np.ndarray:
@@ -31,6 +33,16 @@ def unit_rows(vecs: np.ndarray) -> np.ndarray:
 def moved(vecs: np.ndarray, direction: np.ndarray, amount: float = STEER) -> np.ndarray:
     """Every query vector pushed along a unit direction, back on the unit sphere."""
     return unit_rows(vecs + amount * direction[None, :])
+
+
+def moved_by_text(
+    vecs: np.ndarray, embed: Callable[[str], np.ndarray], plus: str, minus: str
+) -> np.ndarray:
+    """Query vectors moved along text(plus) − text(minus), a neutral caption standing in for
+    an empty side (`embed`: text → unit query vector); unchanged when the texts agree."""
+    direction = embed(plus.strip() or NEUTRAL) - embed(minus.strip() or NEUTRAL)
+    norm = float(np.linalg.norm(direction))
+    return moved(vecs, direction / norm) if norm > 1e-6 else vecs
 
 
 def rocchio(vecs: np.ndarray, good: np.ndarray | None, bad: np.ndarray | None) -> np.ndarray:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from soundseek.words.analysis import Lexicon, content_words, is_known, lemma
 from soundseek.words.compounds import split_with
@@ -37,6 +38,22 @@ class WordGroup:
     word: str
     alternatives: list[Alternative] = field(default_factory=list)
     required: bool = False
+
+
+class WordSource(Lexicon, Protocol):
+    """A library's words, as a query plan needs them (the word index is one)."""
+
+    def known(self, term: str) -> bool: ...
+
+    def nearby(self, term: str, edits: int) -> list[str]: ...
+
+
+def plan_query(
+    words: list[str], phrases: list[str], excludes: list[str], library: WordSource
+) -> tuple[list[WordGroup], list[tuple[str, ...]]]:
+    """A parsed query's word groups and excluded phrases, against one library."""
+    groups = plan_words(words, phrases, library.known, library.nearby, library)
+    return groups, excluded_terms(excludes, library)
 
 
 def plan_words(
