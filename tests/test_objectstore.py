@@ -58,11 +58,15 @@ def test_an_unreachable_store_is_a_clear_error():
 
 
 def test_one_writer_holds_the_lease_until_it_expires(loc):
-    first = Lease(loc, seconds=1.0).acquire()
+    # Long enough that a loaded CI machine cannot let it expire between two requests
+    # (a 1 s lease once did: 1.9 s passed between the refused PUT and the GET after it).
+    seconds = 5.0
+    first = Lease(loc, seconds=seconds).acquire()
     with pytest.raises(StoreLocked, match="being written by"):
-        Lease(loc, seconds=1.0).acquire()
+        Lease(loc, seconds=seconds).acquire()
+    renewed_at = time.time()
     first.renew()  # still ours
-    time.sleep(1.2)
+    time.sleep(max(0.0, renewed_at + seconds + 0.2 - time.time()))
     second = Lease(loc, seconds=30.0).acquire()  # expired: taken over
     with pytest.raises(StoreLocked, match="lost"):
         first.renew()
