@@ -3,7 +3,7 @@ a generated library of N files (default 100k), metadata only and with a model.
 
 The library is written straight into a store (no audio): names built from the UCS list and
 the sound-effects thesaurus, ~1.4 windows per file of random unit vectors in the model's
-space, then the writer's maintenance (word index, vector snapshot). The model is a
+space, then the writer's maintenance (word index, window cache). The model is a
 full-size LAION-CLAP architecture with random weights (`--arch unfused`), so loading it costs
 what it costs; its ONNX text export is made once, as an index run would.
 

@@ -1,47 +1,111 @@
-"""Search latency at 10k/100k/1M windows: ANN + fusion against brute-force numpy cosine."""
+"""Search at library scale: latency, recall, build and incremental add, memory.
+
+For each size (windows, 10 per file): clustered 512-d unit vectors (256 clusters, windows
+drawn independently: the data every earlier run of this benchmark used), file names of
+three words from a 2,000-word Zipf vocabulary, durations of 1-300 s. The library is built
+the way the indexer writes one (files, then windows in commits of 200k, then maintenance)
+and searched in a fresh process, so its memory is the app's own:
+  vector  the sound side alone (the query's best windows, best per file)
+  hybrid  Searcher.search: words + sound fused, calibrated; every third query with a filter
+recall@10 compares the vector side's top-10 files with exact cosine over every window.
+Then 1,000 files (10,000 windows) are added: time until searchable (the commit), and the
+maintenance after it. The simple way - numpy brute force over the vectors in RAM - is
+timed in the same run. `--tree DIR` runs the same measurements against another checkout
+(e.g. the previous commit in a git worktree) for a before/after table.
+
+    python benchmarks/bench_search.py --sizes 100000 1000000 [--tree /tmp/prev]
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import shutil
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
-from soundseek.files.roots import Root
-from soundseek.index import retrieval as retrieval_module
-from soundseek.index.filters import SEARCHABLE
-from soundseek.index.records import FileRecord, FileStatus
-from soundseek.index.retrieval import Retrieval
-from soundseek.index.schema import FILES, records_to_arrow
-from soundseek.index.store import Store
-from soundseek.search.searcher import Searcher
-
-WORDS = [
-    "door",
-    "creak",
-    "wood",
-    "metal",
-    "slam",
-    "thunder",
-    "rain",
-    "wind",
-    "car",
-    "engine",
-    "dog",
-    "bark",
-    "glass",
-    "break",
-    "fire",
-]
 DIM = 512
 WINDOWS_PER_FILE = 10
+VOCABULARY = 2000
+ADD_FILES = 1000
+FILTERS = ["dur:<30s", "dur:>60s", "dur:<120s"]
 
 
-class RandomQueries:
-    """Stands in for the text encoder so only the search itself is timed."""
+def vocabulary() -> list[str]:
+    """Pronounceable made-up words: the word index treats them as library words."""
+    rng = np.random.default_rng(7)
+    cons, vows = list("bcdfgklmnprstvz"), list("aeiou")
+    words: set[str] = set()
+    while len(words) < VOCABULARY:
+        n = int(rng.integers(2, 4))
+        words.add("".join(rng.choice(cons) + rng.choice(vows) for _ in range(n)))
+    return sorted(words)
+
+
+def zipf_words(rng, n: int, words: list[str]) -> np.ndarray:
+    p = 1.0 / np.arange(1, len(words) + 1)
+    return rng.choice(len(words), size=n, p=p / p.sum())
+
+
+def clustered(out: np.ndarray, rng, centres: np.ndarray) -> np.ndarray:
+    for a in range(0, len(out), 200_000):
+        b = min(len(out), a + 200_000)
+        x = centres[rng.integers(0, len(centres), b - a)] + 0.5 * rng.standard_normal((b - a, DIM))
+        out[a:b] = x / np.linalg.norm(x, axis=1, keepdims=True)
+    return out
+
+
+# -- building ---------------------------------------------------------------------------------
+def file_rows(start: int, n: int, rng, words: list[str]) -> list:
+    from soundseek.index.records import FileRecord, FileStatus
+
+    picks = zipf_words(rng, 3 * n, words).reshape(n, 3)
+    durations = rng.uniform(1.0, 300.0, n)
+    return [
+        FileRecord("bench", f"f{start + i}.wav", status=FileStatus.INDEXED,
+                   content_hash=f"h{start + i}", duration=float(durations[i]), samplerate=48000,
+                   channels=2, n_windows=WINDOWS_PER_FILE,
+                   text=" ".join(words[j] for j in picks[i]))
+        for i in range(n)
+    ]  # fmt: skip
+
+
+def add_files(store, first_file: int, vecs: np.ndarray, rng, words: list[str]) -> None:
+    """Files and their windows, as an index run commits them (word index included)."""
+    n_files = len(vecs) // WINDOWS_PER_FILE
+    for part in range(0, n_files, 50_000):
+        m = min(50_000, n_files - part)
+        store.add_files(file_rows(first_file + part, m, rng, words))
+    for a in range(0, len(vecs), 200_000):
+        b = min(len(vecs), a + 200_000)
+        rows = np.arange(a, b)
+        hashes = [f"h{first_file + r // WINDOWS_PER_FILE}" for r in rows]
+        idx = (rows % WINDOWS_PER_FILE).tolist()
+        store.add_windows(hashes, [0.0] * len(rows), [10.0] * len(rows), idx, vecs[a:b])
+
+
+def build(store_dir: Path, vecs: np.ndarray, rng, words: list[str]) -> float:
+    from soundseek.files.roots import Root
+    from soundseek.index.store import Store
+
+    t = time.perf_counter()
+    with Store(store_dir, writable=True) as s:
+        s.use_model("bench", DIM)
+        s.roots.update(lambda _roots: [Root("bench", "/lib", "lib")])
+        add_files(s, 0, vecs, rng, words)
+        s.maintain()
+    return time.perf_counter() - t
+
+
+# -- measuring in a fresh process --------------------------------------------------------------
+class FixedQueries:
+    """Stands in for the text encoder: the benchmark's query vectors, in order."""
 
     model_id, dim, device = "bench", DIM, "cpu"
 
@@ -49,124 +113,156 @@ class RandomQueries:
         self.queries, self.i = queries, 0
 
     def embed_text(self, texts):
-        self.i += 1
-        return self.queries[(self.i - 1) % len(self.queries)][None, :]
+        return self.queries[self.i % len(self.queries)][None, :]
 
     def embed_audio(self, windows):
         raise AssertionError("not used")
 
 
-def clustered(n: int, rng, centres: np.ndarray) -> np.ndarray:
-    x = centres[rng.integers(0, len(centres), n)] + 0.5 * rng.standard_normal((n, DIM))
-    return (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
+def memory() -> dict:
+    status = Path("/proc/self/status").read_text()
+    pairs = (ln.split(":", 1) for ln in status.splitlines())
+    field = {k.strip(): v.split()[0] for k, v in pairs if v.split()}
+    mb = {k: int(field[k]) / 1024 for k in ("VmHWM", "VmRSS", "RssAnon", "RssFile") if k in field}
+    return {"peak_rss_mb": mb.get("VmHWM"), "rss_mb": mb.get("VmRSS"),
+            "anon_mb": mb.get("RssAnon"), "file_backed_mb": mb.get("RssFile")}  # fmt: skip
 
 
-def build(store_dir: Path, n_windows: int, vecs: np.ndarray, rng) -> float:
-    n_files = n_windows // WINDOWS_PER_FILE
+def child(store_dir: Path, work: Path) -> None:
+    """Time the searches of one built library (run as its own process)."""
+    from soundseek.index.filters import SEARCHABLE
+    from soundseek.index.retrieval import Retrieval
+    from soundseek.index.store import Store
+    from soundseek.search.searcher import Searcher
+
+    queries = np.load(work / "queries.npy")
+    texts = json.loads((work / "texts.json").read_text())
     t = time.perf_counter()
-    with Store(store_dir, writable=True) as s:
-        s.use_model("bench", DIM)
-        s.roots.update(lambda _roots: [Root("bench", "/lib", "lib")])
-        rows = [
-            FileRecord("bench", f"f{i}.wav", status=FileStatus.INDEXED, content_hash=f"h{i}",
-                       duration=100.0, samplerate=48000, channels=2, n_windows=WINDOWS_PER_FILE,
-                       text=" ".join(rng.choice(WORDS, 3)))
-            for i in range(n_files)
-        ]  # fmt: skip
-        for part in range(0, n_files, 50_000):
-            s.table(FILES).add(records_to_arrow(rows[part : part + 50_000]))
-        hashes = np.repeat([f"h{i}" for i in range(n_files)], WINDOWS_PER_FILE).tolist()
-        idx = np.tile(np.arange(WINDOWS_PER_FILE), n_files).tolist()
-        for a in range(0, n_windows, 200_000):
-            b = min(n_windows, a + 200_000)
-            s.add_windows(hashes[a:b], [0.0] * (b - a), [10.0] * (b - a), idx[a:b], vecs[a:b])
-        s.maintain()
-    return time.perf_counter() - t
+    retrieval = Retrieval(Store(store_dir))
+    retrieval.words()
+    searcher = Searcher(retrieval, FixedQueries(queries), captions=False)
+    if hasattr(searcher, "warm"):
+        searcher.warm()  # as App.library() does while a library opens
+    open_s = time.perf_counter() - t
+    searcher._sound_matches(queries[:1], SEARCHABLE)  # first query maps the files
+    vec, hyb, tops = [], [], []
+    for i, q in enumerate(queries):
+        t = time.perf_counter()
+        sound = searcher._sound_matches(q[None, :], SEARCHABLE)
+        vec.append(time.perf_counter() - t)
+        tops.append(sorted(sound, key=lambda h: -sound[h].sim)[:10])
+        searcher.embedder.i = i
+        t = time.perf_counter()
+        searcher.search(texts[i], limit=50)
+        hyb.append(time.perf_counter() - t)
+    out = {"open_s": open_s, "vector": vec, "hybrid": hyb, "tops": tops, **memory()}
+    (work / "child.json").write_text(json.dumps(out))
 
 
-def brute_force(vecs: np.ndarray, q: np.ndarray, k: int = 50) -> np.ndarray:
-    """The simple way: cosine against every vector in RAM, best window per file, top k files."""
-    sims = vecs @ q
-    per_file = sims.reshape(-1, WINDOWS_PER_FILE).max(axis=1)
-    top = np.argpartition(-per_file, k)[:k]
-    return top[np.argsort(-per_file[top])]
+def measure(store_dir: Path, work: Path, tree: Path) -> dict:
+    env = {**os.environ, "PYTHONPATH": f"{tree}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
+    cmd = [sys.executable, __file__, "--child", str(store_dir), str(work)]
+    subprocess.run(cmd, check=True, env=env, cwd=tree)
+    return json.loads((work / "child.json").read_text())
 
 
+# -- one size ---------------------------------------------------------------------------------
 def pct(xs: list[float], p: float) -> float:
-    return float(np.percentile(np.asarray(xs) * 1000, p))
+    return round(float(np.percentile(np.asarray(xs) * 1000, p)), 1)
 
 
-def run_size(n: int, n_queries: int) -> dict:
+def exact_top_files(vecs: np.ndarray, q: np.ndarray, k: int = 10) -> tuple[list[str], float]:
+    """The simple way: cosine against every vector, best window per file, top k files."""
+    t = time.perf_counter()
+    per_file = (vecs @ q).reshape(-1, WINDOWS_PER_FILE).max(axis=1)
+    top = np.argpartition(-per_file, k)[:k]
+    took = time.perf_counter() - t
+    return [f"h{j}" for j in top[np.argsort(-per_file[top])]], took
+
+
+def run_size(n: int, n_queries: int, tree: Path, scratch: Path) -> dict:
     rng = np.random.default_rng(n)
     centres = rng.standard_normal((256, DIM))
-    vecs = clustered(n, rng, centres)
-    queries = clustered(n_queries, rng, centres)
-    with tempfile.TemporaryDirectory() as tmp:
-        build_s = build(Path(tmp) / "index", n, vecs, rng)
-        retrieval = Retrieval(Store(Path(tmp) / "index"))
-        retrieval.words()  # the word index is built once, when a library opens: not timed
-        searcher = Searcher(retrieval, RandomQueries(queries), captions=False)
-        vec_lat, hyb_lat, bf_lat, recall = [], [], [], []
-        for i, q in enumerate(queries):
-            t = time.perf_counter()
-            sound = searcher._sound_matches(q[None, :], SEARCHABLE)
-            vec_lat.append(time.perf_counter() - t)
-            t = time.perf_counter()
-            exact = brute_force(vecs, q)
-            bf_lat.append(time.perf_counter() - t)
-            got = sorted(sound, key=lambda h: -sound[h].sim)[:10]
-            recall.append(len({f"h{j}" for j in exact[:10]} & set(got)) / 10)
-            searcher.embedder.i = i
-            t = time.perf_counter()
-            searcher.search(f"{WORDS[i % len(WORDS)]} sound", limit=50)
-            hyb_lat.append(time.perf_counter() - t)
-    return {
-        "windows": n, "build_s": build_s, "ann_recall_at_10": float(np.mean(recall)),
-        "vector_ms": {"p50": pct(vec_lat, 50), "p95": pct(vec_lat, 95)},
-        "hybrid_ms": {"p50": pct(hyb_lat, 50), "p95": pct(hyb_lat, 95)},
-        "numpy_bruteforce_ms": {"p50": pct(bf_lat, 50), "p95": pct(bf_lat, 95)},
-        "speedup_vector_vs_bruteforce_p50": pct(bf_lat, 50) / pct(vec_lat, 50),
-    }  # fmt: skip
+    words = vocabulary()
+    work = Path(tempfile.mkdtemp(dir=scratch))
+    try:
+        vecs = clustered(np.lib.format.open_memmap(work / "vecs.npy", "w+", np.float32, (n, DIM)),
+                         rng, centres)  # fmt: skip
+        queries = clustered(np.zeros((n_queries, DIM), np.float32), rng, centres)
+        np.save(work / "queries.npy", queries)
+        texts = [" ".join(words[j] for j in zipf_words(rng, 2, words)) for _ in queries]
+        texts = [f"{t} {FILTERS[i % 3]}" if i % 3 == 2 else t for i, t in enumerate(texts)]
+        (work / "texts.json").write_text(json.dumps(texts))
+        store_dir = work / "index"
+        build_s = build(store_dir, vecs, rng, words)
+        got = measure(store_dir, work, tree)
+        exact = [exact_top_files(vecs, q) for q in queries]
+        recall = [len(set(e) & set(g)) / 10 for (e, _), g in zip(exact, got["tops"], strict=True)]
+        added = add_and_search(store_dir, n, rng, centres, words)
+        return {
+            "windows": n, "build_s": round(build_s, 1), "open_s": round(got["open_s"], 2),
+            "recall_at_10": float(np.mean(recall)),
+            "vector_ms": {"p50": pct(got["vector"], 50), "p95": pct(got["vector"], 95)},
+            "hybrid_ms": {"p50": pct(got["hybrid"], 50), "p95": pct(got["hybrid"], 95)},
+            "numpy_bruteforce_ms": {"p50": pct([t for _, t in exact], 50),
+                                    "p95": pct([t for _, t in exact], 95)},
+            "memory": {k: got[k] for k in ("peak_rss_mb", "rss_mb", "anon_mb", "file_backed_mb")},
+            **added,
+        }  # fmt: skip
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
 
-def sweep(n: int, n_queries: int) -> list[dict]:
-    """Recall and latency of the ANN query for several nprobes x refine settings, one build."""
-    rng = np.random.default_rng(n)
-    centres = rng.standard_normal((256, DIM))
-    vecs = clustered(n, rng, centres)
-    queries = clustered(n_queries, rng, centres)
-    exact = [{f"h{j}" for j in brute_force(vecs, q)[:10]} for q in queries]
-    out = []
-    with tempfile.TemporaryDirectory() as tmp:
-        build(Path(tmp) / "index", n, vecs, rng)
-        searcher = Searcher(Retrieval(Store(Path(tmp) / "index")), None)
-        searcher.retrieval.matrix.max_windows = 0
-        for nprobes, refine in ((16, 5), (32, 5), (32, 10), (64, 5), (64, 10), (64, 20), (128, 10)):
-            retrieval_module.NPROBES, retrieval_module.REFINE_FACTOR = nprobes, refine
-            lat, rec = [], []
-            for q, ex in zip(queries, exact, strict=True):
-                t = time.perf_counter()
-                sound = searcher._sound_matches(q[None, :], SEARCHABLE)
-                lat.append(time.perf_counter() - t)
-                rec.append(len(ex & set(sorted(sound, key=lambda h: -sound[h].sim)[:10])) / 10)
-            out.append({"nprobes": nprobes, "refine": refine, "recall_at_10": float(np.mean(rec)),
-                        "p50_ms": pct(lat, 50), "p95_ms": pct(lat, 95)})  # fmt: skip
-            print(json.dumps(out[-1]), flush=True)
-    return out
+def add_and_search(store_dir: Path, n: int, rng, centres, words) -> dict:
+    """Add 1,000 files to the built library: searchable after the commit, then maintained."""
+    from soundseek.index.retrieval import Retrieval
+    from soundseek.index.store import Store
+
+    new = clustered(np.zeros((ADD_FILES * WINDOWS_PER_FILE, DIM), np.float32), rng, centres)
+    first = n // WINDOWS_PER_FILE
+    before = _trained_rows(store_dir)
+    with Store(store_dir, writable=True) as s:
+        t = time.perf_counter()
+        add_files(s, first, new, rng, words)
+        searchable_s = time.perf_counter() - t
+        reader = Retrieval(Store(store_dir))
+        probe = [reader.window_search(new[i * WINDOWS_PER_FILE + 3], 1) for i in range(0, 1000, 97)]
+        found = np.mean([bool(p) and p[0].content_hash == f"h{first + i}"
+                         for p, i in zip(probe, range(0, 1000, 97), strict=True)])  # fmt: skip
+        t = time.perf_counter()
+        s.maintain()
+        maintain_s = time.perf_counter() - t
+    return {"add_1000_files_searchable_s": round(searchable_s, 2),
+            "new_files_found_before_maintenance": float(found),
+            "maintain_after_add_s": round(maintain_s, 2),
+            "retrained_on_add": _trained_rows(store_dir) != before}  # fmt: skip
+
+
+def _trained_rows(store_dir: Path) -> int | None:
+    try:
+        from soundseek.index.cachefiles import FOLDER, read_meta
+    except ImportError:  # a checkout before the window cache
+        return None
+    meta = read_meta(store_dir / "cache" / FOLDER)
+    return meta.trained_rows if meta else None
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
-    ap.add_argument("--queries", type=int, default=50)
-    ap.add_argument("--sweep", type=int, metavar="N", help="sweep ANN settings at N windows")
+    ap.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
+    ap.add_argument("--queries", type=int, default=60)
+    ap.add_argument("--tree", type=Path, default=Path(__file__).resolve().parents[1],
+                    help="checkout whose soundseek package is measured")  # fmt: skip
+    ap.add_argument("--scratch", type=Path, default=Path(tempfile.gettempdir()))
+    ap.add_argument("--child", nargs=2, type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args()
-    if args.sweep:
-        sweep(args.sweep, args.queries)
+    sys.path.insert(0, str(args.tree))
+    if args.child:
+        child(*args.child)
         return
     results = []
     for n in args.sizes:
-        r = run_size(n, args.queries)
+        r = run_size(n, args.queries, args.tree.resolve(), args.scratch)
         print(json.dumps(r), flush=True)
         results.append(r)
     out = Path("bench-out")

@@ -1,13 +1,14 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import numpy as np
 import pytest
 import soundfile as sf
 
 from soundseek.index.filters import SEARCHABLE, FileFilter
-from soundseek.index.vectors import WindowMatrix
+from soundseek.index.windowcache import WindowCache
 from soundseek.search.query import parse_query
 from tests.audiofiles import noise, tone
 from tests.fakeembed import BandEmbedder
@@ -143,20 +144,24 @@ def test_index_of_another_model_is_not_mixed(home, library, tiny_embedder):
     assert set(names(result)) == DOORS and all(h.sound is None for h in result.hits)
 
 
-def test_exact_ram_search_and_lance_search_agree(band_library):
+def test_window_cache_and_lance_search_agree(band_library):
+    """The cache (what every search reads) and LanceDB's own search give the same windows
+    and scores, filtered or not; a cache behind the table is not used."""
     searcher = band_library.library().searcher
     retrieval = searcher.retrieval
     query = band_library.embedder.embed_text(["creak"])
     for flt in (SEARCHABLE, parse_query("dur:<5s").file_filter()):
         assert isinstance(flt, FileFilter)
-        retrieval.matrix = WindowMatrix()
-        in_ram = searcher._sound_matches(query, flt)
-        assert retrieval.matrix.vecs is not None
-        retrieval.matrix = WindowMatrix(max_windows=0)
-        via_lance = searcher._sound_matches(query, flt)
-        assert retrieval.matrix.vecs is None
-        assert in_ram.keys() == via_lance.keys() and len(in_ram) >= 4
-        for h, m in in_ram.items():
+        assert retrieval.exact()
+        cached = searcher._sound_matches(query, flt)
+        cache, retrieval.cache = retrieval.cache, WindowCache(Path("/nonexistent"))
+        try:
+            assert not retrieval.exact()
+            via_lance = searcher._sound_matches(query, flt)
+        finally:
+            retrieval.cache = cache
+        assert cached.keys() == via_lance.keys() and len(cached) >= 4
+        for h, m in cached.items():
             assert m.sim == pytest.approx(via_lance[h].sim, abs=1e-4)
             assert (m.start, m.end) == (via_lance[h].start, via_lance[h].end)
 

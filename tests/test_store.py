@@ -62,29 +62,110 @@ def _clustered(n, dim, rng, centres):
     return (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
 
 
+def _recall(retrieval, vecs, queries, names=None):
+    names = names or [f"h{i}" for i in range(len(vecs))]
+    found = []
+    for q in queries:
+        exact = {names[i] for i in np.argsort(-(vecs @ q))[:10]}
+        got = [m.content_hash for m in retrieval.window_search(q, 200)[:10]]
+        found.append(len(exact & set(got)) / 10)
+    return float(np.mean(found))
+
+
+def _ann_store(home, vecs, policy):
+    from soundseek.index.cachesync import CachePolicy
+
+    s = Store(home.store_dir, writable=True)
+    s.use_model("m", vecs.shape[1])
+    s.cache.policy = CachePolicy(**policy)
+    return s
+
+
 def test_ann_index_recall_against_exact_search(home):
-    """The production query path (IVF-PQ, nprobes, refine) finds what exact search finds."""
+    """Past the exact-search size the production path (IVF-PQ candidates scored exactly)
+    finds what exact search finds; the cache copies the table's version."""
     from soundseek.index.retrieval import Retrieval
 
     rng = np.random.default_rng(0)
     n, dim = 12_000, 64
     centres = rng.standard_normal((64, dim))
     vecs = _clustered(n, dim, rng, centres)
-    with Store(home.store_dir, writable=True) as s:
-        s.use_model("m", dim)
-        hashes = [f"h{i}" for i in range(n)]
-        s.add_windows(hashes, [0.0] * n, [10.0] * n, [0] * n, vecs)
+    with _ann_store(home, vecs, {"ann_min_rows": 4000}) as s:
+        s.add_windows([f"h{i}" for i in range(n)], [0.0] * n, [10.0] * n, [0] * n, vecs)
         s.maintain()
         assert s.has_ann()
-    store = Store(home.store_dir)
-    retrieval = Retrieval(store)
-    table = store.table(WINDOWS)
-    recalls = []
-    for q in _clustered(40, dim, rng, centres):
-        exact = {f"h{i}" for i in np.argsort(-(vecs @ q))[:10]}
-        got = [m.content_hash for m in retrieval._ann(table, q, 200, None)[:10]]
-        recalls.append(len(exact & set(got)) / 10)
-    assert np.mean(recalls) >= 0.95
+    retrieval = Retrieval(Store(home.store_dir))
+    assert retrieval.exact(), "the cache is current with the table"
+    assert _recall(retrieval, vecs, _clustered(40, dim, rng, centres)) >= 0.95
+
+
+def test_adding_files_folds_them_in_without_retraining(home):
+    """New windows are searchable as soon as they are committed (before any maintenance),
+    are folded into the ANN index without retraining while recall holds, and the index is
+    retrained when new rows come from somewhere its lists never saw."""
+    from soundseek.index.cachefiles import read_meta
+    from soundseek.index.cachesync import CachePolicy
+    from soundseek.index.retrieval import Retrieval
+
+    rng = np.random.default_rng(1)
+    dim = 64
+    centres = rng.standard_normal((64, dim))
+    first = _clustered(8000, dim, rng, centres)
+    policy = {"ann_min_rows": 4000, "fold_rows": 500, "probe_growth": 0.1}
+    with _ann_store(home, first, policy) as s:
+        s.add_windows([f"h{i}" for i in range(8000)], [0.0] * 8000, [1.0] * 8000, [0] * 8000,
+                      first)  # fmt: skip
+        s.maintain()
+        trained = read_meta(s.place.cache_dir / "vectors").trained_rows
+        assert trained == 8000
+        more = _clustered(1000, dim, rng, centres)
+        s.add_windows([f"n{i}" for i in range(1000)], [0.0] * 1000, [1.0] * 1000, [0] * 1000,
+                      more)  # fmt: skip
+        reader = Retrieval(Store(home.store_dir))
+        assert reader.exact(), "searchable straight after the commit"
+        assert reader.window_search(more[7], 1)[0].content_hash == "n7"
+        s.maintain()
+        meta = read_meta(s.place.cache_dir / "vectors")
+        assert (meta.rows, meta.trained_rows) == (9000, 8000), "folded, not retrained"
+        assert meta.recall >= 0.95
+        elsewhere = _clustered(3000, dim, rng, rng.standard_normal((8, dim)) * 3)
+        s.add_windows([f"x{i}" for i in range(3000)], [0.0] * 3000, [1.0] * 3000, [0] * 3000,
+                      elsewhere)  # fmt: skip
+        s.cache.policy = CachePolicy(**policy, recall_floor=1.01)  # any probe is "too low"
+        s.maintain()
+        meta = read_meta(s.place.cache_dir / "vectors")
+        assert meta.trained_rows == 12000, "retrained when the probe fell below the floor"
+        everything = np.concatenate([first, more, elsewhere])
+        names = [f"{p}{i}" for p, n in (("h", 8000), ("n", 1000), ("x", 3000)) for i in range(n)]
+        assert _recall(reader, everything, elsewhere[:30], names) >= 0.95
+    assert meta.rows == 12000
+
+
+def test_the_cache_heals_after_a_commit_behind_its_back(home):
+    """A kill between the table commit and the cache append (or a write that retires
+    contents) leaves the cache behind: searches do not use it, the next maintenance appends
+    and retires only the difference."""
+    from soundseek.index.cachefiles import read_meta
+    from soundseek.index.retrieval import Retrieval
+
+    rng = np.random.default_rng(2)
+    vecs = _clustered(300, 16, rng, rng.standard_normal((8, 16)))
+    with _ann_store(home, vecs, {}) as s:
+        s.add_windows([f"h{i}" for i in range(200)], [0.0] * 200, [1.0] * 200, [0] * 200,
+                      vecs[:200])  # fmt: skip
+        cache, s.cache = s.cache, None  # as if killed before the append
+        s.add_windows([f"h{i}" for i in range(200, 300)], [0.0] * 100, [1.0] * 100,
+                      [0] * 100, vecs[200:])  # fmt: skip
+        s.table(WINDOWS).delete("content_hash IN ('h0', 'h1')")
+        s.cache = cache
+        reader = Retrieval(Store(home.store_dir))
+        assert not reader.exact(), "a cache behind the table is not searched"
+        assert reader.window_search(vecs[250], 1)[0].content_hash == "h250"
+        s.maintain()
+        assert read_meta(s.place.cache_dir / "vectors").rows == 300  # appended, not rebuilt
+    assert reader.exact()
+    assert reader.window_search(vecs[250], 1)[0].content_hash == "h250"
+    assert all(m.content_hash not in ("h0", "h1") for m in reader.window_search(vecs[0], 300))
 
 
 def test_reader_sees_the_writers_model_switch(where):

@@ -155,3 +155,43 @@ def test_shell_search_and_status_never_import_torch(words_app):
     assert first["path"].endswith("gunshot close.wav") and "why" in first
     status = _run_cli(paths, CHECK.format(args=["status", "--json"]))
     assert status["code"] == 0 and "torch" not in status["heavy"]
+
+
+def test_word_scores_equal_fts5_bm25_and_follow_every_write(tmp_path):
+    """Single words score from postings (numpy), phrases through FTS5: the numbers must be
+    FTS5's own bm25() with the field weights, before and after files change or leave."""
+    import sqlite3
+
+    from soundseek.index.records import FileKey, FileRecord, FileStatus
+    from soundseek.index.words import WEIGHTS, WordIndex
+    from soundseek.words.plan import Alternative, WordGroup
+
+    def rec(i, name, text=""):
+        return FileRecord(root_id="r", relpath=f"Café Sounds/{name}.wav", size=1, mtime_ns=i,
+                          status=FileStatus.INDEXED, content_hash=f"h{i}", text=text)  # fmt: skip
+
+    names = ["door_slam 02", "Door Creak door", "naïve dög metal door", "rain on metal roof",
+             "metal", "wind", "door door door slam", "thunder_rain"]  # fmt: skip
+    words = WordIndex(tmp_path / "w.sqlite")
+    words.put([rec(i, n, f"take {i} {n}") for i, n in enumerate(names)], "1")
+    con = sqlite3.connect(tmp_path / "w.sqlite")
+    weights = ", ".join(map(str, WEIGHTS))
+
+    def check(term):
+        ours = {
+            m.doc: m.score
+            for m in words.search([WordGroup(term, [Alternative((term,), 1.0, "")])], [])
+        }
+        fts = dict(con.execute(f"SELECT rowid, -bm25(terms, {weights}) FROM terms WHERE terms MATCH ?",
+                               (f'"{term}"',)).fetchall())  # fmt: skip
+        assert ours.keys() == fts.keys() and ours == pytest.approx(fts, rel=1e-5)
+        return ours
+
+    for term in ("door", "metal", "slam", "cafe", "dog", "rain", "take", "sound"):
+        assert check(term), term
+    words.put([rec(1, "Door Creak door", "take 1 creak"), rec(9, "glass door", "")], "2")
+    words.delete([FileKey("r", "Café Sounds/metal.wav")], "3")
+    for term in ("door", "metal", "glass", "creak", "take"):
+        assert check(term), term
+    words.delete([FileKey("r", f"Café Sounds/{n}.wav") for n in ["wind"]], "4")
+    assert not check("wind"), "a word no file holds any more matches nothing"

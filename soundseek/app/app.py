@@ -596,7 +596,7 @@ class App:
 
     def quick_search(self, query: str, limit: int = 50) -> SearchResult | None:
         """The shell's instant answer (search.quick): from the word index and, with a model,
-        the vector snapshot and the ONNX text encoder; None when only the full way can
+        the window cache and the ONNX text encoder; None when only the full way can
         answer (then load the model if `sound_searchable` and call `search`)."""
         if self._library is not None or self._embedder is not None or self.place.shared:
             return None

@@ -88,6 +88,7 @@ def open_library(
     # shell opens it in the background), not in the first search (~30 s at 100k files)
     retrieval = Retrieval(store)
     searcher = Searcher(retrieval, embedder, captions)
+    searcher.warm()
     also = [s for s in map(_open_extra, extra) if s is not None]
     if not also:
         return Library(store, retrieval, searcher, notes=notes, keeper=keeper)

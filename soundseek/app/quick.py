@@ -39,17 +39,17 @@ def quick_sound_search(
     paths: AppPaths, settings: Settings, place: Place, registry: RootRegistry, query: str,
     limit: int,
 ) -> SearchResult | None:  # fmt: skip
-    """Words and sound, when the index's vectors have a current snapshot in this model's
-    space and the model's text tower has a gated ONNX export."""
+    """Words and sound, when the window cache holds vectors of this model's space and the
+    model's text tower has a gated ONNX export."""
     from soundseek.embed import models
     from soundseek.embed.backends import PipelineId, checkpoint_id
     from soundseek.embed.features import FEATURE_VERSION
     from soundseek.embed.textonnx import passed
-    from soundseek.index.snapshot import snapshot_info
+    from soundseek.index.cachefiles import FOLDER, read_meta
 
     folder = models.model_dir(paths, settings.model)
     info = InfoFile(place.doc("store.json"), place.uri).read()
-    snap = snapshot_info(place.cache_dir)
+    snap = read_meta(place.cache_dir / FOLDER)
     if not models.is_installed(folder) or snap is None or not info.model_id:
         return None
     stamp = checkpoint_id(folder)
@@ -61,7 +61,7 @@ def quick_sound_search(
 
 def _sound_search(paths, settings, place, registry, query, limit, folder, stamp):
     from soundseek.embed.textonnx import OnnxText
-    from soundseek.index.snapshot import VectorSnapshot
+    from soundseek.index.windowcache import WindowCache
     from soundseek.search import quick
 
     words = existing_words(place.cache_dir)
@@ -69,8 +69,8 @@ def _sound_search(paths, settings, place, registry, query, limit, folder, stamp)
         return None
     try:
         encoder = OnnxText(folder, stamp, settings.torch_threads)
-        snapshot = VectorSnapshot(place.cache_dir)
-        return quick.quick_sound_search(words, registry.by_id(), snapshot, encoder, query,
+        cache = WindowCache.at(place.cache_dir)
+        return quick.quick_sound_search(words, registry.by_id(), cache, encoder, query,
                                         limit, settings.caption_prompts)  # fmt: skip
     except (OSError, ValueError) as exc:  # a half-present copy: the full way answers
         log.info("instant sound search unavailable: %s", exc)

@@ -1,19 +1,22 @@
-"""Queries against the index: full-text (BM25), filtered listing, and window vector search.
+"""Queries against the index: words (index.words), filtered listing, and window search.
 
-Vector search is exact from RAM while the windows fit (WindowMatrix), and goes through the
-IVF-PQ index with a refine step beyond that.
+Window search goes to the window cache (index.windowcache: exact up to 150k windows, IVF-PQ
+candidates scored exactly beyond) whenever it copies the windows table's current version;
+otherwise (a shared library, or a cache the writer has yet to heal) to LanceDB.
 """
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 
-from soundseek.index.filters import FileFilter, resolve_tags, sql_in
+from soundseek.index.filters import Field, FileFilter, accepts, resolve_tags, sql_in
 from soundseek.index.records import FileRecord, WindowMatch
 from soundseek.index.schema import FILES, WINDOWS, vectors_of
 from soundseek.index.store import Store
 from soundseek.index.tables import chunks
-from soundseek.index.vectors import WindowMatrix
+from soundseek.index.windowcache import WindowCache
 from soundseek.index.wordhits import WordHit, top_hits
 from soundseek.index.words import WordIndex
 from soundseek.words.plan import WordGroup
@@ -21,6 +24,7 @@ from soundseek.words.plan import WordGroup
 NPROBES = 32  # benchmarks/bench_search.py --sweep: recall is set by refine, not nprobes
 REFINE_FACTOR = 10
 BACKGROUND_SAMPLE = 4096
+COUNT_CACHE = 64
 
 
 class Retrieval:
@@ -28,8 +32,10 @@ class Retrieval:
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        self.matrix = WindowMatrix()
+        self.cache = WindowCache.at(store.place.cache_dir)
         self._background: tuple[int, np.ndarray] | None = None
+        self._counts: dict[tuple[str, str | None], int] = {}
+        self._lock = threading.Lock()
 
     def words(self) -> WordIndex:
         """The word index, current with the files table (see Store.fresh_words)."""
@@ -40,10 +46,37 @@ class Retrieval:
         limit: int,
     ) -> list[WordHit]:  # fmt: skip
         """Files matching query words (field-weighted BM25 over lemmas), best first."""
-        words = self.words()
-        found = words.search(groups, excluded)
         flt = resolve_tags(flt, self.store.hashes_tagged)
-        return top_hits(words, found, flt, self.store.roots.by_id(), limit)
+        return top_hits(self.words(), (groups, excluded), flt, self.store.roots.by_id(), limit)
+
+    def count(self, flt: FileFilter) -> int:
+        """Files passing a filter, remembered while the files table stays as it is (typing
+        repeats a filter on every keystroke; each count is a scan of the table)."""
+        if any(c.field is Field.TAG for c in flt.conditions):
+            return self.store.count(flt)  # tags change without the files table moving
+        key = (repr(flt), self.words().stamp())
+        with self._lock:
+            if key in self._counts:
+                return self._counts[key]
+        n = self.store.count(flt)
+        with self._lock:
+            self._counts[key] = n
+            while len(self._counts) > COUNT_CACHE:
+                self._counts.pop(next(iter(self._counts)))
+        return n
+
+    def records_by_hash(self, hashes: list[str], flt: FileFilter) -> list[FileRecord]:
+        """Files of some contents that pass the filters, from the word index's copy of the
+        records (one SQLite lookup, no LanceDB scan), roots attached."""
+        words = self.words()
+        flt = resolve_tags(flt, self.store.hashes_tagged)
+        roots = self.store.roots.by_id()
+        out = []
+        for rec in words.records_by_hash(hashes):
+            if accepts(rec, flt, roots):
+                rec.root = roots[rec.root_id]
+                out.append(rec)
+        return out
 
     def browse(self, flt: FileFilter, limit: int) -> list[FileRecord]:
         """Files matching filters only (no words), by name."""
@@ -54,9 +87,17 @@ class Retrieval:
         return sorted(self.store.resolve(rows), key=lambda r: r.filename.lower())
 
     def exact(self) -> bool:
-        """Whether vector search runs exactly from RAM (loading the matrix when it changed)."""
-        t = self.store.table(WINDOWS)
-        return t is not None and self.matrix.ready(t)
+        """Whether window search (filtered too) runs from the window cache."""
+        return self._cache() is not None
+
+    def _cache(self) -> WindowCache | None:
+        """The window cache, if it holds the windows table's current rows in its space."""
+        t, meta = self.store.table(WINDOWS), self.cache.meta()
+        if t is None or meta is None:
+            return None
+        info = self.store.info
+        current = (meta.version, meta.space, meta.dim) == (t.version, info.space, info.dim)
+        return self.cache if current else None
 
     def hashes_matching(self, flt: FileFilter) -> list[str]:
         t = self.store.table(FILES)
@@ -72,8 +113,9 @@ class Retrieval:
         t = self.store.table(WINDOWS)
         if t is None:
             return []
-        if self.matrix.ready(t):
-            return self.matrix.top(vec, k, hashes)
+        cache = self._cache()
+        if cache is not None:
+            return cache.top(vec, k, hashes)
         found: list[WindowMatch] = []
         for part in chunks(hashes) if hashes else [None]:
             found.extend(self._ann(t, vec, k, part))
@@ -103,7 +145,8 @@ class Retrieval:
         if cached is not None and cached[0] == version:
             return cached[1]
         rng = np.random.default_rng(0)
-        sample = self.matrix.sample(version, BACKGROUND_SAMPLE, rng)
+        cache = self._cache()
+        sample = cache.sample(BACKGROUND_SAMPLE, rng) if cache is not None else None
         if sample is None:
             n = t.count_rows()
             if not n:

@@ -23,6 +23,8 @@ from soundseek.files.roots import owning_root, relpath_of
 from soundseek.index import migrations
 from soundseek.index._lancedb import lancedb
 from soundseek.index.annotations import Annotations
+from soundseek.index.cachefiles import ANN, FOLDER
+from soundseek.index.cachesync import CacheWriter, Identity
 from soundseek.index.filters import (
     EVERYTHING,
     FileFilter,
@@ -62,9 +64,7 @@ from soundseek.index.schema import (
     windows_schema,
     windows_to_arrow,
 )
-from soundseek.index.snapshot import SnapshotInfo, drop_snapshot, snapshot_info, write_snapshot
 from soundseek.index.tables import chunks, unique_column
-from soundseek.index.vectors import EXACT_MAX_WINDOWS
 from soundseek.index.words import WORDS_FILE, WordIndex
 
 log = logging.getLogger(__name__)
@@ -94,6 +94,7 @@ class Store(Annotations):
             self._mutex = threading.RLock()
             self._words: WordIndex | None = None
             self._words_checked = 0.0
+            self.cache = CacheWriter(self.place.cache_dir) if self._owns_cache() else None
             self.upgrade_notes = self._upgrade_if_needed()
             if writable:
                 self._ensure_tables()
@@ -101,6 +102,11 @@ class Store(Annotations):
         except BaseException:
             self.close()
             raise
+
+    def _owns_cache(self) -> bool:
+        """The window cache (index.cachesync) is written by a local library's one writer;
+        shared libraries' readers search through LanceDB's own ANN index instead."""
+        return self.writable and not self.place.shared
 
     def close(self) -> None:
         words = getattr(self, "_words", None)
@@ -223,6 +229,7 @@ class Store(Annotations):
                         runtimes=runtimes,
                     )
                 )
+            self.sync_cache()
             return 0
         with self._mutex:
             self._tables.clear()
@@ -247,6 +254,7 @@ class Store(Annotations):
                 runtimes=(runtime,) if runtime else (),
             )
         )
+        self.sync_cache()  # an empty cache in the new space: appends start at once
         return reset
 
     # -- roots --------------------------------------------------------------------------------
@@ -382,6 +390,10 @@ class Store(Annotations):
         return self.place.size_bytes()
 
     def has_ann(self) -> bool:
+        """Whether window search goes through an ANN index (the cache's, or LanceDB's for a
+        shared library) rather than exactly through every window."""
+        if not self.place.shared:
+            return (self.place.cache_dir / FOLDER / ANN).exists()
         t = self.table(WINDOWS)
         return t is not None and any(i.columns == ["vector"] for i in t.list_indices())
 
@@ -435,8 +447,14 @@ class Store(Annotations):
     ) -> None:  # fmt: skip
         """One commit for many files' windows: a kill leaves all of them or none."""
         self._require_writer()
-        if hashes:
-            self.table(WINDOWS).add(windows_to_arrow(hashes, starts, ends, idxs, vectors))
+        if not hashes:
+            return
+        t = self.table(WINDOWS)
+        before = t.version
+        t.add(windows_to_arrow(hashes, starts, ends, idxs, vectors))
+        if self.cache is not None:  # searchable at once; a kill here is healed by maintain
+            spans = np.stack([np.asarray(starts, np.float32), np.asarray(ends, np.float32)], 1)
+            self.cache.append(before, t.version, hashes, spans, np.asarray(vectors, np.float32))
 
     def upsert_envelopes(self, items: dict[str, bytes]) -> None:
         self._require_writer()
@@ -573,7 +591,8 @@ class Store(Annotations):
             self._words_put(records_from_arrow(rows))
 
     def maintain(self) -> None:
-        """Compact, refresh the full-text index, and build the ANN index once it pays off."""
+        """Compact, index the lookup columns, and bring the window cache (local libraries)
+        or LanceDB's ANN index (shared ones) up to the windows table."""
         self._require_writer()
         in_step = self.words().stamp() == self._files_version()
         files = self.table(FILES)
@@ -585,25 +604,19 @@ class Store(Annotations):
         windows = self.table(WINDOWS)
         if windows is not None and windows.count_rows():
             _ensure_scalar_indexes(windows, ("content_hash",))
-            self._maintain_ann(windows)
-        self._save_snapshot()
+            if self.cache is None:
+                self._maintain_ann(windows)
+            else:
+                windows.optimize()
+        self.sync_cache()
 
-    def _save_snapshot(self) -> None:
-        """The windows as plain arrays for the shell's instant sound search (index.snapshot):
-        local libraries small enough for exact search only; rewritten when they changed."""
-        cache, info, windows = self.place.cache_dir, self.info, self.table(WINDOWS)
-        n = windows.count_rows() if windows is not None else 0
-        if self.place.shared or not info.model_id or not n or n > EXACT_MAX_WINDOWS:
-            drop_snapshot(cache)
+    def sync_cache(self) -> None:
+        """Heal, fold and (when recall drifted) retrain the window cache: see cachesync."""
+        if self.cache is None:
             return
-        have = snapshot_info(cache)
-        if have and (have.version, have.space, have.count) == (windows.version, info.space, n):
-            return
-        data = windows.to_arrow().select(["content_hash", "start", "end", "vector"])
-        meta = SnapshotInfo(info.space, info.model_id, info.dim, windows.version, n)
-        write_snapshot(cache, meta, data.column("content_hash").to_pylist(),
-                       data.column("start").to_numpy(), data.column("end").to_numpy(),
-                       vectors_of(data.column("vector")))  # fmt: skip
+        info, started = self.info, time.perf_counter()
+        done = self.cache.sync(self.table(WINDOWS), Identity(info.space, info.model_id, info.dim))
+        log.info("window cache %s in %.1f s", done, time.perf_counter() - started)
 
     def _maintain_ann(self, windows) -> None:
         from lancedb.index import IvfPq

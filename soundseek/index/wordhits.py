@@ -5,14 +5,16 @@ each of a file's fields says, as the index stores it."""
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING
 
 from soundseek.files.roots import Root
 from soundseek.index.filters import FileFilter, accepts
 from soundseek.index.records import FileRecord
 from soundseek.metadata.text import words
-from soundseek.words.plan import Alternative
+from soundseek.words.plan import Alternative, WordGroup
 
 if TYPE_CHECKING:
     from soundseek.index.words import WordIndex
@@ -50,36 +52,49 @@ def field_texts(rec: FileRecord) -> tuple[str, ...]:
 @dataclass
 class WordHit:
     """A matched file with its record, score, and per query word the alternative that matched
-    and the columns it matched in."""
+    and (read when first asked: only shown hits need it) the columns it matched in."""
 
     record: FileRecord
     score: float
     matched: dict[str, Alternative]
-    columns: dict[str, list[str]]
+    _where: Callable[[], dict[str, list[str]]]
+    _columns: dict[str, list[str]] | None = None
+
+    @property
+    def columns(self) -> dict[str, list[str]]:
+        if self._columns is None:
+            self._columns = self._where()
+        return self._columns
 
 
 def top_hits(
-    words: WordIndex, found: list[WordMatch], flt: FileFilter, roots: dict[str, Root],
-    limit: int,
+    words: WordIndex, plan: tuple[list[WordGroup], list[tuple[str, ...]]], flt: FileFilter,
+    roots: dict[str, Root], limit: int,
 ) -> list[WordHit]:  # fmt: skip
-    """The best `limit` matches that pass the filters (tags resolved), roots attached."""
+    """The best `limit` matches of a query plan that pass the filters (tags resolved), roots
+    attached. Matches are fetched a page at a time (doubling): a filter may pass few."""
+    ranking = words.rank(*plan)
     out: list[WordHit] = []
-    for i in range(0, len(found), 4 * limit or 1):
-        part = found[i : i + 4 * limit]
+    offset, step = 0, max(1, limit)
+    while True:
+        part = ranking.page(offset, step)
         recs = words.records([m.doc for m in part])
         for m in part:
             rec = recs.get(m.doc)
             if rec is None or not accepts(rec, flt, roots):
                 continue
             rec.root = roots[rec.root_id]
-            out.append(WordHit(rec, m.score, m.matched, _columns(words.field_terms(m.doc), m)))
+            out.append(WordHit(rec, m.score, m.matched, partial(_where, words, m)))
             if len(out) >= limit:
                 return out
-    return out
+        if len(part) < step:
+            return out
+        offset, step = offset + step, 2 * step
 
 
-def _columns(stored: dict[str, str], m: WordMatch) -> dict[str, list[str]]:
+def _where(words: WordIndex, m: WordMatch) -> dict[str, list[str]]:
     """Where each matched alternative's words are."""
+    stored = words.field_terms(m.doc)
     out = {}
     for word, alt in m.matched.items():
         out[word] = [c for c in COLUMNS if _holds_phrase(stored[c], alt.terms)]

@@ -15,9 +15,12 @@ import json
 import sqlite3
 import threading
 from collections.abc import Iterable
-from dataclasses import fields
+from dataclasses import dataclass, fields
 from pathlib import Path
 
+import numpy as np
+
+from soundseek.index import postings
 from soundseek.index.records import FileKey, FileRecord, FileStatus
 from soundseek.index.wordhits import COLUMNS, WordMatch, field_texts
 from soundseek.metadata.text import words
@@ -32,11 +35,15 @@ from soundseek.words.plan import Alternative, WordGroup
 from soundseek.words.thesaurus import lemma_digest, thesaurus_words
 
 WORDS_FILE = "words.sqlite"  # in the place's cache folder: derived, rebuilt when missing
-ANALYZER_VERSION = "4"  # bump when stored terms change: every word index rebuilds
+ANALYZER_VERSION = "5"  # bump when stored terms change: every word index rebuilds
+MMAP_BYTES = 1 << 30
+POSTINGS_FLUSH = 2_000_000  # postings entries a rebuild holds before writing them
 # Name and what people wrote above where a file lies; a piece of a word last.
 WEIGHTS = (3.0, 2.0, 2.0, 2.0, 1.5, 1.0, 0.7, 0.5)
 COVERAGE = 0.5  # a file matching half the query words keeps 75% of its score
 _RECORD_FIELDS = tuple(f.name for f in fields(FileRecord) if f.name != "root")
+_STATUS_AT = _RECORD_FIELDS.index("status")
+assert _RECORD_FIELDS[-1] == "text", "stored records are read positionally (root comes last)"
 
 
 def existing_words(folder: Path) -> WordIndex | None:
@@ -62,9 +69,13 @@ class WordIndex:
         self._con = sqlite3.connect(path, timeout=30, check_same_thread=False)
         self._con.execute("PRAGMA journal_mode=WAL")
         self._con.execute("PRAGMA synchronous=NORMAL")
+        # records and postings are read through the OS's page cache, not copied into a 2 MB
+        # SQLite cache a page at a time (a search reads hundreds of records)
+        self._con.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
         self._vocab: tuple[str, list[str]] | None = None
         self._lexicon: dict[str, tuple[str, bool]] = {}
         self._learned: set[str] | None = None  # the writer's view of the lexicon table
+        self._totals_at: tuple[str | None, postings.Totals] | None = None
         self._ensure_schema()
 
     def close(self) -> None:
@@ -81,14 +92,17 @@ class WordIndex:
             if self._meta("analyzer") not in (None, version):
                 self._con.executescript(
                     "DROP TABLE IF EXISTS terms_vocab; DROP TABLE IF EXISTS terms;"
+                    "DROP TABLE IF EXISTS postings;"
                     "DROP TABLE IF EXISTS docs; DROP TABLE IF EXISTS lexicon; DELETE FROM meta;"
                 )
             cols = ", ".join(COLUMNS)
             self._con.executescript(
                 "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);"
                 "CREATE TABLE IF NOT EXISTS docs (id INTEGER PRIMARY KEY, root_id TEXT, "
-                "relpath TEXT, content_hash TEXT, record TEXT, UNIQUE (root_id, relpath));"
-                "CREATE INDEX IF NOT EXISTS docs_by_content ON docs (content_hash);"
+                "relpath TEXT, content_hash TEXT, record TEXT, len INTEGER, "
+                "UNIQUE (root_id, relpath));"
+                + postings.SCHEMA
+                + "CREATE INDEX IF NOT EXISTS docs_by_content ON docs (content_hash);"
                 f"CREATE VIRTUAL TABLE IF NOT EXISTS terms USING fts5({cols}, "
                 "tokenize = 'unicode61 remove_diacritics 2');"
                 "CREATE VIRTUAL TABLE IF NOT EXISTS terms_vocab USING fts5vocab(terms, 'row');"
@@ -126,29 +140,38 @@ class WordIndex:
         """Rebuild from every stored record, in one transaction (readers see old or new)."""
         n = 0
         with self._lock, self._con:
-            self._con.execute("DELETE FROM docs")
-            self._con.execute("DELETE FROM terms")
+            for table in ("docs", "terms", "postings"):
+                self._con.execute(f"DELETE FROM {table}")
+            pending = postings.Pending.empty()
             for batch in batches:
-                self._insert(batch)
+                self._insert(batch, pending)
                 n += len(batch)
+                if len(pending.docs) > POSTINGS_FLUSH:
+                    postings.apply(self._con, pending, set())
+                    pending = postings.Pending.empty()
+            postings.apply(self._con, pending, set())
             self._set_stamp(stamp)
         self._vocab = None
         return n
 
     def put(self, records: list[FileRecord], stamp: str) -> None:
         with self._lock, self._con:
-            self._delete([r.key for r in records])
-            self._insert(records)
+            pending, touched = postings.Pending.empty(), set()
+            self._delete([r.key for r in records], pending, touched)
+            self._insert(records, pending)
+            postings.apply(self._con, pending, touched)
             self._set_stamp(stamp)
         self._vocab = None
 
     def delete(self, keys: list[FileKey], stamp: str) -> None:
         with self._lock, self._con:
-            self._delete(keys)
+            pending, touched = postings.Pending.empty(), set()
+            self._delete(keys, pending, touched)
+            postings.apply(self._con, pending, touched)
             self._set_stamp(stamp)
         self._vocab = None
 
-    def _delete(self, keys: list[FileKey]) -> None:
+    def _delete(self, keys: list[FileKey], pending: postings.Pending, touched: set[str]) -> None:
         ids = [
             row[0]
             for k in keys
@@ -156,6 +179,10 @@ class WordIndex:
                 "SELECT id FROM docs WHERE root_id = ? AND relpath = ?", (k.root_id, k.relpath)
             )
         ]
+        for i in ids:  # the terms whose postings lose these files
+            stored = self.field_terms(i)
+            touched.update(t for text in stored.values() for t in postings.fts_tokens(text))
+        pending.removed.extend(ids)
         self._con.executemany("DELETE FROM docs WHERE id = ?", [(i,) for i in ids])
         self._con.executemany("DELETE FROM terms WHERE rowid = ?", [(i,) for i in ids])
 
@@ -180,20 +207,23 @@ class WordIndex:
             self._lexicon[word] = (row[0], bool(row[1])) if row else (word, False)
         return self._lexicon[word]
 
-    def _insert(self, records: list[FileRecord]) -> None:
+    def _insert(self, records: list[FileRecord], pending: postings.Pending) -> None:
         self._learn({w for rec in records for t in field_texts(rec) for w in words(t)})
         for rec in records:
-            cur = self._con.execute(
-                "INSERT INTO docs (root_id, relpath, content_hash, record) VALUES (?, ?, ?, ?)",
-                (rec.root_id, rec.relpath, rec.content_hash, _payload(rec)),
-            )
             texts = field_texts(rec)
             parts = " ".join(p for t in texts for p in compound_parts(t))
             terms = [*(" ".join(index_terms(t)) for t in texts), parts]
+            freq, length = postings.doc_terms(terms, WEIGHTS)
+            cur = self._con.execute(
+                "INSERT INTO docs (root_id, relpath, content_hash, record, len) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (rec.root_id, rec.relpath, rec.content_hash, _payload(rec), length),
+            )
             self._con.execute(
                 f"INSERT INTO terms (rowid, {', '.join(COLUMNS)}) VALUES (?{', ?' * len(COLUMNS)})",
                 (cur.lastrowid, *terms),
             )
+            pending.add(cur.lastrowid, freq, length)
 
     # -- reads --------------------------------------------------------------------------------
     def _vocabulary(self) -> list[str]:
@@ -222,48 +252,65 @@ class WordIndex:
                                 score_cutoff=edits, limit=5)  # fmt: skip
         return [t for t, _, _ in found if abs(len(t) - len(term)) <= edits and t != term]
 
-    def search(self, groups: list[WordGroup], excluded: list[tuple[str, ...]]) -> list[WordMatch]:
-        """Every file matching the query words, best first: per word its best alternative's
+    def search(
+        self, groups: list[WordGroup], excluded: list[tuple[str, ...]], limit: int = -1,
+        offset: int = 0,
+    ) -> list[WordMatch]:  # fmt: skip
+        """Files matching the query words, best first (`limit` of them from `offset`; -1:
+        all). See `rank`."""
+        return self.rank(groups, excluded).page(offset, limit)
+
+    def rank(self, groups: list[WordGroup], excluded: list[tuple[str, ...]]) -> Ranking:
+        """Every file matching the query words, ranked: per word its best alternative's
         weighted BM25, summed, scaled down for words it lacks; files holding an excluded
-        phrase or lacking a quoted one are left out."""
-        found: dict[int, WordMatch] = {}
-        required: list[set[int]] = []
+        phrase or lacking a required one are left out. Single words score from their
+        postings (index.postings), phrases through FTS5."""
+        if not any(g.alternatives for g in groups):
+            return Ranking(groups, [], np.zeros(0, np.int64), np.zeros(0))
         with self._lock:
-            for g in groups:
-                hit_here = self._group(g, found)
-                if g.required:
-                    required.append(hit_here)
-            banned = set().union(*(self._match(t) for t in excluded)) if excluded else set()
-        n = max(1, len(groups))
-        out = []
-        for doc, m in found.items():
-            if doc in banned or any(doc not in r for r in required):
-                continue
-            m.score *= 1.0 - COVERAGE + COVERAGE * len(m.matched) / n
-            out.append(m)
-        out.sort(key=lambda m: (-m.score, m.doc))
-        return out
+            totals = self._totals()
+            scored = [self._group_scores(g, totals) for g in groups]
+            banned = [d for t in excluded for d in self._match(t)]
+        docs, score = _combine(scored, [g.required for g in groups], banned)
+        return Ranking(groups, scored, docs, score)
 
-    def _group(self, g: WordGroup, found: dict[int, WordMatch]) -> set[int]:
-        best: dict[int, tuple[float, Alternative]] = {}
-        for alt in g.alternatives:
-            for doc, bm25 in self._scored(alt.terms):
-                s = alt.weight * bm25
-                if doc not in best or s > best[doc][0]:
-                    best[doc] = (s, alt)
-        for doc, (s, alt) in best.items():
-            m = found.setdefault(doc, WordMatch(doc, 0.0, {}))
-            m.score += s
-            m.matched[g.word] = alt
-        return set(best)
+    def _totals(self) -> postings.Totals:
+        stamp = self._meta("stamp")
+        if self._totals_at is None or self._totals_at[0] != stamp:
+            n, tokens = self._con.execute("SELECT count(*), total(len) FROM docs").fetchone()
+            self._totals_at = (stamp, postings.Totals(n, tokens / max(1, n)))
+        return self._totals_at[1]
 
-    def _scored(self, terms: tuple[str, ...]) -> list[tuple[int, float]]:
+    def _group_scores(
+        self, g: WordGroup, totals: postings.Totals
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(files sorted, score, alternative index): each file's best alternative."""
+        docs, scores, alts = [], [], []
+        for a, alt in enumerate(g.alternatives):
+            d, s = self._alternative(alt.terms, totals)
+            docs.append(d)
+            scores.append(alt.weight * s)
+            alts.append(np.full(len(d), a, np.int32))
+        if not docs:
+            return np.zeros(0, np.int64), np.zeros(0), np.zeros(0, np.int32)
+        d, s, a = np.concatenate(docs), np.concatenate(scores), np.concatenate(alts)
+        order = np.lexsort((-s, d))
+        d, s, a = d[order], s[order], a[order]
+        first = np.ones(len(d), bool)
+        first[1:] = d[1:] != d[:-1]
+        return d[first], s[first], a[first]
+
+    def _alternative(self, terms: tuple[str, ...], totals) -> tuple[np.ndarray, np.ndarray]:
+        if len(terms) == 1 and postings.fts_tokens(terms[0]) == [terms[0]]:
+            rows = postings.read(self._con, terms[0])
+            return rows[0].astype(np.int64), postings.bm25(rows, totals)
         weights = ", ".join(str(w) for w in WEIGHTS)
         rows = self._con.execute(
-            f"SELECT rowid, -bm25(terms, {weights}) FROM terms WHERE terms MATCH ?",
-            (_phrase(terms),),
-        )
-        return [(doc, score) for doc, score in rows]
+            "SELECT rowid, -rank FROM terms WHERE terms MATCH ? AND rank MATCH ?",
+            (_phrase(terms), f"bm25({weights})"),
+        ).fetchall()
+        arr = np.asarray(rows, np.float64).reshape(-1, 2)
+        return arr[:, 0].astype(np.int64), arr[:, 1]
 
     def _match(self, terms: tuple[str, ...]) -> set[int]:
         rows = self._con.execute("SELECT rowid FROM terms WHERE terms MATCH ?", (_phrase(terms),))
@@ -311,13 +358,67 @@ def _phrase(terms: tuple[str, ...]) -> str:
     return '"' + " ".join(terms).replace('"', '""') + '"'
 
 
+_STATUS = {s.value: s for s in FileStatus}
+
+
 def _payload(rec: FileRecord) -> str:
-    row = {k: getattr(rec, k) for k in _RECORD_FIELDS}
-    row["status"] = FileStatus(rec.status).value
+    """The record as a JSON array in field order: read back positionally (~3x faster than
+    a keyed object, and a search reads hundreds)."""
+    row = [getattr(rec, k) for k in _RECORD_FIELDS]
+    row[_STATUS_AT] = FileStatus(rec.status).value
     return json.dumps(row, ensure_ascii=False, separators=(",", ":"))
 
 
 def _record(payload: str) -> FileRecord:
     row = json.loads(payload)
-    row["status"] = FileStatus(row["status"])
-    return FileRecord(**{k: v for k, v in row.items() if k in _RECORD_FIELDS})
+    row[_STATUS_AT] = _STATUS[row[_STATUS_AT]]
+    return FileRecord(*row)
+
+
+@dataclass
+class Ranking:
+    """A word query's matches, best first; pages are cut from it without searching again."""
+
+    groups: list[WordGroup]
+    scored: list[tuple[np.ndarray, np.ndarray, np.ndarray]]
+    docs: np.ndarray
+    score: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.docs)
+
+    def page(self, offset: int, limit: int = -1) -> list[WordMatch]:
+        stop = len(self.docs) if limit < 0 else offset + limit
+        docs = self.docs[offset:stop]
+        matched: list[dict[str, Alternative]] = [{} for _ in range(len(docs))]
+        for g, (gdocs, _, galt) in zip(self.groups, self.scored, strict=True):
+            at = np.minimum(np.searchsorted(gdocs, docs), max(0, len(gdocs) - 1))
+            found = gdocs[at] == docs if len(gdocs) else np.zeros(len(docs), bool)
+            for i in np.flatnonzero(found).tolist():  # the alternative that scored, per word
+                matched[i][g.word] = g.alternatives[int(galt[at[i]])]
+        scores = self.score[offset:stop].tolist()
+        return [WordMatch(d, s, m) for d, s, m in zip(docs.tolist(), scores, matched, strict=True)]
+
+
+def _combine(
+    scored: list[tuple[np.ndarray, np.ndarray, np.ndarray]], required: list[bool], banned: list[int]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Files and scores, best first: the words' scores summed, scaled by the share of words
+    matched, required words enforced, banned files left out (ties: lower id first)."""
+    docs = np.concatenate([d for d, _, _ in scored])
+    if not len(docs):
+        return docs, np.zeros(0)
+    unique, inverse = np.unique(docs, return_inverse=True)
+    total = np.bincount(inverse, weights=np.concatenate([s for _, s, _ in scored]))
+    matched = np.bincount(inverse)
+    keep = np.ones(len(unique), bool)
+    for (d, _, _), need in zip(scored, required, strict=True):
+        if need:
+            keep &= np.isin(unique, d)
+    if banned:
+        keep &= ~np.isin(unique, np.asarray(banned, np.int64))
+    n = max(1, len(scored))
+    score = total * (1.0 - COVERAGE + COVERAGE * matched / n)
+    unique, score = unique[keep], score[keep]
+    order = np.lexsort((unique, -score))
+    return unique[order], score[order]

@@ -1,7 +1,7 @@
-"""Search straight from the word index and the vector snapshot: no LanceDB, no torch, so
+"""Search straight from the word index and the window cache: no LanceDB, no torch, so
 `soundseek search` in a shell answers in well under a second. Words rank exactly as the
-full searcher's word side does (same plan, same index); sound uses the snapshot's copy of
-the windows (index.snapshot) and the gated ONNX text encoder (embed.textonnx). Queries it
+full searcher's word side does (same plan, same index); sound reads the same window cache
+(index.windowcache) with the gated ONNX text encoder (embed.textonnx). Queries it
 cannot answer alone (filters only, tags) return None and go the full way."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import numpy as np
 from soundseek.embed.base import query_vector
 from soundseek.files.roots import Root
 from soundseek.index.filters import accepts
-from soundseek.index.snapshot import VectorSnapshot
+from soundseek.index.windowcache import WindowCache
 from soundseek.index.wordhits import WordHit, top_hits
 from soundseek.index.words import WordIndex
 from soundseek.search.fusion import (
@@ -50,7 +50,7 @@ def quick_search(
 
 
 def quick_sound_search(
-    words: WordIndex, roots: dict[str, Root], snapshot: VectorSnapshot, encoder, raw: str,
+    words: WordIndex, roots: dict[str, Root], cache: WindowCache, encoder, raw: str,
     limit: int, captions: bool,
 ) -> SearchResult | None:  # fmt: skip
     """Words and sound fused, as Searcher.search does."""
@@ -66,10 +66,10 @@ def quick_sound_search(
     if q.excludes:  # -word pushes the sound away too
         vec = moved_by_text(vec, embed, "", " ".join(q.excludes))
     sound: dict[str, SoundMatch] = {}
-    keep_best(sound, snapshot.top(vec[0], WINDOW_CANDIDATES))
+    keep_best(sound, cache.top(vec[0], WINDOW_CANDIDATES))
     ranked = _sound_ranked(words, roots, sound, q)
     explained = {h.record.key: h for h in hits}
-    calibrate = Calibration(snapshot.sample(BACKGROUND, np.random.default_rng(0)), vec)
+    calibrate = Calibration(cache.sample(BACKGROUND, np.random.default_rng(0)), vec)
     fused = rrf([[(h.record, h.score) for h in hits], ranked], limit)
     return SearchResult([
         make_hit(rec, i, score, explained.get(rec.key), sound.get(rec.content_hash), calibrate)
@@ -87,8 +87,8 @@ def _word_hits(
     """The word side's best files: as many as fusion can feel for a shell's `limit` (a file
     ranked 100th adds 1/160 to a fused score), not the full searcher's 400 (each costs a
     record read)."""
-    found = words.search(*plan_query(q.words, q.phrases, q.excludes, words))
-    return top_hits(words, found, q.file_filter(), roots, min(TEXT_CANDIDATES, 100 + limit))
+    plan = plan_query(q.words, q.phrases, q.excludes, words)
+    return top_hits(words, plan, q.file_filter(), roots, min(TEXT_CANDIDATES, 100 + limit))
 
 
 def _sound_ranked(

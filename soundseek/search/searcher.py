@@ -11,7 +11,7 @@ import numpy as np
 from soundseek.audio.decode import cut_windows, segment_for_embedding
 from soundseek.embed.base import Embedder, pipeline_of, query_vector
 from soundseek.errors import NotIndexed, SoundSeekError
-from soundseek.index.filters import FileFilter
+from soundseek.index.filters import SEARCHABLE, FileFilter
 from soundseek.index.records import FileKey, FileStatus
 from soundseek.index.retrieval import Retrieval
 from soundseek.search.fusion import (
@@ -52,6 +52,13 @@ class Searcher:
         self._cache_lock = threading.Lock()
 
     # -- public -------------------------------------------------------------------------------
+    def warm(self) -> None:
+        """Load what the first query would (the thesaurus's UCS explanations, the word index's
+        tables, the window cache's maps) while the library opens, not on a keystroke."""
+        plan_query(["soundseek"], [], [], self.retrieval.words())
+        self.retrieval.exact()
+        self.retrieval.background_sample()
+
     def sound_available(self) -> str | None:
         """None when sound search works, else the reason it does not."""
         info = self.store.info
@@ -173,26 +180,29 @@ class Searcher:
 
     def _sound_matches(self, vecs: np.ndarray, flt: FileFilter) -> dict[str, SoundMatch]:
         """Best window per content over all query vectors (max similarity)."""
-        restrict = self._restrict_hashes(flt)
+        restrict, k = self._restriction(flt)
         best: dict[str, SoundMatch] = {}
         for vec in vecs:
-            keep_best(best, self.retrieval.window_search(vec, WINDOW_CANDIDATES, restrict))
+            keep_best(best, self.retrieval.window_search(vec, k, restrict))
         return best
 
-    def _restrict_hashes(self, flt: FileFilter) -> list[str] | None:
-        """With filters, search only the matching files' windows (exact, no misses); through
-        the ANN index, only while few files match (the rest is filtered afterwards)."""
+    def _restriction(self, flt: FileFilter) -> tuple[list[str] | None, int]:
+        """With filters passing few files, search only their windows (exact, no misses);
+        when many pass, the best windows of all are filtered afterwards (listing a filter's
+        hashes costs more than it saves), so more are asked for."""
         if not flt.narrows:
-            return None
-        if not self.retrieval.exact() and self.store.count(flt) > PREFILTER_MAX_FILES:
-            return None
-        return self.retrieval.hashes_matching(flt) or ["-"]
+            return None, WINDOW_CANDIDATES
+        passing = self.retrieval.count(flt)
+        if passing <= PREFILTER_MAX_FILES:
+            return self.retrieval.hashes_matching(flt) or ["-"], WINDOW_CANDIDATES
+        share = passing / max(1, self.retrieval.count(SEARCHABLE))
+        return None, int(WINDOW_CANDIDATES * min(4.0, 1.0 / share))
 
     def _sound_ranked(
         self, sound: dict[str, SoundMatch], flt: FileFilter, q: ParsedQuery,
         exclude: tuple[str, str] | None = None,
     ) -> Ranked:  # fmt: skip
-        recs = self.store.records_by_hash(list(sound), flt)
+        recs = self.retrieval.records_by_hash(list(sound), flt)
         ranked = [
             (r, sound[r.content_hash].sim)
             for r in recs
