@@ -161,7 +161,7 @@ def child(store_dir: Path, work: Path) -> None:
 
 def measure(store_dir: Path, work: Path, tree: Path) -> dict:
     env = {**os.environ, "PYTHONPATH": f"{tree}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
-    cmd = [sys.executable, __file__, "--child", str(store_dir), str(work)]
+    cmd = [sys.executable, __file__, "--tree", str(tree), "--child", str(store_dir), str(work)]
     subprocess.run(cmd, check=True, env=env, cwd=tree)
     return json.loads((work / "child.json").read_text())
 

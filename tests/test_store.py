@@ -127,6 +127,7 @@ def test_adding_files_folds_them_in_without_retraining(home):
         s.maintain()
         meta = read_meta(s.place.cache_dir / "vectors")
         assert (meta.rows, meta.trained_rows) == (9000, 8000), "folded, not retrained"
+        assert meta.ann_rows == 9000, "the new rows are in the ANN index"
         assert meta.recall >= 0.95
         elsewhere = _clustered(3000, dim, rng, rng.standard_normal((8, dim)) * 3)
         s.add_windows([f"x{i}" for i in range(3000)], [0.0] * 3000, [1.0] * 3000, [0] * 3000,

@@ -84,7 +84,7 @@ class CacheWriter:
             return False
         meta = self._append(meta, hashes, spans, vectors).moved(version=after)
         write_meta(self.folder, meta)
-        if self._has_ann() and meta.rows - self._folded() >= self.policy.fold_rows:
+        if meta.ann_rows and meta.rows - meta.ann_rows >= self.policy.fold_rows:
             self._fold(meta)
         return True
 
@@ -152,10 +152,10 @@ class CacheWriter:
         p = self.policy
         if meta.rows <= p.ann_min_rows:
             return ""
-        if not self._has_ann():
+        if not meta.ann_rows:
             self._train(meta)
             return ", ANN index trained"
-        if meta.rows > self._folded():
+        if meta.rows > meta.ann_rows:
             self._fold(meta)
         if meta.rows - meta.checked_rows < p.probe_growth * max(1, meta.checked_rows):
             return ""
@@ -175,10 +175,10 @@ class CacheWriter:
                           meta.rows)  # fmt: skip
         ann.add(index, vectors)
         ann.save(index, self.folder / ANN)
+        write_meta(self.folder, read_meta(self.folder).moved(ann_rows=index.ntotal))
         recall = probe_recall(WindowCache(self.folder), self.policy.probe_queries)
-        latest = read_meta(self.folder)
-        write_meta(self.folder, latest.moved(trained_rows=meta.rows, checked_rows=meta.rows,
-                                             recall=recall))  # fmt: skip
+        write_meta(self.folder, read_meta(self.folder).moved(
+            trained_rows=meta.rows, checked_rows=meta.rows, recall=recall))  # fmt: skip
         log.info("window ANN index trained on %d rows in %.1f s (recall probe %.3f)",
                  meta.rows, time.perf_counter() - started, recall)  # fmt: skip
 
@@ -188,12 +188,7 @@ class CacheWriter:
         vectors = map_vectors(self.folder, meta)
         ann.add(index, vectors[index.ntotal : meta.rows])
         ann.save(index, self.folder / ANN)
-
-    def _has_ann(self) -> bool:
-        return (self.folder / ANN).exists()
-
-    def _folded(self) -> int:
-        return ann.load(self.folder / ANN).ntotal if self._has_ann() else 0
+        write_meta(self.folder, read_meta(self.folder).moved(ann_rows=index.ntotal))
 
     # -- whole rebuilds -----------------------------------------------------------------------
     def rebuild(self, table, identity: Identity) -> str:

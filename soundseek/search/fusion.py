@@ -15,7 +15,7 @@ from soundseek.search.hits import Hit
 from soundseek.search.query import ParsedQuery
 from soundseek.words.analysis import lemmas
 
-TEXT_CANDIDATES = 400  # files the word side ranks
+TEXT_CANDIDATES = 400  # files the word side ranks at most
 WINDOW_CANDIDATES = 200  # windows the sound side takes per query vector
 RRF_K = 60
 SIM_TOLERANCE = 1e-4
@@ -35,6 +35,13 @@ class SoundMatch:
 
 
 Explained = dict[FileKey, WordHit]  # how each word-matched file matched
+
+
+def text_candidates(limit: int) -> int:
+    """Files the word side ranks for `limit` results: as many as fusion can feel (a file
+    100 places below the last shown adds at most 1/(RRF_K + limit + 100) to a fused score),
+    not more: each costs a record read, and filtered queries read several per file kept."""
+    return min(TEXT_CANDIDATES, 100 + limit)
 
 
 def keep_best(best: dict[str, SoundMatch], matches: Iterable[WindowMatch]) -> None:

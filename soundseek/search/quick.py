@@ -15,7 +15,6 @@ from soundseek.index.windowcache import WindowCache
 from soundseek.index.wordhits import WordHit, top_hits
 from soundseek.index.words import WordIndex
 from soundseek.search.fusion import (
-    TEXT_CANDIDATES,
     WINDOW_CANDIDATES,
     Calibration,
     Ranked,
@@ -24,6 +23,7 @@ from soundseek.search.fusion import (
     make_hit,
     passes,
     rrf,
+    text_candidates,
 )
 from soundseek.search.hits import SearchResult
 from soundseek.search.query import ParsedQuery, parse_query
@@ -84,11 +84,9 @@ def _answerable(q: ParsedQuery) -> bool:
 def _word_hits(
     words: WordIndex, roots: dict[str, Root], q: ParsedQuery, limit: int
 ) -> list[WordHit]:
-    """The word side's best files: as many as fusion can feel for a shell's `limit` (a file
-    ranked 100th adds 1/160 to a fused score), not the full searcher's 400 (each costs a
-    record read)."""
+    """The word side's best files, as many as fusion can feel (see text_candidates)."""
     plan = plan_query(q.words, q.phrases, q.excludes, words)
-    return top_hits(words, plan, q.file_filter(), roots, min(TEXT_CANDIDATES, 100 + limit))
+    return top_hits(words, plan, q.file_filter(), roots, text_candidates(limit))
 
 
 def _sound_ranked(

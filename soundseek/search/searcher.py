@@ -25,6 +25,7 @@ from soundseek.search.fusion import (
     make_hit,
     passes,
     rrf,
+    text_candidates,
 )
 from soundseek.search.hits import NO_MODEL, NOTHING_EMBEDDED, Hit, SearchResult
 from soundseek.search.query import ParsedQuery, parse_query
@@ -85,7 +86,7 @@ class Searcher:
         flt = q.file_filter()
         if q.empty:
             return SearchResult([])
-        text, explained = self._text_ranked(q, flt)
+        text, explained = self._text_ranked(q, flt, limit)
         notes: list[str] = []
         reason = self.sound_available() if sound else ""
         if not q.text or reason is not None:
@@ -168,14 +169,14 @@ class Searcher:
                 self._query_vecs.popitem(last=False)
         return vec
 
-    def _text_ranked(self, q: ParsedQuery, flt: FileFilter) -> tuple[Ranked, Explained]:
+    def _text_ranked(self, q: ParsedQuery, flt: FileFilter, limit: int) -> tuple[Ranked, Explained]:
         """By words (thesaurus, compounds, typos: see soundseek.words), or by filters alone;
         with, per file, how its words matched."""
         if not q.text:
             browsed = self.retrieval.browse(flt, TEXT_CANDIDATES)
             return [(r, 0.0) for r in browsed if passes(r, q)], {}
         groups, excluded = plan_query(q.words, q.phrases, q.excludes, self.retrieval.words())
-        found = self.retrieval.word_search(groups, excluded, flt, TEXT_CANDIDATES)
+        found = self.retrieval.word_search(groups, excluded, flt, text_candidates(limit))
         return [(h.record, h.score) for h in found], {h.record.key: h for h in found}
 
     def _sound_matches(self, vecs: np.ndarray, flt: FileFilter) -> dict[str, SoundMatch]:
@@ -225,7 +226,7 @@ class Searcher:
         text, explained = [], {}
         words = parse_query(f"{steer.plus} {raw}")
         if words.text:
-            text, explained = self._text_ranked(words, flt)
+            text, explained = self._text_ranked(words, flt, limit)
             text = [
                 (r, s) for r, s in _without(text, steer.bad) if (r.root_id, r.relpath) != exclude
             ]
