@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import time
 
 import numpy as np
@@ -237,3 +239,60 @@ def test_sweep_drops_vectors_no_indexed_file_refers_to(where):
         assert s.sweep_orphans() == 2
         assert s.count_windows() == 1 and s.window_vectors("h0")
         assert s.envelope("h2") == b"c" and s.envelope("h1") is None
+
+
+def test_a_cache_that_cannot_be_written_never_fails_the_commit(home, monkeypatch):
+    """A full disk under the cache folder: the windows still commit, searches use LanceDB
+    meanwhile, and the next maintenance brings the cache back."""
+    from soundseek.index import cachesync
+    from soundseek.index.retrieval import Retrieval
+
+    rng = np.random.default_rng(3)
+    vecs = _clustered(50, 16, rng, rng.standard_normal((4, 16)))
+    with _ann_store(home, vecs, {}) as s:
+
+        def disk_full(*_a, **_k):
+            raise OSError(28, "No space left on device")
+
+        with monkeypatch.context() as m:
+            m.setattr(cachesync, "append_rows", disk_full)
+            s.add_windows([f"h{i}" for i in range(50)], [0.0] * 50, [1.0] * 50, [0] * 50, vecs)
+        reader = Retrieval(Store(home.store_dir))
+        assert s.count_windows() == 50 and not reader.exact()
+        assert reader.window_search(vecs[7], 1)[0].content_hash == "h7"
+        s.maintain()
+    assert reader.exact() and reader.window_search(vecs[7], 1)[0].content_hash == "h7"
+
+
+MEMORY_PROBE = """
+import sys, numpy as np
+from soundseek.index.retrieval import Retrieval
+from soundseek.index.store import Store
+def anon_kb():
+    status = open("/proc/self/status").read()
+    return int(status.split("RssAnon:")[1].split()[0])
+retrieval = Retrieval(Store(sys.argv[1]))
+before = anon_kb()
+queries = np.random.default_rng(0).standard_normal((20, int(sys.argv[2]))).astype(np.float32)
+for q in queries:
+    retrieval.window_search(q / np.linalg.norm(q), 200)
+print(anon_kb() - before)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/self/status")
+def test_window_search_does_not_hold_the_vectors_in_memory(home):
+    """The memory budget's premise: searching keeps the ANN codes and ~15 bytes a window
+    in private memory, never the float32 vectors (they stay in the mapped file)."""
+    rng = np.random.default_rng(4)
+    n, dim = 60_000, 256
+    vecs = _clustered(n, dim, rng, rng.standard_normal((32, dim)))
+    with _ann_store(home, vecs, {"ann_min_rows": 10_000}) as s:
+        s.add_windows([f"h{i // 10}" for i in range(n)], [0.0] * n, [1.0] * n, [0] * n, vecs)
+        s.maintain()
+        assert s.has_ann()
+    out = subprocess.run([sys.executable, "-c", MEMORY_PROBE, str(home.store_dir), str(dim)],
+                         capture_output=True, text=True, check=True)  # fmt: skip
+    grown_mb = int(out.stdout.split()[-1]) / 1024
+    vectors_mb = n * dim * 4 / 2**20  # 58.6 MB
+    assert grown_mb < vectors_mb / 3, f"search holds {grown_mb:.0f} MB of {vectors_mb:.0f} MB"

@@ -88,6 +88,12 @@ class CacheWriter:
             self._fold(meta)
         return True
 
+    def mark(self, before: int, after: int) -> None:
+        """The table moved from `before` to `after` without changing rows (compaction)."""
+        meta = read_meta(self.folder)
+        if meta is not None and meta.version == before:
+            write_meta(self.folder, meta.moved(version=after))
+
     def _append(self, meta: CacheMeta, hashes, spans, vectors) -> CacheMeta:
         ids = self._live_ids(meta)
         fresh: list[str] = []
@@ -97,9 +103,13 @@ class CacheWriter:
                 ids[h] = meta.files + len(fresh)
                 fresh.append(h)
             file_ids[i] = ids[h]
-        if fresh and max(map(len, fresh)) > meta.hash_width:
-            raise ValueError("content hash longer than the cache's hash width")
-        return append_rows(self.folder, meta, NewRows(vectors, file_ids, spans, fresh))
+        try:
+            if fresh and max(map(len, fresh)) > meta.hash_width:
+                raise ValueError("content hash longer than the cache's hash width")
+            return append_rows(self.folder, meta, NewRows(vectors, file_ids, spans, fresh))
+        except BaseException:
+            self._ids = None  # re-read from the files: this append did not happen
+            raise
 
     def _live_ids(self, meta: CacheMeta) -> dict[str, int]:
         if self._ids is None:

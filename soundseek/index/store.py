@@ -454,7 +454,10 @@ class Store(Annotations):
         t.add(windows_to_arrow(hashes, starts, ends, idxs, vectors))
         if self.cache is not None:  # searchable at once; a kill here is healed by maintain
             spans = np.stack([np.asarray(starts, np.float32), np.asarray(ends, np.float32)], 1)
-            self.cache.append(before, t.version, hashes, spans, np.asarray(vectors, np.float32))
+            try:
+                self.cache.append(before, t.version, hashes, spans, np.asarray(vectors, np.float32))
+            except (OSError, ValueError) as exc:  # the commit stands; searches use LanceDB
+                log.warning("window cache left behind (%s); healed at the end of the run", exc)
 
     def upsert_envelopes(self, items: dict[str, bytes]) -> None:
         self._require_writer()
@@ -603,11 +606,13 @@ class Store(Annotations):
             self.words().mark(self._files_version())
         windows = self.table(WINDOWS)
         if windows is not None and windows.count_rows():
+            before = windows.version
             _ensure_scalar_indexes(windows, ("content_hash",))
             if self.cache is None:
                 self._maintain_ann(windows)
-            else:
+            else:  # compaction moves the version, not the rows: the cache stays in use
                 windows.optimize()
+                self.cache.mark(before, windows.version)
         self.sync_cache()
 
     def sync_cache(self) -> None:
@@ -615,7 +620,12 @@ class Store(Annotations):
         if self.cache is None:
             return
         info, started = self.info, time.perf_counter()
-        done = self.cache.sync(self.table(WINDOWS), Identity(info.space, info.model_id, info.dim))
+        try:
+            done = self.cache.sync(self.table(WINDOWS), Identity(info.space, info.model_id,
+                                                                 info.dim))  # fmt: skip
+        except (OSError, ValueError, RuntimeError) as exc:  # searches fall back to LanceDB
+            log.warning("window cache not brought up to date: %s", exc)
+            return
         log.info("window cache %s in %.1f s", done, time.perf_counter() - started)
 
     def _maintain_ann(self, windows) -> None:
