@@ -152,11 +152,11 @@ def test_window_cache_and_lance_search_agree(band_library):
     query = band_library.embedder.embed_text(["creak"])
     for flt in (SEARCHABLE, parse_query("dur:<5s").file_filter()):
         assert isinstance(flt, FileFilter)
-        assert retrieval.exact()
+        assert retrieval.cache_current()
         cached = searcher._sound_matches(query, flt)
         cache, retrieval.cache = retrieval.cache, WindowCache(Path("/nonexistent"))
         try:
-            assert not retrieval.exact()
+            assert not retrieval.cache_current()
             via_lance = searcher._sound_matches(query, flt)
         finally:
             retrieval.cache = cache

@@ -97,7 +97,7 @@ def test_ann_index_recall_against_exact_search(home):
         s.maintain()
         assert s.has_ann()
     retrieval = Retrieval(Store(home.store_dir))
-    assert retrieval.exact(), "the cache is current with the table"
+    assert retrieval.cache_current(), "the cache is current with the table"
     assert _recall(retrieval, vecs, _clustered(40, dim, rng, centres)) >= 0.95
 
 
@@ -124,7 +124,7 @@ def test_adding_files_folds_them_in_without_retraining(home):
         s.add_windows([f"n{i}" for i in range(1000)], [0.0] * 1000, [1.0] * 1000, [0] * 1000,
                       more)  # fmt: skip
         reader = Retrieval(Store(home.store_dir))
-        assert reader.exact(), "searchable straight after the commit"
+        assert reader.cache_current(), "searchable straight after the commit"
         assert reader.window_search(more[7], 1)[0].content_hash == "n7"
         s.maintain()
         meta = read_meta(s.place.cache_dir / "vectors")
@@ -162,11 +162,11 @@ def test_the_cache_heals_after_a_commit_behind_its_back(home):
         s.table(WINDOWS).delete("content_hash IN ('h0', 'h1')")
         s.cache = cache
         reader = Retrieval(Store(home.store_dir))
-        assert not reader.exact(), "a cache behind the table is not searched"
+        assert not reader.cache_current(), "a cache behind the table is not searched"
         assert reader.window_search(vecs[250], 1)[0].content_hash == "h250"
         s.maintain()
         assert read_meta(s.place.cache_dir / "vectors").rows == 300  # appended, not rebuilt
-    assert reader.exact()
+    assert reader.cache_current()
     assert reader.window_search(vecs[250], 1)[0].content_hash == "h250"
     assert all(m.content_hash not in ("h0", "h1") for m in reader.window_search(vecs[0], 300))
 
@@ -258,10 +258,10 @@ def test_a_cache_that_cannot_be_written_never_fails_the_commit(home, monkeypatch
             m.setattr(cachesync, "append_rows", disk_full)
             s.add_windows([f"h{i}" for i in range(50)], [0.0] * 50, [1.0] * 50, [0] * 50, vecs)
         reader = Retrieval(Store(home.store_dir))
-        assert s.count_windows() == 50 and not reader.exact()
+        assert s.count_windows() == 50 and not reader.cache_current()
         assert reader.window_search(vecs[7], 1)[0].content_hash == "h7"
         s.maintain()
-    assert reader.exact() and reader.window_search(vecs[7], 1)[0].content_hash == "h7"
+    assert reader.cache_current() and reader.window_search(vecs[7], 1)[0].content_hash == "h7"
 
 
 MEMORY_PROBE = """

@@ -182,8 +182,8 @@ def test_word_scores_equal_fts5_bm25_and_follow_every_write(tmp_path):
             m.doc: m.score
             for m in words.search([WordGroup(term, [Alternative((term,), 1.0, "")])], [])
         }
-        fts = dict(con.execute(f"SELECT rowid, -bm25(terms, {weights}) FROM terms WHERE terms MATCH ?",
-                               (f'"{term}"',)).fetchall())  # fmt: skip
+        sql = f"SELECT rowid, -bm25(terms, {weights}) FROM terms WHERE terms MATCH ?"
+        fts = dict(con.execute(sql, (f'"{term}"',)).fetchall())
         assert ours.keys() == fts.keys() and ours == pytest.approx(fts, rel=1e-5)
         return ours
 

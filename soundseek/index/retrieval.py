@@ -86,7 +86,7 @@ class Retrieval:
         rows = t.search().where(self.store.where_sql(flt), prefilter=True).limit(limit).to_arrow()
         return sorted(self.store.resolve(rows), key=lambda r: r.filename.lower())
 
-    def exact(self) -> bool:
+    def cache_current(self) -> bool:
         """Whether window search (filtered too) runs from the window cache."""
         return self._cache() is not None
 

@@ -57,7 +57,7 @@ class Searcher:
         """Load what the first query would (the thesaurus's UCS explanations, the word index's
         tables, the window cache's maps) while the library opens, not on a keystroke."""
         plan_query(["soundseek"], [], [], self.retrieval.words())
-        self.retrieval.exact()
+        self.retrieval.cache_current()
         self.retrieval.background_sample()
 
     def sound_available(self) -> str | None:
