@@ -62,6 +62,16 @@ def add(index, vectors: np.ndarray, chunk: int = 65536) -> None:
         index.add(np.ascontiguousarray(vectors[a : a + chunk], np.float32))
 
 
+def lists_of(index, vectors: np.ndarray, chunk: int = 65536) -> np.ndarray:
+    """The inverted list each row falls in (its nearest coarse centroid)."""
+    quantizer = _faiss().extract_index_ivf(index).quantizer
+    out = np.empty(len(vectors), np.int64)
+    for a in range(0, len(vectors), chunk):
+        _, nearest = quantizer.search(np.ascontiguousarray(vectors[a : a + chunk], np.float32), 1)
+        out[a : a + chunk] = nearest[:, 0]
+    return out
+
+
 def search(index, query: np.ndarray, n: int) -> np.ndarray:
     """Row ids of up to n candidates for one query vector."""
     faiss = _faiss()

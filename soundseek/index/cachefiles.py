@@ -110,16 +110,13 @@ def _read(path: Path, dtype, shape: tuple[int, ...]) -> np.ndarray:
 
 
 def map_vectors(folder: Path, meta: CacheMeta) -> np.ndarray:
-    """The rows, mapped for random access: a query reads a few thousand scattered rows, and
-    the OS's read-ahead would page in (and count against the app) megabytes around each."""
+    """The rows, mapped read-only: the OS pages them in as queries read them (an ANN
+    index's lists are laid out contiguously, so one query's rows sit together)."""
     shape = (meta.rows, meta.dim)
     if not meta.rows:
         return np.zeros(shape, np.float32)
-    size = meta.rows * meta.dim * 4
     with open(folder / VECTORS, "rb") as f:
-        mapped = mmap.mmap(f.fileno(), size, access=mmap.ACCESS_READ)
-    if hasattr(mmap, "MADV_RANDOM"):  # not on Windows
-        mapped.madvise(mmap.MADV_RANDOM)
+        mapped = mmap.mmap(f.fileno(), meta.rows * meta.dim * 4, access=mmap.ACCESS_READ)
     return np.frombuffer(mapped, dtype=np.float32, count=meta.rows * meta.dim).reshape(shape)
 
 
@@ -178,21 +175,49 @@ def _append(path: Path, valid: int, data: bytes) -> None:
         os.fsync(f.fileno())
 
 
-def new_folder(cache: Path) -> Path:
+def new_folder(cache: Path, tag: str = "tmp") -> Path:
     """An empty folder to build a whole cache in, beside the live one."""
-    tmp = cache / f"{FOLDER}.tmp-{os.getpid()}"
+    tmp = cache / f"{FOLDER}.{tag}-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     return tmp
 
 
-def swap_in(cache: Path, built: Path) -> None:
-    """Replace the live cache by a whole new one (readers keep the files they mapped)."""
-    final, old = cache / FOLDER, cache / f"{FOLDER}.old-{os.getpid()}"
-    if final.exists():
-        os.replace(final, old)
-    os.replace(built, final)
+def replace_folder(target: Path, built: Path) -> None:
+    """Put a whole folder where another was (readers keep the files they mapped)."""
+    old = target.with_name(f"{target.name}.old-{os.getpid()}")
+    if target.exists():
+        os.replace(target, old)
+    os.replace(built, target)
     shutil.rmtree(old, ignore_errors=True)
+
+
+def swap_in(cache: Path, built: Path) -> None:
+    replace_folder(cache / FOLDER, built)
+
+
+def write_laid_out(source: Path, meta: CacheMeta, order: np.ndarray, target: Path) -> None:
+    """The rows of `source` in another order (file ids, hashes and retired files as they
+    are): an ANN index's lists become contiguous runs of the file, so the rows one query
+    reads sit together instead of one per disk page across the whole file."""
+    rows = map_rows(source, meta)
+    names = (VECTORS, FILES, SPANS)
+    handles = [open(target / name, "wb") for name in names]  # noqa: SIM115
+    try:
+        for a in range(0, len(order), 65536):
+            pick = order[a : a + 65536]
+            for handle, array in zip(handles, (rows.vectors, rows.files, rows.spans),
+                                     strict=True):  # fmt: skip
+                handle.write(np.ascontiguousarray(array[pick]).tobytes())
+        for handle in handles:
+            handle.flush()
+            os.fsync(handle.fileno())
+    finally:
+        for handle in handles:
+            handle.close()
+    shutil.copyfile(source / HASHES, target / HASHES)
+    if (source / DEAD).exists():
+        shutil.copyfile(source / DEAD, target / DEAD)
 
 
 def drop(cache: Path) -> None:

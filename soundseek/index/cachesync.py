@@ -31,8 +31,10 @@ from soundseek.index.cachefiles import (
     map_vectors,
     new_folder,
     read_meta,
+    replace_folder,
     save_dead,
     swap_in,
+    write_laid_out,
     write_meta,
 )
 from soundseek.index.filters import sql_in
@@ -178,17 +180,23 @@ class CacheWriter:
         return f", retrained (recall probe {recall:.3f} < {p.recall_floor})"
 
     def _train(self, meta: CacheMeta) -> None:
-        """Fit a new IVF-PQ index to the rows as they are now and add them all."""
+        """Fit a new IVF-PQ index to the rows as they are now, lay the rows out list by list
+        (a query's candidates come from a few lists: contiguous reads), add them all, and
+        put the result in place of the folder."""
         started = time.perf_counter()
         vectors = map_vectors(self.folder, meta)
         index = ann.train(ann.training_sample(vectors, meta.rows, np.random.default_rng(0)),
                           meta.rows)  # fmt: skip
-        ann.add(index, vectors)
-        ann.save(index, self.folder / ANN)
-        write_meta(self.folder, read_meta(self.folder).moved(ann_rows=index.ntotal))
+        order = np.argsort(ann.lists_of(index, vectors), kind="stable")
+        laid = new_folder(self.cache_dir, "layout")
+        write_laid_out(self.folder, meta, order, laid)
+        ann.add(index, map_vectors(laid, meta))
+        ann.save(index, laid / ANN)
+        write_meta(laid, meta.moved(ann_rows=index.ntotal, trained_rows=meta.rows))
+        replace_folder(self.folder, laid)
         recall = probe_recall(WindowCache(self.folder), self.policy.probe_queries)
-        write_meta(self.folder, read_meta(self.folder).moved(
-            trained_rows=meta.rows, checked_rows=meta.rows, recall=recall))  # fmt: skip
+        write_meta(self.folder, read_meta(self.folder).moved(checked_rows=meta.rows,
+                                                             recall=recall))  # fmt: skip
         log.info("window ANN index trained on %d rows in %.1f s (recall probe %.3f)",
                  meta.rows, time.perf_counter() - started, recall)  # fmt: skip
 
