@@ -7,11 +7,9 @@ otherwise (a shared library, or a cache the writer has yet to heal) to LanceDB.
 
 from __future__ import annotations
 
-import threading
-
 import numpy as np
 
-from soundseek.index.filters import Field, FileFilter, accepts, resolve_tags, sql_in
+from soundseek.index.filters import FileFilter, accepts, resolve_tags, sql_in
 from soundseek.index.records import FileRecord, WindowMatch
 from soundseek.index.schema import FILES, WINDOWS, vectors_of
 from soundseek.index.store import Store
@@ -24,7 +22,6 @@ from soundseek.words.plan import WordGroup
 NPROBES = 32  # benchmarks/bench_search.py --sweep: recall is set by refine, not nprobes
 REFINE_FACTOR = 10
 BACKGROUND_SAMPLE = 4096
-COUNT_CACHE = 64
 
 
 class Retrieval:
@@ -34,8 +31,6 @@ class Retrieval:
         self.store = store
         self.cache = WindowCache.at(store.place.cache_dir)
         self._background: tuple[int, np.ndarray] | None = None
-        self._counts: dict[tuple[str, str | None], int] = {}
-        self._lock = threading.Lock()
 
     def words(self) -> WordIndex:
         """The word index, current with the files table (see Store.fresh_words)."""
@@ -48,22 +43,6 @@ class Retrieval:
         """Files matching query words (field-weighted BM25 over lemmas), best first."""
         flt = resolve_tags(flt, self.store.hashes_tagged)
         return top_hits(self.words(), (groups, excluded), flt, self.store.roots.by_id(), limit)
-
-    def count(self, flt: FileFilter) -> int:
-        """Files passing a filter, remembered while the files table stays as it is (typing
-        repeats a filter on every keystroke; each count is a scan of the table)."""
-        if any(c.field is Field.TAG for c in flt.conditions):
-            return self.store.count(flt)  # tags change without the files table moving
-        key = (repr(flt), self.words().stamp())
-        with self._lock:
-            if key in self._counts:
-                return self._counts[key]
-        n = self.store.count(flt)
-        with self._lock:
-            self._counts[key] = n
-            while len(self._counts) > COUNT_CACHE:
-                self._counts.pop(next(iter(self._counts)))
-        return n
 
     def records_by_hash(self, hashes: list[str], flt: FileFilter) -> list[FileRecord]:
         """Files of some contents that pass the filters, from the word index's copy of the

@@ -11,7 +11,7 @@ import numpy as np
 from soundseek.audio.decode import cut_windows, segment_for_embedding
 from soundseek.embed.base import Embedder, pipeline_of, query_vector
 from soundseek.errors import NotIndexed, SoundSeekError
-from soundseek.index.filters import SEARCHABLE, FileFilter
+from soundseek.index.filters import FileFilter
 from soundseek.index.records import FileKey, FileStatus
 from soundseek.index.retrieval import Retrieval
 from soundseek.search.fusion import (
@@ -32,7 +32,8 @@ from soundseek.search.query import ParsedQuery, parse_query
 from soundseek.search.steer import NONE, Steer, moved_by_text, rocchio, unit_rows
 from soundseek.words.plan import plan_query
 
-PREFILTER_MAX_FILES = 2000
+FILTERED_WINDOWS = 4 * WINDOW_CANDIDATES  # windows fetched before a filter is applied
+FILTERED_ENOUGH = 50  # files passing it that make a ranking; fewer: search its files only
 SIMILAR_QUERY_WINDOWS = 16
 EXTERNAL_SECONDS = 160.0  # 16 windows of an outside file are enough to describe it
 QUERY_CACHE = 256
@@ -180,24 +181,26 @@ class Searcher:
         return [(h.record, h.score) for h in found], {h.record.key: h for h in found}
 
     def _sound_matches(self, vecs: np.ndarray, flt: FileFilter) -> dict[str, SoundMatch]:
-        """Best window per content over all query vectors (max similarity)."""
-        restrict, k = self._restriction(flt)
+        """Best window per content over all query vectors (max similarity). With filters,
+        the best windows of all are filtered first (no count or hash list of the filter,
+        which costs a table scan); only when too few of them pass is the search narrowed
+        to the filter's own files (exact among their windows, so none is missed)."""
+        if not flt.narrows:
+            return self._best_windows(vecs, WINDOW_CANDIDATES, None)
+        wide = self._best_windows(vecs, FILTERED_WINDOWS, None)
+        passing = {r.content_hash for r in self.retrieval.records_by_hash(list(wide), flt)}
+        if len(passing) >= FILTERED_ENOUGH:
+            return {h: m for h, m in wide.items() if h in passing}
+        restrict = self.retrieval.hashes_matching(flt) or ["-"]
+        return self._best_windows(vecs, WINDOW_CANDIDATES, restrict)
+
+    def _best_windows(
+        self, vecs: np.ndarray, k: int, restrict: list[str] | None
+    ) -> dict[str, SoundMatch]:
         best: dict[str, SoundMatch] = {}
         for vec in vecs:
             keep_best(best, self.retrieval.window_search(vec, k, restrict))
         return best
-
-    def _restriction(self, flt: FileFilter) -> tuple[list[str] | None, int]:
-        """With filters passing few files, search only their windows (exact, no misses);
-        when many pass, the best windows of all are filtered afterwards (listing a filter's
-        hashes costs more than it saves), so more are asked for."""
-        if not flt.narrows:
-            return None, WINDOW_CANDIDATES
-        passing = self.retrieval.count(flt)
-        if passing <= PREFILTER_MAX_FILES:
-            return self.retrieval.hashes_matching(flt) or ["-"], WINDOW_CANDIDATES
-        share = passing / max(1, self.retrieval.count(SEARCHABLE))
-        return None, int(WINDOW_CANDIDATES * min(4.0, 1.0 / share))
 
     def _sound_ranked(
         self, sound: dict[str, SoundMatch], flt: FileFilter, q: ParsedQuery,
