@@ -178,3 +178,40 @@ def test_repeated_queries_do_not_rerun_the_text_encoder(band_library):
     band_library.search("creak -metal", limit=5)
     assert len(calls) == asked == 3
     assert [h.path for h in first.hits] == [h.path for h in again.hits]
+
+
+def test_a_filter_passing_many_files_filters_the_best_windows_exactly(home):
+    """A filter most files pass is applied to the best windows of all (no hash list of the
+    filter); the result is still every passing file in exact order, none failing it."""
+    from soundseek.files.roots import Root
+    from soundseek.index.records import FileRecord, FileStatus
+    from soundseek.index.retrieval import Retrieval
+    from soundseek.index.store import Store
+    from soundseek.search.searcher import Searcher
+
+    rng = np.random.default_rng(5)
+    n, dim = 300, 16
+    vecs = rng.standard_normal((n, dim)).astype(np.float32)
+    vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+    durations = np.where(np.arange(n) % 3 == 0, 20.0, 2.0)  # two thirds pass dur:<5s
+    with Store(home.store_dir, writable=True) as s:
+        s.use_model("m", dim)
+        s.roots.update(lambda _r: [Root("r", "/lib", "lib")])
+        records = [
+            FileRecord("r", f"f{i}.wav", status=FileStatus.INDEXED, content_hash=f"h{i}",
+                       duration=float(durations[i]), n_windows=1)
+            for i in range(n)
+        ]  # fmt: skip
+        s.add_files(records)
+        s.add_windows([f"h{i}" for i in range(n)], [0.0] * n, [1.0] * n, [0] * n, vecs)
+        s.maintain()
+    searcher = Searcher(Retrieval(Store(home.store_dir)), None)
+    narrowed = []
+    searcher.retrieval.hashes_matching = lambda flt: narrowed.append(flt) or []
+    q = vecs[4] + 0.3 * vecs[9]
+    found = searcher._sound_matches(
+        q[None, :] / np.linalg.norm(q), parse_query("dur:<5s").file_filter()
+    )
+    exact = [f"h{i}" for i in np.argsort(-(vecs @ q)) if durations[i] < 5][:50]
+    assert not narrowed, "enough files passed: no hash list of the filter"
+    assert sorted(found, key=lambda h: -found[h].sim)[:50] == exact
