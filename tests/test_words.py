@@ -195,3 +195,20 @@ def test_word_scores_equal_fts5_bm25_and_follow_every_write(tmp_path):
         assert check(term), term
     words.delete([FileKey("r", f"Café Sounds/{n}.wav") for n in ["wind"]], "4")
     assert not check("wind"), "a word no file holds any more matches nothing"
+
+
+def test_ranking_pages_are_the_full_sort_however_they_are_cut():
+    """Only the asked-for prefix is sorted: pages must still be exactly the full order
+    (score descending, lower file id first on ties), ties across the cut included."""
+    from soundseek.index.words import Ranking
+
+    rng = np.random.default_rng(0)
+    docs = rng.permutation(5000).astype(np.int64)
+    score = rng.integers(0, 40, 5000).astype(float)  # many ties
+    want = docs[np.lexsort((docs, -score))].tolist()
+    for sizes in ([150, 300, 600, 1200, 2400, 5000], [1, 1023, 1, 4000], [5000]):
+        ranking, got, offset = Ranking([], [], docs, score), [], 0
+        for size in sizes:
+            got += [m.doc for m in ranking.page(offset, size)]
+            offset += size
+        assert got == want[: len(got)] and len(got) == min(5000, sum(sizes))

@@ -15,7 +15,7 @@ import json
 import sqlite3
 import threading
 from collections.abc import Iterable
-from dataclasses import dataclass, fields
+from dataclasses import fields
 from pathlib import Path
 
 import numpy as np
@@ -294,6 +294,9 @@ class WordIndex:
         if not docs:
             return np.zeros(0, np.int64), np.zeros(0), np.zeros(0, np.int32)
         d, s, a = np.concatenate(docs), np.concatenate(scores), np.concatenate(alts)
+        if len(docs) == 1:  # one alternative: each file once; sorted by id for lookups
+            order = np.argsort(d, kind="stable")
+            return d[order], s[order], a[order]
         order = np.lexsort((-s, d))
         d, s, a = d[order], s[order], a[order]
         first = np.ones(len(d), bool)
@@ -375,50 +378,70 @@ def _record(payload: str) -> FileRecord:
     return FileRecord(*row)
 
 
-@dataclass
 class Ranking:
-    """A word query's matches, best first; pages are cut from it without searching again."""
+    """A word query's matches, best first; pages are cut from it without searching again,
+    and only as much of it is sorted as has been asked for (a common word matches a third
+    of a large library)."""
 
-    groups: list[WordGroup]
-    scored: list[tuple[np.ndarray, np.ndarray, np.ndarray]]
-    docs: np.ndarray
-    score: np.ndarray
+    def __init__(self, groups: list[WordGroup], scored, docs: np.ndarray, score: np.ndarray):
+        self.groups, self.scored = groups, scored
+        self._docs, self._score = docs, score
+        self._sorted = (docs[:0], score[:0])
 
     def __len__(self) -> int:
-        return len(self.docs)
+        return len(self._docs)
 
     def page(self, offset: int, limit: int = -1) -> list[WordMatch]:
-        stop = len(self.docs) if limit < 0 else offset + limit
-        docs = self.docs[offset:stop]
+        stop = len(self._docs) if limit < 0 else min(len(self._docs), offset + limit)
+        self._sort_prefix(stop)
+        docs, score = self._sorted[0][offset:stop], self._sorted[1][offset:stop]
         matched: list[dict[str, Alternative]] = [{} for _ in range(len(docs))]
         for g, (gdocs, _, galt) in zip(self.groups, self.scored, strict=True):
             at = np.minimum(np.searchsorted(gdocs, docs), max(0, len(gdocs) - 1))
             found = gdocs[at] == docs if len(gdocs) else np.zeros(len(docs), bool)
             for i in np.flatnonzero(found).tolist():  # the alternative that scored, per word
                 matched[i][g.word] = g.alternatives[int(galt[at[i]])]
-        scores = self.score[offset:stop].tolist()
-        return [WordMatch(d, s, m) for d, s, m in zip(docs.tolist(), scores, matched, strict=True)]
+        rows = zip(docs.tolist(), score.tolist(), matched, strict=True)
+        return [WordMatch(d, s, m) for d, s, m in rows]
+
+    def _sort_prefix(self, n: int) -> None:
+        """Sort at least the best n (score descending, lower id first on ties): every file at
+        least as good as the n-th best, so the prefix is exact."""
+        have = len(self._sorted[0])
+        if n <= have or have == len(self._docs):
+            return
+        docs, score = self._docs, self._score
+        k = min(len(docs), max(n, 2 * have, 1024))
+        if k < len(docs):
+            worst = np.partition(-score, k - 1)[k - 1]
+            pick = np.flatnonzero(-score <= worst)
+        else:
+            pick = np.arange(len(docs))
+        order = pick[np.lexsort((docs[pick], -score[pick]))]
+        self._sorted = (docs[order], score[order])
 
 
 def _combine(
     scored: list[tuple[np.ndarray, np.ndarray, np.ndarray]], required: list[bool], banned: list[int]
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Files and scores, best first: the words' scores summed, scaled by the share of words
-    matched, required words enforced, banned files left out (ties: lower id first)."""
-    docs = np.concatenate([d for d, _, _ in scored])
-    if not len(docs):
-        return docs, np.zeros(0)
-    unique, inverse = np.unique(docs, return_inverse=True)
-    total = np.bincount(inverse, weights=np.concatenate([s for _, s, _ in scored]))
-    matched = np.bincount(inverse)
-    keep = np.ones(len(unique), bool)
-    for (d, _, _), need in zip(scored, required, strict=True):
+    """Files and scores (unsorted): the words' scores summed, scaled by the share of words
+    matched, required words enforced, banned files left out. Dense arrays over file ids:
+    no sort of the (possibly hundreds of thousands of) matches."""
+    present = [d for d, _, _ in scored if len(d)]
+    if not present:
+        return np.zeros(0, np.int64), np.zeros(0)
+    size = int(max(int(d.max()) for d in present)) + 1
+    total, matched = np.zeros(size), np.zeros(size, np.int32)
+    keep = np.ones(size, bool)
+    for (d, s, _), need in zip(scored, required, strict=True):
+        total += np.bincount(d, weights=s, minlength=size)
+        matched += np.bincount(d, minlength=size).astype(np.int32)
         if need:
-            keep &= np.isin(unique, d)
-    if banned:
-        keep &= ~np.isin(unique, np.asarray(banned, np.int64))
+            mask = np.zeros(size, bool)
+            mask[d] = True
+            keep &= mask
+    ban = np.asarray(banned, np.int64)
+    keep[ban[ban < size]] = False
+    docs = np.flatnonzero((matched > 0) & keep)
     n = max(1, len(scored))
-    score = total * (1.0 - COVERAGE + COVERAGE * matched / n)
-    unique, score = unique[keep], score[keep]
-    order = np.lexsort((unique, -score))
-    return unique[order], score[order]
+    return docs, total[docs] * (1.0 - COVERAGE + COVERAGE * matched[docs] / n)
