@@ -181,6 +181,11 @@ def exact_top_files(vecs: np.ndarray, q: np.ndarray, k: int = 10) -> tuple[list[
     return [f"h{j}" for j in top[np.argsort(-per_file[top])]], took
 
 
+def _split(lat: list[float], texts: list[str], filtered: bool) -> dict:
+    part = [t for t, q in zip(lat, texts, strict=True) if (":" in q) == filtered]
+    return {"p50": pct(part, 50), "p95": pct(part, 95)}
+
+
 def exact_all(vecs: np.ndarray, queries: np.ndarray, k: int = 10) -> list[list[str]]:
     """Every query's exact top-k files in one pass over the vectors (a 5M-window file does
     not stay in the page cache for 40 separate passes)."""
@@ -224,6 +229,9 @@ def run_size(n: int, n_queries: int, tree: Path, scratch: Path) -> dict:
             "recall_at_10": float(np.mean(recall)),
             "vector_ms": {"p50": pct(got["vector"], 50), "p95": pct(got["vector"], 95)},
             "hybrid_ms": {"p50": pct(got["hybrid"], 50), "p95": pct(got["hybrid"], 95)},
+            "hybrid_words_only_ms": _split(got["hybrid"], texts, False),
+            "hybrid_filtered_ms": _split(got["hybrid"], texts, True),
+            "slowest": sorted(zip(got["hybrid"], texts, strict=True), reverse=True)[:3],
             "numpy_bruteforce_ms": {"p50": pct(brute, 50), "p95": pct(brute, 95)},
             "memory": {k: got[k] for k in ("peak_rss_mb", "rss_mb", "anon_mb", "file_backed_mb")},
             **added,
