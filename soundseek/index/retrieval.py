@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from soundseek.index.filters import FileFilter, accepts, resolve_tags, sql_in
+from soundseek.index.filters import FileFilter, resolve_tags, sql_in
 from soundseek.index.records import FileRecord, WindowMatch
 from soundseek.index.schema import FILES, WINDOWS, vectors_of
 from soundseek.index.store import Store
 from soundseek.index.tables import chunks
 from soundseek.index.windowcache import WindowCache
-from soundseek.index.wordhits import WordHit, top_hits
+from soundseek.index.wordhits import WordHit, records_passing, top_hits
 from soundseek.index.words import WordIndex
 from soundseek.words.plan import WordGroup
 
@@ -45,17 +45,9 @@ class Retrieval:
         return top_hits(self.words(), (groups, excluded), flt, self.store.roots.by_id(), limit)
 
     def records_by_hash(self, hashes: list[str], flt: FileFilter) -> list[FileRecord]:
-        """Files of some contents that pass the filters, from the word index's copy of the
-        records (one SQLite lookup, no LanceDB scan), roots attached."""
-        words = self.words()
+        """Files of some contents that pass the filters (see wordhits.records_passing)."""
         flt = resolve_tags(flt, self.store.hashes_tagged)
-        roots = self.store.roots.by_id()
-        out = []
-        for rec in words.records_by_hash(hashes):
-            if accepts(rec, flt, roots):
-                rec.root = roots[rec.root_id]
-                out.append(rec)
-        return out
+        return records_passing(self.words(), hashes, flt, self.store.roots.by_id())
 
     def browse(self, flt: FileFilter, limit: int) -> list[FileRecord]:
         """Files matching filters only (no words), by name."""

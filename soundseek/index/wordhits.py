@@ -67,6 +67,19 @@ class WordHit:
         return self._columns
 
 
+def records_passing(
+    words: WordIndex, hashes: list[str], flt: FileFilter, roots: dict[str, Root]
+) -> list[FileRecord]:
+    """Every file of some contents that passes the filters (tags resolved), roots attached:
+    the word index's copy of the records, one SQLite lookup and no LanceDB scan."""
+    out = []
+    for rec in words.records_by_hash(hashes):
+        if accepts(rec, flt, roots):
+            rec.root = roots[rec.root_id]
+            out.append(rec)
+    return out
+
+
 def top_hits(
     words: WordIndex, plan: tuple[list[WordGroup], list[tuple[str, ...]]], flt: FileFilter,
     roots: dict[str, Root], limit: int,

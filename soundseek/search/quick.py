@@ -10,9 +10,8 @@ import numpy as np
 
 from soundseek.embed.base import query_vector
 from soundseek.files.roots import Root
-from soundseek.index.filters import accepts
 from soundseek.index.windowcache import WindowCache
-from soundseek.index.wordhits import WordHit, top_hits
+from soundseek.index.wordhits import WordHit, records_passing, top_hits
 from soundseek.index.words import WordIndex
 from soundseek.search.fusion import (
     WINDOW_CANDIDATES,
@@ -92,11 +91,7 @@ def _word_hits(
 def _sound_ranked(
     words: WordIndex, roots: dict[str, Root], sound: dict[str, SoundMatch], q: ParsedQuery
 ) -> Ranked:
-    flt = q.file_filter()
-    ranked = []
-    for rec in words.records_by_hash(list(sound)):
-        if accepts(rec, flt, roots) and passes(rec, q):
-            rec.root = roots[rec.root_id]
-            ranked.append((rec, sound[rec.content_hash].sim))
+    recs = records_passing(words, list(sound), q.file_filter(), roots)
+    ranked = [(rec, sound[rec.content_hash].sim) for rec in recs if passes(rec, q)]
     ranked.sort(key=lambda x: (-x[1], x[0].root_id, x[0].relpath))
     return ranked
