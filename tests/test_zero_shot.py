@@ -182,3 +182,26 @@ def test_shell_sound_search_needs_neither_torch_nor_lancedb(indexed, capsys):
         full = app.search("rain", 5)
     assert [h["path"] for h in quick][:3] == [h.path for h in full.hits][:3]
     assert _classes(quick, indexed).count("rain") >= 4
+
+
+def test_a_searching_app_holds_none_of_the_torch_weights(indexed):
+    """With the gated ONNX exports beside the model (made by the index run), loading the
+    model to search reads no torch weights, text queries and sound-alikes still rank by
+    class, and the weights are read only when a path needs them (the memory budget at
+    5M windows counts on this: benchmarks/bench_search.py --model)."""
+    from soundseek.audio.decode import segment_for_embedding
+
+    home = Path(indexed["rain"][0]).parents[1] / "home"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SOUNDSEEK_HOME", str(home))
+        app = App.open(app_paths())
+        emb = app.load_model()
+        assert not emb.holds_weights and emb.pipeline.runtime.startswith("onnxruntime")
+        found = app.search("rain", 5)
+        heard = app.library().searcher.similar_audio(
+            segment_for_embedding(indexed["thunder"][0], 0.0, 10.0), 5
+        )
+        assert not emb.holds_weights
+        assert _classes([{"path": h.path} for h in found.hits], indexed).count("rain") >= 4
+        assert _classes([{"path": h.path} for h in heard.hits], indexed).count("thunder") >= 4
+        assert emb.model is not None and emb.holds_weights, "read when first asked"

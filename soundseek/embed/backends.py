@@ -154,19 +154,30 @@ class OnnxAudio:
     backend = "onnxruntime"
 
     def __init__(self, path: Path, threads: int, precision: str) -> None:
-        import onnxruntime as ort
-
-        cores = threads or (os.cpu_count() or 1)
-        count = max(1, min(cores, MAX_SESSIONS))
-        self.sessions = []
-        for i in range(count):
-            opts = ort.SessionOptions()
-            opts.intra_op_num_threads = cores // count + (i < cores % count)
-            opts.log_severity_level = 3
-            providers = ["CPUExecutionProvider"]
-            self.sessions.append(ort.InferenceSession(str(path), opts, providers=providers))
+        if not path.exists():
+            raise FileNotFoundError(path)
+        self.path, self.threads = path, threads
+        self._sessions: list | None = None
         self._pool = None
         self.device, self.precision = "cpu", precision
+
+    @property
+    def sessions(self) -> list:
+        """Opened on first use: a process that only searches by text never holds them."""
+        if self._sessions is None:
+            import onnxruntime as ort
+
+            cores = self.threads or (os.cpu_count() or 1)
+            count = max(1, min(cores, MAX_SESSIONS))
+            self._sessions = []
+            for i in range(count):
+                opts = ort.SessionOptions()
+                opts.intra_op_num_threads = cores // count + (i < cores % count)
+                opts.log_severity_level = 3
+                providers = ["CPUExecutionProvider"]
+                self._sessions.append(ort.InferenceSession(str(self.path), opts,
+                                                           providers=providers))  # fmt: skip
+        return self._sessions
 
     def embed_mel(self, mel) -> np.ndarray:
         x = np.ascontiguousarray(np.asarray(mel, dtype=np.float32)[:, None])
@@ -184,18 +195,23 @@ class OnnxAudio:
         return normalise(np.concatenate([r.result()[0] for r in runs]))
 
 
+def export_path(folder: Path, stamp: str, int8: bool = False) -> Path:
+    """Where a checkpoint's audio export is (or will be) kept beside the model."""
+    name = f"audio-{stamp}-{EXPORT_VERSION}" + (".int8" if int8 else "")
+    return folder / CACHE_DIR / f"{name}.onnx"
+
+
 def export_onnx(model, folder: Path, stamp: str, int8: bool = False) -> Path:
     """The audio tower as ONNX (torch's TorchScript exporter, opset 17), once per checkpoint;
     int8 quantises MatMul/Gemm weights only."""
-    cache = folder / CACHE_DIR
-    fp32 = cache / f"audio-{stamp}-{EXPORT_VERSION}.onnx"
+    fp32 = export_path(folder, stamp)
     if not fp32.exists():
-        cache.mkdir(parents=True, exist_ok=True)
+        fp32.parent.mkdir(parents=True, exist_ok=True)
         _export(model, fp32)
-        _drop_stale_exports(cache, keep=f"audio-{stamp}-{EXPORT_VERSION}")
+        _drop_stale_exports(fp32.parent, keep=f"audio-{stamp}-{EXPORT_VERSION}")
     if not int8:
         return fp32
-    q8 = cache / f"audio-{stamp}-{EXPORT_VERSION}.int8.onnx"
+    q8 = export_path(folder, stamp, int8=True)
     if not q8.exists():
         from onnxruntime.quantization import QuantType, quantize_dynamic
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import gc
 import logging
 import os
 from pathlib import Path
@@ -18,6 +19,7 @@ from soundseek.embed.backends import (
     candidates,
     checkpoint_id,
     export_onnx,
+    export_path,
     gate_windows,
     judge,
     linear_resize,
@@ -48,59 +50,72 @@ def resolve_device(preference: str = "auto") -> str:
 
 
 class ClapEmbedder:
-    """LAION-CLAP through transformers' ClapModel, loaded from a local folder only."""
+    """LAION-CLAP through transformers' ClapModel, loaded from a local folder only.
+
+    The torch weights are read only when a path needs them: on the CPU, text goes through
+    the gated ONNX text export (embed.textonnx) and audio through a gated ONNX export once
+    their verdicts are cached beside the model, so a search-only process holds ~0.15 GB of
+    model instead of ~2 GB (larger_clap; benchmarks/bench_search.py --model)."""
 
     def __init__(
         self, model_dir: str | Path, model_id: str, device: str = "auto", threads: int = 0,
         backend: str = "auto", precision: str = "auto",
     ) -> None:  # fmt: skip
         import torch
-        from transformers import ClapModel, ClapProcessor
         from transformers.utils import logging as hf_logging
 
         hf_logging.set_verbosity_error()
         hf_logging.disable_progress_bar()
         self.model_id = model_id
         self.device = resolve_device(device)
+        self.threads = threads
         if self.device == "cpu" and threads:
             # torch's default (all physical cores) measured best for batched indexing;
             # benchmarks/bench_index.py compares thread counts.
             torch.set_num_threads(threads)
         self.dtype = torch.float32  # text and the reference; audio may run faster, gated
-        try:
-            self.processor = ClapProcessor.from_pretrained(str(model_dir), local_files_only=True)
-            model = ClapModel.from_pretrained(str(model_dir), local_files_only=True)
-        except (OSError, ValueError, KeyError) as exc:
-            raise ModelInvalid(f"{model_dir} is not a usable CLAP model folder: {exc}") from exc
-        self.model = model.to(self.device, dtype=self.dtype).eval()
-        self.dim = int(model.config.projection_dim)
+        self.folder = Path(model_dir)
+        self.processor, self.config = _read_folder(self.folder)
+        self.dim = int(self.config.projection_dim)
+        self._model = None
+        self._text = None
         self._check_tokenizer()
         self.feature_spec = FeatureSpec.from_extractor(self.processor.feature_extractor)
         self.logmel = LogMel(self.feature_spec)
-        self.folder = Path(model_dir)
         self._device_logmel: TorchLogMel | None = None
-        if self.device == "mps":
-            linear_resize(self.model.audio_model.audio_encoder)
+        self.stamp = checkpoint_id(self.folder)
         self.audio, self.gate = self._audio_backend(backend, precision, threads)
-        self.pipeline = PipelineId(model_id, checkpoint_id(self.folder), FEATURE_VERSION,
+        self.pipeline = PipelineId(model_id, self.stamp, FEATURE_VERSION,
                                    self.audio.backend, self.audio.precision)  # fmt: skip
 
+    @property
+    def model(self):
+        """transformers' ClapModel on the device, read from disk when first asked."""
+        if self._model is None:
+            self._model = _load_weights(self.folder, self.device, self.dtype)
+        return self._model
+
+    @property
+    def holds_weights(self) -> bool:
+        """Whether the torch weights are in memory (the memory budget's test reads it)."""
+        return self._model is not None
+
     def _audio_backend(self, backend: str, precision: str, threads: int):
-        """The fastest candidate that passes the fidelity gate; torch fp32 otherwise."""
-        reference = TorchAudio(self.model, self.device, "fp32")
-        stamp = checkpoint_id(self.folder)
+        """The fastest candidate that passes the fidelity gate; torch fp32 otherwise. A
+        cached verdict decides without the torch weights."""
         verdicts = load_verdicts(self.folder)
         expected = None
         for name, prec in candidates(self.device, backend, precision):
             if (name, prec) == ("torch", "fp32"):
-                return reference, None
-            key = f"{name}-{prec}:{self.device}:{stamp}:{EXPORT_VERSION}"
+                return TorchAudio(self.model, self.device, "fp32"), None
+            key = f"{name}-{prec}:{self.device}:{self.stamp}:{EXPORT_VERSION}"
             try:
-                runner = self._candidate(name, prec, threads, stamp)
+                runner = self._candidate(name, prec, threads)
                 if key in verdicts:
                     result = GateResult(**verdicts[key])
                 else:
                     mel = gate_windows(self.feature_spec)
+                    reference = TorchAudio(self.model, self.device, "fp32")
                     expected = reference.embed_mel(mel) if expected is None else expected
                     result = judge(expected, runner.embed_mel(mel), prec)
                     save_verdict(self.folder, key, result)
@@ -110,25 +125,47 @@ class ClapEmbedder:
             if result.passed:
                 return runner, result
             log.warning("%s %s failed the fidelity gate: %s", name, prec, result)
-        return reference, None
+        return TorchAudio(self.model, self.device, "fp32"), None
 
-    def _candidate(self, name: str, precision: str, threads: int, stamp: str):
+    def _candidate(self, name: str, precision: str, threads: int):
         if name == "onnxruntime":
-            path = export_onnx(self.model, self.folder, stamp, int8=precision == "int8")
+            path = export_path(self.folder, self.stamp, int8=precision == "int8")
+            if not path.exists():
+                path = export_onnx(self.model, self.folder, self.stamp, int8=precision == "int8")
             return OnnxAudio(path, threads, precision)
         return TorchAudio(copy.deepcopy(self.model), self.device, precision)
 
     def export_text(self) -> bool:
-        """Make (once) and gate the torch-free text encoder the shell uses (embed.textonnx)."""
-        from soundseek.embed.textonnx import ensure_text_export
+        """Make (once) and gate the torch-free text encoder the shell uses (embed.textonnx);
+        afterwards the torch weights are let go when no path needs them any more."""
+        from soundseek.embed.textonnx import ensure_text_export, passed
 
-        return ensure_text_export(self.model, self.processor, self.folder,
-                                  checkpoint_id(self.folder))  # fmt: skip
+        ok = passed(self.folder, self.stamp) or ensure_text_export(
+            self.model, self.processor, self.folder, self.stamp
+        )
+        self._release_weights()
+        return ok
+
+    def _release_weights(self) -> None:
+        """Drop the torch weights when text and audio both run through ONNX Runtime."""
+        torch_free = self._onnx_text() is not None and not isinstance(self.audio, TorchAudio)
+        if self._model is not None and torch_free:
+            self._model = None
+            gc.collect()
+
+    def _onnx_text(self):
+        """The gated ONNX text encoder on the CPU (None: text goes through torch)."""
+        if self._text is None and self.device == "cpu":
+            from soundseek.embed.textonnx import OnnxText, chosen
+
+            if chosen(self.folder, self.stamp) is not None:
+                self._text = OnnxText(self.folder, self.stamp, self.threads)
+        return self._text
 
     def _check_tokenizer(self) -> None:
         """Refuse the silent few-token tokenizer that makes every query embed the same."""
         tok = self.processor.tokenizer
-        expected = self.model.config.text_config.vocab_size
+        expected = self.config.text_config.vocab_size
         if len(tok) < MIN_VOCAB or len(tok) > expected:
             raise ModelInvalid(
                 f"tokenizer has {len(tok)} tokens, model expects {expected}: "
@@ -152,6 +189,9 @@ class ClapEmbedder:
         return self.audio.embed_mel(self._device_logmel.batch(windows))
 
     def embed_text(self, texts: list[str]) -> np.ndarray:
+        onnx = self._onnx_text()
+        if onnx is not None:
+            return onnx.embed_text(texts)
         import torch
 
         tokens = self.processor.tokenizer(
@@ -160,6 +200,36 @@ class ClapEmbedder:
         with torch.inference_mode():
             out = self.model.get_text_features(**{k: v.to(self.device) for k, v in tokens.items()})
         return normalise(_pooled(out).float().cpu().numpy())
+
+
+def _read_folder(folder: Path):
+    """The processor (tokenizer, feature extractor) and config: what every path needs, and
+    a check that the weights file is a readable safetensors file, without reading it."""
+    from safetensors import safe_open
+    from transformers import ClapConfig, ClapProcessor
+
+    try:
+        processor = ClapProcessor.from_pretrained(str(folder), local_files_only=True)
+        config = ClapConfig.from_pretrained(str(folder), local_files_only=True)
+        with safe_open(str(folder / "model.safetensors"), framework="pt") as fh:
+            fh.keys()
+    except (OSError, ValueError, KeyError, RuntimeError) as exc:
+        raise ModelInvalid(f"{folder} is not a usable CLAP model folder: {exc}") from exc
+    return processor, config
+
+
+def _load_weights(folder: Path, device: str, dtype):
+    """The torch model on its device (HTSAT's resize made a matrix on MPS)."""
+    from transformers import ClapModel
+
+    try:
+        model = ClapModel.from_pretrained(str(folder), local_files_only=True)
+    except (OSError, ValueError, KeyError, RuntimeError) as exc:
+        raise ModelInvalid(f"{folder} is not a usable CLAP model folder: {exc}") from exc
+    model = model.to(device, dtype=dtype).eval()
+    if device == "mps":
+        linear_resize(model.audio_model.audio_encoder)
+    return model
 
 
 def _pooled(out: object):
