@@ -25,7 +25,7 @@ def evaluate(searcher: Searcher, queries: dict[str, set[str]], captions: bool) -
     rr, recall = [], []
     for text, relevant in queries.items():
         vec = query_vector(searcher.embedder, text, captions)[None, :]
-        sound = searcher._sound_matches(vec, SEARCHABLE)
+        sound = searcher._sound_matches(vec, SEARCHABLE)[0]
         ranked = sorted(sound, key=lambda h: -sound[h].sim)
         hits = [i for i, h in enumerate(ranked, 1) if h in relevant]
         rr.append(1.0 / hits[0] if hits else 0.0)

@@ -153,11 +153,11 @@ def test_window_cache_and_lance_search_agree(band_library):
     for flt in (SEARCHABLE, parse_query("dur:<5s").file_filter()):
         assert isinstance(flt, FileFilter)
         assert retrieval.cache_current()
-        cached = searcher._sound_matches(query, flt)
+        cached = searcher._sound_matches(query, flt)[0]
         cache, retrieval.cache = retrieval.cache, WindowCache(Path("/nonexistent"))
         try:
             assert not retrieval.cache_current()
-            via_lance = searcher._sound_matches(query, flt)
+            via_lance = searcher._sound_matches(query, flt)[0]
         finally:
             retrieval.cache = cache
         assert cached.keys() == via_lance.keys() and len(cached) >= 4
@@ -209,7 +209,7 @@ def test_a_filter_passing_many_files_filters_the_best_windows_exactly(home):
     narrowed = []
     searcher.retrieval.hashes_matching = lambda flt: narrowed.append(flt) or []
     q = vecs[4] + 0.3 * vecs[9]
-    found = searcher._sound_matches(
+    found, _ = searcher._sound_matches(
         q[None, :] / np.linalg.norm(q), parse_query("dur:<5s").file_filter()
     )
     exact = [f"h{i}" for i in np.argsort(-(vecs @ q)) if durations[i] < 5][:50]

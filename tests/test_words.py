@@ -212,3 +212,25 @@ def test_ranking_pages_are_the_full_sort_however_they_are_cut():
             got += [m.doc for m in ranking.page(offset, size)]
             offset += size
         assert got == want[: len(got)] and len(got) == min(5000, sum(sizes))
+
+
+def test_records_read_back_as_written_even_with_a_nan_or_non_latin_text(tmp_path):
+    """Records are read with orjson (fast) and, where it refuses (json.dumps writes NaN),
+    with json: a file whose duration could not be read still comes back whole."""
+    import math
+
+    from soundseek.index.records import FileRecord, FileStatus
+    from soundseek.index.words import WordIndex
+
+    recs = [
+        FileRecord(root_id="r", relpath="Ünïcode/雨 rain.wav", size=1, mtime_ns=1,
+                   status=FileStatus.INDEXED, content_hash="h1", duration=12.5, text="雨 rain"),
+        FileRecord(root_id="r", relpath="odd/rain broken.wav", size=2, mtime_ns=2,
+                   status=FileStatus.ERROR, content_hash="h2", duration=math.nan),
+    ]  # fmt: skip
+    words = WordIndex(tmp_path / "w.sqlite")
+    words.put(recs, "1")
+    back = {r.content_hash: r for r in words.records_by_hash(["h1", "h2"])}
+    assert back["h1"] == recs[0]
+    assert math.isnan(back["h2"].duration) and back["h2"].status is FileStatus.ERROR
+    assert back["h2"].relpath == recs[1].relpath

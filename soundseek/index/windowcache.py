@@ -97,11 +97,12 @@ class WindowCache:
             return []
         ids, sims = _ranked(view, query, k, only)
         rows = view.rows
+        hashes = rows.hashes[rows.files[ids]].tolist()
+        spans = rows.spans[ids].tolist()
         return [
-            WindowMatch(rows.hashes[rows.files[i]].decode(), float(rows.spans[i, 0]),
-                        float(rows.spans[i, 1]), float(s))
-            for i, s in zip(ids, sims, strict=True)
-        ]  # fmt: skip
+            WindowMatch(h.decode(), start, end, s)
+            for h, (start, end), s in zip(hashes, spans, sims.tolist(), strict=True)
+        ]
 
     def top_rows(self, query: np.ndarray, k: int) -> list[int]:
         """Row ids of the k best live windows (what `top` returns, as rows)."""

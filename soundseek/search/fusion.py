@@ -102,6 +102,21 @@ def passes(rec: FileRecord, q: ParsedQuery) -> bool:
     return not any(_phrase(ex) in text for ex in q.excludes)
 
 
+def sound_ranked(
+    recs: list[FileRecord], sound: dict[str, SoundMatch], q: ParsedQuery,
+    exclude: tuple[str, str] | None = None,
+) -> Ranked:  # fmt: skip
+    """Files by their contents' best window (ties by path), minus those the query's phrases
+    or excluded words leave out and the reference file itself."""
+    ranked = [
+        (r, sound[r.content_hash].sim)
+        for r in recs
+        if (r.root_id, r.relpath) != exclude and passes(r, q)
+    ]
+    ranked.sort(key=lambda x: (-x[1], x[0].root_id, x[0].relpath))
+    return ranked
+
+
 def explain(hit: WordHit) -> tuple[list[str], list[str]]:
     """The fields a file's words matched in, and each stand-in word with its reason:
     `gunshot → pistol (related) in filename`."""

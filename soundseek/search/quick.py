@@ -16,12 +16,11 @@ from soundseek.index.words import WordIndex
 from soundseek.search.fusion import (
     WINDOW_CANDIDATES,
     Calibration,
-    Ranked,
     SoundMatch,
     keep_best,
     make_hit,
-    passes,
     rrf,
+    sound_ranked,
     text_candidates,
 )
 from soundseek.search.hits import SearchResult
@@ -66,7 +65,7 @@ def quick_sound_search(
         vec = moved_by_text(vec, embed, "", " ".join(q.excludes))
     sound: dict[str, SoundMatch] = {}
     keep_best(sound, cache.top(vec[0], WINDOW_CANDIDATES))
-    ranked = _sound_ranked(words, roots, sound, q)
+    ranked = sound_ranked(records_passing(words, list(sound), q.file_filter(), roots), sound, q)
     explained = {h.record.key: h for h in hits}
     calibrate = Calibration(cache.sample(BACKGROUND, np.random.default_rng(0)), vec)
     fused = rrf([[(h.record, h.score) for h in hits], ranked], limit)
@@ -86,12 +85,3 @@ def _word_hits(
     """The word side's best files, as many as fusion can feel (see text_candidates)."""
     plan = plan_query(q.words, q.phrases, q.excludes, words)
     return top_hits(words, plan, q.file_filter(), roots, text_candidates(limit))
-
-
-def _sound_ranked(
-    words: WordIndex, roots: dict[str, Root], sound: dict[str, SoundMatch], q: ParsedQuery
-) -> Ranked:
-    recs = records_passing(words, list(sound), q.file_filter(), roots)
-    ranked = [(rec, sound[rec.content_hash].sim) for rec in recs if passes(rec, q)]
-    ranked.sort(key=lambda x: (-x[1], x[0].root_id, x[0].relpath))
-    return ranked

@@ -12,7 +12,7 @@ from soundseek.audio.decode import cut_windows, segment_for_embedding
 from soundseek.embed.base import Embedder, pipeline_of, query_vector
 from soundseek.errors import NotIndexed, SoundSeekError
 from soundseek.index.filters import FileFilter
-from soundseek.index.records import FileKey, FileStatus
+from soundseek.index.records import FileKey, FileRecord, FileStatus
 from soundseek.index.retrieval import Retrieval
 from soundseek.search.fusion import (
     TEXT_CANDIDATES,
@@ -25,6 +25,7 @@ from soundseek.search.fusion import (
     make_hit,
     passes,
     rrf,
+    sound_ranked,
     text_candidates,
 )
 from soundseek.search.hits import NO_MODEL, NOTHING_EMBEDDED, Hit, SearchResult
@@ -34,6 +35,7 @@ from soundseek.words.plan import plan_query
 
 FILTERED_WINDOWS = 4 * WINDOW_CANDIDATES  # windows fetched before a filter is applied
 FILTERED_ENOUGH = 50  # files passing it that make a ranking; fewer: search its files only
+PASSING_PAGE = 200  # contents whose records are read at once while filtering
 SIMILAR_QUERY_WINDOWS = 16
 EXTERNAL_SECONDS = 160.0  # 16 windows of an outside file are enough to describe it
 QUERY_CACHE = 256
@@ -98,8 +100,8 @@ class Searcher:
         vecs = self._query_vector(q.text)[None, :]
         vecs = self._steered(vecs, Steer(minus=" ".join(q.excludes), good=steer.good,
                                          bad=steer.bad))  # fmt: skip
-        sound = self._sound_matches(vecs, flt)
-        ranked = self._sound_ranked(sound, flt, q)
+        sound, recs = self._sound_matches(vecs, flt)
+        ranked = sound_ranked(recs, sound, q)
         lists = [_without(text, steer.bad), _without(ranked, steer.bad)]
         return SearchResult(self._hits(lists, sound, vecs, explained, limit), notes)
 
@@ -180,19 +182,39 @@ class Searcher:
         found = self.retrieval.word_search(groups, excluded, flt, text_candidates(limit))
         return [(h.record, h.score) for h in found], {h.record.key: h for h in found}
 
-    def _sound_matches(self, vecs: np.ndarray, flt: FileFilter) -> dict[str, SoundMatch]:
-        """Best window per content over all query vectors (max similarity). With filters,
-        the best windows of all are filtered first (no count or hash list of the filter,
-        which costs a table scan); only when too few of them pass is the search narrowed
-        to the filter's own files (exact among their windows, so none is missed)."""
-        if not flt.narrows:
-            return self._best_windows(vecs, WINDOW_CANDIDATES, None)
-        wide = self._best_windows(vecs, FILTERED_WINDOWS, None)
-        passing = {r.content_hash for r in self.retrieval.records_by_hash(list(wide), flt)}
-        if len(passing) >= FILTERED_ENOUGH:
-            return {h: m for h, m in wide.items() if h in passing}
-        restrict = self.retrieval.hashes_matching(flt) or ["-"]
-        return self._best_windows(vecs, WINDOW_CANDIDATES, restrict)
+    def _sound_matches(
+        self, vecs: np.ndarray, flt: FileFilter
+    ) -> tuple[dict[str, SoundMatch], list[FileRecord]]:
+        """Best window per content over all query vectors (max similarity), with the records
+        of those contents that pass the filters. With filters, the best windows of all are
+        filtered first (no count or hash list of the filter, which costs a table scan), best
+        first and a page at a time, until as many contents pass as an unfiltered search
+        ranks; only when too few pass is the search narrowed to the filter's own files
+        (exact among their windows, so none is missed)."""
+        if flt.narrows:
+            wide = self._best_windows(vecs, FILTERED_WINDOWS, None)
+            recs = self._passing(wide, flt)
+            if len({r.content_hash for r in recs}) >= FILTERED_ENOUGH:
+                return {r.content_hash: wide[r.content_hash] for r in recs}, recs
+            restrict = self.retrieval.hashes_matching(flt) or ["-"]
+            best = self._best_windows(vecs, WINDOW_CANDIDATES, restrict)
+        else:
+            best = self._best_windows(vecs, WINDOW_CANDIDATES, None)
+        return best, self.retrieval.records_by_hash(list(best), flt)
+
+    def _passing(self, wide: dict[str, SoundMatch], flt: FileFilter) -> list[FileRecord]:
+        """Records of the best contents passing a filter: read (and decoded) a page at a
+        time, stopping at WINDOW_CANDIDATES contents."""
+        order = sorted(wide, key=lambda h: (-wide[h].sim, h))
+        out: list[FileRecord] = []
+        passing: set[str] = set()
+        for a in range(0, len(order), PASSING_PAGE):
+            for rec in self.retrieval.records_by_hash(order[a : a + PASSING_PAGE], flt):
+                out.append(rec)
+                passing.add(rec.content_hash)
+            if len(passing) >= WINDOW_CANDIDATES:
+                break
+        return out
 
     def _best_windows(
         self, vecs: np.ndarray, k: int, restrict: list[str] | None
@@ -201,19 +223,6 @@ class Searcher:
         for vec in vecs:
             keep_best(best, self.retrieval.window_search(vec, k, restrict))
         return best
-
-    def _sound_ranked(
-        self, sound: dict[str, SoundMatch], flt: FileFilter, q: ParsedQuery,
-        exclude: tuple[str, str] | None = None,
-    ) -> Ranked:  # fmt: skip
-        recs = self.retrieval.records_by_hash(list(sound), flt)
-        ranked = [
-            (r, sound[r.content_hash].sim)
-            for r in recs
-            if (r.root_id, r.relpath) != exclude and passes(r, q)
-        ]
-        ranked.sort(key=lambda x: (-x[1], x[0].root_id, x[0].relpath))
-        return ranked
 
     def similar_vectors(
         self, vecs: np.ndarray, raw: str, limit: int, exclude: tuple[str, str] | None,
@@ -224,8 +233,8 @@ class Searcher:
         q = parse_query(raw)
         flt = q.file_filter()
         vecs = self._steered(vecs, steer)
-        sound = self._sound_matches(vecs, flt)
-        ranked = _without(self._sound_ranked(sound, flt, q, exclude), steer.bad)
+        sound, recs = self._sound_matches(vecs, flt)
+        ranked = _without(sound_ranked(recs, sound, q, exclude), steer.bad)
         text, explained = [], {}
         words = parse_query(f"{steer.plus} {raw}")
         if words.text:
