@@ -129,8 +129,10 @@ def memory() -> dict:
             "anon_mb": mb.get("RssAnon"), "file_backed_mb": mb.get("RssFile")}  # fmt: skip
 
 
-def child(store_dir: Path, work: Path) -> None:
-    """Time the searches of one built library (run as its own process)."""
+def child(store_dir: Path, work: Path, model: Path | None = None) -> None:
+    """Time the searches of one built library (run as its own process). With a model, it is
+    loaded as the app loads it and encodes every query once (timed apart: the searches use
+    the benchmark's vectors), so the memory is the app's with its model."""
     from soundseek.index.retrieval import Retrieval
     from soundseek.index.store import Store
     from soundseek.search.searcher import Searcher
@@ -144,6 +146,7 @@ def child(store_dir: Path, work: Path) -> None:
     if hasattr(searcher, "warm"):
         searcher.warm()  # as App.library() does while a library opens
     open_s = time.perf_counter() - t
+    encoded, emb = _encode_all(model, texts) if model else ({}, None)  # emb: kept loaded
     sound_side = _sound_side(searcher)
     sound_side(queries[:1])  # the first query maps the files
     vec, hyb, tops = [], [], []
@@ -156,8 +159,27 @@ def child(store_dir: Path, work: Path) -> None:
         t = time.perf_counter()
         searcher.search(texts[i], limit=50)
         hyb.append(time.perf_counter() - t)
-    out = {"open_s": open_s, "vector": vec, "hybrid": hyb, "tops": tops, **memory()}
+    out = {"open_s": open_s, "vector": vec, "hybrid": hyb, "tops": tops, **encoded, **memory()}
+    del emb
     (work / "child.json").write_text(json.dumps(out))
+
+
+def _encode_all(model: Path, texts: list[str]) -> tuple[dict, object]:
+    """Load a CLAP folder as the app does (App.load_model) and encode each query's words."""
+    from soundseek.embed.clap import ClapEmbedder
+    from soundseek.search.query import parse_query
+
+    t = time.perf_counter()
+    emb = ClapEmbedder(model, model.name, "cpu")
+    load_s = time.perf_counter() - t
+    took = []
+    for text in texts:
+        t = time.perf_counter()
+        emb.embed_text([parse_query(text).text])
+        took.append(time.perf_counter() - t)
+    numbers = {"model_load_s": load_s, "encode": took, "runtime": emb.pipeline.runtime,
+               "torch_weights": getattr(emb, "holds_weights", True)}  # fmt: skip
+    return numbers, emb
 
 
 def _sound_side(searcher):
@@ -171,9 +193,10 @@ def _sound_side(searcher):
     return lambda vecs: searcher._sound_matches(vecs, SEARCHABLE)
 
 
-def measure(store_dir: Path, work: Path, tree: Path) -> dict:
+def measure(store_dir: Path, work: Path, tree: Path, model: Path | None) -> dict:
     env = {**os.environ, "PYTHONPATH": f"{tree}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
     cmd = [sys.executable, __file__, "--tree", str(tree), "--child", str(store_dir), str(work)]
+    cmd += ["--model", str(model)] if model else []
     subprocess.run(cmd, check=True, env=env, cwd=tree)
     return json.loads((work / "child.json").read_text())
 
@@ -215,7 +238,7 @@ def exact_all(vecs: np.ndarray, queries: np.ndarray, k: int = 10) -> list[list[s
     return out
 
 
-def run_size(n: int, n_queries: int, tree: Path, scratch: Path) -> dict:
+def run_size(n: int, n_queries: int, tree: Path, scratch: Path, model: Path | None) -> dict:
     rng = np.random.default_rng(n)
     centres = rng.standard_normal((256, DIM))
     words = vocabulary()
@@ -230,7 +253,7 @@ def run_size(n: int, n_queries: int, tree: Path, scratch: Path) -> dict:
         (work / "texts.json").write_text(json.dumps(texts))
         store_dir = work / "index"
         build_s = build(store_dir, vecs, rng, words)
-        got = measure(store_dir, work, tree)
+        got = measure(store_dir, work, tree, model)
         exact = exact_all(vecs, queries)
         recall = [len(set(e) & set(g)) / 10 for e, g in zip(exact, got["tops"], strict=True)]
         brute = [exact_top_files(vecs, q)[1] for q in queries[:BRUTE_QUERIES]]
@@ -245,10 +268,20 @@ def run_size(n: int, n_queries: int, tree: Path, scratch: Path) -> dict:
             "slowest": sorted(zip(got["hybrid"], texts, strict=True), reverse=True)[:3],
             "numpy_bruteforce_ms": {"p50": pct(brute, 50), "p95": pct(brute, 95)},
             "memory": {k: got[k] for k in ("peak_rss_mb", "rss_mb", "anon_mb", "file_backed_mb")},
+            **_model_numbers(got),
             **added,
         }  # fmt: skip
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _model_numbers(got: dict) -> dict:
+    if "encode" not in got:
+        return {}
+    encode = {"p50": pct(got["encode"], 50), "p95": pct(got["encode"], 95)}
+    model = {"load_s": round(got["model_load_s"], 2), "runtime": got["runtime"],
+             "torch_weights_in_memory": got["torch_weights"], "encode_ms": encode}  # fmt: skip
+    return {"model": model}
 
 
 def add_and_search(store_dir: Path, n: int, rng, centres, words) -> dict:
@@ -292,15 +325,17 @@ def main() -> None:
     ap.add_argument("--tree", type=Path, default=Path(__file__).resolve().parents[1],
                     help="checkout whose soundseek package is measured")  # fmt: skip
     ap.add_argument("--scratch", type=Path, default=Path(tempfile.gettempdir()))
+    ap.add_argument("--model", type=Path, help="a CLAP folder the searching process loads "
+                    "(memory with the model; query encoding timed apart)")  # fmt: skip
     ap.add_argument("--child", nargs=2, type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args()
     sys.path.insert(0, str(args.tree))
     if args.child:
-        child(*args.child)
+        child(*args.child, args.model)
         return
     results = []
     for n in args.sizes:
-        r = run_size(n, args.queries, args.tree.resolve(), args.scratch)
+        r = run_size(n, args.queries, args.tree.resolve(), args.scratch, args.model)
         print(json.dumps(r), flush=True)
         results.append(r)
     out = Path("bench-out")
