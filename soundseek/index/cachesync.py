@@ -40,7 +40,7 @@ from soundseek.index.cachefiles import (
 from soundseek.index.filters import sql_in
 from soundseek.index.schema import vectors_of
 from soundseek.index.tables import chunks, unique_column
-from soundseek.index.windowcache import WindowCache
+from soundseek.index.windowcache import WindowCache, exact_top
 
 log = logging.getLogger(__name__)
 
@@ -248,25 +248,10 @@ def probe_recall(cache: WindowCache, queries: int, since: int = 0) -> float:
                                replace=False)  # fmt: skip
     picks = np.sort(picks)
     q = np.asarray(vectors[picks], np.float32)
-    exact = _exact_top(view, q, 11)
+    exact = exact_top(view, q, 11)[0]
     found = []
     for i, row in enumerate(picks):
         got = [r for r in cache.top_rows(q[i], 11) if r != row][:10]
         want = [r for r in exact[i].tolist() if r != row][:10]
         found.append(len(set(got) & set(want)) / max(1, len(want)))
     return float(np.mean(found))
-
-
-def _exact_top(view, q: np.ndarray, k: int) -> np.ndarray:
-    """Each query's k best live rows by exact cosine, a chunk of rows at a time."""
-    vectors, files, dead = view.rows.vectors, view.rows.files, view.rows.dead
-    best_ids = np.zeros((len(q), 0), np.int64)
-    best = np.zeros((len(q), 0), np.float32)
-    for a in range(0, len(vectors), 262_144):
-        s = (vectors[a : a + 262_144] @ q.T).T
-        s[:, dead[files[a : a + 262_144]]] = -np.inf
-        keep = np.argpartition(-s, min(k, s.shape[1]) - 1, axis=1)[:, :k]
-        best = np.concatenate([best, np.take_along_axis(s, keep, 1)], axis=1)
-        best_ids = np.concatenate([best_ids, keep + a], axis=1)
-    order = np.argsort(-best, axis=1)[:, :k]
-    return np.take_along_axis(best_ids, order, 1)

@@ -120,16 +120,20 @@ class WindowCache:
         return np.asarray(rows.vectors[pick], np.float32) if len(pick) else None
 
 
-def _scan(view: _View, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Every row, exactly, a chunk at a time (keeping each chunk's best few)."""
-    keep = 2048
-    vecs, ids, sims = view.rows.vectors, [], []
-    for a in range(0, len(vecs), SCAN_CHUNK):
-        s = vecs[a : a + SCAN_CHUNK] @ q
-        idx = np.argpartition(-s, keep - 1)[:keep] if len(s) > keep else np.arange(len(s))
-        ids.append(idx + a)
-        sims.append(s[idx])
-    return np.concatenate(ids), np.concatenate(sims)
+def exact_top(view: _View, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each query's k best live rows and their cosine, best first, over every row, a chunk
+    at a time (dead rows never compete). Rows (queries, k); -inf where fewer live rows."""
+    rows = view.rows
+    ids = np.zeros((len(queries), 0), np.int64)
+    sims = np.zeros((len(queries), 0), np.float32)
+    for a in range(0, len(rows.vectors), SCAN_CHUNK):
+        s = (rows.vectors[a : a + SCAN_CHUNK] @ queries.T).T
+        s[:, rows.dead[rows.files[a : a + SCAN_CHUNK]]] = -np.inf
+        keep = np.argpartition(-s, min(k, s.shape[1]) - 1, axis=1)[:, :k]
+        sims = np.concatenate([sims, np.take_along_axis(s, keep, 1)], axis=1)
+        ids = np.concatenate([ids, keep + a], axis=1)
+    order = np.argsort(-sims, axis=1, kind="stable")[:, :k]
+    return np.take_along_axis(ids, order, 1), np.take_along_axis(sims, order, 1)
 
 
 def _ann_scored(view: _View, q: np.ndarray, widen: int = 1) -> tuple[np.ndarray, np.ndarray]:
@@ -185,7 +189,9 @@ def _ranked(
     elif view.ann is not None:
         ids, sims = _ann_scored(view, q)
     else:
-        ids, sims = _scan(view, q)
+        ids, sims = exact_top(view, q[None, :], k)
+        live = np.isfinite(sims[0])
+        return ids[0][live], sims[0][live]
     rows = view.rows
     live = ~rows.dead[rows.files[ids]] if len(ids) else np.zeros(0, bool)
     ids, sims = ids[live], sims[live]
