@@ -166,11 +166,12 @@ def child(store_dir: Path, work: Path, model: Path | None = None) -> None:
 
 def _encode_all(model: Path, texts: list[str]) -> tuple[dict, object]:
     """Load a CLAP folder as the app does (App.load_model) and encode each query's words."""
-    from soundseek.embed.clap import ClapEmbedder
+    from soundseek.embed.models import load_embedder
+    from soundseek.paths import app_paths
     from soundseek.search.query import parse_query
 
     t = time.perf_counter()
-    emb = ClapEmbedder(model, model.name, "cpu")
+    emb = load_embedder(app_paths(), str(model), "cpu")
     load_s = time.perf_counter() - t
     took = []
     for text in texts:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import re
 import shutil
 import tempfile
@@ -177,7 +178,12 @@ def load_embedder(
     paths: AppPaths, model: str, device: str = "auto", threads: int = 0,
     backend: str = "auto", precision: str = "auto",
 ):  # fmt: skip
-    """The configured model, loaded from disk only; raises ModelUnavailable when absent."""
+    """The configured model, loaded from disk only; raises ModelUnavailable when absent.
+    What loading created (torch, transformers, ONNX Runtime: ~100k objects) lives as long as
+    the model, so it is frozen out of the garbage collector's walks: unfrozen, one full
+    collection cost ~270 ms in the middle of a search (bench_search --model)."""
     from soundseek.embed.clap import ClapEmbedder
 
-    return ClapEmbedder(require_model(paths, model), model, device, threads, backend, precision)
+    emb = ClapEmbedder(require_model(paths, model), model, device, threads, backend, precision)
+    gc.freeze()
+    return emb
