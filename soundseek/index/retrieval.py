@@ -44,10 +44,13 @@ class Retrieval:
         flt = resolve_tags(flt, self.store.hashes_tagged)
         return top_hits(self.words(), (groups, excluded), flt, self.store.roots.by_id(), limit)
 
-    def records_by_hash(self, hashes: list[str], flt: FileFilter) -> list[FileRecord]:
-        """Files of some contents that pass the filters (see wordhits.records_passing)."""
+    def records_by_hash(
+        self, hashes: list[str], flt: FileFilter, enough: int | None = None
+    ) -> list[FileRecord]:
+        """Files of some contents that pass the filters; with `enough`, read best first
+        until that many contents passed (see wordhits.records_passing)."""
         flt = resolve_tags(flt, self.store.hashes_tagged)
-        return records_passing(self.words(), hashes, flt, self.store.roots.by_id())
+        return records_passing(self.words(), hashes, flt, self.store.roots.by_id(), enough)
 
     def browse(self, flt: FileFilter, limit: int) -> list[FileRecord]:
         """Files matching filters only (no words), by name."""

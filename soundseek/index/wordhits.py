@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 FIELDS = ("filename", "description", "keywords", "category", "subcategory", "folder", "library")
 PARTS = "parts"  # pieces of run-together words of any field
 COLUMNS = (*FIELDS, PARTS)
+PASSING_PAGE = 200  # contents whose records are read at once when `enough` is asked
 
 
 @dataclass
@@ -68,16 +69,32 @@ class WordHit:
 
 
 def records_passing(
-    words: WordIndex, hashes: list[str], flt: FileFilter, roots: dict[str, Root]
-) -> list[FileRecord]:
+    words: WordIndex, hashes: list[str], flt: FileFilter, roots: dict[str, Root],
+    enough: int | None = None,
+) -> list[FileRecord]:  # fmt: skip
     """Every file of some contents that passes the filters (tags resolved), roots attached:
-    the word index's copy of the records, one SQLite lookup and no LanceDB scan."""
-    out = []
-    for rec in words.records_by_hash(hashes):
-        if accepts(rec, flt, roots):
-            rec.root = roots[rec.root_id]
-            out.append(rec)
+    the word index's copy of the records, one SQLite lookup and no LanceDB scan. With
+    `enough`, the contents (best first) are read a page at a time, stopping once that many
+    passed: each record read is a decode, and a filter may pass most of them."""
+    out: list[FileRecord] = []
+    passing: set[str] = set()
+    step = PASSING_PAGE if enough is not None else max(1, len(hashes))
+    for a in range(0, len(hashes), step):
+        for rec in words.records_by_hash(hashes[a : a + step]):
+            if _admit(rec, flt, roots):
+                out.append(rec)
+                passing.add(rec.content_hash)
+        if enough is not None and len(passing) >= enough:
+            break
     return out
+
+
+def _admit(rec: FileRecord, flt: FileFilter, roots: dict[str, Root]) -> bool:
+    """Whether a record passes the filters; if so its root is attached."""
+    if not accepts(rec, flt, roots):
+        return False
+    rec.root = roots[rec.root_id]
+    return True
 
 
 def top_hits(
@@ -94,9 +111,8 @@ def top_hits(
         recs = words.records([m.doc for m in part])
         for m in part:
             rec = recs.get(m.doc)
-            if rec is None or not accepts(rec, flt, roots):
+            if rec is None or not _admit(rec, flt, roots):
                 continue
-            rec.root = roots[rec.root_id]
             out.append(WordHit(rec, m.score, m.matched, partial(_where, words, m)))
             if len(out) >= limit:
                 return out

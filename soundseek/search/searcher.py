@@ -36,7 +36,6 @@ from soundseek.words.plan import plan_query
 
 FILTERED_WINDOWS = 4 * WINDOW_CANDIDATES  # windows fetched before a filter is applied
 FILTERED_ENOUGH = 50  # files passing it that make a ranking; fewer: search its files only
-PASSING_PAGE = 200  # contents whose records are read at once while filtering
 SIMILAR_QUERY_WINDOWS = 16
 EXTERNAL_SECONDS = 160.0  # 16 windows of an outside file are enough to describe it
 QUERY_CACHE = 256
@@ -199,7 +198,8 @@ class Searcher:
         (exact among their windows, so none is missed)."""
         if flt.narrows:
             wide = self._best_windows(vecs, FILTERED_WINDOWS, None)
-            recs = self._passing(wide, flt)
+            order = sorted(wide, key=lambda h: (-wide[h].sim, h))
+            recs = self.retrieval.records_by_hash(order, flt, enough=WINDOW_CANDIDATES)
             if len({r.content_hash for r in recs}) >= FILTERED_ENOUGH:
                 return {r.content_hash: wide[r.content_hash] for r in recs}, recs
             restrict = self.retrieval.hashes_matching(flt) or ["-"]
@@ -207,20 +207,6 @@ class Searcher:
         else:
             best = self._best_windows(vecs, WINDOW_CANDIDATES, None)
         return best, self.retrieval.records_by_hash(list(best), flt)
-
-    def _passing(self, wide: dict[str, SoundMatch], flt: FileFilter) -> list[FileRecord]:
-        """Records of the best contents passing a filter: read (and decoded) a page at a
-        time, stopping at WINDOW_CANDIDATES contents."""
-        order = sorted(wide, key=lambda h: (-wide[h].sim, h))
-        out: list[FileRecord] = []
-        passing: set[str] = set()
-        for a in range(0, len(order), PASSING_PAGE):
-            for rec in self.retrieval.records_by_hash(order[a : a + PASSING_PAGE], flt):
-                out.append(rec)
-                passing.add(rec.content_hash)
-            if len(passing) >= WINDOW_CANDIDATES:
-                break
-        return out
 
     def _best_windows(
         self, vecs: np.ndarray, k: int, restrict: list[str] | None
