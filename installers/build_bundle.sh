@@ -3,8 +3,8 @@
 # that holds only what the app needs (CPU torch; no test tools, no librosa/scipy).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-python3 -m venv .venv-bundle
-.venv-bundle/bin/python -m pip install -q "torch==2.13.0" -e ".[bundle]"
+source installers/lib.sh
+install_locked .venv-bundle bundle  # installers/lock/*-bundle.txt: the app's pins + PyInstaller
 rm -rf build/pyinstaller dist/SoundSeek
 .venv-bundle/bin/pyinstaller --noconfirm --log-level WARN \
   --distpath dist --workpath build/pyinstaller installers/soundseek.spec
