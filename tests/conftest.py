@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["HF_HUB_OFFLINE"] = "1"
@@ -13,15 +15,42 @@ from tests.audiofiles import make_library
 from tests.tinyclap import build_tiny_clap
 
 
-@pytest.fixture(scope="session")
-def tiny_model_dir(tmp_path_factory):
-    """The tiny model, with its ONNX export and gate verdict made once: every test that
-    imports it gets them with the copy (tests of the export itself copy it without)."""
+def built_once(tmp_path_factory, name: str, build) -> Path:
+    """`build(folder)` run once per test session, also when pytest-xdist splits the session
+    over processes: the first worker to ask builds under a file lock, the others wait and
+    reuse its folder (read-only to them: tests that change a model copy it first)."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        folder = tmp_path_factory.mktemp("models") / name
+        build(folder)
+        return folder
+    from filelock import FileLock
+
+    shared = tmp_path_factory.getbasetemp().parent / "built-once"
+    shared.mkdir(exist_ok=True)
+    folder, done = shared / name, shared / f"{name}.done"
+    with FileLock(str(shared / f"{name}.lock")):
+        if not done.exists():
+            shutil.rmtree(folder, ignore_errors=True)  # a worker that died mid-build
+            build(folder)
+            done.touch()
+    return folder
+
+
+def _with_export(folder: Path, build, model_id: str) -> Path:
+    """The model, with its ONNX export and gate verdict made once: every test that imports
+    it gets them with the copy (tests of the export itself copy it without)."""
     from soundseek.embed.clap import ClapEmbedder
 
-    folder = build_tiny_clap(tmp_path_factory.mktemp("models") / "tiny")
-    ClapEmbedder(folder, "tiny", device="cpu")
+    build(folder)
+    ClapEmbedder(folder, model_id, device="cpu")
     return folder
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(tmp_path_factory):
+    """The tiny (untrained) model, built once per session."""
+    return built_once(tmp_path_factory, "tiny",
+                      lambda f: _with_export(f, build_tiny_clap, "tiny"))  # fmt: skip
 
 
 @pytest.fixture(scope="session")
@@ -54,15 +83,13 @@ def installed_tiny(home, tiny_model_dir):
 
 @pytest.fixture(scope="session")
 def trained_tiny_dir(tmp_path_factory):
-    """A tiny CLAP trained on tests.tinyclap's synthetic UCS-aligned classes (about 20 s on
-    two cores), with its ONNX export and gate verdict made once for every test that imports
-    it (an import copies them)."""
-    from soundseek.embed.clap import ClapEmbedder
+    """A tiny CLAP trained on tests.tinyclap's synthetic UCS-aligned classes (about 30 s on
+    one core), built once per session, with its ONNX export and gate verdict made once for
+    every test that imports it (an import copies them)."""
     from tests.tinyclap import train_tiny_clap
 
-    folder = train_tiny_clap(tmp_path_factory.mktemp("models") / "trained")
-    ClapEmbedder(folder, "trained", device="cpu")
-    return folder
+    return built_once(tmp_path_factory, "trained",
+                      lambda f: _with_export(f, train_tiny_clap, "trained"))  # fmt: skip
 
 
 @pytest.fixture(scope="session")

@@ -210,6 +210,19 @@ SOUND_CLASSES = {  # name: (UCS CatID, generator)
     "whoosh": ("WHSH", whoosh_sound),
 }
 RATES = (48_000, 44_100, 96_000, 32_000, 22_050)
+# What a user types for each class (the tests' queries among them). Trained as positives
+# beside the UCS captions: a tiny model that only ever saw "the sound of weather thunder"
+# placed a bare "thunder" wherever its untrained text tower happened to, so a test that typed
+# it passed or failed with the dependencies' numerics (issue 20: it flipped with a fresh venv).
+QUERIES = {
+    "rain": ("rain", "rain falling", "heavy rain"),
+    "thunder": ("thunder", "thunder rumble", "distant thunder"),
+    "beeps": ("beeps", "beep", "a high pitched beep"),
+    "dog": ("dog", "dog bark", "a dog barking"),
+    "whoosh": ("whoosh", "swoosh", "a fast whoosh"),
+}
+# "like this, but ..." moves a sound along text(plus) - text(NEUTRAL) (soundseek.search.steer):
+# the neutral caption is trained too, to sit among all classes alike (every clip a positive).
 
 
 def class_sound(name: str, rng, seconds: float | None = None, rate: int = SR) -> np.ndarray:
@@ -281,8 +294,8 @@ def _top_stages_pooled(encoder, below, stages: int):
 
 
 def train_tiny_clap(
-    folder: Path, classes=None, seed: int = 0, clips_per_class: int = 24, steps: int = 150,
-    batch: int = 40, negatives: int = 48, stages: int = 1, lr: float = 3e-3,
+    folder: Path, classes=None, seed: int = 0, clips_per_class: int = 24, steps: int = 200,
+    batch: int = 40, negatives: int = 48, stages: int = 2, lr: float = 3e-3,
     projection_dim: int = 32, log=None,
 ) -> Path:  # fmt: skip
     """A tiny CLAP whose tokenizer covers every UCS caption, trained contrastively (CLAP's
@@ -292,18 +305,22 @@ def train_tiny_clap(
     Audio goes through the product's own log-mel features (soundseek.embed.features). The
     audio encoder's input batch norm is set to the clips' per-mel statistics; its lower Swin
     stages stay as initialised (their output for each clip is computed once), and its top
-    stage, the audio projection, the text encoder and the text projection are trained. Each
+    `stages` stages, the audio projection, the text encoder and the text projection are
+    trained (one stage left "dog" and "whoosh" clips 0.8 apart in cosine only). Each
     step: a balanced batch of clips against their classes' subcategories plus `negatives`
     others drawn from the whole catalog (audio to text), and each class's subcategory against
     the batch, its own clips the positives (text to audio). A text vector is the product's:
     the mean of a subcategory's two caption vectors (soundseek.classify.ucs.text_matrix).
-    Runs on one torch thread (two were 3-5x slower for these small ops on this machine)."""
+    What users type (QUERIES, as the product embeds them, and the neutral caption of "like
+    this, but ...") is trained beside the captions (`_typed_loss`). Runs on one torch thread
+    (two were 3-5x slower for these small ops on this machine)."""
     import time
 
     import torch
     from transformers import ClapFeatureExtractor, ClapModel, ClapProcessor
 
     from soundseek.embed.features import FeatureSpec, LogMel
+    from soundseek.search.steer import NEUTRAL
 
     t0 = time.perf_counter()
     say = log or (lambda _: None)
@@ -315,7 +332,8 @@ def train_tiny_clap(
         torch.manual_seed(seed)
         catids, texts = catalog_texts()
         flat = [t for pair in texts for t in pair]
-        tok = build_tokenizer(folder.parent / f".tok-{folder.name}", CORPUS + flat, 3000)
+        typed = [q for n in names for q in QUERIES[n]] + [NEUTRAL]  # NEUTRAL: class -1
+        tok = build_tokenizer(folder.parent / f".tok-{folder.name}", CORPUS + flat + typed, 3000)
         model = ClapModel(tiny_config(len(tok), projection_dim)).eval()
         extractor = ClapFeatureExtractor()
         clips, labels = _training_clips(names, clips_per_class, rng)
@@ -330,7 +348,10 @@ def train_tiny_clap(
         say(f"{len(clips)} clips ready in {time.perf_counter() - t0:.1f} s")
         own = [catids.index(SOUND_CLASSES[n][0]) for n in names]
         tokens = tok(flat, padding=True, truncation=True, max_length=77, return_tensors="pt")
+        queries = _typed_queries(tok, typed)
+        query_class = torch.tensor([k for k, n in enumerate(names) for _ in QUERIES[n]] + [-1])
         _contrastive_steps(model, below, np.array(labels), own, tokens, rng, steps=steps,
+                           typed=(queries, query_class),
                            batch=batch, negatives=negatives, stages=stages, lr=lr,
                            log=say)  # fmt: skip
         model.eval()
@@ -357,8 +378,10 @@ def _training_clips(names: list[str], per_class: int, rng):
 
 
 def _contrastive_steps(model, below, labels, own, tokens, rng, steps, batch, negatives, stages, lr,
-                       log):  # fmt: skip
-    """Symmetric InfoNCE over the model's projections, at the product's temperature."""
+                       log, typed=None):  # fmt: skip
+    """Symmetric InfoNCE over the model's projections, at the product's temperature; with
+    `typed` (tokens, class of each), the typed queries are positives of their class's clips
+    too (each clip against every query, each query against the batch)."""
     import torch
     import torch.nn.functional as F
 
@@ -394,6 +417,8 @@ def _contrastive_steps(model, below, labels, own, tokens, rng, steps, batch, neg
         loss_audio = F.cross_entropy(logits, target)
         loss_text = -(pos / pos.sum(1, keepdim=True) * F.log_softmax(logits[:, :k].T, 1)).sum(1)
         loss = (loss_audio + loss_text.mean()) / 2
+        if typed is not None:
+            loss = loss + _typed_loss(model, a, target, *typed, scale) / 2
         opt.zero_grad()
         loss.backward()
         opt.step()
@@ -402,6 +427,41 @@ def _contrastive_steps(model, below, labels, own, tokens, rng, steps, batch, neg
             log(f"step {step}: loss {loss.item():.3f}, batch top-1 {acc:.2f}")
     for p in model.parameters():
         p.requires_grad_(True)
+
+
+def _typed_queries(tok, typed: list[str]):
+    """(tokens of every phrasing, phrasings-to-query averaging matrix): a typed query's vector
+    is the product's (soundseek.embed.base.query_vector: the mean of its caption variants)."""
+    import torch
+
+    from soundseek.embed.base import caption_variants
+
+    variants = [caption_variants(q) for q in typed]
+    flat = [v for vs in variants for v in vs]
+    mean = torch.zeros((len(typed), len(flat)))
+    col = 0
+    for row, vs in enumerate(variants):
+        mean[row, col : col + len(vs)] = 1 / len(vs)
+        col += len(vs)
+    return tok(flat, padding=True, return_tensors="pt"), mean
+
+
+def _typed_loss(model, audio, target, queries, query_class, scale: float):
+    """InfoNCE between a batch's clips and every typed query, both ways: a clip's positives
+    are its class's queries, a query's positives are its class's clips."""
+    import torch.nn.functional as F
+
+    tokens, mean = queries
+    out = model.text_model(**tokens)
+    phrasings = F.normalize(model.text_projection(out.pooler_output), dim=-1)
+    q = F.normalize(mean @ phrasings, dim=-1)
+    logits = scale * audio @ q.T  # clips x queries
+    pos = ((target[:, None] == query_class[None, :]) | (query_class[None, :] < 0)).float()
+    own = query_class >= 0  # a clip is not asked to pick the neutral caption
+    clip_pos = pos[:, own]
+    clip_side = -(clip_pos / clip_pos.sum(1, keepdim=True) * F.log_softmax(logits[:, own], 1))
+    query_side = -(pos.T / pos.T.sum(1, keepdim=True) * F.log_softmax(logits.T, 1)).sum(1)
+    return (clip_side.sum(1).mean() + query_side.mean()) / 2
 
 
 def _check_shortcut(model, mel, below, stages: int) -> None:
