@@ -86,3 +86,29 @@ class ClusterError(SoundSeekError):
 
 class LocationError(SoundSeekError):
     """A library location SoundSeek cannot use as given (not `local`, not s3://bucket/...)."""
+
+
+DISK_FULL_ERRNOS = (28, 122)  # ENOSPC, EDQUOT (Linux numbering; macOS's EDQUOT is 69)
+
+
+def disk_full(exc: BaseException | None) -> bool:
+    """Whether an error (or one it was raised from) is a full disk or an exhausted quota,
+    whoever raised it: the OS (OSError), or a storage engine that reports it as text
+    (LanceDB's RuntimeError "... No space left on device"). A full disk is the user's to fix
+    and loses nothing, so every shell says it in one line instead of an "unexpected error"."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, OSError) and exc.errno in (*DISK_FULL_ERRNOS, 69):
+            return True
+        text = str(exc)
+        if "No space left on device" in text or "Disk quota exceeded" in text:
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+DISK_FULL_MESSAGE = (
+    "the disk is full (no space left for SoundSeek's data or the file it writes): "
+    "free some space and run it again; nothing was changed half-way"
+)

@@ -23,6 +23,7 @@ from soundseek.cli.common import (
     fail,
 )
 from soundseek.errors import (
+    DISK_FULL_MESSAGE,
     ClusterError,
     LocationError,
     ModelError,
@@ -30,6 +31,7 @@ from soundseek.errors import (
     RootError,
     SoundSeekError,
     StoreLocked,
+    disk_full,
 )
 
 # command → "module:function", imported when run: `soundseek search` must not pay for
@@ -214,6 +216,8 @@ def main(argv: list[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_BROKEN_PIPE
     except Exception as exc:
+        if disk_full(exc):
+            return fail(DISK_FULL_MESSAGE, EXIT_ERROR)
         logging.getLogger("soundseek.cli").exception("`soundseek %s` failed", args.command)
         return fail(f"unexpected error: {type(exc).__name__}: {exc} (details in {_log_file()})")
 

@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 
 from soundseek.app import App
 from soundseek.app.session import SearchSession
-from soundseek.errors import SoundSeekError, StoreLocked
+from soundseek.errors import DISK_FULL_MESSAGE, SoundSeekError, StoreLocked, disk_full
 from soundseek.ui import actions
 from soundseek.ui.bridge import AppSignals
 from soundseek.ui.controllers import KeeperController, ModelLoader, SearchRunner
@@ -548,4 +548,6 @@ def _import_waveform() -> None:
 def _describe(exc: Exception) -> str:
     if isinstance(exc, SoundSeekError):
         return str(exc)
+    if disk_full(exc):
+        return DISK_FULL_MESSAGE
     return f"{type(exc).__name__}: {exc}"
