@@ -294,8 +294,7 @@ def test_a_journal_that_cannot_be_started_is_a_one_line_error(tmp_path, monkeypa
 _DRIVER = r"""
 import json, os, random, shutil, signal, sys
 from pathlib import Path
-from soundseek.writing.batch import writer_lock
-from soundseek.writing.undo import undo_last
+from soundseek.app.writing import undo
 
 snap, lib, journal, target, rounds, seed = sys.argv[1:7]
 lib, journal, snap = Path(lib), Path(journal), Path(snap)
@@ -320,9 +319,7 @@ def attempt(kill_at, count_file=None):
             return inner
         for op in OPS:
             setattr(os, op, wrap(getattr(os, op)))
-        lock = writer_lock(journal)
-        undo_last(journal)
-        lock.release()
+        undo(journal)
         if count_file:
             Path(count_file).write_text(str(count[0]))
         os._exit(0)

@@ -72,7 +72,13 @@ def _current(rec: FileRecord, journal_root: Path | None) -> FileRecord:
     if journal_root is None or os.path.lexists(rec.path):
         return rec
     new = renamed_to(journal_root, rec.path)
-    return dataclasses.replace(rec, path=new) if new else rec
+    if not new or os.path.dirname(new) != os.path.dirname(rec.path):
+        return rec
+    folder = rec.relpath.rpartition("/")[0]
+    name = os.path.basename(new)
+    moved = dataclasses.replace(rec, relpath=f"{folder}/{name}" if folder else name)
+    moved.root = rec.root
+    return moved if moved.path == new else rec
 
 
 def _unplanned(exc: BaseException) -> str:
