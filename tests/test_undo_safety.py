@@ -18,7 +18,7 @@ import soundfile as sf
 from soundseek.metadata.fields import MetadataChange
 from soundseek.writing.batch import run_batch
 from soundseek.writing.plan import PlannedWrite
-from tests.audiofiles import ixml_bytes, noise, tone, write_bwf
+from tests.audiofiles import noise, tone, write_bwf
 
 
 def _digest(path) -> str:
@@ -256,9 +256,7 @@ def test_a_300_character_fx_name_is_cut_to_the_file_systems_limit(tmp_path):
 
 # -- 9. a full disk ---------------------------------------------------------------------------
 @pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc to tell the fd")
-def test_a_full_journal_disk_refuses_each_file_and_leaves_no_partial_copies(
-    tmp_path, monkeypatch
-):
+def test_a_full_journal_disk_refuses_each_file_and_leaves_no_partial_copies(tmp_path, monkeypatch):
     lib = _lib(tmp_path, 2)
     before, journal = _snapshot(lib), tmp_path / "journal"
     real = os.fsync
@@ -274,6 +272,25 @@ def test_a_full_journal_disk_refuses_each_file_and_leaves_no_partial_copies(
     assert all("full" in o.reason and "\n" not in o.reason for o in outs)
     assert not [p for p in journal.rglob("*") if p.is_file() and p.name != "write.lock"]
     assert _snapshot(lib) == before
+
+
+def test_undo_on_a_full_disk_says_so_per_file_and_a_retry_finishes(tmp_path, monkeypatch):
+    lib = _lib(tmp_path, 2)
+    before, journal = _snapshot(lib), tmp_path / "journal"
+    _write(journal, sorted(lib.iterdir()))
+    written = _snapshot(lib)
+
+    def full(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    with monkeypatch.context() as m:
+        m.setattr(os, "fsync", full)
+        _, undone = _undo(journal)
+    assert [u.restored for u in undone] == [False, False]
+    assert all(u.reason.startswith("could not be restored (the disk is full)") for u in undone)
+    assert _snapshot(lib) == written
+    _, undone = _undo(journal)
+    assert [u.restored for u in undone] == [True, True] and _snapshot(lib) == before
 
 
 def test_a_journal_that_cannot_be_started_is_a_one_line_error(tmp_path, monkeypatch):
@@ -335,11 +352,11 @@ restore()
 count_file = snap.parent / "ops"
 attempt(0, count_file)
 ops = int(count_file.read_text())
-for _ in range(int(rounds)):
+for i in range(int(rounds)):
     restore()
-    kills = 0
+    kills, first = 0, 1 + i * ops // int(rounds)  # the first kill sweeps the whole undo
     while not (journal / target / "undone").exists() and kills < 25:
-        status = attempt(rng.randint(1, ops + 2))
+        status = attempt(first if kills == 0 else rng.randint(1, ops + 2))
         kills += os.WIFSIGNALED(status)
     print(json.dumps({"kills": kills, "ops": ops, **state()}), flush=True)
 """
@@ -361,13 +378,12 @@ def test_kill_9_of_undo_at_random_points_restores_every_file_exactly_once(tmp_pa
     for name in ("lib", "journal"):
         shutil.copytree(tmp_path / name, snap / name)
     proc = subprocess.run(
-        [sys.executable, "-c", _DRIVER, str(snap), str(lib), str(journal), newer_id, "12", "7"],
+        [sys.executable, "-c", _DRIVER, str(snap), str(lib), str(journal), newer_id, "15", "7"],
         cwd=Path(__file__).parents[1], capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr[-3000:]
     rounds = [json.loads(x) for x in proc.stdout.splitlines()]
-    assert len(rounds) == 12
-    assert sum(r["kills"] for r in rounds) >= 8, "the kills landed inside the undo"
+    assert len(rounds) == 15 and all(r["kills"] >= 1 for r in rounds), "each undo was killed"
     for r in rounds:
         assert r["files"] == older, f"every file restored exactly once ({r['kills']} kills)"
         assert r["marks"] == {older_id: False, newer_id: True}, "the older batch untouched"

@@ -38,8 +38,7 @@ def test_a_dry_run_says_what_would_happen_to_each_file(home, tmp_path, capsys):
 
 
 def test_a_rerun_after_a_killed_rename_finds_the_renamed_files(home, tmp_path, capsys):
-    from soundseek.app import App
-    from soundseek.app import writing
+    from soundseek.app import App, writing
     from soundseek.index.store import Store
     from soundseek.writing.plan import Naming
 

@@ -24,8 +24,7 @@ def action(o) -> str:
 
 
 def _line(o, dry: bool) -> str:
-    verb = action(o) if dry else {"written": "wrote", "unchanged": "unchanged"}.get(
-        o.status, action(o))
+    verb = action(o) if dry else {"unchanged": "unchanged"}.get(o.status, action(o))
     out = [f"{verb:11s} {o.path}"]
     if o.new_path:
         out.append(f"{'':11s} -> {o.new_path}")
@@ -50,7 +49,7 @@ def _summary(counts: dict[str, int], dry: bool) -> str:
         return ", ".join(f"{n} {k}" for k, n in sorted(counts.items())) or "nothing to write"
     words = {"planned": "would be written", "unchanged": "with nothing to write",
              "refused": "refused"}  # fmt: skip
-    parts = [f"{n} file{'s' if n != 1 else ''} {words.get(k, k)}" for k, n in sorted(counts.items())]
+    parts = [f"{n} file{'s' if n != 1 else ''} {words.get(k, k)}" for k, n in counts.items()]
     return f"dry run: {', '.join(parts) or 'nothing to write'}"
 
 

@@ -70,8 +70,8 @@ def check_writable(path: str) -> os.stat_result:
     if not stat.S_ISREG(st.st_mode):
         raise WriteRefused(path, "it is not a regular file")
     if st.st_nlink > 1:
-        raise WriteRefused(path, f"it has {st.st_nlink} hard links; replacing it would split "
-                                 "them into separate files, so SoundSeek leaves it alone")  # fmt: skip
+        why = f"it has {st.st_nlink} hard links; replacing it would split them into separate "
+        raise WriteRefused(path, why + "files, so SoundSeek leaves it alone")
     if not st.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
         raise WriteRefused(path, "it is read-only; SoundSeek leaves read-only files alone")
     if not os.access(path, os.W_OK) or not os.access(os.path.dirname(path) or ".", os.W_OK):

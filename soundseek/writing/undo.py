@@ -29,7 +29,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from soundseek.errors import JournalError, WriteRefused
+from soundseek.errors import JournalError
 from soundseek.metadata.riff import RiffError
 from soundseek.metadata.riffedit import copy_span
 from soundseek.writing.journal import (
@@ -42,7 +42,7 @@ from soundseek.writing.journal import (
     mark_undone,
     sha256_file,
 )
-from soundseek.writing.safefile import audio_bytes, move_no_replace, temp_name
+from soundseek.writing.safefile import TEMP_SUFFIX, audio_bytes, move_no_replace, temp_name
 
 
 @dataclass(frozen=True)
@@ -157,6 +157,7 @@ def undo_entry(batch: Batch, entry: Entry, log: UndoLog) -> Undone:
     _remove(entry.temp)
     for folder in {os.path.dirname(entry.path), os.path.dirname(entry.new_path)}:
         _remove(_undo_temp(batch, entry, folder))
+    _remove_legacy_temp(batch, entry)
     _collapse(entry, mark)
     where, what = _find(entry, mark)
     if what == ORIGINAL and where == entry.path and not mark.ready_sha256:
@@ -176,6 +177,15 @@ def undo_entry(batch: Batch, entry: Entry, log: UndoLog) -> Undone:
     if entry.link:  # written through a symbolic link: the library knows the link
         return Undone(entry.link, True, f"restored its target {entry.path}")
     return Undone(target, True, "", was=was)
+
+
+def _remove_legacy_temp(batch: Batch, entry: Entry) -> None:
+    """What an undo before journal format 2 left when it was killed mid-copy (its name
+    could pass the file system's limit: then there is nothing to remove)."""
+    for where in {entry.path, entry.new_path}:
+        folder, name = os.path.split(where)
+        with contextlib.suppress(OSError):
+            os.unlink(os.path.join(folder, f".{name}.{batch.id}-undo{TEMP_SUFFIX}"))
 
 
 def _undo_temp(batch: Batch, entry: Entry, folder: str) -> str:
