@@ -49,7 +49,8 @@ def _summary(counts: dict[str, int], dry: bool) -> str:
         return ", ".join(f"{n} {k}" for k, n in sorted(counts.items())) or "nothing to write"
     words = {"planned": "would be written", "unchanged": "with nothing to write",
              "refused": "refused"}  # fmt: skip
-    parts = [f"{n} file{'s' if n != 1 else ''} {words.get(k, k)}" for k, n in counts.items()]
+    parts = [f"{n} file{'s' if n != 1 else ''} {words[k]}" for k, n in sorted(counts.items())
+             if k in words]  # fmt: skip
     return f"dry run: {', '.join(parts) or 'nothing to write'}"
 
 
