@@ -18,7 +18,7 @@ from soundseek.index.store import Store
 from soundseek.indexing.refresh import refresh_files
 from soundseek.metadata.ucs import load_catalog
 from soundseek.writing.batch import FileOutcome, WriteProgress, dry_run, run_batch, writer_lock
-from soundseek.writing.journal import renamed_to
+from soundseek.writing.journal import renames
 from soundseek.writing.plan import Naming, PlannedWrite, plan_file
 from soundseek.writing.undo import Undone, undo_last
 
@@ -57,8 +57,11 @@ def plan_writes(store: Store, records: list[FileRecord], naming: Naming, rename:
     tags = store.tags_of([r.content_hash for r in records if r.content_hash])
     taken: set[str] = set()
     out: list[PlannedWrite | WriteRefused] = []
+    moved: dict[str, str] | None = None
     for rec in sorted(records, key=lambda r: r.path):
-        found = _current(rec, journal_root)
+        if journal_root is not None and moved is None and not os.path.lexists(rec.path):
+            moved = renames(journal_root)  # read once, only when a file is missing
+        found = _current(rec, moved or {})
         try:
             plan = plan_file(found, tags.get(rec.content_hash, []), catalog, naming, rename,
                              taken)  # fmt: skip
@@ -68,17 +71,20 @@ def plan_writes(store: Store, records: list[FileRecord], naming: Naming, rename:
     return out
 
 
-def _current(rec: FileRecord, journal_root: Path | None) -> FileRecord:
-    if journal_root is None or os.path.lexists(rec.path):
+def _current(rec: FileRecord, moved: dict[str, str]) -> FileRecord:
+    """The record under the name a batch gave its file, if the index has not learnt it."""
+    new, hops = rec.path, 0
+    while new in moved and not os.path.lexists(new) and hops < len(moved):
+        new, hops = moved[new], hops + 1  # renamed by one batch, then by a later one
+    if new == rec.path or not os.path.lexists(new):
         return rec
-    new = renamed_to(journal_root, rec.path)
-    if not new or os.path.dirname(new) != os.path.dirname(rec.path):
+    if os.path.dirname(new) != os.path.dirname(rec.path):
         return rec
     folder = rec.relpath.rpartition("/")[0]
     name = os.path.basename(new)
-    moved = dataclasses.replace(rec, relpath=f"{folder}/{name}" if folder else name)
-    moved.root = rec.root
-    return moved if moved.path == new else rec
+    found = dataclasses.replace(rec, relpath=f"{folder}/{name}" if folder else name)
+    found.root = rec.root
+    return found if found.path == new else rec
 
 
 def _unplanned(exc: BaseException) -> str:

@@ -375,17 +375,17 @@ def batches(root: Path) -> Iterator[Batch]:
             yield read_batch(folder)
 
 
-def renamed_to(root: Path, path: str) -> str:
-    """Where a batch not undone renamed the file at `path`, if it is there (a rename the
-    index has not learnt yet: the batch was killed before it could tell it); else ""."""
+def renames(root: Path) -> dict[str, str]:
+    """Old path -> new path of each file a batch not undone renamed, newest batch first (a
+    rename the index may not have learnt: the batch was killed before it could say)."""
+    moved: dict[str, str] = {}
     for batch in batches(root):
         if batch.undone:
             continue
         for entry in batch.entries:
-            moved = entry.path == path and entry.new_path != path and not entry.dropped
-            if moved and os.path.lexists(entry.new_path):
-                return entry.new_path
-    return ""
+            if entry.new_path != entry.path and not entry.dropped:
+                moved.setdefault(entry.path, entry.new_path)
+    return moved
 
 
 def mark_undone(batch: Batch) -> None:

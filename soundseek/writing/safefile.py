@@ -191,12 +191,17 @@ def _reason(exc: BaseException, journal: bool = False) -> str:
     return str(exc)
 
 
+def _identity(path: str) -> tuple[int, int, int]:
+    st = os.stat(path)
+    return st.st_ino, st.st_size, st.st_mtime_ns
+
+
 def check_unchanged(entry: Entry) -> None:
     """Refuse if the file is no longer what SoundSeek read (another program saved it)."""
+    want = (entry.ino, entry.size, entry.mtime_ns)
     try:
-        st = os.stat(entry.path)
-        same = (st.st_ino, st.st_size, st.st_mtime_ns) == (entry.ino, entry.size, entry.mtime_ns)
-        same = same and sha256_file(entry.path) == entry.sha256
+        same = _identity(entry.path) == want and sha256_file(entry.path) == entry.sha256
+        same = same and _identity(entry.path) == want  # nothing saved while it was hashed
     except OSError:
         same = False
     if not same:
