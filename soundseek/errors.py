@@ -80,6 +80,11 @@ class WritesBusy(SoundSeekError):
     """Another SoundSeek process is writing metadata into files; one writer at a time."""
 
 
+class JournalError(SoundSeekError):
+    """The write journal cannot be written (a full disk, permissions): nothing is written or
+    undone without it."""
+
+
 class ClusterError(SoundSeekError):
     """The Ray cluster cannot run the job (unreachable, no worker could start, all died)."""
 

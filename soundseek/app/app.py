@@ -470,7 +470,7 @@ class App:
         records, missing = writing.chosen_records(store, sel)
         s = self._settings
         naming = writing.Naming(s.ucs_creator_id, s.ucs_source_id)
-        plans = writing.plan_writes(store, records, naming, rename)
+        plans = writing.plan_writes(store, records, naming, rename, self.journal_dir)
         yield from writing.refusals(missing, plans)
         if not dry_run:
             writing.rekey(self.place, writing.old_fingerprints(records))

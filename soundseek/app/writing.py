@@ -3,6 +3,7 @@ undo the last batch."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import threading
@@ -17,9 +18,9 @@ from soundseek.index.store import Store
 from soundseek.indexing.refresh import refresh_files
 from soundseek.metadata.ucs import load_catalog
 from soundseek.writing.batch import FileOutcome, WriteProgress, dry_run, run_batch, writer_lock
-from soundseek.writing.journal import batches
+from soundseek.writing.journal import renames
 from soundseek.writing.plan import Naming, PlannedWrite, plan_file
-from soundseek.writing.undo import Undone, undo_batch
+from soundseek.writing.undo import Undone, undo_last
 
 log = logging.getLogger(__name__)
 
@@ -45,22 +46,53 @@ def chosen_records(store: Store, sel: Selection) -> tuple[list[FileRecord], list
     return [r for r in records if r.status is not FileStatus.ERROR], []
 
 
-def plan_writes(store: Store, records: list[FileRecord], naming: Naming,
-                rename: bool) -> list[PlannedWrite | WriteRefused]:  # fmt: skip
-    """What each file would get; a file whose metadata cannot be read is a refusal."""
+def plan_writes(store: Store, records: list[FileRecord], naming: Naming, rename: bool,
+                journal_root: Path | None = None) -> list[PlannedWrite | WriteRefused]:  # fmt: skip
+    """What each file would get; a file whose metadata cannot be read is a refusal. A file
+    an earlier batch renamed before the index learnt it (a killed `write --rename`) is
+    found under its new name through the journal."""
     from soundseek.errors import UnreadableFile
 
     catalog = load_catalog()
     tags = store.tags_of([r.content_hash for r in records if r.content_hash])
     taken: set[str] = set()
     out: list[PlannedWrite | WriteRefused] = []
+    moved: dict[str, str] | None = None
     for rec in sorted(records, key=lambda r: r.path):
+        if journal_root is not None and moved is None and not os.path.lexists(rec.path):
+            moved = renames(journal_root)  # read once, only when a file is missing
+        found = _current(rec, moved or {})
         try:
-            out.append(plan_file(rec, tags.get(rec.content_hash, []), catalog, naming, rename,
-                                 taken))  # fmt: skip
+            plan = plan_file(found, tags.get(rec.content_hash, []), catalog, naming, rename,
+                             taken)  # fmt: skip
+            out.append(dataclasses.replace(plan, was=rec.path) if found is not rec else plan)
         except (UnreadableFile, OSError) as exc:
-            out.append(WriteRefused(rec.path, getattr(exc, "reason", None) or str(exc)))
+            out.append(WriteRefused(rec.path, _unplanned(exc)))
     return out
+
+
+def _current(rec: FileRecord, moved: dict[str, str]) -> FileRecord:
+    """The record under the name a batch gave its file, if the index has not learnt it."""
+    new, hops = rec.path, 0
+    while new in moved and not os.path.lexists(new) and hops < len(moved):
+        new, hops = moved[new], hops + 1  # renamed by one batch, then by a later one
+    if new == rec.path or not os.path.lexists(new):
+        return rec
+    if os.path.dirname(new) != os.path.dirname(rec.path):
+        return rec
+    folder = rec.relpath.rpartition("/")[0]
+    name = os.path.basename(new)
+    found = dataclasses.replace(rec, relpath=f"{folder}/{name}" if folder else name)
+    found.root = rec.root
+    return found if found.path == new else rec
+
+
+def _unplanned(exc: BaseException) -> str:
+    if isinstance(exc, FileNotFoundError):
+        return "it is no longer there (moved or deleted since it was indexed; index its folder)"
+    if isinstance(exc, OSError):
+        return f"it cannot be read ({exc.strerror or exc})"
+    return getattr(exc, "reason", None) or str(exc)
 
 
 def refresh_after(place: Place, present: list[str], gone: list[str]) -> None:
@@ -103,18 +135,11 @@ def write(journal_root: Path, plans: list[PlannedWrite], dry: bool,
     return dry_run(plans) if dry else run_batch(plans, journal_root, cancel)
 
 
-def last_batch(journal_root: Path):
-    return next((b for b in batches(journal_root) if not b.undone and b.entries), None)
-
-
 def undo(journal_root: Path) -> tuple[str, list[Undone]]:
     """Undo the newest batch not yet undone: (its id, what happened to each file)."""
     lock = writer_lock(journal_root)
     try:
-        batch = last_batch(journal_root)
-        if batch is None:
-            return "", []
-        return batch.id, list(undo_batch(batch))
+        return undo_last(journal_root)
     finally:
         lock.release()
 
@@ -135,7 +160,8 @@ def tracked(progress: Iterator[WriteProgress]):
     """Pass progress through; return (path before, path now) of every written file."""
     written: list[tuple[str, str]] = []
     for p in progress:
-        if p.outcome.status == "written":
-            written.append((p.outcome.path, p.outcome.new_path or p.outcome.path))
+        o = p.outcome
+        if o.status == "written":
+            written.append((o.was or o.path, o.new_path or o.path))
         yield p
     return written

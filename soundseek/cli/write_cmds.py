@@ -13,9 +13,18 @@ from soundseek.cli.common import (
 )
 
 
+def action(o) -> str:
+    """What happened (or, in a dry run, what would happen) to the file, in words."""
+    if o.status == "planned":
+        n = len(o.fields)
+        return f"would write {n} field{'s' if n != 1 else ''}"
+    if o.status == "unchanged":
+        return "nothing to write"
+    return {"written": "wrote", "refused": "refused"}.get(o.status, o.status)
+
+
 def _line(o, dry: bool) -> str:
-    verb = {"written": "wrote", "planned": "would write", "unchanged": "unchanged",
-            "refused": "refused"}[o.status]  # fmt: skip
+    verb = action(o) if dry else {"unchanged": "unchanged"}.get(o.status, action(o))
     out = [f"{verb:11s} {o.path}"]
     if o.new_path:
         out.append(f"{'':11s} -> {o.new_path}")
@@ -32,7 +41,17 @@ def _line(o, dry: bool) -> str:
 def _json(o) -> str:
     return json.dumps({"path": o.path, "status": o.status, "new_path": o.new_path,
                        "reason": o.reason, "format": o.format, "fields": o.fields,
-                       "before": o.before}, ensure_ascii=False)  # fmt: skip
+                       "before": o.before, "action": action(o)}, ensure_ascii=False)  # fmt: skip
+
+
+def _summary(counts: dict[str, int], dry: bool) -> str:
+    if not dry:
+        return ", ".join(f"{n} {k}" for k, n in sorted(counts.items())) or "nothing to write"
+    words = {"planned": "would be written", "unchanged": "with nothing to write",
+             "refused": "refused"}  # fmt: skip
+    parts = [f"{n} file{'s' if n != 1 else ''} {words[k]}" for k, n in sorted(counts.items())
+             if k in words]  # fmt: skip
+    return f"dry run: {', '.join(parts) or 'nothing to write'}"
 
 
 def cmd_write(args) -> int:
@@ -46,8 +65,7 @@ def cmd_write(args) -> int:
         counts[o.status] = counts.get(o.status, 0) + 1
         print(_json(o) if args.json else _line(o, args.dry_run), flush=True)
     if not args.json:
-        summary = ", ".join(f"{n} {k}" for k, n in sorted(counts.items())) or "nothing to write"
-        print(f"{'dry run: ' if args.dry_run else ''}{summary}")
+        print(_summary(counts, args.dry_run))
     if cancel.is_set():
         return EXIT_CANCELLED
     return EXIT_ERROR if counts.get("refused") else EXIT_OK
@@ -59,7 +77,7 @@ def cmd_undo(args) -> int:
     for u in outcomes:
         if args.json:
             print(json.dumps({"path": u.path, "restored": u.restored, "reason": u.reason,
-                              "batch": batch_id}, ensure_ascii=False))  # fmt: skip
+                              "batch": batch_id, "was": u.was}, ensure_ascii=False))  # fmt: skip
         else:
             print(f"{'restored' if u.restored else 'left':9s} {u.path}"
                   + (f"  ({u.reason})" if u.reason else ""))  # fmt: skip

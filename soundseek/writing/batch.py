@@ -10,7 +10,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from soundseek.errors import StoreLocked, WriteRefused, WritesBusy
+from soundseek.errors import JournalError, StoreLocked, WriteRefused, WritesBusy
 from soundseek.index.lock import WriterLock
 from soundseek.writing.journal import KEEP_BATCHES, JournalWriter, batches, prune
 from soundseek.writing.plan import PlannedWrite
@@ -28,6 +28,7 @@ class FileOutcome:
     format: str = ""
     fields: dict[str, str] = field(default_factory=dict)
     before: dict[str, str] = field(default_factory=dict)
+    was: str = ""  # the indexed path, when the file was found under a name a batch gave it
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,9 @@ def writer_lock(journal_root: Path) -> WriterLock:
     except StoreLocked as exc:
         raise WritesBusy("another SoundSeek process is writing metadata; try again when it "
                          "has finished") from exc  # fmt: skip
+    except OSError as exc:  # a full disk, a journal folder that is a file, permissions
+        raise JournalError(f"cannot use the write journal in {journal_root} "
+                           f"({exc.strerror or exc})") from exc  # fmt: skip
 
 
 def settle(journal_root: Path) -> int:
@@ -62,7 +66,8 @@ def settle(journal_root: Path) -> int:
 
 
 def _outcome(plan: PlannedWrite, status: str, **kw: str) -> FileOutcome:
-    return FileOutcome(plan.path, status, fields=plan.change.values(), before=plan.before, **kw)
+    return FileOutcome(plan.path, status, fields=plan.change.values(), before=plan.before,
+                       was=plan.was, **kw)  # fmt: skip
 
 
 def dry_run(plans: Iterable[PlannedWrite]) -> Iterator[WriteProgress]:
@@ -103,8 +108,9 @@ def _each(items: list[PlannedWrite], journal: JournalWriter,
         else:
             try:
                 done = write_file(plan.path, plan.change, journal, i, plan.new_path)
-                outcome = _outcome(plan, "written", new_path=done.path if plan.new_path else "",
-                                   format=done.format, reason=plan.note)  # fmt: skip
+                moved = done.path if done.path != plan.path else ""
+                outcome = _outcome(plan, "written", new_path=moved, format=done.format,
+                                   reason=done.note or plan.note)  # fmt: skip
             except WriteRefused as exc:
                 outcome = _outcome(plan, "refused", reason=exc.reason)
         yield WriteProgress(i, len(items), outcome, journal.batch.id)

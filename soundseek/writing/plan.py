@@ -30,6 +30,7 @@ class PlannedWrite:
     before: dict[str, str]  # those fields' values now
     new_path: str = ""  # a UCS rename, if asked for and possible
     note: str = ""  # why no rename, or why nothing is written
+    was: str = ""  # the indexed path, when the file was found under a name a batch gave it
 
 
 def merge_keywords(existing: str, tags: list[str]) -> str:
@@ -110,9 +111,36 @@ def _block(text: str) -> str:
     return " ".join(_UNSAFE.sub(" ", text).split())
 
 
+def name_max(folder: str) -> int:
+    """The longest file name (in bytes) the folder's file system takes."""
+    try:
+        return int(os.pathconf(folder or ".", "PC_NAME_MAX"))
+    except (OSError, ValueError, AttributeError):  # no pathconf (Windows), or no answer
+        return 255
+
+
+def cut_to_bytes(text: str, limit: int) -> str:
+    """`text` cut to at most `limit` UTF-8 bytes, never inside a character."""
+    if limit <= 0:
+        return ""
+    return text.encode("utf-8")[:limit].decode("utf-8", "ignore").rstrip()
+
+
+def _fits(catid: str, fx: str, number: str, tail: str, limit: int) -> str:
+    """`CatID_FXName[ NN]_Creator_Source.ext` cut to the file system's limit: the FX name
+    gives way first, then (absurdly long IDs) the whole stem; the extension stays."""
+    room = limit - len(f"{catid}_{number}{tail}".encode())
+    name = f"{catid}_{cut_to_bytes(fx, room) or 'X'}{number}{tail}"
+    if len(name.encode("utf-8")) <= limit:
+        return name
+    stem, ext = os.path.splitext(name)
+    return cut_to_bytes(stem, limit - len(ext.encode("utf-8"))) + ext
+
+
 def ucs_name(path: str, want: MetadataChange, taken: set[str]) -> tuple[str, str]:
     """`CatID_FXName_CreatorID_SourceID.ext` beside the file, numbered if the name is taken
-    (on disk or earlier in the batch); ("", why not) when it cannot be named."""
+    (on disk or earlier in the batch), cut to the file system's name limit; ("", why not)
+    when it cannot be named."""
     if not want.catid:
         return "", "no UCS category to name it by"
     if not (want.creator_id and want.source_id):
@@ -120,10 +148,11 @@ def ucs_name(path: str, want: MetadataChange, taken: set[str]) -> tuple[str, str
     folder, name = os.path.split(path)
     ext = os.path.splitext(name)[1]
     fx = _block(want.fx_name) or "Untitled"
-    creator, source = _block(want.creator_id), _block(want.source_id)
+    tail = f"_{_block(want.creator_id)}_{_block(want.source_id)}{ext}"
+    limit = name_max(folder)
     for n in range(1, 1000):
-        label = fx if n == 1 else f"{fx} {n:02d}"
-        candidate = os.path.join(folder, f"{want.catid}_{label}_{creator}_{source}{ext}")
+        number = "" if n == 1 else f" {n:02d}"
+        candidate = os.path.join(folder, _fits(want.catid, fx, number, tail, limit))
         if candidate == path:
             return "", "already named so"
         free = candidate.lower() not in taken and not os.path.lexists(candidate)
