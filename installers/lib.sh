@@ -3,10 +3,12 @@
 LOCK_DIR=installers/lock
 PYTHON_WANTED=3.11  # the locks are resolved for CPython 3.11
 
-# Where the CPU torch wheel comes from: a folder or page given in PIP_FIND_LINKS/UV_FIND_LINKS
-# (a machine with the wheel at hand), else PyTorch's own page of CPU wheels.
+# Where the CPU torch wheel comes from: a folder or page given in UV_FIND_LINKS, PIP_FIND_LINKS
+# or pip's own configuration (a machine with the wheel at hand), else PyTorch's page of CPU wheels.
 torch_find_links() {
-  echo "${UV_FIND_LINKS:-${PIP_FIND_LINKS:-https://download.pytorch.org/whl/cpu/torch/}}"
+  local configured
+  configured=$(python3 -m pip config get global.find-links 2>/dev/null || true)
+  echo "${UV_FIND_LINKS:-${PIP_FIND_LINKS:-${configured:-https://download.pytorch.org/whl/cpu/torch/}}}"
 }
 
 # A CPython 3.11 on this machine ("" if none): the locks pin wheels built for it.

@@ -104,13 +104,16 @@ def _indexed(place: S3Place) -> tuple[int, int, int]:
     return len(recs), store.count_windows(), sum(r.n_windows for r in recs)
 
 
+FILES = 16  # a quarter second each in the killed run: long enough to kill it mid-job
+
+
 @pytest.mark.slow
 def test_a_driver_killed_mid_job_resumes_without_duplicates(
     tmp_path, home, installed_tiny, s3_uri, s3_endpoint
 ):
     lib = tmp_path / "lib"
     lib.mkdir()
-    for i in range(40):
+    for i in range(FILES):
         write_bwf(lib / f"hit {i:02d}.wav", tone(0.5 + (i % 3) * 6, 150 + 37 * i))
     app = App.open(home)
     app.set_location(s3_uri, s3_endpoint)
@@ -122,19 +125,19 @@ def test_a_driver_killed_mid_job_resumes_without_duplicates(
         start_new_session=True,
     )  # fmt: skip
     for line in driver.stdout:
-        if line.startswith("embed") and 0 < int(line.split()[1]) < 30:
+        if line.startswith("embed") and 0 < int(line.split()[1]) < FILES - 4:
             break
     os.killpg(driver.pid, signal.SIGKILL)  # the driver and the Ray it started
     driver.wait()
     done, rows, expected = _indexed(place)
-    assert 0 < done < 40 and rows >= expected
-    pending_then = 40 - done
+    assert 0 < done < FILES and rows >= expected
+    pending_then = FILES - done
     rerun = subprocess.run([sys.executable, "-c", DRIVER, "fast"], env=env, timeout=300,
                            capture_output=True, text=True)  # fmt: skip
     assert rerun.returncode == 0, rerun.stderr[-2000:]
     done, rows, expected = _indexed(place)
-    assert (done, rows) == (40, expected), "every file once, each window once"
+    assert (done, rows) == (FILES, expected), "every file once, each window once"
     store = Store(place)
     keys = [(r.root_id, r.relpath) for r in store.records()]
-    assert len(keys) == len(set(keys)) == 40
+    assert len(keys) == len(set(keys)) == FILES
     assert f"embed 0 {pending_then}" in rerun.stdout, "the re-run embedded only what was left"
