@@ -25,7 +25,7 @@ join -t= -i <(tr 'A-Z_' 'a-z-' <"$venv/locked.txt" | sort) \
   awk -F= '$2 != $3 {print "  " $1 ": " $2 " -> " $3}'
 
 echo "== the test command on the newest releases =="
-"$venv/bin/ruff" check . && "$venv/bin/lint-imports" && "$venv/bin/python" -m pytest -q -p no:cacheprovider
+"$venv/bin/ruff" check . && "$venv/bin/lint-imports" && "$venv/bin/python" -m pytest -q -p no:cacheprovider -n auto --dist loadscope
 status=$?
 echo "drift check: test command exit status $status"
 exit $status
