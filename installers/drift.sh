@@ -18,11 +18,24 @@ rm -rf "$venv"
   -c "$LOCK_DIR/torch-cpu.txt" -e ".[test,cluster]" || exit 1
 
 echo "== what moved against $(lock_file test) =="
-"$uv" pip freeze --python "$venv/bin/python" --exclude-editable | sort >"$venv/latest.txt"
-sed -n 's/^\([A-Za-z0-9_.-]*\)==\([^ ]*\).*/\1==\2/p' "$(lock_file test)" | sort >"$venv/locked.txt"
-join -t= -i <(tr 'A-Z_' 'a-z-' <"$venv/locked.txt" | sort) \
-  <(tr 'A-Z_' 'a-z-' <"$venv/latest.txt" | sort) |
-  awk -F= '$2 != $3 {print "  " $1 ": " $2 " -> " $3}'
+"$uv" pip freeze --python "$venv/bin/python" --exclude-editable >"$venv/latest.txt"
+"$venv/bin/python" - "$(lock_file test)" "$venv/latest.txt" <<'PY'
+import re, sys
+def pins(path):
+    found = {}
+    for line in open(path, encoding="utf-8"):
+        m = re.match(r"([A-Za-z0-9_.-]+)==([^\s\\;]+)", line)
+        if m:
+            found[re.sub(r"[-_.]+", "-", m[1]).lower()] = m[2]
+    return found
+locked, latest = pins(sys.argv[1]), pins(sys.argv[2])
+moved = sorted(n for n in locked.keys() & latest.keys() if locked[n] != latest[n])
+for n in moved:
+    print(f"  {n}: {locked[n]} -> {latest[n]}")
+for n in sorted(latest.keys() - locked.keys()):
+    print(f"  {n}: (not locked) {latest[n]}")
+print(f"  {len(moved)} of {len(locked)} locked packages have a newer release")
+PY
 
 echo "== the test command on the newest releases =="
 "$venv/bin/ruff" check . && "$venv/bin/lint-imports" && "$venv/bin/python" -m pytest -q -p no:cacheprovider -n auto --dist loadscope

@@ -3,6 +3,7 @@
 #
 #   bash installers/lock.sh            # add what pyproject.toml gained; keep every other pin
 #   bash installers/lock.sh --upgrade  # move every pin to the newest release that resolves
+#   bash installers/lock.sh --upgrade-package NAME  # move one package (and what it needs)
 #
 # Why uv's requirements-style locks (not uv.lock): they carry a sha256 for every file, pip can
 # read them too (`pip install --require-hashes -r ...`, e.g. on a Windows build box without uv),
@@ -13,8 +14,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source installers/lib.sh
-upgrade=()
-[ "${1:-}" = "--upgrade" ] && upgrade=(--upgrade)
+upgrade=("$@")  # --upgrade, --upgrade-package NAME ...: handed to `uv pip compile`
 
 uv=$(bootstrap_uv "$(mktemp -d)")
 out=installers/lock
@@ -32,14 +32,16 @@ compile() {  # compile OUTPUT PLATFORM EXTRA-ARGS...
   echo "locked $(grep -c '==' "$dest") packages in $dest"
 }
 
-# Linux x86_64: the CPU build of torch (PyPI's Linux torch is a multi-GB CUDA build).
+# Linux x86_64 with glibc 2.34+ (Debian 12, Ubuntu 22.04, RHEL 9: PySide6 6.10+ needs it; an
+# older baseline silently resolves an older Qt), and the CPU build of torch (PyPI's Linux torch
+# is a multi-GB CUDA build).
 linux=(--find-links "$(torch_find_links)" -c "$out/torch-cpu.txt")
-compile "$out/linux-x86_64-test.txt" x86_64-manylinux_2_28 "${linux[@]}" \
+compile "$out/linux-x86_64-test.txt" x86_64-manylinux_2_34 "${linux[@]}" \
   --extra test --extra cluster --extra bundle
 pins=$(mktemp)
 sed -n 's/^\([A-Za-z0-9_.-]*==[^ ]*\).*/\1/p' "$out/linux-x86_64-test.txt" >"$pins"
-compile "$out/linux-x86_64-app.txt" x86_64-manylinux_2_28 "${linux[@]}" -c "$pins"
-compile "$out/linux-x86_64-bundle.txt" x86_64-manylinux_2_28 "${linux[@]}" -c "$pins" \
+compile "$out/linux-x86_64-app.txt" x86_64-manylinux_2_34 "${linux[@]}" -c "$pins"
+compile "$out/linux-x86_64-bundle.txt" x86_64-manylinux_2_34 "${linux[@]}" -c "$pins" \
   --extra bundle
 
 # Other platforms' bundles: the same versions (torch without the local "+cpu" tag: PyPI's macOS
