@@ -164,6 +164,7 @@ class MainWindow(ReviewActions, WriteActions, SteerActions, QMainWindow):
         self.sidebar.locate_requested.connect(self.locate_folder)
         self.sidebar.rescan_requested.connect(self.keeper.request)
         self.table.selectionModel().currentRowChanged.connect(self._current_changed)
+        self.proxy.modelReset.connect(self._rows_replaced)
         self.table.doubleClicked.connect(lambda _i: self.preview.play_from_start())
         self.table.customContextMenuRequested.connect(self._context_menu)
         self.table.installEventFilter(self)
@@ -265,6 +266,15 @@ class MainWindow(ReviewActions, WriteActions, SteerActions, QMainWindow):
         hit = current.data(HIT_ROLE) if current.isValid() else None
         if hit is not None:
             self.preview.show_hit(hit)
+        else:
+            self.preview.clear_hit()
+
+    def _rows_replaced(self) -> None:
+        """New rows (a search, a refreshed review list) clear the selection without a signal:
+        the preview and the tag field follow, so they never show a file that is not selected."""
+        if not self.table.currentIndex().isValid():
+            self.preview.clear_hit()
+        self._update_tags()
 
     def _drag_path(self, hit) -> str:
         region = self.preview.selection() if self.preview.hit is hit else None

@@ -74,7 +74,8 @@ class TagEditor(QWidget):
         self.chips = []
 
     def _enter(self) -> None:
+        """The window tags the selection and clears the field, or says nothing is selected
+        (the text stays)."""
         text = self.field.text().strip()
-        if text and self.files:
+        if text:
             self.add_requested.emit(text)
-            self.field.clear()

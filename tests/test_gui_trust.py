@@ -1,0 +1,138 @@
+"""The window never writes what the user did not pick, and says what it did (issue 20, §3):
+driven as a user drives it, offscreen."""
+
+from __future__ import annotations
+
+import os
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from tests.test_gui import (  # noqa: F401  (make_window is a fixture)
+    column,
+    idle,
+    make_window,
+    menu_action,
+    open_view,
+    review_window,
+    saved,
+    select,
+    shown_names,
+    type_query,
+    wait_notes,
+)
+
+
+def _picking(qtbot, monkeypatch, keys):
+    """E opens the picker; `keys(dialog)` is what the user types in it. Returns what the
+    picker showed when the user pressed Enter."""
+    from soundseek.ui.category_picker import CategoryPicker
+
+    seen = {}
+
+    def run(dialog):
+        keys(dialog)
+        seen["shown"], seen["chosen"] = dialog.shown(), dialog.chosen()
+        qtbot.keyClick(dialog.filter, Qt.Key.Key_Return)
+        return dialog.result()
+
+    monkeypatch.setattr(CategoryPicker, "exec", run)
+    return seen
+
+
+def test_category_picker_ranks_whole_words_first_and_enter_applies_the_highlighted_row(
+    qtbot, make_window, home, tmp_path, monkeypatch
+):
+    from soundseek.metadata.reader import read_metadata
+    from soundseek.ui.write_dialog import WriteDialog
+
+    win, files = review_window(qtbot, make_window, home, tmp_path)
+    type_query(qtbot, win, "take")
+    wait_notes(qtbot, win)
+    beep, other = files["beep"][0], files["beep"][1]
+    highlighted = []
+
+    def male(dialog):
+        qtbot.keyClicks(dialog.filter, "voice male")
+        highlighted.append(dialog.chosen())
+        qtbot.keyClick(dialog.filter, Qt.Key.Key_Down)
+        highlighted.append(dialog.chosen())
+        qtbot.keyClick(dialog.filter, Qt.Key.Key_Up)
+
+    seen = _picking(qtbot, monkeypatch, male)
+    select(win, [beep])
+    qtbot.keyClick(win.table, Qt.Key.Key_E)
+    assert seen["shown"][:2] == ["VOXMale", "VOXFem"], "male is a whole word of VOICES-MALE only"
+    assert highlighted == ["VOXMale", "VOXFem"], "the best match is highlighted; Down moves on"
+    saved(qtbot, win)
+    qtbot.waitUntil(lambda: column(win, "Category")[os.path.basename(beep)] == "VOXMale",
+                    timeout=10000)  # fmt: skip
+
+    seen = _picking(qtbot, monkeypatch, lambda d: (
+        qtbot.keyClicks(d.filter, "voice male"), qtbot.keyClick(d.filter, Qt.Key.Key_Down)))
+    select(win, [other])
+    qtbot.keyClick(win.table, Qt.Key.Key_E)
+    assert seen["chosen"] == "VOXFem"
+    saved(qtbot, win)
+    qtbot.waitUntil(lambda: column(win, "Category")[os.path.basename(other)] == "VOXFem",
+                    timeout=10000)  # fmt: skip
+
+    monkeypatch.setattr(WriteDialog, "exec", lambda _d: 1)
+    select(win, [beep, other])
+    menu_action(win, "Write metadata to files…").trigger()
+    qtbot.waitUntil(lambda: "wrote 2 files" in win.status_label.text(), timeout=20000)
+    assert read_metadata(beep).catid == "VOXMale" and read_metadata(other).catid == "VOXFem"
+
+
+def test_after_edit_category_the_next_row_is_selected_and_t_tags_it(
+    qtbot, make_window, home, tmp_path, monkeypatch
+):
+    win, files = review_window(qtbot, make_window, home, tmp_path)
+    open_view(qtbot, win, "uncategorised")
+    first = win.proxy.index(0, 0).data()
+    select(win, [next(p for ps in files.values() for p in ps if os.path.basename(p) == first)])
+    _picking(qtbot, monkeypatch, lambda d: qtbot.keyClicks(d.filter, "door wood"))
+    win.last_result = None
+    qtbot.keyClick(win.table, Qt.Key.Key_E)
+    saved(qtbot, win)
+    qtbot.waitUntil(lambda: win.last_result is not None and first not in shown_names(win),
+                    timeout=10000)  # fmt: skip
+    saved(qtbot, win)
+    shown = win.preview.hit
+    assert shown is not None and shown is win.current_hit(), "the preview shows the selection"
+    assert [h.path for h in win.selected_hits()] == [shown.path]
+
+    qtbot.keyClick(win.table, Qt.Key.Key_T)
+    qtbot.keyClicks(win.preview.tags.field, "keeper")
+    qtbot.keyClick(win.preview.tags.field, Qt.Key.Key_Return)
+    saved(qtbot, win)
+    assert win.app.tags_of([shown.path]) == {shown.path: ["keeper"]}
+    assert win.preview.tags.field.text() == ""
+
+
+def test_tagging_with_nothing_selected_says_so_and_keeps_the_text(
+    qtbot, make_window, home, tmp_path
+):
+    win, files = review_window(qtbot, make_window, home, tmp_path)
+    type_query(qtbot, win, "take")
+    wait_notes(qtbot, win)
+    assert win.current_hit() is None and win.preview.hit is None
+    win.preview.tags.field.setFocus()
+    qtbot.keyClicks(win.preview.tags.field, "keeper")
+    qtbot.keyClick(win.preview.tags.field, Qt.Key.Key_Return)
+    saved(qtbot, win)
+    QApplication.processEvents()
+    assert "No file selected" in win.status_label.text()
+    assert win.preview.tags.field.text() == "keeper", "the text waits for a selection"
+    everyone = [p for ps in files.values() for p in ps]
+    assert not any(win.app.tags_of(everyone).values())
+
+
+def test_a_new_search_clears_a_preview_of_a_row_that_is_gone(qtbot, make_window, home, tmp_path):
+    win, files = review_window(qtbot, make_window, home, tmp_path)
+    type_query(qtbot, win, "take")
+    select(win, files["hiss"][:1])
+    qtbot.waitUntil(lambda: win.preview.hit is not None, timeout=5000)
+    type_query(qtbot, win, "DOORWood")
+    assert win.current_hit() is None and win.preview.hit is None
+    assert win.preview.title.text() == "Select a sound"
