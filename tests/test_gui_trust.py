@@ -8,10 +8,9 @@ import os
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from tests.test_gui import (  # noqa: F401  (make_window is a fixture)
+from tests import test_gui
+from tests.test_gui import (
     column,
-    idle,
-    make_window,
     menu_action,
     open_view,
     review_window,
@@ -21,6 +20,8 @@ from tests.test_gui import (  # noqa: F401  (make_window is a fixture)
     type_query,
     wait_notes,
 )
+
+make_window = test_gui.make_window  # the window fixture, shared
 
 
 def _picking(qtbot, monkeypatch, keys):
@@ -68,8 +69,14 @@ def test_category_picker_ranks_whole_words_first_and_enter_applies_the_highlight
     qtbot.waitUntil(lambda: column(win, "Category")[os.path.basename(beep)] == "VOXMale",
                     timeout=10000)  # fmt: skip
 
-    seen = _picking(qtbot, monkeypatch, lambda d: (
-        qtbot.keyClicks(d.filter, "voice male"), qtbot.keyClick(d.filter, Qt.Key.Key_Down)))
+    seen = _picking(
+        qtbot,
+        monkeypatch,
+        lambda d: (
+            qtbot.keyClicks(d.filter, "voice male"),
+            qtbot.keyClick(d.filter, Qt.Key.Key_Down),
+        ),
+    )
     select(win, [other])
     qtbot.keyClick(win.table, Qt.Key.Key_E)
     assert seen["chosen"] == "VOXFem"
