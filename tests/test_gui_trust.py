@@ -8,6 +8,7 @@ import os
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
+from soundseek.app import App
 from tests import test_gui
 from tests.test_gui import (
     column,
@@ -143,3 +144,28 @@ def test_a_new_search_clears_a_preview_of_a_row_that_is_gone(qtbot, make_window,
     type_query(qtbot, win, "DOORWood")
     assert win.current_hit() is None and win.preview.hit is None
     assert win.preview.title.text() == "Select a sound"
+
+
+def test_a_model_imported_from_a_terminal_shows_and_settings_ok_keeps_it(
+    qtbot, make_window, home, library, tiny_model_dir, monkeypatch
+):
+    from soundseek.cli.main import main
+    from soundseek.ui.dialogs import SettingsDialog
+
+    win = make_window([library["door"].parents[1]])
+    qtbot.waitUntil(lambda: win.banner.state == "ModelUnavailable", timeout=20000)
+    assert "(not loaded)" in win.model_label.text()
+    assert main(["model", "import", str(tiny_model_dir), "--name", "tiny"]) == 0  # a terminal
+    qtbot.waitUntil(lambda: win.app.embedder is not None, timeout=30000)
+    qtbot.waitUntil(lambda: not win.banner.isVisible(), timeout=5000)
+    assert "Model: tiny" in win.model_label.text() and "(not loaded)" not in win.model_label.text()
+
+    def ok(dialog):
+        dialog.auto_play.click()  # the user changes one thing only
+        return 1
+
+    monkeypatch.setattr(SettingsDialog, "exec", ok)
+    menu_action(win, "Settings…").trigger()
+    on_disk = App.open(home).settings
+    assert on_disk.model == "tiny", "the window never writes its old model back"
+    assert on_disk.auto_play is False and win.app.settings.model == "tiny"

@@ -39,6 +39,7 @@ from soundseek.app.own_writes import OwnWrites
 from soundseek.app.settings import (
     Settings,
     load_settings,
+    save_changes,
     save_settings,
     settings_stamp,
 )
@@ -116,12 +117,17 @@ class App:
         return self._settings
 
     def update_settings(self, **changes: object) -> Settings:
-        """Change and save settings in one place; listeners learn which keys changed."""
+        """Change and save settings in one place; listeners learn which keys changed. What
+        another process saved meanwhile is picked up first, and only the keys that change
+        here are written (merged into the file as it is on disk)."""
+        self.reload_settings()
         new = replace(self._settings, **changes)
         changed = frozenset(k for k in changes if getattr(self._settings, k) != getattr(new, k))
-        self._settings = new
-        save_settings(self.paths, new)
+        if not changed:
+            return self._settings
+        self._settings = save_changes(self.paths, {k: getattr(new, k) for k in changed})
         self._settings_stamp = settings_stamp(self.paths)
+        new = self._settings
         if "caption_prompts" in changed and self._library is not None:
             self._library.searcher.captions = new.caption_prompts
         if changed & LOCATION_KEYS:
@@ -132,11 +138,12 @@ class App:
 
     def reload_settings(self) -> frozenset[str]:
         """Pick up settings another process saved (e.g. `soundseek model use`)."""
-        if settings_stamp(self.paths) == self._settings_stamp:
+        stamp = settings_stamp(self.paths)  # before reading: a save meanwhile is seen next time
+        if stamp == self._settings_stamp:
             return frozenset()
         new, _ = load_settings(self.paths)
         changed = frozenset(k for k in vars(new) if getattr(new, k) != getattr(self._settings, k))
-        self._settings, self._settings_stamp = new, settings_stamp(self.paths)
+        self._settings, self._settings_stamp = new, stamp
         if changed & LOCATION_KEYS:  # e.g. `soundseek location set` while the app is open
             self._bind_place()
             self.events.emit(RootsChanged(self.roots()))

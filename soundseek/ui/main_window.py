@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import (
     QEvent,
+    QFileSystemWatcher,
     QItemSelectionModel,
     QSortFilterProxyModel,
     QStringListModel,
@@ -35,6 +36,7 @@ from PySide6.QtWidgets import (
 
 from soundseek.app import App
 from soundseek.app.session import SearchSession
+from soundseek.app.settings import MODEL_KEYS
 from soundseek.errors import SoundSeekError, StoreLocked
 from soundseek.ui import actions
 from soundseek.ui.bridge import AppSignals
@@ -51,6 +53,7 @@ from soundseek.ui.worker import Tasks
 from soundseek.ui.write_actions import WriteActions
 
 SEARCH_DEBOUNCE_MS = 150
+SETTINGS_SETTLE_MS = 200  # a save is a temp file then a rename: look once both are done
 
 
 class MainWindow(ReviewActions, WriteActions, SteerActions, QMainWindow):
@@ -118,6 +121,9 @@ class MainWindow(ReviewActions, WriteActions, SteerActions, QMainWindow):
         self.review = ReviewController(self.app, self)
         self._keep_row: int | None = None
         self._debounce = QTimer(self, singleShot=True, interval=SEARCH_DEBOUNCE_MS)
+        # The settings file is replaced atomically on save: watching its folder sees that.
+        self.settings_watch = QFileSystemWatcher([str(self.app.paths.config_dir)], self)
+        self._settings_timer = QTimer(self, singleShot=True, interval=SETTINGS_SETTLE_MS)
         self.last_result = None
 
     def _build_layout(self) -> None:
@@ -182,6 +188,9 @@ class MainWindow(ReviewActions, WriteActions, SteerActions, QMainWindow):
         self.errors_button.clicked.connect(self.show_errors)
         self.signals.roots_changed.connect(self.refresh_library)
         self.signals.model_changed.connect(self._model_changed)
+        self.signals.settings_changed.connect(self._settings_changed)
+        self.settings_watch.directoryChanged.connect(lambda _d: self._settings_timer.start())
+        self._settings_timer.timeout.connect(self.check_settings)
         self.model_loader.download_progress.connect(self.banner.show_progress)
         self.model_loader.failed.connect(self.banner.show_error)
         self.banner.download_requested.connect(self.model_loader.download)
@@ -337,6 +346,13 @@ class MainWindow(ReviewActions, WriteActions, SteerActions, QMainWindow):
                 lambda exc: self._message(f"export failed: {_describe(exc)}"),
             )
 
+    def changeEvent(self, event) -> None:
+        """Coming back to the window (after a terminal, say): a cheap look at the settings
+        file, in case a change was missed while watching."""
+        if event.type() == QEvent.Type.ActivationChange and self.isActiveWindow():
+            self.check_settings()
+        super().changeEvent(event)
+
     # -- drops from outside -------------------------------------------------------------------
     def dragEnterEvent(self, event) -> None:
         urls = event.mimeData().urls()
@@ -475,14 +491,33 @@ class MainWindow(ReviewActions, WriteActions, SteerActions, QMainWindow):
             self.model_loader.import_from(path)
 
     def open_settings(self) -> None:
+        self.app.reload_settings()  # the dialog starts from what is saved now
         known = {m.model_id: m.summary for m in self.app.known_models()}
         dlg = SettingsDialog(self.app.settings, known, self.app.installed_models(), self)
         if dlg.exec():
-            new = self.app.update_settings(**dlg.changes())
+            changes = dlg.changes()
+            new = self.app.update_settings(**changes)
             self.preview.auto_play.setChecked(new.auto_play)
-            if self.app.settings.model != (self.app.embedder and self.app.embedder.model_id):
+            if changes:
+                self.keeper.request()
+
+    def check_settings(self) -> None:
+        """Settings saved by another process (`soundseek model import`, `watch`'s host...)
+        are taken up: the change arrives as a SettingsChanged event (_settings_changed)."""
+        self.app.reload_settings()
+
+    def _settings_changed(self, changed: frozenset) -> None:
+        """Settings changed, here or elsewhere: a model switch loads the new model (and its
+        banner and label follow); audition settings show in the preview."""
+        s = self.app.settings
+        if changed & MODEL_KEYS:
+            loaded = self.app.embedder.model_id if self.app.embedder is not None else None
+            if s.model != loaded or changed - {"model"}:
+                self.banner.show_loading(s.model)
                 self.model_loader.load()
-            self.keeper.request()
+            self._update_model_label()
+        if "auto_play" in changed:
+            self.preview.auto_play.setChecked(s.auto_play)
 
     # -- state ----------------------------------------------------------------------------------
     def _message(self, text: str) -> None:
