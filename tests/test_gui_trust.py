@@ -169,3 +169,39 @@ def test_a_model_imported_from_a_terminal_shows_and_settings_ok_keeps_it(
     on_disk = App.open(home).settings
     assert on_disk.model == "tiny", "the window never writes its old model back"
     assert on_disk.auto_play is False and win.app.settings.model == "tiny"
+
+
+def test_write_and_undo_say_what_they_did_with_counts(
+    qtbot, make_window, home, tmp_path, monkeypatch
+):
+    from PySide6.QtWidgets import QMessageBox
+
+    from soundseek.ui.write_dialog import WriteDialog
+
+    win, files = review_window(qtbot, make_window, home, tmp_path)
+    tagged, untouched, gone = files["rumble"][:2], files["hiss"][0], files["beep"][0]
+    win.app.tag("keeper", [*tagged, gone])
+    type_query(qtbot, win, "take")
+    wait_notes(qtbot, win)
+    os.unlink(gone)  # deleted after indexing: refused, with its reason
+    monkeypatch.setattr(WriteDialog, "exec", lambda _d: 1)
+    select(win, [*tagged, untouched, gone])
+    menu_action(win, "Write metadata to files…").trigger()
+    qtbot.waitUntil(lambda: win.report_box is not None and win.report_box.isVisible(),
+                    timeout=20000)  # fmt: skip
+    box = win.report_box
+    assert box.text() == "Wrote 2 files, 1 unchanged, 1 refused."
+    assert "Details" in box.informativeText() and "Undo last write" in box.informativeText()
+    assert box.detailedText().startswith(os.path.basename(gone) + ": ")
+    assert "wrote 2 files, 1 unchanged, 1 refused" in win.status_label.text()
+    box.close()
+
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question", lambda _p, _t, text: asked.append(text)
+                        or QMessageBox.StandardButton.Yes)  # fmt: skip
+    menu_action(win, "Undo last write").trigger()
+    qtbot.waitUntil(lambda: win.report_box is not box and win.report_box is not None,
+                    timeout=20000)  # fmt: skip
+    assert asked == ["Put the 2 files of the last write back as they were, byte for byte?"]
+    assert win.report_box.text() == "Restored 2 files." and win.report_box.isVisible()
+    assert "restored 2 files" in win.status_label.text()

@@ -496,6 +496,14 @@ class App:
         for path in now + gone:
             self.own_writes.add(path)
 
+    def last_write(self) -> tuple[str, int]:
+        """The batch `undo_writes` would undo: (its id, how many files), ("", 0) if none;
+        so a shell can say how many files an undo puts back before it asks."""
+        from soundseek.app.writing import last_batch
+
+        batch = last_batch(self.journal_dir)
+        return (batch.id, len(batch.entries)) if batch is not None else ("", 0)
+
     def undo_writes(self):
         """Undo the last write batch byte for byte: (its id, each file's outcome)."""
         from soundseek.app.writing import undo
