@@ -12,6 +12,7 @@ from soundseek.app import App
 from tests import test_gui
 from tests.test_gui import (
     column,
+    idle,
     menu_action,
     open_view,
     review_window,
@@ -205,3 +206,47 @@ def test_write_and_undo_say_what_they_did_with_counts(
     assert asked == ["Put the 2 files of the last write back as they were, byte for byte?"]
     assert win.report_box.text() == "Restored 2 files." and win.report_box.isVisible()
     assert "restored 2 files" in win.status_label.text()
+
+
+def test_counts_move_with_each_commit_while_indexing(
+    qtbot, make_window, home, tmp_path, installed_tiny, monkeypatch
+):
+    import threading
+
+    import soundfile as sf
+
+    from soundseek.indexing import embedding
+    from tests.audiofiles import noise
+
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    for i in range(6):
+        sf.write(lib / f"take_{i:02d}.wav", noise(1.0, seed=i), 48000)
+    go_on, real, commits = threading.Event(), embedding.write_results, []
+
+    def commit_then_hold(*args):
+        """After its second commit the run stands still until the window has shown one."""
+        commits.append(real(*args))
+        if len(commits) == 2:
+            go_on.wait(30)
+        return commits[-1]
+
+    App.open(home).update_settings(batch_size=1)  # a model call per window
+    monkeypatch.setattr(embedding, "FLUSH_SECONDS", 0.0)  # a commit per embedded file
+    monkeypatch.setattr(embedding, "write_results", commit_then_hold)
+    win = make_window([lib])
+
+    def between(text: str) -> bool:
+        """Some files counted, not yet all."""
+        return any(f"{n} files indexed" in text for n in range(1, 6))
+
+    try:
+        qtbot.waitUntil(lambda: win.keeper.running and between(win.model_label.text()),
+                        timeout=30000)  # fmt: skip
+        assert "6 files · indexing…" in win.sidebar.folders.item(0).text()
+        assert between(win.windowTitle())
+    finally:
+        go_on.set()
+    qtbot.waitUntil(lambda: idle(win) and "6 files indexed" in win.model_label.text(),
+                    timeout=30000)  # fmt: skip
+    qtbot.waitUntil(lambda: "6 files · up to date" in win.sidebar.folders.item(0).text())

@@ -70,6 +70,8 @@ class MainWindow(ReviewActions, WriteActions, SteerActions, QMainWindow):
         self.library_ready = False
         self.first_run_done = False
         self._indexed = 0
+        self._counting = self._count_again = False  # a count is being read / is asked again
+        self._counted_done = -1  # files_done of the last progress that asked for counts
         self.setWindowTitle("SoundSeek")
         self.setAcceptDrops(True)
         self.state = UiState(app.paths.config_dir / "ui_state.json")
@@ -394,8 +396,23 @@ class MainWindow(ReviewActions, WriteActions, SteerActions, QMainWindow):
         self.tasks.run(call, done, lambda exc: self._message(_describe(exc)))
 
     def refresh_library(self) -> None:
-        """Live counts, read off the UI thread."""
-        self.tasks.run(self.app.root_summaries, self._show_folders)
+        """Live counts, read off the UI thread; asked again while a read is out, it reads
+        once more when that one is back (never more than one at a time)."""
+        if self._counting:
+            self._count_again = True
+            return
+        self._counting, self._count_again = True, False
+
+        def shown(summaries) -> None:
+            self._counting = False
+            self._show_folders(summaries)
+            if self._count_again:
+                self.refresh_library()
+
+        def failed(exc: Exception) -> None:
+            self._counting = False
+
+        self.tasks.run(self.app.root_summaries, shown, failed)
 
     def _show_folders(self, summaries) -> None:
         indexing = "indexing…" if self.keeper.running else "up to date"
@@ -428,6 +445,9 @@ class MainWindow(ReviewActions, WriteActions, SteerActions, QMainWindow):
     def _index_progress(self, p) -> None:
         for w in (self.progress, self.pause_button, self.cancel_button):
             w.show()
+        if p.phase in ("metadata", "embed") and p.files_done != self._counted_done:
+            self._counted_done = p.files_done  # files were committed: the counts move
+            self.refresh_library()
         if p.phase == "embed":
             eta = p.eta_seconds
             eta_text = f" · ETA {int(eta // 60)}:{int(eta % 60):02d}" if eta else ""
