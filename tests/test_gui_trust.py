@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QLabel
 
 from soundseek.app import App
 from tests import test_gui
@@ -250,3 +250,64 @@ def test_counts_move_with_each_commit_while_indexing(
     qtbot.waitUntil(lambda: idle(win) and "6 files indexed" in win.model_label.text(),
                     timeout=30000)  # fmt: skip
     qtbot.waitUntil(lambda: "6 files · up to date" in win.sidebar.folders.item(0).text())
+
+
+def test_a_newcomers_first_window_says_what_to_do_in_its_own_terms(
+    qtbot, make_window, library, monkeypatch
+):
+    from PySide6.QtWidgets import QFileDialog
+
+    from tests.test_gui import PortAudioError
+
+    def no_device():
+        raise PortAudioError("Error querying device -1")
+
+    win = make_window(open_output=no_device)
+    assert win.results_stack.currentWidget() is win.empty and win.empty.isVisible()
+    assert "Add a folder to start" in win.empty.findChild(QLabel).text()
+    assert win.audio_label.text() == "No audio output device — preview is off"
+    qtbot.waitUntil(lambda: win.banner.state == "ModelUnavailable", timeout=20000)
+    said = win.banner.text.text()
+    assert said.lower().count("metadata") == 1, "said once"
+    assert "soundseek " not in said and "`" not in said, "no terminal commands in the window"
+    assert win.banner.download.isVisible() and win.banner.importer.isVisible()
+    qtbot.waitUntil(lambda: win.preview.wave is not None, timeout=10000)
+    assert win.preview.wave.is_empty() and win.preview.wave.placeholder.isVisible()
+    assert not win.preview.wave.plot.isVisible(), "no axis around nothing"
+
+    folder = str(library["door"].parents[1])
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a: folder)
+    qtbot.mouseClick(win.empty.button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: win.sidebar.folders.count() == 1, timeout=10000)
+    assert folder in win.sidebar.folders.item(0).text()
+    qtbot.waitUntil(lambda: win.results_stack.currentWidget() is win.table, timeout=10000)
+
+
+def test_nothing_is_cut_off_at_the_default_size(qtbot, make_window):
+    win = make_window(start=False)
+    assert (win.width(), win.height()) == (1280, 800)
+    header = win.table.horizontalHeader()
+    for col in range(header.count()):
+        text = win.proxy.headerData(col, Qt.Orientation.Horizontal)
+        needed = header.sectionSizeFromContents(col).width()
+        assert header.sectionSize(col) >= needed, f"the {text!r} header is cut off"
+    field = win.preview.tags.field
+    words = field.fontMetrics().horizontalAdvance(field.placeholderText())
+    assert words + 12 <= field.width(), "the tag field's placeholder is cut off"
+    long = "3 results for door · " + "sound search is off: no CLAP model loaded " * 4
+    win._message(long)
+    assert win.status_label.shown_text().endswith("…"), "a long message ends visibly cut"
+    assert win.status_label.toolTip() == long
+
+
+def test_model_help_says_what_a_model_folder_holds(capsys):
+    import pytest
+
+    from soundseek.cli.main import main
+
+    with pytest.raises(SystemExit):
+        main(["model", "--help"])
+    out = capsys.readouterr().out
+    for needed in ("config.json", "model.safetensors", "pytorch_model.bin", "tokenizer.json",
+                   "preprocessor_config.json", ".pt"):  # fmt: skip
+        assert needed in out

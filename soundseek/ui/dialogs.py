@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
+    QWidget,
 )
 
 from soundseek.app.settings import Settings
@@ -105,6 +106,30 @@ class ErrorsDialog(QDialog):
         box = QVBoxLayout(self)
         box.addWidget(QLabel("These files are skipped until they change on disk."))
         box.addWidget(table)
+
+
+class EmptyLibrary(QWidget):
+    """In place of the results while the library has no folder: what to do first."""
+
+    add_requested = Signal()
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        title = QLabel("<h2>Add a folder to start</h2>", alignment=Qt.AlignmentFlag.AlignCenter)
+        text = QLabel(
+            "Choose a folder of sounds. SoundSeek reads their names and metadata at once, "
+            "listens to them in the background, and keeps up with changes.",
+            alignment=Qt.AlignmentFlag.AlignCenter, wordWrap=True,
+        )  # fmt: skip
+        self.button = QPushButton("Add a folder…")
+        self.button.setDefault(True)
+        self.button.clicked.connect(self.add_requested)
+        box = QVBoxLayout(self)
+        box.addStretch(1)
+        box.addWidget(title)
+        box.addWidget(text)
+        box.addWidget(self.button, 0, Qt.AlignmentFlag.AlignHCenter)
+        box.addStretch(2)
 
 
 class ModelBanner(QFrame):

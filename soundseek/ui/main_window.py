@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QSplitter,
+    QStackedWidget,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -41,7 +42,8 @@ from soundseek.errors import SoundSeekError, StoreLocked
 from soundseek.ui import actions
 from soundseek.ui.bridge import AppSignals
 from soundseek.ui.controllers import KeeperController, ModelLoader, SearchRunner
-from soundseek.ui.dialogs import ErrorsDialog, ModelBanner, SettingsDialog
+from soundseek.ui.dialogs import EmptyLibrary, ErrorsDialog, ModelBanner, SettingsDialog
+from soundseek.ui.elided_label import ElidedLabel
 from soundseek.ui.preview import PreviewPane
 from soundseek.ui.results_model import HIT_ROLE, SORT_ROLE, ResultsModel
 from soundseek.ui.review import VIEWS, ReviewController
@@ -100,11 +102,12 @@ class MainWindow(ReviewActions, WriteActions, SteerActions, QMainWindow):
         self.proxy.setSourceModel(self.results)
         self.proxy.setSortRole(SORT_ROLE)
         self.table = _results_table(self.proxy)
+        self.empty = EmptyLibrary()
         self.preview = PreviewPane(self.app, self._drag_path, s.theme)
         self.preview.auto_play.setChecked(s.auto_play)
         self.preview.loop.setChecked(s.loop)
         self.preview.volume.setValue(int(s.volume * 100))
-        self.status_label = QLabel()
+        self.status_label = ElidedLabel()
         self.audio_label = QLabel()
         self.audio_retry = QPushButton("Retry audio")
         self.audio_retry.hide()
@@ -129,8 +132,11 @@ class MainWindow(ReviewActions, WriteActions, SteerActions, QMainWindow):
         self.last_result = None
 
     def _build_layout(self) -> None:
+        self.results_stack = QStackedWidget()
+        self.results_stack.addWidget(self.table)
+        self.results_stack.addWidget(self.empty)
         self.right = QSplitter(Qt.Orientation.Vertical)
-        self.right.addWidget(self.table)
+        self.right.addWidget(self.results_stack)
         self.right.addWidget(self.preview)
         self.right.setSizes([500, 260])
         self.split = QSplitter(Qt.Orientation.Horizontal)
@@ -168,6 +174,7 @@ class MainWindow(ReviewActions, WriteActions, SteerActions, QMainWindow):
         self._debounce.timeout.connect(self.run_search)
         self.sidebar.filters_changed.connect(lambda _t: (self._leave_view(), self.run_search()))
         self.sidebar.add_requested.connect(self.add_folder)
+        self.empty.add_requested.connect(self.add_folder)
         self.sidebar.remove_requested.connect(self.remove_folder)
         self.sidebar.locate_requested.connect(self.locate_folder)
         self.sidebar.rescan_requested.connect(self.keeper.request)
@@ -233,7 +240,11 @@ class MainWindow(ReviewActions, WriteActions, SteerActions, QMainWindow):
         self.preview.attach_player(self.player)
 
     def _audio_status(self, text: str) -> None:
+        """Said in the user's terms; the audio library's own words are in the tooltip."""
         self.audio_label.setText(text)
+        reason = self.audio.reason if self.audio is not None and text else ""
+        self.audio_label.setToolTip(f"{reason}. Connect a device and press Retry audio."
+                                    if reason else "")  # fmt: skip
         self.audio_retry.setVisible(bool(text))
 
     # -- search -------------------------------------------------------------------------------
@@ -415,6 +426,8 @@ class MainWindow(ReviewActions, WriteActions, SteerActions, QMainWindow):
         self.tasks.run(self.app.root_summaries, shown, failed)
 
     def _show_folders(self, summaries) -> None:
+        no_folders = not summaries and not self.app.place.shared
+        self.results_stack.setCurrentWidget(self.empty if no_folders else self.table)
         indexing = "indexing…" if self.keeper.running else "up to date"
         if self.app.place.shared:
             who, when = self.app.last_run
@@ -597,9 +610,10 @@ def _results_table(model) -> QTableView:
     table.sortByColumn(1, Qt.SortOrder.DescendingOrder)
     header = table.horizontalHeader()
     header.setStretchLastSection(True)
-    widths = ((0, 360), (1, 80), (2, 60), (3, 80), (4, 60), (5, 60), (6, 40), (7, 90), (8, 150),
-              (9, 140))  # fmt: skip
-    for col, width in widths:
+    widths = {0: 360, 1: 80, 2: 60, 3: 80, 4: 60, 5: 60, 6: 40, 7: 90, 8: 150, 9: 140}
+    for col in range(header.count()):  # never narrower than the header's own words
+        width = max(widths.get(col, header.sectionSize(col)),
+                    header.sectionSizeFromContents(col).width())  # fmt: skip
         header.resizeSection(col, width)
     table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
     return table

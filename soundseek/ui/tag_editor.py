@@ -24,7 +24,9 @@ class TagEditor(QWidget):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.field = QLineEdit(objectName="tags")
-        self.field.setPlaceholderText("Add tag… (T)  Enter tags every selected file")
+        self.field.setPlaceholderText("Add a tag (T)")
+        self.field.setToolTip("Type a tag and press Enter: every selected file gets it (T)")
+        self.field.setMinimumWidth(160)
         self.field.setMaximumWidth(260)
         self.known = QStringListModel(self)
         completer = QCompleter(self.known, self)
