@@ -311,3 +311,71 @@ def test_model_help_says_what_a_model_folder_holds(capsys):
     for needed in ("config.json", "model.safetensors", "pytorch_model.bin", "tokenizer.json",
                    "preprocessor_config.json", ".pt"):  # fmt: skip
         assert needed in out
+
+
+# -- a new model's one-time preparation, as a named stage ----------------------------------------
+def _fresh_model(tiny_model_dir, tmp_path):
+    """The tiny model without its ONNX exports and gate verdicts, chosen by its folder."""
+    import shutil
+
+    fresh = tmp_path / "fresh-tiny"
+    shutil.copytree(tiny_model_dir, fresh, ignore=shutil.ignore_patterns(".soundseek"))
+    return fresh
+
+
+def _small_library(tmp_path, n=2):
+    import soundfile as sf
+
+    from tests.audiofiles import noise
+
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    for i in range(n):
+        sf.write(lib / f"take_{i:02d}.wav", noise(1.0, seed=i), 48000)
+    return lib
+
+
+def test_the_cli_names_a_new_models_one_time_stage_before_the_first_file(
+    home, tmp_path, tiny_model_dir, capsys
+):
+    from soundseek.cli.main import main
+
+    app = App.open(home)
+    app.update_settings(model=str(_fresh_model(tiny_model_dir, tmp_path)))
+    app.add_root(str(_small_library(tmp_path)))
+    assert main(["index"]) == 0
+    lines = capsys.readouterr().err.splitlines()
+    stage = [ln for ln in lines if ln.startswith("Preparing the model for this computer")]
+    assert [s.split(": ", 1)[1] for s in stage] == [
+        "step 1 of 2, exporting the audio encoder…",
+        "step 2 of 2, checking the fast encoder against the original (fidelity gate)…",
+        "done",
+        "step 1 of 1, exporting the text encoder…",
+        "done",
+    ]
+    first_file = next(i for i, ln in enumerate(lines) if ln.startswith("embedding:"))
+    assert lines.index(stage[-1]) < first_file, "the stage ends before the first file"
+    assert main(["index"]) == 0
+    assert "Preparing the model" not in capsys.readouterr().err, "one time only"
+
+
+def test_the_window_shows_a_new_models_one_time_stage_before_the_first_file(
+    qtbot, make_window, home, tmp_path, tiny_model_dir
+):
+    App.open(home).update_settings(model=str(_fresh_model(tiny_model_dir, tmp_path)))
+    win = make_window([_small_library(tmp_path)], start=False)
+    seen = []
+    win.signals.model_preparing.connect(
+        lambda e: seen.append(("model", e.what, win.status_label.text(), win.progress.isVisible()))
+    )
+    win.keeper.progress.connect(lambda p: seen.append((p.phase, p.message, p.files_done, 0)))
+    win.start_background()
+    qtbot.waitUntil(lambda: idle(win) and win.app.embedder is not None, timeout=60000)
+    steps = [s for s in seen if s[0] == "model" and s[1]]
+    assert [s[1] for s in steps] == ["audio export", "gate"]
+    assert all(s[2].startswith("Preparing the model for this computer (one time): step")
+               and s[3] for s in steps), "named, with a step count, and a progress bar"  # fmt: skip
+    phases = [s[0] for s in seen]
+    first_file = phases.index("embed")
+    assert phases.index("prepare") < first_file and phases.index("model") < first_file
+    assert any("exporting the text encoder" in s[1] for s in seen if s[0] == "prepare")

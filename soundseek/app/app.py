@@ -22,6 +22,7 @@ from soundseek.app.events import (
     IndexStarted,
     LibraryOpened,
     ModelChanged,
+    ModelPreparing,
     RootsChanged,
     SettingsChanged,
 )
@@ -43,7 +44,13 @@ from soundseek.app.settings import (
     save_settings,
     settings_stamp,
 )
-from soundseek.app.status import FileError, LibraryStatus, ModelState, RootSummary
+from soundseek.app.status import (
+    FileError,
+    LibraryStatus,
+    ModelState,
+    RootSummary,
+    preparing_text,
+)
 from soundseek.app.summary import Summary, read_summary, write_summary
 from soundseek.errors import ModelError, RootError
 from soundseek.files.roots import Root, new_root
@@ -328,7 +335,7 @@ class App:
         s = self._settings
         try:
             emb = models.load_embedder(self.paths, s.model, s.device, s.torch_threads,
-                                       s.audio_backend, s.precision)  # fmt: skip
+                                       s.audio_backend, s.precision, self._preparing)  # fmt: skip
         except ModelError as exc:
             self.embedder, self.model_error = None, exc
             self.events.emit(ModelChanged(None, exc))
@@ -354,13 +361,19 @@ class App:
     ) -> Path:
         from soundseek.embed import models
 
-        return models.download_model(self.paths, model or self._settings.model, progress)
+        return models.download_model(self.paths, model or self._settings.model, progress,
+                                     self._preparing)  # fmt: skip
+
+    def _preparing(self, step) -> None:
+        """A one-time model step (export, gate) starts: shells show it as a named stage."""
+        text = preparing_text(step.step, step.steps, step.what)
+        self.events.emit(ModelPreparing(step.step, step.steps, step.what, text))
 
     def import_model(self, source: str, name: str | None = None) -> Path:
         """Copy (or convert) a model into the models folder and make it the current one."""
         from soundseek.embed import importing
 
-        folder = importing.import_model(self.paths, source, name)
+        folder = importing.import_model(self.paths, source, name, self._preparing)
         self.update_settings(model=folder.name)
         return folder
 
@@ -539,6 +552,8 @@ class App:
         last, error = None, None
         self.events.emit(IndexStarted())
         try:
+            if embed:
+                yield from self._prepare_text()
             with Store(self.place, writable=True) as store:
                 for p in run_index(store, opts, self.embedder if embed else None, **extra):
                     last = p
@@ -566,6 +581,22 @@ class App:
             self.load_model()
         job = ClusterJob(options, self._settings, self.paths)
         yield from self._run_index(cancel, True, None, 1, job.stage(), lambda: job.who)
+
+    def _prepare_text(self) -> Iterator[IndexProgress]:
+        """A new model's one-time text export and gate, as a named stage before the first
+        file (the shells' torch-free text encoder; made once per model)."""
+        from soundseek.indexing.progress import IndexProgress
+
+        emb = self._embedder
+        pending = getattr(emb, "text_export_pending", None)
+        if pending is None or not pending():
+            return
+        yield IndexProgress("prepare", 1, 1, message=preparing_text(1, 1, "text export"))
+        try:
+            emb.export_text()
+        except Exception:  # search then encodes text with torch; the run goes on
+            log.warning("no ONNX text encoder for instant shell search", exc_info=True)
+        yield IndexProgress("prepare", 1, 1, message=preparing_text(1, 1, ""))
 
     def _after_index(self) -> None:
         try:

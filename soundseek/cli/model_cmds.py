@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from soundseek.cli.common import EXIT_OK, EXIT_USAGE, fail, open_app
+from soundseek.cli.progress import ProgressPrinter, follow_preparation
 
 HELP = """\
 actions:
@@ -30,6 +31,7 @@ examples:
 
 def cmd_model(args) -> int:
     app = open_app()
+    follow_preparation(app, ProgressPrinter())  # import/download check the model here
     if args.action == "info":
         return _info(app)
     if not args.target:

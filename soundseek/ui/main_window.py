@@ -198,6 +198,7 @@ class MainWindow(ReviewActions, WriteActions, SteerActions, QMainWindow):
         self.signals.roots_changed.connect(self.refresh_library)
         self.signals.model_changed.connect(self._model_changed)
         self.signals.settings_changed.connect(self._settings_changed)
+        self.signals.model_preparing.connect(self._model_preparing)
         self.settings_watch.directoryChanged.connect(lambda _d: self._settings_timer.start())
         self._settings_timer.timeout.connect(self.check_settings)
         self.model_loader.download_progress.connect(self.banner.show_progress)
@@ -468,6 +469,10 @@ class MainWindow(ReviewActions, WriteActions, SteerActions, QMainWindow):
                     f"{p.audio_seconds / 3600:.2f} h audio{eta_text}")  # fmt: skip
             self.progress.setRange(0, max(1, p.files_total))
             self.progress.setValue(p.files_done)
+        elif p.phase == "prepare":
+            text = p.message
+            self.progress.setRange(0, max(1, p.files_total))
+            self.progress.setValue(p.files_done)
         elif p.phase == "metadata":
             text = p.message or f"Reading metadata {p.files_done}/{p.files_total}"
             self.progress.setRange(0, max(1, p.files_total))
@@ -517,6 +522,17 @@ class MainWindow(ReviewActions, WriteActions, SteerActions, QMainWindow):
         self._update_model_label()
         if not self.keeper.started:
             self.keeper.start()
+
+    def _model_preparing(self, e) -> None:
+        """A new model's one-time export or gate (minutes on a small CPU): a named stage
+        with its step count, in the status bar and the progress bar."""
+        self._message(e.text)
+        if e.what:
+            self.progress.setRange(0, max(1, e.steps))
+            self.progress.setValue(e.step - 1)
+            self.progress.show()
+        elif not self.keeper.running:
+            self.progress.hide()
 
     def import_model(self) -> None:
         path = QFileDialog.getExistingDirectory(self, "Import a CLAP model folder")
