@@ -379,3 +379,17 @@ def test_the_window_shows_a_new_models_one_time_stage_before_the_first_file(
     first_file = phases.index("embed")
     assert phases.index("prepare") < first_file and phases.index("model") < first_file
     assert any("exporting the text encoder" in s[1] for s in seen if s[0] == "prepare")
+
+
+def test_a_missing_model_installed_from_a_terminal_under_its_name_is_loaded(
+    qtbot, make_window, home, library, tiny_model_dir
+):
+    from soundseek.cli.main import main
+
+    App.open(home).update_settings(model="tiny")  # chosen, not on disk yet
+    win = make_window([library["door"].parents[1]])
+    qtbot.waitUntil(lambda: win.banner.state == "ModelUnavailable", timeout=20000)
+    assert main(["model", "import", str(tiny_model_dir), "--name", "tiny"]) == 0  # no setting moves
+    qtbot.waitUntil(lambda: win.app.embedder is not None, timeout=30000)
+    qtbot.waitUntil(lambda: not win.banner.isVisible(), timeout=5000)
+    assert "Model: tiny · cpu" in win.model_label.text()

@@ -127,7 +127,11 @@ class MainWindow(ReviewActions, WriteActions, SteerActions, QMainWindow):
         self._keep_row: int | None = None
         self._debounce = QTimer(self, singleShot=True, interval=SEARCH_DEBOUNCE_MS)
         # The settings file is replaced atomically on save: watching its folder sees that.
-        self.settings_watch = QFileSystemWatcher([str(self.app.paths.config_dir)], self)
+        # ... and the models folder: a model installed from a terminal under the name the
+        # settings already hold changes no setting.
+        self.app.paths.models_dir.mkdir(parents=True, exist_ok=True)
+        watched = [str(self.app.paths.config_dir), str(self.app.paths.models_dir)]
+        self.settings_watch = QFileSystemWatcher(watched, self)
         self._settings_timer = QTimer(self, singleShot=True, interval=SETTINGS_SETTLE_MS)
         self.last_result = None
 
@@ -200,7 +204,7 @@ class MainWindow(ReviewActions, WriteActions, SteerActions, QMainWindow):
         self.signals.settings_changed.connect(self._settings_changed)
         self.signals.model_preparing.connect(self._model_preparing)
         self.settings_watch.directoryChanged.connect(lambda _d: self._settings_timer.start())
-        self._settings_timer.timeout.connect(self.check_settings)
+        self._settings_timer.timeout.connect(self._elsewhere_changed)
         self.model_loader.download_progress.connect(self.banner.show_progress)
         self.model_loader.failed.connect(self.banner.show_error)
         self.banner.download_requested.connect(self.model_loader.download)
@@ -554,6 +558,16 @@ class MainWindow(ReviewActions, WriteActions, SteerActions, QMainWindow):
         """Settings saved by another process (`soundseek model import`, `watch`'s host...)
         are taken up: the change arrives as a SettingsChanged event (_settings_changed)."""
         self.app.reload_settings()
+
+    def _elsewhere_changed(self) -> None:
+        """The settings or models folder changed on disk: new settings are taken up, and a
+        missing model that is there now is loaded."""
+        changed = self.app.reload_settings()
+        loading = self.model_loader.worker is not None and self.model_loader.worker.isRunning()
+        missing = self.app.embedder is None and not changed & MODEL_KEYS and not loading
+        if missing and self.app.model_installed():
+            self.banner.show_loading(self.app.settings.model)
+            self.model_loader.load()
 
     def _settings_changed(self, changed: frozenset) -> None:
         """Settings changed, here or elsewhere: a model switch loads the new model (and its
