@@ -300,7 +300,8 @@ def test_device_unplugged_mid_stream_falls_back_and_retry_brings_it_back(
     qtbot.waitUntil(lambda: device.played_seconds() > 0.02, timeout=5000)
     device.unplugged = True
     qtbot.waitUntil(lambda: win.audio.silent, timeout=5000)
-    assert "No audio output (Error querying device -1)" in win.audio_label.text()
+    assert win.audio_label.text() == "No audio output device — preview is off"
+    assert "Error querying device -1" in win.audio_label.toolTip()
     win.table.setCurrentIndex(win.proxy.index(1, 0))
     qtbot.waitUntil(lambda: win.player.playing, timeout=5000)
     replacement = FlakyOutput()

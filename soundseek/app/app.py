@@ -22,6 +22,7 @@ from soundseek.app.events import (
     IndexStarted,
     LibraryOpened,
     ModelChanged,
+    ModelPreparing,
     RootsChanged,
     SettingsChanged,
 )
@@ -39,10 +40,17 @@ from soundseek.app.own_writes import OwnWrites
 from soundseek.app.settings import (
     Settings,
     load_settings,
+    save_changes,
     save_settings,
     settings_stamp,
 )
-from soundseek.app.status import FileError, LibraryStatus, ModelState, RootSummary
+from soundseek.app.status import (
+    FileError,
+    LibraryStatus,
+    ModelState,
+    RootSummary,
+    preparing_text,
+)
 from soundseek.app.summary import Summary, read_summary, write_summary
 from soundseek.errors import ModelError, RootError
 from soundseek.files.roots import Root, new_root
@@ -116,12 +124,17 @@ class App:
         return self._settings
 
     def update_settings(self, **changes: object) -> Settings:
-        """Change and save settings in one place; listeners learn which keys changed."""
+        """Change and save settings in one place; listeners learn which keys changed. What
+        another process saved meanwhile is picked up first, and only the keys that change
+        here are written (merged into the file as it is on disk)."""
+        self.reload_settings()
         new = replace(self._settings, **changes)
         changed = frozenset(k for k in changes if getattr(self._settings, k) != getattr(new, k))
-        self._settings = new
-        save_settings(self.paths, new)
+        if not changed:
+            return self._settings
+        self._settings = save_changes(self.paths, {k: getattr(new, k) for k in changed})
         self._settings_stamp = settings_stamp(self.paths)
+        new = self._settings
         if "caption_prompts" in changed and self._library is not None:
             self._library.searcher.captions = new.caption_prompts
         if changed & LOCATION_KEYS:
@@ -132,11 +145,12 @@ class App:
 
     def reload_settings(self) -> frozenset[str]:
         """Pick up settings another process saved (e.g. `soundseek model use`)."""
-        if settings_stamp(self.paths) == self._settings_stamp:
+        stamp = settings_stamp(self.paths)  # before reading: a save meanwhile is seen next time
+        if stamp == self._settings_stamp:
             return frozenset()
         new, _ = load_settings(self.paths)
         changed = frozenset(k for k in vars(new) if getattr(new, k) != getattr(self._settings, k))
-        self._settings, self._settings_stamp = new, settings_stamp(self.paths)
+        self._settings, self._settings_stamp = new, stamp
         if changed & LOCATION_KEYS:  # e.g. `soundseek location set` while the app is open
             self._bind_place()
             self.events.emit(RootsChanged(self.roots()))
@@ -321,7 +335,7 @@ class App:
         s = self._settings
         try:
             emb = models.load_embedder(self.paths, s.model, s.device, s.torch_threads,
-                                       s.audio_backend, s.precision)  # fmt: skip
+                                       s.audio_backend, s.precision, self._preparing)  # fmt: skip
         except ModelError as exc:
             self.embedder, self.model_error = None, exc
             self.events.emit(ModelChanged(None, exc))
@@ -347,13 +361,19 @@ class App:
     ) -> Path:
         from soundseek.embed import models
 
-        return models.download_model(self.paths, model or self._settings.model, progress)
+        return models.download_model(self.paths, model or self._settings.model, progress,
+                                     self._preparing)  # fmt: skip
+
+    def _preparing(self, step) -> None:
+        """A one-time model step (export, gate) starts: shells show it as a named stage."""
+        text = preparing_text(step.step, step.steps, step.what)
+        self.events.emit(ModelPreparing(step.step, step.steps, step.what, text))
 
     def import_model(self, source: str, name: str | None = None) -> Path:
         """Copy (or convert) a model into the models folder and make it the current one."""
         from soundseek.embed import importing
 
-        folder = importing.import_model(self.paths, source, name)
+        folder = importing.import_model(self.paths, source, name, self._preparing)
         self.update_settings(model=folder.name)
         return folder
 
@@ -489,6 +509,14 @@ class App:
         for path in now + gone:
             self.own_writes.add(path)
 
+    def last_write(self) -> tuple[str, int]:
+        """The batch `undo_writes` would undo: (its id, how many files), ("", 0) if none;
+        so a shell can say how many files an undo puts back before it asks."""
+        from soundseek.app.writing import last_batch
+
+        batch = last_batch(self.journal_dir)
+        return (batch.id, len(batch.entries)) if batch is not None else ("", 0)
+
     def undo_writes(self):
         """Undo the last write batch byte for byte: (its id, each file's outcome)."""
         from soundseek.app.writing import undo
@@ -524,6 +552,8 @@ class App:
         last, error = None, None
         self.events.emit(IndexStarted())
         try:
+            if embed:
+                yield from self._prepare_text()
             with Store(self.place, writable=True) as store:
                 for p in run_index(store, opts, self.embedder if embed else None, **extra):
                     last = p
@@ -551,6 +581,22 @@ class App:
             self.load_model()
         job = ClusterJob(options, self._settings, self.paths)
         yield from self._run_index(cancel, True, None, 1, job.stage(), lambda: job.who)
+
+    def _prepare_text(self) -> Iterator[IndexProgress]:
+        """A new model's one-time text export and gate, as a named stage before the first
+        file (the shells' torch-free text encoder; made once per model)."""
+        from soundseek.indexing.progress import IndexProgress
+
+        emb = self._embedder
+        pending = getattr(emb, "text_export_pending", None)
+        if pending is None or not pending():
+            return
+        yield IndexProgress("prepare", 1, 1, message=preparing_text(1, 1, "text export"))
+        try:
+            emb.export_text()
+        except Exception:  # search then encodes text with torch; the run goes on
+            log.warning("no ONNX text encoder for instant shell search", exc_info=True)
+        yield IndexProgress("prepare", 1, 1, message=preparing_text(1, 1, ""))
 
     def _after_index(self) -> None:
         try:

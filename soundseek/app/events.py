@@ -34,6 +34,17 @@ class ModelChanged:
 
 
 @dataclass(frozen=True)
+class ModelPreparing:
+    """A one-time step that makes a model fast on this computer (an ONNX export, a fidelity
+    gate) starts: `step` of `steps`; what == "" when they are all done. `text` says it."""
+
+    step: int
+    steps: int
+    what: str
+    text: str
+
+
+@dataclass(frozen=True)
 class IndexStarted:
     pass
 

@@ -7,10 +7,11 @@ application once, which registers them with the index.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 
 from soundseek.paths import AppPaths
 
@@ -96,16 +97,43 @@ def load_settings(paths: AppPaths) -> tuple[Settings, list[str]]:
 
 def save_settings(paths: AppPaths, settings: Settings) -> None:
     """Write atomically so a crash never leaves half a settings file."""
+    _write_raw(paths, asdict(settings))
+
+
+def _write_raw(paths: AppPaths, raw: dict) -> None:
     paths.config_dir.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=paths.config_dir, suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(asdict(settings), fh, indent=2)
-    os.replace(tmp, paths.settings_file)
-
-
-def settings_stamp(paths: AppPaths) -> int | None:
-    """Changes when another process saves settings (a model switch from the CLI...)."""
     try:
-        return paths.settings_file.stat().st_mtime_ns
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(raw, fh, indent=2)
+        os.replace(tmp, paths.settings_file)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def save_changes(paths: AppPaths, changes: dict[str, object]) -> Settings:
+    """Merge only these keys into the settings file as it is on disk now, atomically, and
+    return the result. The window, the CLI and `watch` share one file: a process saves what
+    its user changed and never writes back its stale copy of the rest (a model chosen from
+    the terminal survives the window's Settings ▸ OK). Keys this version does not know (a
+    newer SoundSeek's) are kept."""
+    raw = _migrate(_read_raw(paths))
+    raw.pop("legacy_roots", None)  # adopted when this home was opened
+    known = {f.name for f in fields(Settings)}
+    current = Settings(**{k: v for k, v in raw.items() if k in known})
+    merged = replace(current, **changes)
+    _write_raw(paths, {**raw, **asdict(merged)})
+    return merged
+
+
+def settings_stamp(paths: AppPaths) -> tuple[int, int, int] | None:
+    """Changes when another process saves settings (a model switch from the CLI...): every
+    save is a new file (an atomic replace), so its inode tells two saves within one tick of
+    the file system's clock apart."""
+    try:
+        st = paths.settings_file.stat()
     except FileNotFoundError:
         return None
+    return st.st_ino, st.st_mtime_ns, st.st_size

@@ -7,6 +7,21 @@ from dataclasses import dataclass, field
 from soundseek.app.location import LocationInfo
 from soundseek.files.roots import Root
 
+PREPARING = "Preparing the model for this computer (one time)"
+PREP_STEPS = {
+    "text export": "exporting the text encoder",
+    "audio export": "exporting the audio encoder",
+    "gate": "checking the fast encoder against the original (fidelity gate)",
+}
+
+
+def preparing_text(step: int, steps: int, what: str) -> str:
+    """One line for a one-time model step: "Preparing … (one time): step 1 of 2, exporting
+    the audio encoder…"; what == "": done."""
+    if not what:
+        return f"{PREPARING}: done"
+    return f"{PREPARING}: step {step} of {steps}, {PREP_STEPS.get(what, what)}…"
+
 
 @dataclass(frozen=True)
 class RootSummary:

@@ -16,7 +16,7 @@ from soundseek.cli.common import (
     note,
     open_app,
 )
-from soundseek.cli.progress import ProgressPrinter
+from soundseek.cli.progress import ProgressPrinter, follow_preparation
 from soundseek.errors import ModelError, ModelUnavailable
 
 
@@ -51,6 +51,8 @@ def cmd_relocate(args) -> int:
 def cmd_index(args) -> int:
     app = open_app()
     missing = False
+    printer = ProgressPrinter()
+    follow_preparation(app, printer)  # a new model's one-time export and gate
     if not args.no_embed:
         try:
             app.load_model()
@@ -58,7 +60,6 @@ def cmd_index(args) -> int:
             missing = True
             note(f"indexing metadata only. {exc}")
     cancel = install_cancel_handler()
-    printer = ProgressPrinter()
     for p in app.index(cancel, not args.no_embed, args.batch, args.workers):
         printer.show(p)
     if cancel.is_set():

@@ -22,6 +22,7 @@ from soundseek.cli.common import (
     EXIT_USAGE,
     fail,
 )
+from soundseek.cli.model_cmds import HELP as MODEL_HELP
 from soundseek.errors import (
     DISK_FULL_MESSAGE,
     ClusterError,
@@ -77,7 +78,12 @@ def build_parser() -> argparse.ArgumentParser:
     st = sub.add_parser("status", help="counts, errors with reasons, model, device, store size")
     st.add_argument("--json", action="store_true")
     st.add_argument("--model", action="store_true", help="load the model to report its runtime")
-    mo = sub.add_parser("model", help="show, download, import or select the CLAP model")
+    mo = sub.add_parser(
+        "model",
+        help="show, download, import or select the CLAP model",
+        epilog=MODEL_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     mo.add_argument("action", choices=["info", "download", "import", "use"])
     mo.add_argument("target", nargs="?", help="model id (download/use) or PATH (import)")
     mo.add_argument("--name", help="folder name for an imported model")

@@ -3,10 +3,35 @@
 from __future__ import annotations
 
 from soundseek.cli.common import EXIT_OK, EXIT_USAGE, fail, open_app
+from soundseek.cli.progress import ProgressPrinter, follow_preparation
+
+HELP = """\
+actions:
+  info                 the current model, the installed ones, the known LAION-CLAP models
+  download ID          fetch a model from the Hugging Face hub once (needs internet)
+  import PATH          copy a model you have into the models folder and use it
+  use ID|NAME          switch to an installed model (`soundseek index` re-embeds with it)
+
+what `import` accepts (checked by loading it before anything is replaced):
+  a LAION-CLAP model folder, as the hub has it, holding
+    config.json                       the model's configuration (ClapModel)
+    model.safetensors                 the weights (or model.safetensors.index.json and its
+                                      shards; a pytorch_model.bin is converted on import)
+    tokenizer.json, tokenizer_config.json
+                                      the text tokenizer (or vocab.json + merges.txt)
+    preprocessor_config.json          the audio feature extractor settings (or
+                                      processor_config.json)
+  or a laion-clap .pt checkpoint (converted; one that would run code is refused)
+
+examples:
+  soundseek model download laion/larger_clap_general
+  soundseek model import ~/Downloads/larger_clap_general --name general
+"""
 
 
 def cmd_model(args) -> int:
     app = open_app()
+    follow_preparation(app, ProgressPrinter())  # import/download check the model here
     if args.action == "info":
         return _info(app)
     if not args.target:

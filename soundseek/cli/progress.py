@@ -61,3 +61,16 @@ class ProgressPrinter:
         else:
             self.stream.write(text + "\n")
         self.stream.flush()
+
+
+def follow_preparation(app, printer: ProgressPrinter):
+    """Print a model's one-time steps (ONNX exports, fidelity gates) as they start: minutes
+    on a small CPU for a full-size model, which would otherwise look like a hang. Returns
+    the unsubscribe function."""
+    from soundseek.app.events import ModelPreparing
+
+    def said(event: object) -> None:
+        if isinstance(event, ModelPreparing):
+            printer.message(event.text)
+
+    return app.events.subscribe(said)

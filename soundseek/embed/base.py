@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 import numpy as np
@@ -9,6 +11,36 @@ import numpy as np
 from soundseek.embed.features import FeatureSpec
 
 CAPTION_TEMPLATES = ("the sound of {}", "{} sound effect", "a recording of {}")
+
+
+@dataclass(frozen=True)
+class PrepStep:
+    """One of the one-time steps that make a model fast on this computer (an ONNX export,
+    a fidelity gate), as it starts: `step` of `steps` (what == "": all done)."""
+
+    step: int
+    steps: int
+    what: str  # "text export" | "audio export" | "gate" | ""
+
+
+OnStep = Callable[[PrepStep], None]
+
+
+class Steps:
+    """Counts the one-time steps as they start and tells `on_step` (if any)."""
+
+    def __init__(self, planned: list[str], on_step: OnStep | None) -> None:
+        self.total, self.done, self.on_step = len(planned), 0, on_step
+
+    def start(self, what: str) -> None:
+        self.done += 1
+        self.total = max(self.total, self.done)
+        if self.on_step is not None:
+            self.on_step(PrepStep(self.done, self.total, what))
+
+    def finish(self) -> None:
+        if self.done and self.on_step is not None:
+            self.on_step(PrepStep(self.done, self.done, ""))
 
 
 class Embedder(Protocol):

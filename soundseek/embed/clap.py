@@ -26,7 +26,7 @@ from soundseek.embed.backends import (
     load_verdicts,
     save_verdict,
 )
-from soundseek.embed.base import normalise
+from soundseek.embed.base import OnStep, Steps, normalise
 from soundseek.embed.features import FEATURE_VERSION, FeatureSpec, LogMel, TorchLogMel
 from soundseek.errors import ModelInvalid
 
@@ -61,8 +61,10 @@ class ClapEmbedder:
 
     def __init__(
         self, model_dir: str | Path, model_id: str, device: str = "auto", threads: int = 0,
-        backend: str = "auto", precision: str = "auto",
+        backend: str = "auto", precision: str = "auto", on_step: OnStep | None = None,
     ) -> None:  # fmt: skip
+        """`on_step` hears each one-time step (audio export, gate) as it starts: a fresh
+        full-size model spends minutes in them on a small CPU, once."""
         import torch
         from transformers.utils import logging as hf_logging
 
@@ -86,7 +88,9 @@ class ClapEmbedder:
         self.logmel = LogMel(self.feature_spec)
         self._device_logmel: TorchLogMel | None = None
         self.stamp = checkpoint_id(self.folder)
-        self.audio, self.gate = self._audio_backend(backend, precision, threads)
+        steps = Steps(self._audio_steps(backend, precision), on_step)
+        self.audio, self.gate = self._audio_backend(backend, precision, threads, steps)
+        steps.finish()
         self.pipeline = PipelineId(model_id, self.stamp, FEATURE_VERSION,
                                    self.audio.backend, self.audio.precision)  # fmt: skip
 
@@ -102,7 +106,22 @@ class ClapEmbedder:
         """Whether the torch weights are in memory (the memory budget's test reads it)."""
         return self._model is not None
 
-    def _audio_backend(self, backend: str, precision: str, threads: int):
+    def _gate_key(self, name: str, precision: str) -> str:
+        return f"{name}-{precision}:{self.device}:{self.stamp}:{EXPORT_VERSION}"
+
+    def _audio_steps(self, backend: str, precision: str) -> list[str]:
+        """The one-time steps the audio encoder still needs here, at most (a candidate that
+        passes spares the ones after it)."""
+        verdicts, planned = load_verdicts(self.folder), []
+        for name, prec in candidates(self.device, backend, precision)[:-1]:
+            if self._gate_key(name, prec) in verdicts:
+                break
+            path = export_path(self.folder, self.stamp, int8=prec == "int8")
+            planned += ["audio export"] if name == "onnxruntime" and not path.exists() else []
+            planned.append("gate")
+        return planned
+
+    def _audio_backend(self, backend: str, precision: str, threads: int, steps: Steps):
         """The fastest candidate that passes the fidelity gate; torch fp32 otherwise. A
         cached verdict decides without the torch weights."""
         verdicts = load_verdicts(self.folder)
@@ -110,12 +129,13 @@ class ClapEmbedder:
         for name, prec in candidates(self.device, backend, precision):
             if (name, prec) == ("torch", "fp32"):
                 return TorchAudio(self.model, self.device, "fp32"), None
-            key = f"{name}-{prec}:{self.device}:{self.stamp}:{EXPORT_VERSION}"
+            key = self._gate_key(name, prec)
             try:
-                runner = self._candidate(name, prec, threads)
+                runner = self._candidate(name, prec, threads, steps)
                 if key in verdicts:
                     result = GateResult(**verdicts[key])
                 else:
+                    steps.start("gate")
                     mel = gate_windows(self.feature_spec)
                     reference = TorchAudio(self.model, self.device, "fp32")
                     expected = reference.embed_mel(mel) if expected is None else expected
@@ -129,24 +149,34 @@ class ClapEmbedder:
             log.warning("%s %s failed the fidelity gate: %s", name, prec, result)
         return TorchAudio(self.model, self.device, "fp32"), None
 
-    def _candidate(self, name: str, precision: str, threads: int):
+    def _candidate(self, name: str, precision: str, threads: int, steps: Steps):
         if name == "onnxruntime":
             path = export_path(self.folder, self.stamp, int8=precision == "int8")
             if not path.exists():
+                steps.start("audio export")
                 path = export_onnx(self.model, self.folder, self.stamp, int8=precision == "int8")
             return OnnxAudio(path, threads, precision)
         return TorchAudio(copy.deepcopy(self.model), self.device, precision)
 
-    def export_text(self) -> bool:
+    def text_export_pending(self) -> bool:
+        """Whether the text encoder's one-time export and gate are still to be made here (a
+        verdict, passed or not, is made once per checkpoint)."""
+        from soundseek.embed.textonnx import judged
+
+        return not judged(self.folder, self.stamp)
+
+    def export_text(self, on_step: OnStep | None = None) -> bool:
         """Make (once) and gate the torch-free text encoder the shell uses (embed.textonnx);
         afterwards the torch weights are let go when no path needs them any more."""
         from soundseek.embed.textonnx import ensure_text_export, passed
 
-        ok = passed(self.folder, self.stamp) or ensure_text_export(
-            self.model, self.processor, self.folder, self.stamp
-        )
+        if self.text_export_pending():
+            steps = Steps(["text export"], on_step)
+            steps.start("text export")
+            ensure_text_export(self.model, self.processor, self.folder, self.stamp)
+            steps.finish()
         self._release_weights()
-        return ok
+        return passed(self.folder, self.stamp)
 
     def _release_weights(self) -> None:
         """Drop the torch weights when text and audio both run through ONNX Runtime."""

@@ -7,6 +7,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from soundseek.embed.base import OnStep
 from soundseek.embed.models import installed_models, load_tensors, validate_model_folder
 from soundseek.errors import ModelInvalid
 from soundseek.paths import AppPaths
@@ -132,7 +133,8 @@ def _tokenizer_source(paths: AppPaths, exclude: Path) -> Path:
     )
 
 
-def convert_checkpoint(paths: AppPaths, src: Path, name: str | None = None) -> Path:
+def convert_checkpoint(paths: AppPaths, src: Path, name: str | None = None,
+                       on_step: OnStep | None = None) -> Path:  # fmt: skip
     """Checkpoint → validated model folder in the models dir (safetensors + tokenizer)."""
     from transformers import ClapModel
 
@@ -152,7 +154,7 @@ def convert_checkpoint(paths: AppPaths, src: Path, name: str | None = None) -> P
         for f in TOKENIZER_FILES:
             if (tok_dir / f).exists():
                 shutil.copy2(tok_dir / f, staging / f)
-        validate_model_folder(staging)
+        validate_model_folder(staging, on_step)
         if target.exists():
             shutil.rmtree(target)
         staging.rename(target)

@@ -9,9 +9,13 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from soundseek.errors import ModelDownloadFailed, ModelInvalid, ModelUnavailable
 from soundseek.paths import AppPaths
+
+if TYPE_CHECKING:
+    from soundseek.embed.base import OnStep
 
 Progress = Callable[[int, int], None]
 WEIGHT_FILES = ("model.safetensors", "model.safetensors.index.json")
@@ -126,7 +130,8 @@ def _tqdm_with(progress: Progress | None):
     return Reporting
 
 
-def download_model(paths: AppPaths, model: str, progress: Progress | None = None) -> Path:
+def download_model(paths: AppPaths, model: str, progress: Progress | None = None,
+                   on_step: OnStep | None = None) -> Path:  # fmt: skip
     """Fetch a hub model into the models folder; offline this fails with a clear message."""
     from huggingface_hub import snapshot_download
 
@@ -141,7 +146,7 @@ def download_model(paths: AppPaths, model: str, progress: Progress | None = None
             tqdm_class=_tqdm_with(progress),
         )
         bin_to_safetensors(staging)
-        validate_model_folder(staging)
+        validate_model_folder(staging, on_step)
         _replace_dir(staging, target)
     except (OSError, ValueError) as exc:  # huggingface_hub's errors derive from these
         raise ModelDownloadFailed(
@@ -158,13 +163,14 @@ def _replace_dir(src: Path, dst: Path) -> None:
     src.rename(dst)
 
 
-def validate_model_folder(folder: Path) -> tuple[str, int]:
-    """Load a folder through the real loader; returns (model_type, projection dim)."""
+def validate_model_folder(folder: Path, on_step: OnStep | None = None) -> tuple[str, int]:
+    """Load a folder through the real loader; returns (model_type, projection dim). Loading
+    makes the audio encoder's one-time export and gate, which `on_step` hears."""
     from soundseek.embed.clap import ClapEmbedder
 
     if not is_installed(folder):
         raise ModelInvalid(f"{folder} lacks config.json, model.safetensors or tokenizer files")
-    emb = ClapEmbedder(folder, folder.name, device="cpu", threads=1)
+    emb = ClapEmbedder(folder, folder.name, device="cpu", threads=1, on_step=on_step)
     return emb.model.config.model_type, emb.dim
 
 
@@ -176,7 +182,7 @@ def installed_models(paths: AppPaths) -> list[Path]:
 
 def load_embedder(
     paths: AppPaths, model: str, device: str = "auto", threads: int = 0,
-    backend: str = "auto", precision: str = "auto",
+    backend: str = "auto", precision: str = "auto", on_step: OnStep | None = None,
 ):  # fmt: skip
     """The configured model, loaded from disk only; raises ModelUnavailable when absent.
     What loading created (torch, transformers, ONNX Runtime: ~100k objects) lives as long as
@@ -184,6 +190,7 @@ def load_embedder(
     collection cost ~270 ms in the middle of a search (bench_search --model)."""
     from soundseek.embed.clap import ClapEmbedder
 
-    emb = ClapEmbedder(require_model(paths, model), model, device, threads, backend, precision)
+    folder = require_model(paths, model)
+    emb = ClapEmbedder(folder, model, device, threads, backend, precision, on_step=on_step)
     gc.freeze()
     return emb

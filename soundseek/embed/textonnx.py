@@ -57,6 +57,18 @@ def chosen(folder: Path, stamp: str) -> Path | None:
     return path if path.exists() else None
 
 
+def judged(folder: Path, stamp: str) -> bool:
+    """Whether this checkpoint's text export was made and gated (passed or not): a failed
+    gate is not tried again on every run."""
+    try:
+        verdict = json.loads(_verdict_path(folder).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return verdict.get("key") == f"{stamp}:{TEXT_EXPORT_VERSION}" and (
+        not verdict.get("passed") or chosen(folder, stamp) is not None
+    )
+
+
 def passed(folder: Path, stamp: str) -> bool:
     return chosen(folder, stamp) is not None
 

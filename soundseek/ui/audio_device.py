@@ -68,6 +68,7 @@ class AudioSwitch(QObject):
     """Keeps the player on a working output; `status` is '' with sound, else why it is silent."""
 
     status_changed = Signal(str)
+    SILENT = "No audio output device — preview is off"
 
     def __init__(
         self, player: Player, open_output: Callable[[], AudioOutput] = open_device_output,
@@ -77,6 +78,7 @@ class AudioSwitch(QObject):
         self.player = player
         self.open_output = open_output
         self.status = ""
+        self.reason = ""  # why there is no sound, in the audio library's words
         self.silent = True  # until a device is open
         self._check = QTimer(self, interval=check_ms, timeout=self._check_output)
 
@@ -111,7 +113,8 @@ class AudioSwitch(QObject):
         if not isinstance(self.player.output, NullOutput):
             self.player.set_output(NullOutput())
         self.silent = True
-        self._set_status(f"No audio output ({_short(exc)}); playback is silent")
+        self.reason = _short(exc)  # PortAudio's words ("Error querying device -1"), for a tip
+        self._set_status(self.SILENT)
 
     def _set_status(self, text: str) -> None:
         if text != self.status:

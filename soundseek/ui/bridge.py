@@ -9,6 +9,7 @@ from soundseek.app.events import (
     IndexDone,
     LibraryOpened,
     ModelChanged,
+    ModelPreparing,
     RootsChanged,
     SettingsChanged,
 )
@@ -20,6 +21,7 @@ class AppSignals(QObject):
     model_changed = Signal(object, object)  # embedder or None, typed error or None
     index_done = Signal(object, object)  # last progress, error
     settings_changed = Signal(object)  # frozenset of changed keys
+    model_preparing = Signal(object)  # ModelPreparing: a one-time export or gate starts
 
     def __init__(self, app: App, parent=None) -> None:
         super().__init__(parent)
@@ -37,6 +39,8 @@ class AppSignals(QObject):
             self.index_done.emit(event.last, event.error)
         elif isinstance(event, SettingsChanged):
             self.settings_changed.emit(event.changed)
+        elif isinstance(event, ModelPreparing):
+            self.model_preparing.emit(event)
 
     def detach(self) -> None:
         self._unsubscribe()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
+    QWidget,
 )
 
 from soundseek.app.settings import Settings
@@ -69,7 +70,14 @@ class SettingsDialog(QDialog):
         form.addRow(buttons)
 
     def changes(self) -> dict[str, object]:
-        """What the user set, as keyword arguments for `App.update_settings`."""
+        """Only what the user changed in this dialog, as keyword arguments for
+        `App.update_settings`: a key left alone is not saved, so a change another process
+        made meanwhile (a model chosen from the terminal) is never written back over."""
+        shown = self.settings
+        return {k: v for k, v in self.values().items() if getattr(shown, k) != v}
+
+    def values(self) -> dict[str, object]:
+        """Every setting as the dialog shows it now."""
         model = self.model.currentData() or self.model.currentText().split(" — ")[0].strip()
         lines = self.exclusions.toPlainText().splitlines()
         return {
@@ -100,6 +108,30 @@ class ErrorsDialog(QDialog):
         box.addWidget(table)
 
 
+class EmptyLibrary(QWidget):
+    """In place of the results while the library has no folder: what to do first."""
+
+    add_requested = Signal()
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        title = QLabel("<h2>Add a folder to start</h2>", alignment=Qt.AlignmentFlag.AlignCenter)
+        text = QLabel(
+            "Choose a folder of sounds. SoundSeek reads their names and metadata at once, "
+            "listens to them in the background, and keeps up with changes.",
+            alignment=Qt.AlignmentFlag.AlignCenter, wordWrap=True,
+        )  # fmt: skip
+        self.button = QPushButton("Add a folder…")
+        self.button.setDefault(True)
+        self.button.clicked.connect(self.add_requested)
+        box = QVBoxLayout(self)
+        box.addStretch(1)
+        box.addWidget(title)
+        box.addWidget(text)
+        box.addWidget(self.button, 0, Qt.AlignmentFlag.AlignHCenter)
+        box.addStretch(2)
+
+
 class ModelBanner(QFrame):
     """Shown while no model is loaded: metadata search works, sound search needs a model."""
 
@@ -125,22 +157,40 @@ class ModelBanner(QFrame):
         row.addWidget(self.importer)
 
     def show_error(self, error: Exception) -> None:
-        """Say what is wrong in the user's terms: missing, broken, or the download failed."""
+        """Say what is wrong in the user's terms (missing, broken, or the download failed),
+        once, with what to do in the window: the buttons, never terminal commands."""
+        lead = "Searching by names and metadata works now."
         if isinstance(error, ModelDownloadFailed):
             title, hint = "Download failed", "Check the connection and try again, or import."
+            detail = _first_sentence(str(error))
         elif isinstance(error, ModelInvalid):
             title, hint = "The sound model cannot be used", "Import a working copy."
+            detail = str(error)
         else:
-            title, hint = "No sound model yet", "Sound search needs a LAION-CLAP model."
+            title = "No sound model yet"
+            hint = ("To search by how things sound, download the model (once; it needs internet) "
+                    "or import a model folder you already have.")  # fmt: skip
+            detail = ""
         self.state = type(error).__name__
-        self.text.setText(
-            f"<b>{title}</b> — searching by names and metadata works now. {hint}"
-            f"<br><small>{html.escape(str(error))}</small>"
-        )
+        small = f"<br><small>{html.escape(detail)}</small>" if detail else ""
+        self.text.setText(f"<b>{title}</b> — {lead} {hint}{small}")
+        self.text.setToolTip(str(error))
         self.bar.hide()
+        self.download.setEnabled(True)
         self.show()
+
+    def show_loading(self, model: str) -> None:
+        """A model was chosen (here or from a terminal): loading it in the background."""
+        self.state = "loading"
+        self.text.setText(f"<b>Loading the sound model</b> {html.escape(model)}…")
+        self.bar.hide()
 
     def show_progress(self, done: int, total: int) -> None:
         self.bar.show()
         self.bar.setRange(0, max(total, 1))
         self.bar.setValue(done)
+
+
+def _first_sentence(text: str) -> str:
+    """A download error's own reason, without the how-to that follows it (for a terminal)."""
+    return text.split(". ", 1)[0] + "." if ". " in text else text

@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import (
     QEvent,
+    QFileSystemWatcher,
     QItemSelectionModel,
     QSortFilterProxyModel,
     QStringListModel,
@@ -28,6 +29,7 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QSplitter,
+    QStackedWidget,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -35,11 +37,13 @@ from PySide6.QtWidgets import (
 
 from soundseek.app import App
 from soundseek.app.session import SearchSession
+from soundseek.app.settings import MODEL_KEYS
 from soundseek.errors import DISK_FULL_MESSAGE, SoundSeekError, StoreLocked, disk_full
 from soundseek.ui import actions
 from soundseek.ui.bridge import AppSignals
 from soundseek.ui.controllers import KeeperController, ModelLoader, SearchRunner
-from soundseek.ui.dialogs import ErrorsDialog, ModelBanner, SettingsDialog
+from soundseek.ui.dialogs import EmptyLibrary, ErrorsDialog, ModelBanner, SettingsDialog
+from soundseek.ui.elided_label import ElidedLabel
 from soundseek.ui.preview import PreviewPane
 from soundseek.ui.results_model import HIT_ROLE, SORT_ROLE, ResultsModel
 from soundseek.ui.review import VIEWS, ReviewController
@@ -51,6 +55,7 @@ from soundseek.ui.worker import Tasks
 from soundseek.ui.write_actions import WriteActions
 
 SEARCH_DEBOUNCE_MS = 150
+SETTINGS_SETTLE_MS = 200  # a save is a temp file then a rename: look once both are done
 
 
 class MainWindow(ReviewActions, WriteActions, SteerActions, QMainWindow):
@@ -67,6 +72,8 @@ class MainWindow(ReviewActions, WriteActions, SteerActions, QMainWindow):
         self.library_ready = False
         self.first_run_done = False
         self._indexed = 0
+        self._counting = self._count_again = False  # a count is being read / is asked again
+        self._counted_done = -1  # files_done of the last progress that asked for counts
         self.setWindowTitle("SoundSeek")
         self.setAcceptDrops(True)
         self.state = UiState(app.paths.config_dir / "ui_state.json")
@@ -95,11 +102,12 @@ class MainWindow(ReviewActions, WriteActions, SteerActions, QMainWindow):
         self.proxy.setSourceModel(self.results)
         self.proxy.setSortRole(SORT_ROLE)
         self.table = _results_table(self.proxy)
+        self.empty = EmptyLibrary()
         self.preview = PreviewPane(self.app, self._drag_path, s.theme)
         self.preview.auto_play.setChecked(s.auto_play)
         self.preview.loop.setChecked(s.loop)
         self.preview.volume.setValue(int(s.volume * 100))
-        self.status_label = QLabel()
+        self.status_label = ElidedLabel()
         self.audio_label = QLabel()
         self.audio_retry = QPushButton("Retry audio")
         self.audio_retry.hide()
@@ -118,11 +126,21 @@ class MainWindow(ReviewActions, WriteActions, SteerActions, QMainWindow):
         self.review = ReviewController(self.app, self)
         self._keep_row: int | None = None
         self._debounce = QTimer(self, singleShot=True, interval=SEARCH_DEBOUNCE_MS)
+        # The settings file is replaced atomically on save: watching its folder sees that.
+        # ... and the models folder: a model installed from a terminal under the name the
+        # settings already hold changes no setting.
+        self.app.paths.models_dir.mkdir(parents=True, exist_ok=True)
+        watched = [str(self.app.paths.config_dir), str(self.app.paths.models_dir)]
+        self.settings_watch = QFileSystemWatcher(watched, self)
+        self._settings_timer = QTimer(self, singleShot=True, interval=SETTINGS_SETTLE_MS)
         self.last_result = None
 
     def _build_layout(self) -> None:
+        self.results_stack = QStackedWidget()
+        self.results_stack.addWidget(self.table)
+        self.results_stack.addWidget(self.empty)
         self.right = QSplitter(Qt.Orientation.Vertical)
-        self.right.addWidget(self.table)
+        self.right.addWidget(self.results_stack)
         self.right.addWidget(self.preview)
         self.right.setSizes([500, 260])
         self.split = QSplitter(Qt.Orientation.Horizontal)
@@ -160,10 +178,12 @@ class MainWindow(ReviewActions, WriteActions, SteerActions, QMainWindow):
         self._debounce.timeout.connect(self.run_search)
         self.sidebar.filters_changed.connect(lambda _t: (self._leave_view(), self.run_search()))
         self.sidebar.add_requested.connect(self.add_folder)
+        self.empty.add_requested.connect(self.add_folder)
         self.sidebar.remove_requested.connect(self.remove_folder)
         self.sidebar.locate_requested.connect(self.locate_folder)
         self.sidebar.rescan_requested.connect(self.keeper.request)
         self.table.selectionModel().currentRowChanged.connect(self._current_changed)
+        self.proxy.modelReset.connect(self._rows_replaced)
         self.table.doubleClicked.connect(lambda _i: self.preview.play_from_start())
         self.table.customContextMenuRequested.connect(self._context_menu)
         self.table.installEventFilter(self)
@@ -181,6 +201,10 @@ class MainWindow(ReviewActions, WriteActions, SteerActions, QMainWindow):
         self.errors_button.clicked.connect(self.show_errors)
         self.signals.roots_changed.connect(self.refresh_library)
         self.signals.model_changed.connect(self._model_changed)
+        self.signals.settings_changed.connect(self._settings_changed)
+        self.signals.model_preparing.connect(self._model_preparing)
+        self.settings_watch.directoryChanged.connect(lambda _d: self._settings_timer.start())
+        self._settings_timer.timeout.connect(self._elsewhere_changed)
         self.model_loader.download_progress.connect(self.banner.show_progress)
         self.model_loader.failed.connect(self.banner.show_error)
         self.banner.download_requested.connect(self.model_loader.download)
@@ -221,7 +245,11 @@ class MainWindow(ReviewActions, WriteActions, SteerActions, QMainWindow):
         self.preview.attach_player(self.player)
 
     def _audio_status(self, text: str) -> None:
+        """Said in the user's terms; the audio library's own words are in the tooltip."""
         self.audio_label.setText(text)
+        reason = self.audio.reason if self.audio is not None and text else ""
+        self.audio_label.setToolTip(f"{reason}. Connect a device and press Retry audio."
+                                    if reason else "")  # fmt: skip
         self.audio_retry.setVisible(bool(text))
 
     # -- search -------------------------------------------------------------------------------
@@ -265,6 +293,15 @@ class MainWindow(ReviewActions, WriteActions, SteerActions, QMainWindow):
         hit = current.data(HIT_ROLE) if current.isValid() else None
         if hit is not None:
             self.preview.show_hit(hit)
+        else:
+            self.preview.clear_hit()
+
+    def _rows_replaced(self) -> None:
+        """New rows (a search, a refreshed review list) clear the selection without a signal:
+        the preview and the tag field follow, so they never show a file that is not selected."""
+        if not self.table.currentIndex().isValid():
+            self.preview.clear_hit()
+        self._update_tags()
 
     def _drag_path(self, hit) -> str:
         region = self.preview.selection() if self.preview.hit is hit else None
@@ -327,6 +364,13 @@ class MainWindow(ReviewActions, WriteActions, SteerActions, QMainWindow):
                 lambda exc: self._message(f"export failed: {_describe(exc)}"),
             )
 
+    def changeEvent(self, event) -> None:
+        """Coming back to the window (after a terminal, say): a cheap look at the settings
+        file, in case a change was missed while watching."""
+        if event.type() == QEvent.Type.ActivationChange and self.isActiveWindow():
+            self.check_settings()
+        super().changeEvent(event)
+
     # -- drops from outside -------------------------------------------------------------------
     def dragEnterEvent(self, event) -> None:
         urls = event.mimeData().urls()
@@ -368,10 +412,27 @@ class MainWindow(ReviewActions, WriteActions, SteerActions, QMainWindow):
         self.tasks.run(call, done, lambda exc: self._message(_describe(exc)))
 
     def refresh_library(self) -> None:
-        """Live counts, read off the UI thread."""
-        self.tasks.run(self.app.root_summaries, self._show_folders)
+        """Live counts, read off the UI thread; asked again while a read is out, it reads
+        once more when that one is back (never more than one at a time)."""
+        if self._counting:
+            self._count_again = True
+            return
+        self._counting, self._count_again = True, False
+
+        def shown(summaries) -> None:
+            self._counting = False
+            self._show_folders(summaries)
+            if self._count_again:
+                self.refresh_library()
+
+        def failed(exc: Exception) -> None:
+            self._counting = False
+
+        self.tasks.run(self.app.root_summaries, shown, failed)
 
     def _show_folders(self, summaries) -> None:
+        no_folders = not summaries and not self.app.place.shared
+        self.results_stack.setCurrentWidget(self.empty if no_folders else self.table)
         indexing = "indexing…" if self.keeper.running else "up to date"
         if self.app.place.shared:
             who, when = self.app.last_run
@@ -402,11 +463,18 @@ class MainWindow(ReviewActions, WriteActions, SteerActions, QMainWindow):
     def _index_progress(self, p) -> None:
         for w in (self.progress, self.pause_button, self.cancel_button):
             w.show()
+        if p.phase in ("metadata", "embed") and p.files_done != self._counted_done:
+            self._counted_done = p.files_done  # files were committed: the counts move
+            self.refresh_library()
         if p.phase == "embed":
             eta = p.eta_seconds
             eta_text = f" · ETA {int(eta // 60)}:{int(eta % 60):02d}" if eta else ""
             text = (f"Indexing {p.files_done}/{p.files_total} files · "
                     f"{p.audio_seconds / 3600:.2f} h audio{eta_text}")  # fmt: skip
+            self.progress.setRange(0, max(1, p.files_total))
+            self.progress.setValue(p.files_done)
+        elif p.phase == "prepare":
+            text = p.message
             self.progress.setRange(0, max(1, p.files_total))
             self.progress.setValue(p.files_done)
         elif p.phase == "metadata":
@@ -459,20 +527,60 @@ class MainWindow(ReviewActions, WriteActions, SteerActions, QMainWindow):
         if not self.keeper.started:
             self.keeper.start()
 
+    def _model_preparing(self, e) -> None:
+        """A new model's one-time export or gate (minutes on a small CPU): a named stage
+        with its step count, in the status bar and the progress bar."""
+        self._message(e.text)
+        if e.what:
+            self.progress.setRange(0, max(1, e.steps))
+            self.progress.setValue(e.step - 1)
+            self.progress.show()
+        elif not self.keeper.running:
+            self.progress.hide()
+
     def import_model(self) -> None:
         path = QFileDialog.getExistingDirectory(self, "Import a CLAP model folder")
         if path:
             self.model_loader.import_from(path)
 
     def open_settings(self) -> None:
+        self.app.reload_settings()  # the dialog starts from what is saved now
         known = {m.model_id: m.summary for m in self.app.known_models()}
         dlg = SettingsDialog(self.app.settings, known, self.app.installed_models(), self)
         if dlg.exec():
-            new = self.app.update_settings(**dlg.changes())
+            changes = dlg.changes()
+            new = self.app.update_settings(**changes)
             self.preview.auto_play.setChecked(new.auto_play)
-            if self.app.settings.model != (self.app.embedder and self.app.embedder.model_id):
+            if changes:
+                self.keeper.request()
+
+    def check_settings(self) -> None:
+        """Settings saved by another process (`soundseek model import`, `watch`'s host...)
+        are taken up: the change arrives as a SettingsChanged event (_settings_changed)."""
+        self.app.reload_settings()
+
+    def _elsewhere_changed(self) -> None:
+        """The settings or models folder changed on disk: new settings are taken up, and a
+        missing model that is there now is loaded."""
+        changed = self.app.reload_settings()
+        loading = self.model_loader.worker is not None and self.model_loader.worker.isRunning()
+        missing = self.app.embedder is None and not changed & MODEL_KEYS and not loading
+        if missing and self.app.model_installed():
+            self.banner.show_loading(self.app.settings.model)
+            self.model_loader.load()
+
+    def _settings_changed(self, changed: frozenset) -> None:
+        """Settings changed, here or elsewhere: a model switch loads the new model (and its
+        banner and label follow); audition settings show in the preview."""
+        s = self.app.settings
+        if changed & MODEL_KEYS:
+            loaded = self.app.embedder.model_id if self.app.embedder is not None else None
+            if s.model != loaded or changed - {"model"}:
+                self.banner.show_loading(s.model)
                 self.model_loader.load()
-            self.keeper.request()
+            self._update_model_label()
+        if "auto_play" in changed:
+            self.preview.auto_play.setChecked(s.auto_play)
 
     # -- state ----------------------------------------------------------------------------------
     def _message(self, text: str) -> None:
@@ -532,9 +640,10 @@ def _results_table(model) -> QTableView:
     table.sortByColumn(1, Qt.SortOrder.DescendingOrder)
     header = table.horizontalHeader()
     header.setStretchLastSection(True)
-    widths = ((0, 360), (1, 80), (2, 60), (3, 80), (4, 60), (5, 60), (6, 40), (7, 90), (8, 150),
-              (9, 140))  # fmt: skip
-    for col, width in widths:
+    widths = {0: 360, 1: 80, 2: 60, 3: 80, 4: 60, 5: 60, 6: 40, 7: 90, 8: 150, 9: 140}
+    for col in range(header.count()):  # never narrower than the header's own words
+        width = max(widths.get(col, header.sectionSize(col)),
+                    header.sectionSizeFromContents(col).width())  # fmt: skip
         header.resizeSection(col, width)
     table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
     return table

@@ -133,6 +133,16 @@ class PreviewPane(QWidget):
         if self.player is not None:
             self._load_audio(hit, self.start_point(hit) if play else None)
 
+    def clear_hit(self) -> None:
+        """Nothing selected: show nothing (what plays may finish; the keys act on nothing)."""
+        if self.hit is None:
+            return
+        self.hit = None
+        self.title.setText("Select a sound")
+        self.info.setText("")
+        if self.wave is not None:
+            self.wave.clear()
+
     def _show_envelope(self, hit: Hit) -> None:
         if self.wave is None:
             return

@@ -40,7 +40,7 @@ class ReviewActions:
         r.message.connect(self._message)
         r.known_tags.connect(self.preview.tags.set_known)
         self.table.selectionModel().selectionChanged.connect(lambda *_a: self._update_tags())
-        self.preview.tags.add_requested.connect(lambda t: r.tag(self.selected_hits(), t))
+        self.preview.tags.add_requested.connect(self._add_tag)
         self.preview.tags.remove_requested.connect(
             lambda t: r.tag(self.selected_hits(), t, on=False)
         )
@@ -78,9 +78,28 @@ class ReviewActions:
     def _decide(self, decision: Callable) -> None:
         hits = self.selected_hits()
         if hits:
-            rows = self.table.selectionModel().selectedRows()
-            self._keep_row = min((i.row() for i in rows), default=None)
+            self._remember_row()
             decision(hits, self.results.notes)
+
+    def _remember_row(self) -> None:
+        """A decision may take the selected rows out of a review list: the row that takes
+        their place is selected then (see _show_view), so the next key acts on what the
+        preview shows."""
+        rows = self.table.selectionModel().selectedRows()
+        current = self.table.currentIndex()
+        first = min((i.row() for i in rows), default=current.row() if current.isValid() else -1)
+        self._keep_row = first if first >= 0 else None
+
+    def _add_tag(self, tag: str) -> None:
+        """Enter in the tag field: tag the selected files; with none selected, say so and
+        keep the text for when a file is."""
+        hits = self.selected_hits()
+        if not hits:
+            self._message(f"No file selected: select the files to tag with “{tag}”, "
+                          "then press Enter again")  # fmt: skip
+            return
+        self.review.tag(hits, tag)
+        self.preview.tags.field.clear()
 
     def edit_category(self) -> None:
         """Pick any UCS category for the selection (starting on the suggested one)."""
@@ -92,6 +111,7 @@ class ReviewActions:
         choices = [(c.catid, c.name) for c in self.app.ucs_subcategories()]
         picker = CategoryPicker(choices, len(hits), start, self)
         if picker.exec() and picker.chosen():
+            self._remember_row()
             self.review.set_category(hits, picker.chosen())
 
     def accept_all_above(self) -> None:

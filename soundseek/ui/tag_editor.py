@@ -24,7 +24,9 @@ class TagEditor(QWidget):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.field = QLineEdit(objectName="tags")
-        self.field.setPlaceholderText("Add tag… (T)  Enter tags every selected file")
+        self.field.setPlaceholderText("Add a tag (T)")
+        self.field.setToolTip("Type a tag and press Enter: every selected file gets it (T)")
+        self.field.setMinimumWidth(160)
         self.field.setMaximumWidth(260)
         self.known = QStringListModel(self)
         completer = QCompleter(self.known, self)
@@ -74,7 +76,8 @@ class TagEditor(QWidget):
         self.chips = []
 
     def _enter(self) -> None:
+        """The window tags the selection and clears the field, or says nothing is selected
+        (the text stays)."""
         text = self.field.text().strip()
-        if text and self.files:
+        if text:
             self.add_requested.emit(text)
-            self.field.clear()

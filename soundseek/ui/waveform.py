@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QStackedLayout, QWidget
 
 from soundseek.ui.theme import WAVE_COLOURS
 
@@ -70,9 +70,25 @@ class WaveformView(QWidget):
         self._zoom_timer = QTimer(self, singleShot=True, interval=ZOOM_DEBOUNCE_MS)
         self._zoom_timer.timeout.connect(self._ask_detail)
         self._vb.sigXRangeChanged.connect(lambda *_: self._zoom_timer.start())
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.plot)
+        self.placeholder = QLabel("Select a sound to see its waveform",
+                                  alignment=Qt.AlignmentFlag.AlignCenter)  # fmt: skip
+        self.placeholder.setStyleSheet("color: gray;")
+        self._stack = QStackedLayout(self)
+        self._stack.setContentsMargins(0, 0, 0, 0)
+        self._stack.addWidget(self.placeholder)
+        self._stack.addWidget(self.plot)
+
+    def is_empty(self) -> bool:
+        """True while no sound is drawn (the placeholder shows instead of an empty axis)."""
+        return self._stack.currentWidget() is self.placeholder
+
+    def clear(self) -> None:
+        """No sound: the placeholder, not an axis around nothing."""
+        self.envelope, self.duration, self.detail = np.zeros((0, 2), np.float32), 0.0, None
+        self._draw(self.envelope, 0.0, 0.0)
+        self._match.hide()
+        self.clear_selection()
+        self._stack.setCurrentWidget(self.placeholder)
 
     def set_envelope(self, peaks: np.ndarray, duration: float) -> None:
         """Draw (bins, 2) min/max pairs spread over the file's duration (constant cost)."""
@@ -83,6 +99,7 @@ class WaveformView(QWidget):
         self.plot.setXRange(0, self.duration, padding=0)
         self.clear_selection()
         self.set_playhead(0.0)
+        self._stack.setCurrentWidget(self.plot)
 
     def _draw(self, peaks: np.ndarray, start: float, end: float) -> None:
         x = np.linspace(start, end, len(peaks)) if len(peaks) else np.zeros(0)

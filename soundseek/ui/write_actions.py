@@ -7,18 +7,14 @@ from PySide6.QtWidgets import QMessageBox
 
 from soundseek.ui.worker import Worker
 from soundseek.ui.write_dialog import WriteDialog
-
-
-def _counted(outcomes: list) -> str:
-    written = sum(o.status == "written" for o in outcomes)
-    refused = sum(o.status == "refused" for o in outcomes)
-    return f"wrote {written} files" + (f", {refused} refused" if refused else "")
+from soundseek.ui.write_report import Report, show_report, undo_report, write_report
 
 
 class WriteActions:
     """Mixed into MainWindow (needs app, tasks, selected_hits, _message, review)."""
 
     _write_worker: Worker | None = None
+    report_box: QMessageBox | None = None  # what the last write or undo did, while shown
 
     def _add_write_actions(self, menu) -> None:
         menu.addSeparator()
@@ -49,7 +45,7 @@ class WriteActions:
         worker = Worker(lambda cancel: self.app.write_metadata(paths, cancel=cancel), self)
         outcomes_done: list = []
         worker.progress.connect(lambda p: self._write_progress(p, outcomes_done))
-        worker.done.connect(lambda _last: self._write_finished(_counted(outcomes_done)))
+        worker.done.connect(lambda _last: self._write_finished(write_report(outcomes_done)))
         worker.failed.connect(lambda exc: self._write_finished(f"write failed: {exc}"))
         self._write_worker = worker
         worker.start()
@@ -58,15 +54,35 @@ class WriteActions:
         outcomes.append(p.outcome)
         self._message(f"writing metadata {p.done}/{p.total}…")
 
-    def _write_finished(self, text: str) -> None:
+    def _write_finished(self, result: Report | str) -> None:
         self._write_worker = None
-        self._message(text)
+        self._report(result)
         self.review.changed.emit()
 
+    def _report(self, result: Report | str) -> None:
+        """In the status bar, and (a finished write or undo) in a box that says it all."""
+        if isinstance(result, str):
+            self._message(result)
+            return
+        self._message(result.summary + (" (details in the report)" if result.details else ""))
+        if self.report_box is not None:
+            self.report_box.close()
+        self.report_box = show_report(self, result)
+
     def undo_last_write(self) -> None:
+        """Ask, saying how many files the undo puts back (read off the UI thread)."""
+        self.tasks.run(self.app.last_write, self._confirm_undo,
+                       lambda exc: self._message(f"undo failed: {exc}"))  # fmt: skip
+
+    def _confirm_undo(self, last: tuple[str, int]) -> None:
+        batch_id, files = last
+        if not batch_id:
+            self._message("nothing to undo: no write to put back")
+            return
         answer = QMessageBox.question(
             self, "Undo last write",
-            "Put every file of the last write batch back as it was, byte for byte?",
+            f"Put the {files} file{'s' * (files != 1)} of the last write back as "
+            f"{'they were' if files != 1 else 'it was'}, byte for byte?",
         )  # fmt: skip
         if answer != QMessageBox.StandardButton.Yes:
             return
@@ -78,10 +94,7 @@ class WriteActions:
         if not batch_id:
             self._message("nothing to undo")
             return
-        restored = sum(u.restored for u in outcomes)
-        left = [u for u in outcomes if not u.restored and "never" not in u.reason]
-        tail = f", {len(left)} left as they are ({left[0].reason})" if left else ""
-        self._message(f"restored {restored} files{tail}")
+        self._report(undo_report(outcomes))
         self.review.changed.emit()
 
     def _stop_writes(self) -> None:
