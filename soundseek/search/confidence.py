@@ -109,20 +109,24 @@ class SoundNull:
         scores = self.sample @ self.null_vecs.T  # windows x texts
         center, spread = _center_spread(scores)
         self.z = np.sort((scores - center) / spread, axis=0)  # each text's null, sorted
+        self.pooled = np.sort(self.z.ravel())  # every text's, together
 
     def for_query(self, query_vecs: np.ndarray) -> Callable[[float], float]:
         """sim (a file's best-window cosine to any of the query vectors) → confidence."""
         q = np.asarray(query_vecs, np.float32).reshape(-1, self.sample.shape[1])
         center, spread = _center_spread((self.sample @ q.T).max(axis=1))
-        keep = (self.null_vecs @ q.T).max(axis=1) < NEAR_QUERY
-        z = self.z[:, keep] if keep.any() else self.z
-        total = z.size
+        near = np.flatnonzero((self.null_vecs @ q.T).max(axis=1) >= NEAR_QUERY)
+        if len(near) == self.z.shape[1]:  # every null text says what the query says
+            near = near[:0]
+        total = self.z.shape[0] * (self.z.shape[1] - len(near))
 
         def confidence(sim: float) -> float:
             if sim >= IDENTICAL:  # the query's own sound: sure whatever the null says
                 return 1.0
-            beaten = sum(np.searchsorted(z[:, j], (sim - center) / spread, side="left")
-                         for j in range(z.shape[1]))  # fmt: skip
+            z = (sim - center) / spread
+            beaten = np.searchsorted(self.pooled, z) - sum(
+                np.searchsorted(self.z[:, j], z) for j in near
+            )
             return float(beaten / total)
 
         return confidence
