@@ -256,3 +256,22 @@ def test_the_results_list_greys_weaker_matches_under_a_divider(qapp):
     assert model.data(model.index(2, 0), fg) is not None
     assert "30% sure, a weaker match" in model.data(model.index(2, 0),
                                                     Qt.ItemDataRole.ToolTipRole)  # fmt: skip
+
+
+def test_a_search_over_two_libraries_draws_one_divider():
+    """A team library and this machine's own index: the merged list keeps one divider (the
+    strong hits first), not each library's flags interleaved."""
+    from soundseek.index.records import FileRecord
+    from soundseek.search.combined import merge
+    from soundseek.search.hits import Hit, SearchResult
+
+    def hit(name: str, score: float, confidence: float, strong: bool) -> Hit:
+        rec = FileRecord(root_id="r", relpath=f"{name}.wav", content_hash=name)
+        return Hit(f"/x/{name}.wav", 1, score, None, None, None, ["filename"], rec,
+                   confidence=confidence, strong=strong)  # fmt: skip
+
+    shared = SearchResult([hit("a", 1.0, 0.95, True), hit("b", 0.6, 0.85, True)])
+    own = SearchResult([hit("c", 0.8, 0.3, False), hit("d", 0.5, 0.2, False)])
+    merged = merge([shared, own], 10, [])
+    assert [h.path[-5] for h in merged.hits] == ["a", "c", "b", "d"]
+    assert [h.strong for h in merged.hits] == [True, True, True, False]
