@@ -567,6 +567,18 @@ class App:
                 self._after_index()
             self.events.emit(IndexDone(last, error))
 
+    def _prepare_null(self) -> None:
+        """The null texts' vectors (search.confidence), made once per model by the run that
+        embedded with it, so that no search waits for them."""
+        if self._embedder is None:
+            return
+        from soundseek.search.searcher import null_text_vectors
+
+        try:
+            null_text_vectors(self._embedder, self.place.cache_dir, self._settings.caption_prompts)
+        except Exception:  # searches make them when they first need them
+            log.warning("could not prepare the confidence null's text vectors", exc_info=True)
+
     def cluster_index(
         self, options: ClusterOptions, cancel: threading.Event | None = None
     ) -> Iterator[IndexProgress]:
@@ -603,6 +615,7 @@ class App:
             self.root_summaries()
         except Exception:  # the run itself succeeded; a stale summary is harmless
             log.warning("could not refresh the library summary", exc_info=True)
+        self._prepare_null()
         export = getattr(self._embedder, "export_text", None)
         if export is not None:
             try:  # the shell's torch-free text encoder, made once per model

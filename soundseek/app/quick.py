@@ -56,10 +56,10 @@ def quick_sound_search(
     space = PipelineId(settings.model, stamp, FEATURE_VERSION, "", "").space
     if not (snap.space == info.space == space and passed(folder, stamp)):
         return None
-    return _sound_search(paths, settings, place, registry, query, limit, folder, stamp)
+    return _sound_search(settings, place, registry, query, limit, folder, stamp, space)
 
 
-def _sound_search(paths, settings, place, registry, query, limit, folder, stamp):
+def _sound_search(settings, place, registry, query, limit, folder, stamp, space):
     from soundseek.embed.textonnx import OnnxText
     from soundseek.index.windowcache import WindowCache
     from soundseek.search import quick
@@ -70,8 +70,9 @@ def _sound_search(paths, settings, place, registry, query, limit, folder, stamp)
     try:
         encoder = OnnxText(folder, stamp, settings.torch_threads)
         cache = WindowCache.at(place.cache_dir)
-        return quick.quick_sound_search(words, registry.by_id(), cache, encoder, query,
-                                        limit, settings.caption_prompts)  # fmt: skip
+        null_at = (place.cache_dir, space)
+        return quick.quick_sound_search(words, registry.by_id(), cache, encoder, query, limit,
+                                        settings.caption_prompts, null_at)  # fmt: skip
     except (OSError, ValueError) as exc:  # a half-present copy: the full way answers
         log.info("instant sound search unavailable: %s", exc)
         return None

@@ -193,6 +193,19 @@ def _search_commands(sub) -> None:
     m.add_argument("--minus", default="", metavar="TEXT",
                    help="move the sound away from this description ('reverb')")  # fmt: skip
     _feedback_flags(m)
+    for p in (s, m):
+        p.add_argument("--min-confidence", type=_fraction, default=0.0, metavar="C",
+                       help="only hits at least this sure (0-1; the `confidence` key)")  # fmt: skip
+
+
+def _fraction(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number from 0 to 1")
+    return value
 
 
 def _feedback_flags(p) -> None:

@@ -21,7 +21,12 @@ def _app_with_model(app=None):
     return app
 
 
-def _print(result, as_json: bool) -> None:
+def _print(result, as_json: bool, min_confidence: float = 0.0) -> None:
+    """JSON: every hit (each with `confidence` and `strong`); text: the strong matches, a
+    divider line, then the weaker ones (the divider goes to stderr, as notes do: stdout keeps
+    one line per hit). `min_confidence` leaves out the less sure."""
+    if min_confidence > 0:
+        result = result.at_least(min_confidence)
     for note in result.notes:
         print(f"note: {note}", file=sys.stderr)
     if as_json:
@@ -30,17 +35,27 @@ def _print(result, as_json: bool) -> None:
         return
     if not result.hits:
         print("no matches", file=sys.stderr)
+    weaker = len(result.hits) - result.strong
     for h in result.hits:
-        f = h.file
-        at = f" @{human_seconds(h.start)}" if h.start and f.duration > 10 else ""
-        sound = f" sound {h.sound:.0%}" if h.sound is not None and h.sound == h.sound else ""
-        print(
-            f"{h.rank:3d}. {h.score:.2f}{sound}  {h.path}{at}  "
-            f"[{short_duration(f.duration)} {f.samplerate / 1000:g}k {f.channels}ch; "
-            f"{', '.join(h.matched) or '-'}]"
-        )
-        for why in h.why:
-            print(f"       {why}")
+        if not h.strong and weaker:
+            sys.stdout.flush()
+            print(
+                f"     --- {weaker} weaker match{'es' if weaker > 1 else ''} ---", file=sys.stderr
+            )
+            weaker = 0
+        _print_hit(h)
+
+
+def _print_hit(h) -> None:
+    f = h.file
+    at = f" @{human_seconds(h.start)}" if h.start and f.duration > 10 else ""
+    print(
+        f"{h.rank:3d}. {h.score:.2f} {h.confidence:4.0%} sure  {h.path}{at}  "
+        f"[{short_duration(f.duration)} {f.samplerate / 1000:g}k {f.channels}ch; "
+        f"{', '.join(h.matched) or '-'}]"
+    )
+    for why in h.why:
+        print(f"       {why}")
 
 
 def cmd_search(args) -> int:
@@ -50,12 +65,12 @@ def cmd_search(args) -> int:
     if result is None:
         steer = Steer(good=tuple(args.good), bad=tuple(args.bad))
         result = _app_with_model(app).search(args.query, args.limit, steer)
-    _print(result, args.json)
+    _print(result, args.json, args.min_confidence)
     return EXIT_OK
 
 
 def cmd_similar(args) -> int:
     change = Steer(args.plus, args.minus, tuple(args.good), tuple(args.bad))
     result = _app_with_model().similar(args.file, args.at, args.limit, args.filter, change)
-    _print(result, args.json)
+    _print(result, args.json, args.min_confidence)
     return EXIT_OK

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from soundseek.errors import NotIndexed
+from soundseek.search.confidence import divide
 from soundseek.search.hits import Hit, SearchResult
 from soundseek.search.searcher import EXTERNAL_SECONDS, Searcher
 from soundseek.search.steering import NONE, Steer
@@ -101,7 +102,7 @@ class CombinedSearcher:
 
 def merge(results: list[SearchResult], limit: int, notes: list[str]) -> SearchResult:
     """Hits of several libraries by fused score (ties: the better sound match, then the
-    earlier library), one per audio fingerprint, ranks renumbered."""
+    earlier library), one per audio fingerprint, ranks renumbered, the divider redrawn."""
     pooled: list[tuple[float, float, int, int, Hit]] = []
     for lib, result in enumerate(results):
         for hit in result.hits:
@@ -119,4 +120,6 @@ def merge(results: list[SearchResult], limit: int, notes: list[str]) -> SearchRe
         hits.append(hit)
         if len(hits) == limit:
             break
+    for hit, judged in zip(hits, divide([h.confidence for h in hits]), strict=True):
+        hit.strong = judged.strong  # each library's divider, drawn again over the merged list
     return SearchResult(hits, list(dict.fromkeys(notes)))

@@ -1,16 +1,16 @@
-"""Combining ranked lists and explaining hits: reciprocal rank fusion, calibrated sound
-relevance, word checks for phrases and exclusions, and which fields matched."""
+"""Combining ranked lists and explaining hits: reciprocal rank fusion, confidence
+(search.confidence), word checks for phrases and exclusions, and which fields matched."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-import numpy as np
-
 from soundseek.index.records import FileKey, FileRecord, WindowMatch
-from soundseek.index.wordhits import WordHit
+from soundseek.index.wordhits import FIELDS, PARTS, WordHit, field_texts
+from soundseek.metadata.text import words
+from soundseek.search.confidence import divide, word_confidence
 from soundseek.search.hits import Hit
 from soundseek.search.query import ParsedQuery
 from soundseek.words.analysis import lemmas
@@ -18,7 +18,6 @@ from soundseek.words.analysis import lemmas
 TEXT_CANDIDATES = 400  # files the word side ranks at most
 WINDOW_CANDIDATES = 200  # windows the sound side takes per query vector
 RRF_K = 60
-SIM_TOLERANCE = 1e-4
 MATCH_FIELDS = ("filename", "description", "keywords", "category", "subcategory", "folder",
                 "library")  # fmt: skip
 
@@ -67,22 +66,6 @@ def rrf(lists: list[Ranked], limit: int) -> list[tuple[FileRecord, float]]:
     return [(records[k], fused[k] / best) for k in order]
 
 
-class Calibration:
-    """Raw cosine bunches up (0.2-0.35 for good text matches); a percentile of this query's
-    similarity to a sample of the library's windows says how unusual a match is."""
-
-    def __init__(self, sample: np.ndarray | None, query_vecs: np.ndarray) -> None:
-        if sample is None or not len(sample):
-            self.sims = None
-        else:
-            self.sims = np.sort((sample @ query_vecs.T).max(axis=1))
-
-    def __call__(self, sim: float) -> float:
-        if self.sims is None:
-            return float("nan")
-        return float(np.searchsorted(self.sims, sim + SIM_TOLERANCE, side="right") / len(self.sims))
-
-
 def _row_words(rec: FileRecord) -> str:
     return " " + " ".join(lemmas(rec.text or "")) + " "
 
@@ -118,30 +101,78 @@ def sound_ranked(
 
 
 def explain(hit: WordHit) -> tuple[list[str], list[str]]:
-    """The fields a file's words matched in, and each stand-in word with its reason:
-    `gunshot → pistol (related) in filename`."""
+    """The fields a file's words matched in, and a note for each word that did not match as
+    itself in a field: `gunshot → pistol (related) in filename`, or `explosion: inside the
+    run-together word "bigexplosion01" in filename` (that field then counts as matched: the
+    hit matched by its words, not only by its sound)."""
     columns = {c for cols in hit.columns.values() for c in cols}
     fields = [f for f in MATCH_FIELDS if f in columns]
     why = []
     for word, alt in hit.matched.items():
-        where = [c for c in hit.columns.get(word, []) if c != "parts"]
+        where = [c for c in hit.columns.get(word, []) if c != PARTS]
         if alt.reason:
             why.append(f"{word} → {' '.join(alt.terms)} ({alt.reason})"
                        + (f" in {', '.join(where)}" if where else ""))  # fmt: skip
-        elif not where and hit.columns.get(word):
-            why.append(f"{word}: part of a run-together word")
-    return fields, why
+        elif not where and PARTS in hit.columns.get(word, []):
+            found = run_together(hit.record, alt.terms)
+            if found is not None:
+                field, whole = found
+                fields.append(field)
+                why.append(f'{word}: inside the run-together word "{whole}" in {field}')
+    return list(dict.fromkeys(fields)), why
+
+
+def run_together(rec: FileRecord, terms: tuple[str, ...]) -> tuple[str, str] | None:
+    """(field, word) of the first run-together word of the file whose parts hold `terms`
+    side by side; None when no field of the record holds one."""
+    from soundseek.words.compounds import index_parts
+
+    wanted = f" {' '.join(terms)} "
+    for field, text in zip(FIELDS, field_texts(rec), strict=True):
+        for whole in words(text):
+            if wanted in f" {' '.join(index_parts(whole))} ":
+                return field, whole
+    return None
 
 
 def make_hit(
     rec: FileRecord, rank: int, score: float, words: WordHit | None,
-    m: SoundMatch | None = None, calibrate: Calibration | None = None,
+    m: SoundMatch | None = None, sure: Sure | None = None,
 ) -> Hit:  # fmt: skip
-    """A ranked file, with what its words and its sound matched."""
+    """A ranked file, with what its words and its sound matched and how sure each is."""
     matched, why = explain(words) if words else ([], [])
     if m is not None:
         matched.append("sound")
+    sound = sure.sound(m.sim) if m is not None and sure and sure.sound else None
     return Hit(
-        rec.path, rank, score, calibrate(m.sim) if m and calibrate else None,
-        m.start if m else None, m.end if m else None, matched, rec, why,
+        rec.path, rank, score, sound, m.start if m else None, m.end if m else None, matched,
+        rec, why, confidence=sure.of(words, sound) if sure else 1.0,
     )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Sure:
+    """How a search judges its hits: the sound side's confidence (None: no sound side), how
+    many words the query has, and whether it is filters only (every hit passes them)."""
+
+    sound: Callable[[float], float] | None
+    query_words: int
+    filters_only: bool = False
+
+    def of(self, words: WordHit | None, sound: float | None) -> float:
+        if self.filters_only:
+            return 1.0
+        by_words = word_confidence(words, self.query_words) if words else 0.0
+        return max(by_words, sound or 0.0)
+
+
+def hits_of(
+    fused: list[tuple[FileRecord, float]], explained: Explained,
+    sound: dict[str, SoundMatch], sure: Sure,
+) -> list[Hit]:  # fmt: skip
+    """The fused ranking as hits, each with its confidence, and the divider drawn."""
+    hits = [make_hit(rec, i, score, explained.get(rec.key), sound.get(rec.content_hash), sure)
+            for i, (rec, score) in enumerate(fused, 1)]  # fmt: skip
+    for h, j in zip(hits, divide([h.confidence for h in hits]), strict=True):
+        h.strong = j.strong
+    return hits

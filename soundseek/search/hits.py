@@ -14,7 +14,10 @@ JSON_FIELDS = ("duration", "samplerate", "channels", "bit_depth", "format", "cat
 
 @dataclass
 class Hit:
-    """One ranked file. `sound` is a calibrated percentile (None: not matched by sound)."""
+    """One ranked file. `sound`: the sound side's calibrated confidence, the fraction of this
+    library's null (unrelated texts' scores) its best window beats (None: not matched by
+    sound). `confidence`: the hit's, both sides judged (search.confidence); `strong`: above
+    the divider, where the strong matches end."""
 
     path: str
     rank: int
@@ -25,6 +28,8 @@ class Hit:
     matched: list[str]
     file: FileRecord = field(repr=False)
     why: list[str] = field(default_factory=list)  # words that stood in: "gunshot → pistol ..."
+    confidence: float = 1.0
+    strong: bool = True
 
     def to_json(self) -> dict:
         """The `--json` line: its keys are an interface scripts rely on (add, never rename)."""
@@ -34,6 +39,7 @@ class Hit:
             "start": self.start, "end": self.end, "matched": self.matched, "why": self.why,
             **{k: getattr(self.file, k) for k in JSON_FIELDS},
             "root_id": self.file.root_id,
+            "confidence": round(self.confidence, 4), "strong": self.strong,
         }  # fmt: skip
 
 
@@ -41,3 +47,12 @@ class Hit:
 class SearchResult:
     hits: list[Hit]
     notes: list[str] = field(default_factory=list)
+
+    @property
+    def strong(self) -> int:
+        """How many hits are above the divider (the rest are weaker matches)."""
+        return sum(h.strong for h in self.hits)
+
+    def at_least(self, confidence: float) -> SearchResult:
+        """Only the hits this confident or more (ranks as they were)."""
+        return SearchResult([h for h in self.hits if h.confidence >= confidence], self.notes)

@@ -6,6 +6,8 @@ cannot answer alone (filters only, tags) return None and go the full way."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 from soundseek.embed.base import query_vector
@@ -13,12 +15,13 @@ from soundseek.files.roots import Root
 from soundseek.index.windowcache import WindowCache
 from soundseek.index.wordhits import WordHit, records_passing, top_hits
 from soundseek.index.words import WordIndex
+from soundseek.search.confidence import NULL_SAMPLE, SoundNull, null_vectors
 from soundseek.search.fusion import (
     WINDOW_CANDIDATES,
-    Calibration,
     SoundMatch,
+    Sure,
+    hits_of,
     keep_best,
-    make_hit,
     rrf,
     sound_ranked,
     text_candidates,
@@ -27,8 +30,6 @@ from soundseek.search.hits import SearchResult
 from soundseek.search.query import ParsedQuery, parse_query
 from soundseek.search.steer import moved_by_text
 from soundseek.words.plan import plan_query
-
-BACKGROUND = 4096
 
 
 def quick_search(
@@ -41,17 +42,16 @@ def quick_search(
     hits = _word_hits(words, roots, q, limit)
     ranked = rrf([[(h.record, h.score) for h in hits]], limit)
     explained = {h.record.key: h for h in hits}
-    return SearchResult(
-        [make_hit(rec, i, score, explained[rec.key]) for i, (rec, score) in enumerate(ranked, 1)],
-        notes,
-    )
+    sure = Sure(None, len(q.words) + len(q.phrases))
+    return SearchResult(hits_of(ranked, explained, {}, sure), notes)
 
 
 def quick_sound_search(
     words: WordIndex, roots: dict[str, Root], cache: WindowCache, encoder, raw: str,
-    limit: int, captions: bool,
+    limit: int, captions: bool, null_at: tuple[Path, str] | None = None,
 ) -> SearchResult | None:  # fmt: skip
-    """Words and sound fused, as Searcher.search does."""
+    """Words and sound fused, as Searcher.search does; `null_at` (cache folder, model
+    space): where the null texts' vectors are kept (see search.confidence)."""
     q = parse_query(raw)
     if not _answerable(q) or q.filters:  # filters narrow sound exactly only the full way
         return None
@@ -67,12 +67,21 @@ def quick_sound_search(
     keep_best(sound, cache.top(vec[0], WINDOW_CANDIDATES))
     ranked = sound_ranked(records_passing(words, list(sound), q.file_filter(), roots), sound, q)
     explained = {h.record.key: h for h in hits}
-    calibrate = Calibration(cache.sample(BACKGROUND, np.random.default_rng(0)), vec)
+    null = _sound_null(cache, encoder, null_at, captions, vec)
+    sure = Sure(null, len(q.words) + len(q.phrases))
     fused = rrf([[(h.record, h.score) for h in hits], ranked], limit)
-    return SearchResult([
-        make_hit(rec, i, score, explained.get(rec.key), sound.get(rec.content_hash), calibrate)
-        for i, (rec, score) in enumerate(fused, 1)
-    ])  # fmt: skip
+    return SearchResult(hits_of(fused, explained, sound, sure))
+
+
+def _sound_null(cache: WindowCache, encoder, null_at, captions: bool, vec: np.ndarray):
+    """The library's null for this query, on the same sample the full searcher draws."""
+    sample = cache.sample(NULL_SAMPLE, np.random.default_rng(0))
+    if sample is None or null_at is None:
+        return None
+    folder, space = null_at
+    return SoundNull(sample, null_vectors(folder, space, captions, encoder.embed_text)).for_query(
+        vec
+    )
 
 
 def _answerable(q: ParsedQuery) -> bool:

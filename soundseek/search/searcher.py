@@ -15,15 +15,16 @@ from soundseek.errors import NotIndexed, SoundSeekError
 from soundseek.index.filters import FileFilter
 from soundseek.index.records import FileKey, FileRecord, FileStatus
 from soundseek.index.retrieval import Retrieval
+from soundseek.search.confidence import SoundNull, audio_null, null_vectors
 from soundseek.search.fusion import (
     TEXT_CANDIDATES,
     WINDOW_CANDIDATES,
-    Calibration,
     Explained,
     Ranked,
     SoundMatch,
+    Sure,
+    hits_of,
     keep_best,
-    make_hit,
     passes,
     rrf,
     sound_ranked,
@@ -54,6 +55,7 @@ class Searcher:
         self.captions = captions
         self._query_vecs: OrderedDict[tuple[str, str, bool], np.ndarray] = OrderedDict()
         self._cache_lock = threading.Lock()
+        self._nulls: tuple[np.ndarray | None, dict[bool, SoundNull]] = (None, {})
 
     # -- public -------------------------------------------------------------------------------
     def warm(self) -> None:
@@ -101,14 +103,16 @@ class Searcher:
             if q.text and reason:  # "" (asked not to) says nothing
                 notes.append(reason)
             lists = [_without(text, steer.bad)]
-            return SearchResult(self._hits(lists, {}, None, explained, limit), notes)
+            sure = Sure(None, _word_count(q), filters_only=not q.text)
+            return SearchResult(self._hits(lists, {}, explained, limit, sure), notes)
         vecs = self._query_vector(q.text)[None, :]
         vecs = self._steered(vecs, Steer(minus=" ".join(q.excludes), good=steer.good,
                                          bad=steer.bad))  # fmt: skip
         sound, recs = self._sound_matches(vecs, flt)
         ranked = sound_ranked(recs, sound, q)
         lists = [_without(text, steer.bad), _without(ranked, steer.bad)]
-        return SearchResult(self._hits(lists, sound, vecs, explained, limit), notes)
+        sure = Sure(self._sound_null(vecs, by_audio=False), _word_count(q))
+        return SearchResult(self._hits(lists, sound, explained, limit, sure), notes)
 
     def similar(
         self, path: str, at: float | None = None, limit: int = 50, raw: str = "",
@@ -234,7 +238,8 @@ class Searcher:
             text = [
                 (r, s) for r, s in _without(text, steer.bad) if (r.root_id, r.relpath) != exclude
             ]
-        return SearchResult(self._hits([text, ranked], sound, vecs, explained, limit))
+        sure = Sure(self._sound_null(vecs, by_audio=True), _word_count(words))
+        return SearchResult(self._hits([text, ranked], sound, explained, limit, sure))
 
     # -- moving the sound query ---------------------------------------------------------------
     def _steered(self, vecs: np.ndarray, steer: Steer) -> np.ndarray:
@@ -257,15 +262,43 @@ class Searcher:
 
     # -- hits ---------------------------------------------------------------------------------
     def _hits(
-        self, lists: list[Ranked], sound: dict[str, SoundMatch], vecs: np.ndarray | None,
-        explained: Explained, limit: int,
+        self, lists: list[Ranked], sound: dict[str, SoundMatch], explained: Explained,
+        limit: int, sure: Sure,
     ) -> list[Hit]:  # fmt: skip
-        calibrate = Calibration(self.retrieval.background_sample() if sound else None,
-                                vecs if vecs is not None else np.zeros((1, 1)))  # fmt: skip
-        return [
-            make_hit(rec, i, score, explained.get(rec.key), sound.get(rec.content_hash), calibrate)
-            for i, (rec, score) in enumerate(rrf(lists, limit), 1)
-        ]
+        return hits_of(rrf(lists, limit), explained, sound, sure)
+
+    # -- confidence ---------------------------------------------------------------------------
+    def _sound_null(self, vecs: np.ndarray, by_audio: bool):
+        """sim → confidence for these query vectors against this library's null (text
+        queries: unrelated texts; sound-alikes: random library windows); None when the
+        library has no windows to measure it on."""
+        sample = self.retrieval.background_sample()
+        if sample is None or not len(sample):
+            return None
+        of, nulls = self._nulls
+        if of is not sample:  # the sample is redrawn when the windows change
+            nulls = {}
+            self._nulls = (sample, nulls)
+        if by_audio not in nulls:
+            nulls[by_audio] = (
+                audio_null(sample) if by_audio else SoundNull(sample, self._null_texts())
+            )
+        return nulls[by_audio].for_query(vecs)
+
+    def _null_texts(self) -> np.ndarray:
+        return null_text_vectors(self.embedder, self.store.place.cache_dir, self.captions)
+
+
+def null_text_vectors(embedder: Embedder, cache_dir, captions: bool) -> np.ndarray:
+    """The library null's text vectors for this model (search.confidence): read from the
+    cache folder, or encoded once and kept there (an index run makes them, so that a search
+    does not wait for them)."""
+    space, _ = pipeline_of(embedder)
+    return null_vectors(cache_dir, space, captions, embedder.embed_text)
+
+
+def _word_count(q: ParsedQuery) -> int:
+    return len(q.words) + len(q.phrases)
 
 
 def _without(ranked: Ranked, paths: tuple[str, ...]) -> Ranked:

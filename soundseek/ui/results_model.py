@@ -90,6 +90,7 @@ _ITALIC.setItalic(True)
 _SUGGESTION_GREY = QColor(140, 140, 140)
 _BOLD = QFont()
 _BOLD.setBold(True)
+_WEAKER_GREY = QColor(150, 150, 150)
 
 
 class ResultsModel(QAbstractTableModel):
@@ -101,12 +102,15 @@ class ResultsModel(QAbstractTableModel):
         self.hits: list[Hit] = []
         self.notes: dict[str, FileNotes] = {}
         self.good: frozenset[str] = frozenset()  # paths marked good (feedback): shown bold
+        self.weaker = 0  # hits below the divider: greyed (strong matches come first by rank)
         self.drag_path = drag_path or (lambda h: h.path)
 
     def set_hits(self, hits: list[Hit]) -> None:
         self.beginResetModel()
         self.hits = list(hits)
+        self.weaker = sum(not h.strong for h in self.hits)
         self.endResetModel()
+        self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, 0)
 
     def set_notes(self, notes: dict[str, FileNotes]) -> None:
         """Fresh notes for (some of) the rows: every cell that shows them is redrawn."""
@@ -132,6 +136,8 @@ class ResultsModel(QAbstractTableModel):
 
     def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            if section == 0 and self.weaker:  # the divider: strong matches, then these
+                return f"Name · {self.weaker} weaker match{'es' if self.weaker > 1 else ''} (grey)"
             return COLUMNS[section][0]
         return None
 
@@ -152,6 +158,8 @@ class ResultsModel(QAbstractTableModel):
             return _ITALIC
         if role == Qt.ItemDataRole.FontRole and hit.path in self.good:
             return _BOLD
+        if role == Qt.ItemDataRole.ForegroundRole and not hit.strong:
+            return _WEAKER_GREY
         if col == SUGGESTED_COLUMN and role == Qt.ItemDataRole.ForegroundRole:
             return _SUGGESTION_GREY
         return None
@@ -165,7 +173,8 @@ class ResultsModel(QAbstractTableModel):
             return f"learned: {guesses} — A accepts, R rejects"
         why = "".join(f"\n{w}" for w in hit.why)  # words that stood in for the query's
         mark = "\nmarked good: results lean toward it" if hit.path in self.good else ""
-        return f"{hit.path}\nmatched: {', '.join(hit.matched) or '-'}{why}{mark}"
+        sure = f"{hit.confidence:.0%} sure" + ("" if hit.strong else ", a weaker match")
+        return f"{hit.path}\nmatched: {', '.join(hit.matched) or '-'} ({sure}){why}{mark}"
 
     def flags(self, index):
         base = super().flags(index)
