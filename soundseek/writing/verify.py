@@ -1,8 +1,12 @@
 """Prove a rewritten copy right before it replaces the original, with readers that share no
 code with the writers: wavinfo (lxml) for bext/iXML/INFO, FFmpeg (PyAV) for tags,
-libsndfile for the audio's frame count, and SoundSeek's audio-only fingerprint."""
+libsndfile for the audio's frame count, sox where it is installed (it is stricter about chunk
+layout than the others), and SoundSeek's audio-only fingerprint."""
 
 from __future__ import annotations
+
+import shutil
+import subprocess
 
 import soundfile as sf
 
@@ -37,7 +41,29 @@ def verify_wave(original: str, temp: str, change: MetadataChange, done: Rewritte
         old_tail, new_tail = bext_tail(a), bext_tail(b)
         _check(original, old_tail is None or old_tail == new_tail, "bext beyond Description")
     _check(original, _frames(original) == _frames(temp), "frame count")
+    _check_sox(original, temp)
     _wave_fields(original, temp, change.values())
+
+
+def _sox_samples(path: str) -> int | None:
+    """The sample count sox reads from the header, or None where sox is not installed or
+    cannot open the file."""
+    sox = shutil.which("sox")
+    if sox is None:
+        return None
+    try:
+        done = subprocess.run([sox, "--i", "-s", path], capture_output=True, timeout=60)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    text = done.stdout.decode("ascii", "replace").strip()
+    return int(text) if done.returncode == 0 and text.isdigit() else None
+
+
+def _check_sox(original: str, temp: str) -> None:
+    """Where sox reads the original, it reads the copy, with the same sample count."""
+    before = _sox_samples(original)
+    if before is not None:
+        _check(original, _sox_samples(temp) == before, "sox cannot read it")
 
 
 def _wavinfo(path: str):
@@ -74,6 +100,7 @@ def verify_tagged(original: str, temp: str, change: MetadataChange) -> None:
     """The audio fingerprint and frame count unchanged, and FFmpeg reads every field back."""
     _check(original, content_hash(original) == content_hash(temp), "audio fingerprint")
     _check(original, _frames(original) == _frames(temp), "frame count")
+    _check_sox(original, temp)
     found = _ffmpeg_tags(temp)
     for attr, value in change.values().items():
         name = USER_NAMES[attr].lower()

@@ -1,0 +1,122 @@
+"""Files and arguments a hostile (or merely old) library holds: AIFFs sox must still read after
+a write, names that are not UTF-8, arguments that are not what they claim, renames that must
+carry what SoundSeek knows about a file."""
+
+from __future__ import annotations
+
+import shutil
+import struct
+import subprocess
+from pathlib import Path
+
+import pytest
+import soundfile as sf
+
+from soundseek.cli import main
+from tests.audiofiles import noise, tone
+
+SOX = shutil.which("sox")
+needs_sox = pytest.mark.skipif(SOX is None, reason="sox is not installed")
+
+
+def _setup(folder: Path, tag_files: list[Path], tag: str = "keeper") -> None:
+    assert main(["add", str(folder)]) == 0
+    assert main(["index", "--no-embed"]) == 0
+    assert main(["tag", "add", tag, *map(str, tag_files)]) == 0
+
+
+# --- AIFF chunk layout (issue 20, 2.10) ---------------------------------------------------
+
+
+def _iff_chunks(raw: bytes) -> list[tuple[bytes, int, int]]:
+    """(id, offset, data size) of each chunk inside an AIFF's FORM."""
+    out, at = [], 12
+    while at + 8 <= len(raw):
+        size = struct.unpack_from(">I", raw, at + 4)[0]
+        out.append((raw[at : at + 4], at, size))
+        at += 8 + size + size % 2
+    return out
+
+
+def _id3_tag(title: str) -> bytes:
+    """A small ID3v2.4 tag with a title frame, even in size, as an editor might leave it."""
+    text = b"\x03" + title.encode()
+    frame = b"TIT2" + _synchsafe(len(text)) + b"\x00\x00" + text
+    body = frame + b"\x00" * (len(frame) % 2)  # 10 + body: even
+    return b"ID3\x04\x00\x00" + _synchsafe(len(body)) + body
+
+
+def _synchsafe(n: int) -> bytes:
+    return bytes((n >> s) & 0x7F for s in (21, 14, 7, 0))
+
+
+def _aiff_with_id3_first(path: Path, subtype: str) -> Path:
+    """An AIFF (or AIFF-C, which libsndfile writes for float) whose ID3 chunk stands before
+    COMM, as some editors write it."""
+    sf.write(str(path), tone(0.5, 600), 48000, subtype=subtype, format="AIFF")
+    raw = path.read_bytes()
+    tag = _id3_tag("Take D")
+    chunk = b"ID3 " + struct.pack(">I", len(tag)) + tag
+    body = raw[8:12] + chunk + raw[12:]
+    path.write_bytes(b"FORM" + struct.pack(">I", len(body)) + body)
+    return path
+
+
+def _sox_samples(path: Path) -> int | None:
+    done = subprocess.run([SOX, "--i", "-s", str(path)], capture_output=True, text=True)
+    return int(done.stdout) if done.returncode == 0 else None
+
+
+@pytest.mark.parametrize("subtype", ["PCM_16", "FLOAT"])  # AIFF, and AIFF-C
+def test_written_aiff_keeps_its_id3_after_the_sound_data_and_sox_reads_it(home, tmp_path, subtype):
+    from mutagen.aiff import AIFF
+
+    from soundseek.metadata.tagedit import read_user_tags
+
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    aiff = _aiff_with_id3_first(lib / "take.aif", subtype)
+    if SOX:
+        assert _sox_samples(aiff) == 24000, "sox reads the original"
+    _setup(lib, [aiff], tag="rain")
+    assert main(["write"]) == 0
+
+    assert read_user_tags(str(aiff))["KEYWORDS"] == "rain"
+    assert str(AIFF(str(aiff)).tags["TIT2"]) == "Take D", "the editor's own frame is kept"
+    chunks = _iff_chunks(aiff.read_bytes())
+    ids = [cid for cid, _, _ in chunks]
+    assert ids.count(b"ID3 ") == 1 and ids.index(b"ID3 ") > ids.index(b"SSND")
+    assert all(size % 2 == 0 for cid, _, size in chunks if cid == b"ID3 ")
+    assert sf.info(str(aiff)).frames == 24000
+    if SOX:
+        assert _sox_samples(aiff) == 24000, "sox reads the written file"
+
+
+@needs_sox
+def test_a_copy_sox_cannot_read_is_refused(tmp_path):
+    """The verifier asks sox too: an odd ID3 chunk before the sound data (FFmpeg and
+    libsndfile read it, sox stops with "no sound data") never replaces the original."""
+    from soundseek.errors import WriteRefused
+    from soundseek.metadata.fields import MetadataChange
+    from soundseek.metadata.tagedit import write_tags
+    from soundseek.writing.verify import verify_tagged
+
+    original = tmp_path / "take.aiff"
+    sf.write(str(original), noise(0.5, seed=5), 48000, subtype="PCM_16", format="AIFF")
+    change = MetadataChange(keywords="rain")
+    good = tmp_path / "good.aiff"
+    shutil.copyfile(original, good)
+    write_tags(str(good), change)
+    verify_tagged(str(original), str(good), change)
+
+    raw = good.read_bytes()
+    chunks = {cid: (at, size) for cid, at, size in _iff_chunks(raw)}
+    at, size = chunks[b"ID3 "]
+    tag = raw[at + 8 : at + 8 + size] + b"\x00" * (1 - size % 2)  # odd: one more byte
+    odd = b"ID3 " + struct.pack(">I", len(tag)) + tag + b"\x00"
+    body = raw[8:12] + odd + raw[12:at]
+    bad = tmp_path / "bad.aiff"
+    bad.write_bytes(b"FORM" + struct.pack(">I", len(body)) + body)
+    assert sf.info(str(bad)).frames == 24000 and _sox_samples(bad) is None
+    with pytest.raises(WriteRefused, match="sox"):
+        verify_tagged(str(original), str(bad), change)
