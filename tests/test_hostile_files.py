@@ -4,9 +4,13 @@ carry what SoundSeek knows about a file."""
 
 from __future__ import annotations
 
+import io
+import json
+import os
 import shutil
 import struct
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -120,3 +124,101 @@ def test_a_copy_sox_cannot_read_is_refused(tmp_path):
     assert sf.info(str(bad)).frames == 24000 and _sox_samples(bad) is None
     with pytest.raises(WriteRefused, match="sox"):
         verify_tagged(str(original), str(bad), change)
+
+
+# --- names that are not UTF-8 (issue 20, 2.11) --------------------------------------------
+
+BAD_NAME = b"bad_\xff\xfe.wav"
+
+
+def _write_bytes_named(folder: Path, name: bytes, samples) -> str:
+    """A WAV under a name that is not UTF-8, created through the bytes API as an old sample
+    CD's files arrive; returns the path as Python spells it (surrogate escapes)."""
+    buf = io.BytesIO()
+    sf.write(buf, samples, 48000, format="WAV", subtype="PCM_16")
+    fd = os.open(os.path.join(os.fsencode(folder), name), os.O_WRONLY | os.O_CREAT, 0o644)
+    try:
+        os.write(fd, buf.getvalue())
+    finally:
+        os.close(fd)
+    return os.fsdecode(os.path.join(os.fsencode(folder), name))
+
+
+def _printed(argv: list[str]) -> bytes:
+    """What a command prints to a UTF-8 terminal (strict: a lone surrogate raises there)."""
+    raw = io.BytesIO()
+    out = io.TextIOWrapper(raw, encoding="utf-8", errors="strict", write_through=True)
+    saved, sys.stdout = sys.stdout, out
+    try:
+        assert main(argv) == 0
+    finally:
+        sys.stdout = saved
+        out.detach()
+    return raw.getvalue()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="Windows names are UTF-16")
+def test_a_name_that_is_not_utf8_is_indexed_found_printed_and_written(home, tmp_path):
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    sf.write(str(lib / "good.wav"), tone(0.5, 500), 48000)
+    sf.write(str(lib / "other.wav"), noise(0.5, seed=1), 48000)
+    bad = _write_bytes_named(lib, BAD_NAME, noise(0.5, seed=2))
+
+    assert main(["add", str(lib)]) == 0
+    assert main(["index", "--no-embed"]) == 0, "one odd name never stops the run"
+    status = json.loads(_printed(["status", "--json"]))
+    assert (status["files"], status["unreadable"]) == (3, 0)
+
+    lines = _printed(["search", "bad", "--json"]).decode("utf-8").splitlines()  # valid UTF-8
+    hits = [json.loads(line) for line in lines]
+    assert [os.fsencode(h["path"]) for h in hits] == [os.fsencode(bad)], "the exact name"
+    assert os.path.isfile(hits[0]["path"])
+    assert BAD_NAME in _printed(["search", "bad"]), "printed as its own bytes, as ls does"
+
+    assert main(["tag", "add", "rain", bad]) == 0
+    assert main(["write"]) == 0
+    with open(bad, "rb") as fh:
+        from soundseek.metadata.riff import read_wav_chunks
+
+        assert read_wav_chunks(fh).ixml_user.get("KEYWORDS") == "rain"
+    assert main(["undo"]) == 0
+
+
+def test_stored_names_map_back_to_the_exact_name():
+    from soundseek.files import names
+
+    tricky = ("plain.wav", "Klänge/Tür.wav", "bad_\udcff\udcfe.wav", "a\\b.wav", "lit_\\xff.wav",
+              "two\\\\x80.wav", "end\\", "\\\udcff", "w_\ud800.wav")  # fmt: skip
+    for name in tricky:
+        stored = names.encode(name)
+        assert stored.encode("utf-8") and names.decode(stored) == name, name
+    assert names.encode("Klänge/Tür.wav") == "Klänge/Tür.wav", "valid names are kept as is"
+    assert names.encode("a\\b.wav") == "a\\b.wav"
+    assert names.encode("bad_\udcff\udcfe.wav") == "bad_\\xff\\xfe.wav"
+    assert names.readable("Kl\udce4nge") == "Klänge"
+
+
+def test_a_reader_failing_on_one_file_records_it_and_the_run_goes_on(home, tmp_path, monkeypatch):
+    import soundseek.indexing.describe as describe
+    from tests.helpers import app_with
+
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    for i, name in enumerate(("a.wav", "odd.wav", "c.wav")):
+        sf.write(str(lib / name), noise(0.3, seed=i), 48000)
+    real = describe.read_metadata
+
+    def failing(path, catalog=None):
+        if path.endswith("odd.wav"):
+            raise UnicodeEncodeError("utf-8", path, 0, 1, "surrogates not allowed")
+        return real(path, catalog)
+
+    monkeypatch.setattr(describe, "read_metadata", failing)
+    assert main(["add", str(lib)]) == 0
+    assert main(["index", "--no-embed"]) == 0
+    status = app_with(home).status()
+    assert status.files == 3
+    assert [(Path(e.path).name, "UnicodeEncodeError" in e.reason) for e in status.errors] == [
+        ("odd.wav", True)
+    ]

@@ -21,6 +21,7 @@ from soundseek.cli.common import (
     EXIT_NO_MODEL,
     EXIT_USAGE,
     fail,
+    tolerant_stdout,
 )
 from soundseek.errors import (
     ClusterError,
@@ -203,6 +204,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return gui_main(sys.argv[:1])
     _start_logging()
+    tolerant_stdout()
     try:
         return _command(args.command)(args)
     except SoundSeekError as exc:

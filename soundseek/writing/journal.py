@@ -86,7 +86,7 @@ class JournalWriter:
         self._fh = open(folder / "entries.jsonl", "a", encoding="utf-8")  # noqa: SIM115
 
     def _line(self, record: dict, sync: bool = True) -> None:
-        self._fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+        self._fh.write(json.dumps(record) + "\n")  # ASCII: names that are not UTF-8 too
         self._fh.flush()
         if sync:
             os.fsync(self._fh.fileno())

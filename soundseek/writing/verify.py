@@ -14,6 +14,7 @@ from soundseek.errors import WriteRefused
 from soundseek.files.fingerprint import content_hash
 from soundseek.metadata.fields import INFO_NAMES, USER_NAMES, MetadataChange
 from soundseek.metadata.riffedit import Rewritten, bext_tail, data_digest, kept_chunks
+from soundseek.paths import os_name
 
 _INFO_ATTRS = {b"INAM": "title", b"ICMT": "comment", b"IKEY": "keywords", b"IGNR": "genre",
                b"IART": "artist", b"IPRD": "product"}  # fmt: skip
@@ -27,7 +28,7 @@ def _check(path: str, ok: bool, what: str) -> None:
 
 def _frames(path: str) -> int:
     try:
-        return sf.info(path).frames
+        return sf.info(os_name(path)).frames
     except (sf.LibsndfileError, RuntimeError):  # a format libsndfile does not read
         return -1
 
