@@ -222,3 +222,47 @@ def test_a_reader_failing_on_one_file_records_it_and_the_run_goes_on(home, tmp_p
     assert [(Path(e.path).name, "UnicodeEncodeError" in e.reason) for e in status.errors] == [
         ("odd.wav", True)
     ]
+
+
+# --- arguments that are not what they claim (issue 20, 2.12) ------------------------------
+
+
+def _one_line_reason(capsys) -> str:
+    err = capsys.readouterr().err.strip()
+    assert "unexpected error" not in err and len(err.splitlines()) == 1, err
+    return err
+
+
+@pytest.mark.parametrize(
+    ("flag", "value"), [("--endpoint", "notaurl"), ("--endpoint", "http://nas:port"),
+                        ("--endpoint", "ftp://nas"), ("--region", "eu west")]
+)  # fmt: skip
+def test_location_set_with_a_bad_endpoint_or_region_says_why(home, capsys, flag, value):
+    assert main(["location", "set", "s3://bucket/lib", flag, value]) == 2
+    assert repr(value) in _one_line_reason(capsys)
+    assert main(["location", "show", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["location"] == "local", "nothing was changed"
+
+
+@pytest.mark.parametrize("at", ["nan", "inf", "-3"])
+def test_similar_at_a_moment_that_is_not_a_time_says_why(installed_tiny, tmp_path, capsys, at):
+    outside = tmp_path / "outside.wav"  # not in the library: SoundSeek listens to it
+    sf.write(str(outside), tone(1.0, 300), 48000)
+    assert main(["similar", str(outside), "--at", at]) == 2
+    assert "seconds" in _one_line_reason(capsys)
+
+
+def test_a_journal_path_that_is_a_file_is_a_one_line_reason(home, tmp_path, capsys):
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    sf.write(str(lib / "take.wav"), tone(0.5, 500), 48000)
+    _setup(lib, [lib / "take.wav"])
+    journal = Path(os.environ["SOUNDSEEK_HOME"]) / "data" / "journal"
+    journal.write_text("not a folder")
+    capsys.readouterr()
+    before = (lib / "take.wav").read_bytes()
+    assert main(["write"]) == 1
+    assert "is a file" in _one_line_reason(capsys)
+    assert main(["undo"]) == 1
+    assert "is a file" in _one_line_reason(capsys)
+    assert (lib / "take.wav").read_bytes() == before and journal.read_text() == "not a folder"

@@ -9,6 +9,7 @@ written only inside `index()`, which holds the writer lock for the run.
 from __future__ import annotations
 
 import logging
+import math
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, replace
@@ -25,6 +26,7 @@ from soundseek.app.events import (
     RootsChanged,
     SettingsChanged,
 )
+from soundseek.app.folders import usable_folder
 from soundseek.app.location import (
     LOCAL,
     LocationInfo,
@@ -44,7 +46,7 @@ from soundseek.app.settings import (
 )
 from soundseek.app.status import FileError, LibraryStatus, ModelState, RootSummary
 from soundseek.app.summary import Summary, read_summary, write_summary
-from soundseek.errors import ModelError, RootError
+from soundseek.errors import ModelError, QuerySyntaxError, RootError
 from soundseek.files.roots import Root, new_root
 from soundseek.index.registry import RootRegistry
 from soundseek.paths import AppPaths, app_paths
@@ -451,7 +453,9 @@ class App:
     # -- writing metadata into the files ------------------------------------------------------
     @property
     def journal_dir(self) -> Path:
-        return self.paths.data_dir / "journal"
+        """The undo journal's folder, made if missing (a file or a permission in its way is a
+        one-line SoundSeekError, never an OSError from the middle of a write)."""
+        return usable_folder(self.paths.data_dir / "journal", "the undo journal")
 
     def write_metadata(
         self, paths: list[str] | None = None, query: str | None = None, rename: bool = False,
@@ -622,6 +626,9 @@ class App:
         `steer` moves it ("like this, but more distant") and carries feedback."""
         from soundseek.search.steering import NONE
 
+        if at is not None and not (math.isfinite(at) and at >= 0):
+            raise QuerySyntaxError(f"the moment to match must be a number of seconds from the "
+                                   f"start of the file, not {at:g}")  # fmt: skip
         return self.library().searcher.similar_file(path, at, limit, filters, steer or NONE)
 
     def similar_region(
