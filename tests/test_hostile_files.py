@@ -266,3 +266,42 @@ def test_a_journal_path_that_is_a_file_is_a_one_line_reason(home, tmp_path, caps
     assert main(["undo"]) == 1
     assert "is a file" in _one_line_reason(capsys)
     assert (lib / "take.wav").read_bytes() == before and journal.read_text() == "not a folder"
+
+
+# --- a rename carries what SoundSeek knows of the file (issue 20, "also seen") ------------
+
+
+def test_write_rename_keeps_vectors_tags_and_categories_under_the_new_names(home, tmp_path, capsys):
+    from soundseek.app import App
+    from tests.audiofiles import ixml_bytes, write_bwf
+    from tests.fakeembed import BandEmbedder
+    from tests.helpers import app_with, index
+
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    takes = [write_bwf(lib / f"take{i}.wav", tone(1.0, 300 + 400 * i),
+                       ixml=ixml_bytes({"CATID": "DOORWood", "FXNAME": f"Creak{i}"}))
+             for i in range(3)]  # fmt: skip
+    App.open(home).update_settings(ucs_creator_id="JD", ucs_source_id="MYLIB")
+    index(home, [lib], BandEmbedder())
+    assert main(["tag", "add", "hinge", *map(str, takes)]) == 0
+    capsys.readouterr()
+
+    assert main(["write", "--rename", "--json"]) == 0
+    renamed = [json.loads(line)["new_path"] for line in capsys.readouterr().out.splitlines()]
+    assert sorted(Path(p).name for p in renamed) == [
+        f"DOORWood_Creak{i}_JD_MYLIB.wav" for i in range(3)
+    ]
+    status = app_with(home).status()
+    assert (status.files, status.indexed, status.pending) == (3, 3, 0), "no file waits"
+    assert main(["search", "tag:hinge", "--json"]) == 0
+    hits = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert sorted(h["path"] for h in hits) == sorted(renamed)
+    assert {h["category"] for h in hits} == {"DOORS"}
+    app = app_with(home, BandEmbedder())
+    similar = app.similar(renamed[0], limit=5)
+    assert similar.hits and all(h.path in renamed for h in similar.hits), "its vectors came along"
+
+    again = BandEmbedder()
+    index(home, [lib], again)
+    assert again.windows_seen == 0, "nothing to embed again"
