@@ -305,3 +305,37 @@ def test_write_rename_keeps_vectors_tags_and_categories_under_the_new_names(home
     again = BandEmbedder()
     index(home, [lib], again)
     assert again.windows_seen == 0, "nothing to embed again"
+
+
+def test_a_write_killed_after_its_renames_leaves_the_next_write_working(
+    home, tmp_path, capsys, monkeypatch
+):
+    """The index learns a batch's renames when the batch ends; killed before that, the next
+    write moves the renamed rows (vectors included) instead of refusing the files."""
+    from soundseek.app import App
+    from tests.audiofiles import ixml_bytes, write_bwf
+    from tests.fakeembed import BandEmbedder
+    from tests.helpers import app_with, index
+
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    takes = [write_bwf(lib / f"take{i}.wav", tone(1.0, 300 + 400 * i),
+                       ixml=ixml_bytes({"CATID": "DOORWood", "FXNAME": f"Creak{i}"}))
+             for i in range(2)]  # fmt: skip
+    App.open(home).update_settings(ucs_creator_id="JD", ucs_source_id="MYLIB")
+    index(home, [lib], BandEmbedder())
+    assert main(["tag", "add", "hinge", *map(str, takes)]) == 0
+    with monkeypatch.context() as m:  # killed before the index heard of the renames
+        m.setattr(App, "_after_write", lambda self, written: None)
+        assert main(["write", "--rename"]) == 0
+    assert not any(t.exists() for t in takes)
+    capsys.readouterr()
+
+    assert main(["write", "--rename", "--json"]) == 0
+    outcomes = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert "refused" not in {o["status"] for o in outcomes}, outcomes
+    status = app_with(home).status()
+    assert (status.files, status.indexed, status.pending) == (2, 2, 0)
+    assert main(["search", "tag:hinge", "--json"]) == 0
+    found = sorted(Path(json.loads(x)["path"]).name for x in capsys.readouterr().out.splitlines())
+    assert found == ["DOORWood_Creak0_JD_MYLIB.wav", "DOORWood_Creak1_JD_MYLIB.wav"]

@@ -467,6 +467,8 @@ class App:
         from soundseek.app import writing
 
         store = self.library().store
+        if not dry_run:
+            self._learn_renames(store)
         if query:
             sel = writing.Selection(records=[h.file for h in self.search(query, limit).hits])
         else:
@@ -482,6 +484,16 @@ class App:
                                                         dry_run, cancel))  # fmt: skip
         if not dry_run:
             self._after_write(done)
+
+    def _learn_renames(self, store) -> None:
+        """Renames of a killed batch the index never learned: their rows move (with their
+        vectors) to the new names before anything is chosen or planned."""
+        from soundseek.app.renames import unlearned_renames
+
+        if self.journal_dir.is_dir():
+            moved = unlearned_renames(store, self.journal_dir)
+            if moved:
+                self._after_write(moved)
 
     def _after_write(self, written: list[tuple[str, str]]) -> None:
         """(path before, path now) of each written file: refresh the index, mute the watcher."""

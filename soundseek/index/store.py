@@ -334,6 +334,18 @@ class Store(Annotations):
             out.update(zip(data["content_hash"], data["n_windows"], strict=True))
         return out
 
+    def known_keys(self, keys: list[FileKey]) -> set[FileKey]:
+        """Which of these files the index holds rows for."""
+        t = self.table(FILES)
+        out: set[FileKey] = set()
+        if t is None:
+            return out
+        for part in chunks(sorted(set(keys))):
+            q = t.search().where(_keys_sql(part)).select(["root_id", "relpath"]).limit(None)
+            data = q.to_arrow().to_pydict()
+            out.update(map(FileKey, data["root_id"], data["relpath"]))
+        return out
+
     def relpaths(self, root_id: str) -> list[str]:
         t = self.table(FILES)
         if t is None:
