@@ -339,3 +339,20 @@ def test_a_write_killed_after_its_renames_leaves_the_next_write_working(
     assert main(["search", "tag:hinge", "--json"]) == 0
     found = sorted(Path(json.loads(x)["path"]).name for x in capsys.readouterr().out.splitlines())
     assert found == ["DOORWood_Creak0_JD_MYLIB.wav", "DOORWood_Creak1_JD_MYLIB.wav"]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="Windows names are UTF-16")
+def test_a_name_that_is_not_utf8_drags_as_a_file_a_daw_can_open(home, tmp_path):
+    from PySide6.QtCore import QUrl
+
+    from tests.helpers import app_with
+
+    bad = _write_bytes_named(tmp_path, b"Kl\xe4nge_\xff.wav", noise(1.0, seed=3))
+    app = app_with(home)
+    for region in (None, (0.25, 0.75)):
+        dragged = app.drag_file(bad, region)
+        assert QUrl.fromLocalFile(dragged).toLocalFile() == dragged, "the URL names it exactly"
+        assert sf.info(dragged).frames == (48000 if region is None else 24000)
+    whole = app.drag_file(bad)
+    assert os.path.basename(whole) == "Klänge_ÿ.wav" and os.path.samefile(whole, bad)
+    assert app.drag_file(bad) == whole, "dragged again: the same link"
