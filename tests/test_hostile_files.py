@@ -356,3 +356,17 @@ def test_a_name_that_is_not_utf8_drags_as_a_file_a_daw_can_open(home, tmp_path):
     whole = app.drag_file(bad)
     assert os.path.basename(whole) == "Klänge_ÿ.wav" and os.path.samefile(whole, bad)
     assert app.drag_file(bad) == whole, "dragged again: the same link"
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["search", "door", "--limit", "-1"], ["search", "door", "--limit", "0"],
+     ["similar", "x.wav", "--limit", "-4"], ["index", "--batch", "-3"],
+     ["index", "--workers", "-2"], ["watch", "--rescan", "nan"], ["watch", "--rescan", "0"]],
+)  # fmt: skip
+def test_counts_and_intervals_that_are_not_are_usage_errors(home, capsys, argv):
+    """Before: an empty result (--limit -1), a rescan loop with no pause (nan), silently."""
+    with pytest.raises(SystemExit) as stopped:
+        main(argv)
+    assert stopped.value.code == 2
+    assert f"{argv[-1]!r} is not" in capsys.readouterr().err
