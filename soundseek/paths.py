@@ -80,3 +80,22 @@ def resources_dir() -> Path:
     if bundle:
         return Path(bundle) / "resources"
     return Path(__file__).resolve().parents[1] / "resources"
+
+
+def os_name(path: str) -> str | bytes:
+    """The name to hand a C library (libsndfile) that encodes a str strictly: a file name that
+    is not valid UTF-8 (old sample CDs) reaches Python as surrogate escapes (os.fsdecode), and
+    goes back as the very bytes it stands for."""
+    if os.name == "nt":
+        return path
+    try:
+        path.encode()
+    except UnicodeEncodeError:
+        return os.fsencode(path)
+    return path
+
+
+def shown(path: str) -> str:
+    """A path as text any terminal, JSON or log takes: bytes that are not UTF-8 appear as
+    \\xff escapes (the path itself is never changed, only how it is shown)."""
+    return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")

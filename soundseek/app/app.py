@@ -9,6 +9,7 @@ written only inside `index()`, which holds the writer lock for the run.
 from __future__ import annotations
 
 import logging
+import math
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, replace
@@ -26,6 +27,7 @@ from soundseek.app.events import (
     RootsChanged,
     SettingsChanged,
 )
+from soundseek.app.folders import usable_folder
 from soundseek.app.location import (
     LOCAL,
     LocationInfo,
@@ -52,7 +54,7 @@ from soundseek.app.status import (
     preparing_text,
 )
 from soundseek.app.summary import Summary, read_summary, write_summary
-from soundseek.errors import ModelError, RootError
+from soundseek.errors import ModelError, QuerySyntaxError, RootError
 from soundseek.files.roots import Root, new_root
 from soundseek.index.registry import RootRegistry
 from soundseek.paths import AppPaths, app_paths
@@ -471,7 +473,9 @@ class App:
     # -- writing metadata into the files ------------------------------------------------------
     @property
     def journal_dir(self) -> Path:
-        return self.paths.data_dir / "journal"
+        """The undo journal's folder, made if missing (a file or a permission in its way is a
+        one-line SoundSeekError, never an OSError from the middle of a write)."""
+        return usable_folder(self.paths.data_dir / "journal", "the undo journal")
 
     def write_metadata(
         self, paths: list[str] | None = None, query: str | None = None, rename: bool = False,
@@ -483,6 +487,8 @@ class App:
         from soundseek.app import writing
 
         store = self.library().store
+        if not dry_run:
+            self._learn_renames(store)
         if query:
             sel = writing.Selection(records=[h.file for h in self.search(query, limit).hits])
         else:
@@ -498,6 +504,16 @@ class App:
                                                         dry_run, cancel))  # fmt: skip
         if not dry_run:
             self._after_write(done)
+
+    def _learn_renames(self, store) -> None:
+        """Renames of a killed batch the index never learned: their rows move (with their
+        vectors) to the new names before anything is chosen or planned."""
+        from soundseek.app.renames import unlearned_renames
+
+        if self.journal_dir.is_dir():
+            moved = unlearned_renames(store, self.journal_dir)
+            if moved:
+                self._after_write(moved)
 
     def _after_write(self, written: list[tuple[str, str]]) -> None:
         """(path before, path now) of each written file: refresh the index, mute the watcher."""
@@ -681,6 +697,9 @@ class App:
         `steer` moves it ("like this, but more distant") and carries feedback."""
         from soundseek.search.steering import NONE
 
+        if at is not None and not (math.isfinite(at) and at >= 0):
+            raise QuerySyntaxError(f"the moment to match must be a number of seconds from the "
+                                   f"start of the file, not {at:g}")  # fmt: skip
         return self.library().searcher.similar_file(path, at, limit, filters, steer or NONE)
 
     def similar_region(

@@ -8,8 +8,10 @@ AWS profile (boto3's and LanceDB's usual chain) and are never written anywhere b
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from soundseek.app.settings import Settings
 from soundseek.errors import LocationError
@@ -18,6 +20,7 @@ from soundseek.index.place import LocalPlace, Place, S3Place
 from soundseek.paths import AppPaths
 
 LOCAL = "local"
+_REGION = re.compile(r"[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?")  # as botocore checks it
 
 
 @dataclass(frozen=True)
@@ -83,7 +86,28 @@ def check_location(uri: str, endpoint: str, region: str) -> None:
             f"{uri!r} is not a library location: use 'local' (this home's own index) or "
             "s3://bucket/prefix (a team library; --endpoint for MinIO, Ceph, a NAS)"
         )
-    S3Place(S3Location.parse(uri, endpoint, region)).check_writable()
+    check_endpoint(endpoint, region)
+    try:
+        S3Place(S3Location.parse(uri, endpoint, region)).check_writable()
+    except ValueError as exc:  # the S3 client refuses what it is given
+        raise LocationError(f"the object store settings are not usable ({exc})") from exc
+
+
+def check_endpoint(endpoint: str, region: str) -> None:
+    """An endpoint is an http(s) URL with a host (MinIO: http://nas:9000); a region a name
+    like eu-west-1. LocationError, saying so, before any client sees them."""
+    if endpoint:
+        try:
+            parts = urlsplit(endpoint)
+            ok = parts.scheme in ("http", "https") and bool(parts.hostname)
+            parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+        except ValueError:
+            ok = False
+        if not ok:
+            raise LocationError(f"{endpoint!r} is not an endpoint URL: give http(s)://host"
+                                "[:port], e.g. http://nas.local:9000")  # fmt: skip
+    if region and not _REGION.fullmatch(region):
+        raise LocationError(f"{region!r} is not a region name (e.g. eu-west-1)")
 
 
 def who_indexes(detail: str = "") -> str:

@@ -21,6 +21,7 @@ from soundseek.writing.batch import FileOutcome, WriteProgress, dry_run, run_bat
 from soundseek.writing.journal import renames
 from soundseek.writing.plan import Naming, PlannedWrite, plan_file
 from soundseek.writing.undo import Undone, undo_last
+from soundseek.writing.undo import last_batch as last_batch  # the batch `undo` would undo
 
 log = logging.getLogger(__name__)
 

@@ -11,6 +11,7 @@ import soundfile as sf
 from soundseek.audio.decode import read_segment
 from soundseek.audio.sources import probe
 from soundseek.errors import UnreadableFile
+from soundseek.files.names import readable
 
 DAW_FRIENDLY = frozenset({"wav", "bwf", "wave", "aif", "aiff", "flac"})
 DAW_SUBTYPES = ("PCM", "FLOAT", "DOUBLE")
@@ -27,7 +28,7 @@ def render_region(path: str, start: float, end: float, out_dir: Path) -> Path:
     """A WAV of [start, end) at the source's rate, channels and (PCM/float) depth."""
     data, rate = read_segment(path, start, end)
     out_dir.mkdir(parents=True, exist_ok=True)
-    stem = Path(path).stem
+    stem = readable(Path(path).stem)  # a DAW's drag carries UTF-8 names only
     target = out_dir / f"{stem}_{start:.2f}-{end:.2f}s.wav"
     sf.write(str(target), data, rate, subtype=_subtype(path))
     return target
@@ -36,7 +37,7 @@ def render_region(path: str, start: float, end: float, out_dir: Path) -> Path:
 def as_wav(path: str, out_dir: Path) -> Path:
     """The whole file as WAV (for DAWs that reject OGG, Opus or MP3), cached by mtime."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    target = out_dir / f"{Path(path).stem}.wav"
+    target = out_dir / f"{readable(Path(path).stem)}.wav"
     if target.exists() and target.stat().st_mtime >= os.path.getmtime(path):
         return target
     data, rate = read_segment(path)

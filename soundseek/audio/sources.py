@@ -16,6 +16,7 @@ import numpy as np
 import soundfile as sf
 
 from soundseek.errors import UnreadableFile
+from soundseek.paths import os_name
 
 FFMPEG_FIRST = frozenset({".wv", ".m4a", ".aac", ".mp4", ".wma", ".asf", ".mka", ".ac3", ".alac"})
 MISLEADING = ("possibly a pipe", "unimplemented format", "not recognised", "unknown format")
@@ -109,7 +110,7 @@ class _SndfileSource:
     def __init__(self, path: str, fileobj: object | None = None) -> None:
         self.path = path
         try:
-            self._snd = sf.SoundFile(fileobj if fileobj is not None else path)
+            self._snd = sf.SoundFile(fileobj if fileobj is not None else os_name(path))
         except (sf.LibsndfileError, RuntimeError, TypeError) as exc:
             detail = str(exc).split(": ", 1)[-1].strip().rstrip(".")
             raise _CannotOpen(f"libsndfile: {detail}") from exc

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import signal
 import sys
 import threading
@@ -11,6 +13,22 @@ from soundseek.app import App
 from soundseek.app.events import LibraryOpened
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_NO_MODEL, EXIT_LOCKED, EXIT_CANCELLED = 0, 1, 2, 3, 4, 130
+
+
+def json_line(obj: object) -> str:
+    """One JSON object on one line, non-ASCII text as it is; a file name that is not UTF-8
+    (surrogate escapes) as JSON \\udcXX escapes, so the line stays valid UTF-8 and
+    json.loads + os.fsencode give back the exact name."""
+    text = json.dumps(obj, ensure_ascii=False)
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def tolerant_stdout() -> None:
+    """Paths that are not UTF-8 print as their own bytes (as `ls` and `find` print them, so
+    pipes get usable names) instead of stopping the command with UnicodeEncodeError."""
+    reconfigure = getattr(sys.stdout, "reconfigure", None)
+    if reconfigure is not None:
+        reconfigure(errors="surrogateescape" if os.name != "nt" else "backslashreplace")
 
 
 def fail(message: str, code: int = EXIT_ERROR) -> int:

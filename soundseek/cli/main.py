@@ -14,6 +14,7 @@ import os
 import sys
 
 from soundseek import __version__
+from soundseek.cli import argtypes
 from soundseek.cli.common import (
     EXIT_CANCELLED,
     EXIT_ERROR,
@@ -21,6 +22,7 @@ from soundseek.cli.common import (
     EXIT_NO_MODEL,
     EXIT_USAGE,
     fail,
+    tolerant_stdout,
 )
 from soundseek.cli.model_cmds import HELP as MODEL_HELP
 from soundseek.errors import (
@@ -158,10 +160,11 @@ def _library_commands(sub) -> None:
     mv.add_argument("--force", action="store_true", help="re-point even if no file is found")
     i = sub.add_parser("index", help="scan library folders, read metadata, embed new audio")
     i.add_argument("--no-embed", action="store_true", help="metadata only (no model needed)")
-    i.add_argument("--batch", type=int, default=None, help="windows per model call (default 8)")
+    i.add_argument("--batch", type=argtypes.count_or_default, default=None,
+                   help="windows per model call (default 8)")  # fmt: skip
     i.add_argument(
         "--workers",
-        type=int,
+        type=argtypes.count_or_default,
         default=None,
         help="decoder processes (default: cores - 1, or the `index_workers` setting)",
     )
@@ -169,7 +172,7 @@ def _library_commands(sub) -> None:
     w.add_argument("--no-embed", action="store_true", help="metadata only (no model needed)")
     w.add_argument(
         "--rescan",
-        type=float,
+        type=argtypes.interval,
         default=10.0,
         metavar="MINUTES",
         help="full rescan interval, for drives that report no changes (default 10)",
@@ -179,13 +182,13 @@ def _library_commands(sub) -> None:
 def _search_commands(sub) -> None:
     s = sub.add_parser("search", help="search by description, words and filters")
     s.add_argument("query", help="e.g. 'door creak -metal dur:<3s \"wood door\"'")
-    s.add_argument("--limit", type=int, default=20)
+    s.add_argument("--limit", type=argtypes.count, default=20)
     s.add_argument("--json", action="store_true", help="one JSON object per line")
     _feedback_flags(s)
     m = sub.add_parser("similar", help="files that sound like FILE")
     m.add_argument("file")
     m.add_argument("--at", type=float, metavar="SECONDS", help="the moment inside FILE to match")
-    m.add_argument("--limit", type=int, default=20)
+    m.add_argument("--limit", type=argtypes.count, default=20)
     m.add_argument("--filter", default="", help="filters such as 'dur:<3s ch:1'")
     m.add_argument("--json", action="store_true")
     m.add_argument("--plus", default="", metavar="TEXT",
@@ -224,6 +227,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return gui_main(sys.argv[:1])
     _start_logging()
+    tolerant_stdout()
     try:
         return _command(args.command)(args)
     except SoundSeekError as exc:

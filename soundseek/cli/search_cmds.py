@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import sys
 
 from soundseek.app import Steer
-from soundseek.cli.common import EXIT_OK, human_seconds, open_app, short_duration
+from soundseek.cli.common import EXIT_OK, human_seconds, json_line, open_app, short_duration
 from soundseek.errors import ModelError
 
 
@@ -31,7 +30,7 @@ def _print(result, as_json: bool, min_confidence: float = 0.0) -> None:
         print(f"note: {note}", file=sys.stderr)
     if as_json:
         for hit in result.hits:
-            print(json.dumps(hit.to_json(), ensure_ascii=False))
+            print(json_line(hit.to_json()))
         return
     if not result.hits:
         print("no matches", file=sys.stderr)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
-
 from soundseek.cli.common import (
     EXIT_CANCELLED,
     EXIT_ERROR,
     EXIT_OK,
     install_cancel_handler,
+    json_line,
     open_app,
 )
 
@@ -39,9 +38,9 @@ def _line(o, dry: bool) -> str:
 
 
 def _json(o) -> str:
-    return json.dumps({"path": o.path, "status": o.status, "new_path": o.new_path,
-                       "reason": o.reason, "format": o.format, "fields": o.fields,
-                       "before": o.before, "action": action(o)}, ensure_ascii=False)  # fmt: skip
+    return json_line({"path": o.path, "status": o.status, "new_path": o.new_path,
+                      "reason": o.reason, "format": o.format, "fields": o.fields,
+                      "before": o.before, "action": action(o)})  # fmt: skip
 
 
 def _summary(counts: dict[str, int], dry: bool) -> str:
@@ -76,8 +75,8 @@ def cmd_undo(args) -> int:
     batch_id, outcomes = open_app().undo_writes()
     for u in outcomes:
         if args.json:
-            print(json.dumps({"path": u.path, "restored": u.restored, "reason": u.reason,
-                              "batch": batch_id, "was": u.was}, ensure_ascii=False))  # fmt: skip
+            print(json_line({"path": u.path, "restored": u.restored, "reason": u.reason,
+                             "batch": batch_id, "was": u.was}))  # fmt: skip
         else:
             print(f"{'restored' if u.restored else 'left':9s} {u.path}"
                   + (f"  ({u.reason})" if u.reason else ""))  # fmt: skip

@@ -12,6 +12,8 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 
+from soundseek.files import names
+
 
 @dataclass(frozen=True)
 class Root:
@@ -26,8 +28,9 @@ class Root:
         return os.path.isdir(self.path)
 
     def local_path(self, relpath: str) -> str:
-        """The absolute path of a file of this root on this machine."""
-        return os.path.join(self.path, *relpath.split("/"))
+        """The absolute path of a file of this root on this machine (a name stored escaped,
+        see files/names.py, comes back as the operating system spells it)."""
+        return os.path.join(self.path, *names.decode(relpath).split("/"))
 
     def contains(self, path: str) -> bool:
         return is_within(path, self.path)
@@ -50,9 +53,10 @@ def is_within(path: str, folder: str) -> bool:
 
 
 def relpath_of(path: str, root_path: str) -> str:
-    """The `/`-separated path of a file inside its root."""
+    """The `/`-separated path of a file inside its root, as the index stores it: bytes that
+    are not UTF-8 escaped (files/names.py), so any name can be stored and found again."""
     rel = os.path.relpath(path, root_path)
-    return rel.replace(os.sep, "/") if os.sep != "/" else rel
+    return names.encode(rel.replace(os.sep, "/") if os.sep != "/" else rel)
 
 
 def reldir_of(relpath: str) -> str:

@@ -334,6 +334,18 @@ class Store(Annotations):
             out.update(zip(data["content_hash"], data["n_windows"], strict=True))
         return out
 
+    def known_keys(self, keys: list[FileKey]) -> set[FileKey]:
+        """Which of these files the index holds rows for."""
+        t = self.table(FILES)
+        out: set[FileKey] = set()
+        if t is None:
+            return out
+        for part in chunks(sorted(set(keys))):
+            q = t.search().where(_keys_sql(part)).select(["root_id", "relpath"]).limit(None)
+            data = q.to_arrow().to_pydict()
+            out.update(map(FileKey, data["root_id"], data["relpath"]))
+        return out
+
     def relpaths(self, root_id: str) -> list[str]:
         t = self.table(FILES)
         if t is None:
@@ -428,6 +440,23 @@ class Store(Annotations):
                 records_to_arrow(records)
             )
             self._words_put(records)
+
+    def move_files(self, records: list[FileRecord], gone: list[FileKey]) -> None:
+        """Files renamed (or rewritten) by SoundSeek: their rows under the new paths and the
+        old paths' rows removed in one commit, so a search never sees a renamed file twice or
+        not at all. Vectors, tags and accepted categories are keyed by content and stay;
+        `records` carry their status (see scanning.Commits.reuse). The word index follows in
+        one transaction."""
+        self._require_writer()
+        if not records:
+            self.delete_files(gone)
+            return
+        merge = self.table(FILES).merge_insert(["root_id", "relpath"])
+        merge = merge.when_matched_update_all().when_not_matched_insert_all()
+        if gone:
+            merge = merge.when_not_matched_by_source_delete(_keys_sql(gone))
+        merge.execute(records_to_arrow(records))
+        self.words().put(records, self._files_version(), gone)
 
     def delete_files(self, keys: list[FileKey]) -> None:
         self._require_writer()
@@ -647,6 +676,15 @@ class Store(Annotations):
                 replace=True,
             )
         windows.optimize()
+
+
+def _keys_sql(keys: list[FileKey]) -> str:
+    """A predicate matching exactly these files' rows."""
+    by_root: dict[str, list[str]] = defaultdict(list)
+    for k in keys:
+        by_root[k.root_id].append(k.relpath)
+    return " OR ".join(f"(root_id = {sql_str(root)} AND {sql_in('relpath', sorted(rels))})"
+                       for root, rels in sorted(by_root.items()))  # fmt: skip
 
 
 def _connect(place: Place, writable: bool):

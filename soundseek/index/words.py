@@ -157,11 +157,13 @@ class WordIndex:
         self._vocab = None
         return n
 
-    def put(self, records: list[FileRecord], stamp: str) -> None:
+    def put(self, records: list[FileRecord], stamp: str, gone: Iterable[FileKey] = ()) -> None:
+        """Add or replace these files (and drop the `gone` ones: renamed) in one transaction."""
         with self._lock, self._con:
             before = self._stored_totals()
             pending, touched = postings.Pending.empty(), set()
-            gone_n, gone_len = self._delete([r.key for r in records], pending, touched)
+            keys = [r.key for r in records] + list(gone)
+            gone_n, gone_len = self._delete(keys, pending, touched)
             added_len = self._insert(records, pending)
             postings.apply(self._con, pending, touched)
             self._keep_totals(before, len(records) - gone_n, added_len - gone_len)

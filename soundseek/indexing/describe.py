@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import dataclasses
+import logging
 import os
 import threading
 import time
 
 from soundseek.errors import UnreadableFile
+from soundseek.files import names
 from soundseek.files.fingerprint import content_hash
 from soundseek.files.scanner import ScannedFile
 from soundseek.index.records import FileRecord, FileStatus
 from soundseek.metadata.reader import FileMeta, read_metadata
 from soundseek.metadata.text import words
 from soundseek.metadata.ucs import UcsCatalog, load_catalog
+from soundseek.paths import shown
+
+log = logging.getLogger(__name__)
 
 _META_FIELDS = (
     "duration", "samplerate", "channels", "bit_depth", "format", "subtype", "catid", "category",
@@ -31,6 +37,9 @@ def describe(found: ScannedFile, catalog: UcsCatalog) -> FileRecord:
         return error_record(found, exc.reason)
     except OSError as exc:
         return error_record(found, exc.strerror or str(exc))
+    except Exception as exc:  # a reader's bug on one odd file: that file, never the whole run
+        log.exception("reading %s failed", shown(found.path))
+        return error_record(found, f"SoundSeek could not read it ({type(exc).__name__}: {exc})")
     return meta_record(meta, found, digest, FileStatus.PENDING, 0)
 
 
@@ -38,31 +47,46 @@ def meta_record(
     meta: FileMeta, found: ScannedFile, digest: str, status: FileStatus, n_windows: int
 ) -> FileRecord:
     """A readable file: PENDING until its windows are stored."""
-    return FileRecord(
-        root_id=found.root_id,
-        relpath=found.relpath,
-        size=found.size,
-        mtime_ns=found.mtime_ns,
-        status=status,
-        content_hash=digest,
-        n_windows=n_windows,
-        text=meta.search_text(),
-        **{f: getattr(meta, f) for f in _META_FIELDS},
+    return storable(
+        FileRecord(
+            root_id=found.root_id,
+            relpath=found.relpath,
+            size=found.size,
+            mtime_ns=found.mtime_ns,
+            status=status,
+            content_hash=digest,
+            n_windows=n_windows,
+            text=meta.search_text(),
+            **{f: getattr(meta, f) for f in _META_FIELDS},
+        )
     )
 
 
 def error_record(found: ScannedFile, reason: str) -> FileRecord:
     """Why a file could not be read; retried only once its size or mtime change."""
-    stem = os.path.splitext(os.path.basename(found.path))[0]
-    return FileRecord(
-        root_id=found.root_id,
-        relpath=found.relpath,
-        size=found.size,
-        mtime_ns=found.mtime_ns,
-        status=FileStatus.ERROR,
-        error=reason,
-        text=" ".join(words(stem)),
+    stem = names.readable(os.path.splitext(os.path.basename(found.path))[0])
+    return storable(
+        FileRecord(
+            root_id=found.root_id,
+            relpath=found.relpath,
+            size=found.size,
+            mtime_ns=found.mtime_ns,
+            status=FileStatus.ERROR,
+            error=reason,
+            text=" ".join(words(stem)),
+        )
     )
+
+
+def storable(record: FileRecord) -> FileRecord:
+    """The record with every text made valid UTF-8 (LanceDB and SQLite refuse anything else):
+    a reason or a tag that quotes a file name that is not UTF-8 keeps it, escaped."""
+    bad = {
+        f.name: names.encode(v)
+        for f in dataclasses.fields(record)
+        if isinstance(v := getattr(record, f.name), str) and not names.is_utf8(v)
+    }
+    return dataclasses.replace(record, **bad) if bad else record
 
 
 # -- in a metadata worker process ----------------------------------------------------------

@@ -15,11 +15,11 @@ from soundseek.metadata.ucs import load_catalog
 
 
 def refresh_files(store: Store, present: list[str], gone: list[str] = ()) -> int:
-    """Re-read `present` files (absolute paths) and drop the rows of `gone` ones; returns
-    how many rows were refreshed. Files outside every library folder are ignored."""
+    """Re-read `present` files (absolute paths) and drop the rows of `gone` ones (renamed:
+    `present` holds their new paths), all in one commit; returns how many rows were
+    refreshed. Files outside every library folder are ignored."""
     roots = store.roots.load()
     catalog = load_catalog()
-    commits = Commits(store, first_run=False)
     records = []
     for path in present:
         root = owning_root(os.path.abspath(path), roots)
@@ -27,12 +27,8 @@ def refresh_files(store: Store, present: list[str], gone: list[str] = ()) -> int
             continue
         st = os.stat(path)
         found = ScannedFile(root.id, relpath_of(path, root.path), path, st.st_size, st.st_mtime_ns)
-        if store.record_at(path) is not None:
-            commits.modified_keys.add((found.root_id, found.relpath))
         records.append(describe(found, catalog))
     keys = [k for p in gone if (k := store.key_of(p)) is not None and not os.path.exists(p)]
-    if keys:
-        store.delete_files(keys)
-    commits.take(records)
-    commits.commit()
+    # Their old rows still count as embedded here: the new rows take their vectors over.
+    store.move_files(Commits(store, first_run=False).reuse(records), keys)
     return len(records)

@@ -190,7 +190,7 @@ class Commits:
             (self.updated if key in self.modified_keys else self.new).append(rec)
         self.done += len(records)
 
-    def _reuse(self, records: list[FileRecord]) -> list[FileRecord]:
+    def reuse(self, records: list[FileRecord]) -> list[FileRecord]:
         """Content already known keeps what was learned of it: its vectors (a rename, a copy,
         a re-pointed folder) and the UCS category the user accepted for it."""
         if self.first_run:
@@ -212,8 +212,8 @@ class Commits:
         return size >= (FIRST_COMMIT if not self.committed else COMMIT)
 
     def commit(self) -> None:
-        self.store.add_files(self._reuse(self.new))
-        self.store.upsert_files(self._reuse(self.updated))
+        self.store.add_files(self.reuse(self.new))
+        self.store.upsert_files(self.reuse(self.updated))
         self.committed += len(self.new) + len(self.updated)
         self.new, self.updated = [], []
 

@@ -10,6 +10,7 @@ import mutagen
 
 from soundseek.audio.sources import probe
 from soundseek.errors import UnreadableFile
+from soundseek.files.names import readable
 from soundseek.metadata.formats import MUTAGEN_ERRORS, mutagen_formats
 from soundseek.metadata.riff import RiffError, WavChunks, read_wav_chunks
 from soundseek.metadata.text import words
@@ -61,11 +62,12 @@ class FileMeta:
 
     @property
     def filename(self) -> str:
-        return os.path.basename(self.path)
+        """The name's words as search reads them (bytes that are not UTF-8 as Windows-1252)."""
+        return readable(os.path.basename(self.path))
 
     @property
     def folder(self) -> str:
-        return os.path.dirname(self.path)
+        return readable(os.path.dirname(self.path))
 
     @property
     def ext(self) -> str:

@@ -16,6 +16,7 @@ from mutagen.oggflac import OggFLAC
 from mutagen.oggopus import OggOpus
 from mutagen.oggvorbis import OggVorbis
 
+from soundseek.metadata.aiffid3 import even_padding, place_id3_chunk
 from soundseek.metadata.fields import USER_NAMES, MetadataChange
 from soundseek.metadata.formats import MUTAGEN_ERRORS
 
@@ -56,7 +57,10 @@ def write_tags(path: str, change: MetadataChange) -> str:
         if isinstance(mf.tags, ID3):
             _id3(mf.tags, values)
             version = 3 if mf.tags.version[:2] == (2, 3) else 4
-            mf.save(v2_version=version)
+            if isinstance(mf, AIFF):
+                mf.save(v2_version=version, padding=even_padding(place_id3_chunk(path)))
+            else:
+                mf.save(v2_version=version)
         else:
             for attr, value in values.items():
                 mf.tags[USER_NAMES[attr]] = [value]

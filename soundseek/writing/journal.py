@@ -146,7 +146,8 @@ class LineFile:
                 os.lseek(self._fd, whole, os.SEEK_SET)
 
     def add(self, record: dict, sync: bool = True) -> None:
-        data = (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8")
+        # ASCII escapes: a file name that is not UTF-8 (surrogate escapes) is kept exactly too
+        data = (json.dumps(record) + "\n").encode("ascii")
         start = os.lseek(self._fd, 0, os.SEEK_CUR)
         try:
             view = memoryview(data)

@@ -1,8 +1,13 @@
 """Prove a rewritten copy right before it replaces the original, with readers that share no
 code with the writers: wavinfo (lxml) for bext/iXML/INFO, FFmpeg (PyAV) for tags,
-libsndfile for the audio's frame count, and SoundSeek's audio-only fingerprint."""
+libsndfile for the audio's frame count, sox where it is installed (it is stricter about chunk
+layout than the others), and SoundSeek's audio-only fingerprint."""
 
 from __future__ import annotations
+
+import os
+import shutil
+import subprocess
 
 import soundfile as sf
 
@@ -10,6 +15,7 @@ from soundseek.errors import WriteRefused
 from soundseek.files.fingerprint import content_hash
 from soundseek.metadata.fields import INFO_NAMES, USER_NAMES, MetadataChange
 from soundseek.metadata.riffedit import Rewritten, bext_tail, data_digest, kept_chunks
+from soundseek.paths import os_name
 
 _INFO_ATTRS = {b"INAM": "title", b"ICMT": "comment", b"IKEY": "keywords", b"IGNR": "genre",
                b"IART": "artist", b"IPRD": "product"}  # fmt: skip
@@ -23,7 +29,7 @@ def _check(path: str, ok: bool, what: str) -> None:
 
 def _frames(path: str) -> int:
     try:
-        return sf.info(path).frames
+        return sf.info(os_name(path)).frames
     except (sf.LibsndfileError, RuntimeError):  # a format libsndfile does not read
         return -1
 
@@ -37,7 +43,33 @@ def verify_wave(original: str, temp: str, change: MetadataChange, done: Rewritte
         old_tail, new_tail = bext_tail(a), bext_tail(b)
         _check(original, old_tail is None or old_tail == new_tail, "bext beyond Description")
     _check(original, _frames(original) == _frames(temp), "frame count")
+    _check_sox(original, temp)
     _wave_fields(original, temp, change.values())
+
+
+def _sox_samples(path: str) -> int | None:
+    """The sample count sox reads from the header, or None where sox is not installed or
+    cannot open the file."""
+    sox = shutil.which("sox")
+    if sox is None:
+        return None
+    try:
+        done = subprocess.run([sox, "--i", "-s", path], capture_output=True, timeout=60)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    text = done.stdout.decode("ascii", "replace").strip()
+    return int(text) if done.returncode == 0 and text.isdigit() else None
+
+
+def _check_sox(original: str, temp: str) -> None:
+    """Where sox reads the original, it reads the copy, with the same sample count (for MP3,
+    whose count sox may estimate from the size, only that it reads it)."""
+    before = _sox_samples(original)
+    if before is None:
+        return
+    after = _sox_samples(temp)
+    estimated = os.path.splitext(original)[1].lower() in (".mp3", ".mp2")
+    _check(original, after is not None and (estimated or after == before), "sox cannot read it")
 
 
 def _wavinfo(path: str):
@@ -74,6 +106,7 @@ def verify_tagged(original: str, temp: str, change: MetadataChange) -> None:
     """The audio fingerprint and frame count unchanged, and FFmpeg reads every field back."""
     _check(original, content_hash(original) == content_hash(temp), "audio fingerprint")
     _check(original, _frames(original) == _frames(temp), "frame count")
+    _check_sox(original, temp)
     found = _ffmpeg_tags(temp)
     for attr, value in change.values().items():
         name = USER_NAMES[attr].lower()
