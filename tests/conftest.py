@@ -120,3 +120,22 @@ def where(request, home):
     uri = request.getfixturevalue("s3_uri")
     endpoint = request.getfixturevalue("s3_endpoint")
     return S3Place(S3Location.parse(uri, endpoint=endpoint), cache=home.cache_dir / "lib")
+
+
+def _printable(text: str) -> str:
+    """Surrogate escapes (file names that are not UTF-8) as \\udcXX text."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A test report carries what a test logged and printed; with pytest-xdist it travels to
+    the main process as UTF-8, which a file name that is not UTF-8 cannot be (tests of such
+    names log them): those names are escaped in the report, as the CLI prints them."""
+    outcome = yield
+    report = outcome.get_result()
+    report.sections = [(title, _printable(body)) for title, body in report.sections]
+    if report.longrepr is not None:
+        text = str(report.longrepr)
+        if _printable(text) != text:
+            report.longrepr = _printable(text)
