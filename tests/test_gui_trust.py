@@ -271,8 +271,10 @@ def test_a_newcomers_first_window_says_what_to_do_in_its_own_terms(
     assert said.lower().count("metadata") == 1, "said once"
     assert "soundseek " not in said and "`" not in said, "no terminal commands in the window"
     assert win.banner.download.isVisible() and win.banner.importer.isVisible()
-    qtbot.waitUntil(lambda: win.preview.wave is not None, timeout=10000)
-    assert win.preview.wave.is_empty() and win.preview.wave.placeholder.isVisible()
+    qtbot.waitUntil(lambda: win.preview.wave is not None and win.preview.wave.isVisible(),
+                    timeout=10000)  # fmt: skip
+    qtbot.waitUntil(win.preview.wave.placeholder.isVisible, timeout=5000)
+    assert win.preview.wave.is_empty()
     assert not win.preview.wave.plot.isVisible(), "no axis around nothing"
 
     folder = str(library["door"].parents[1])
