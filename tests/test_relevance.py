@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from soundseek.cli import main
-from tests.tinyclap import QUERIES, SOUND_CLASSES, write_class_library
+from tests.tinyclap import QUERIES, SOUND_CLASSES, index_class_library
 
 PER_CLASS = 8  # 40 files
 BAR = 0.9  # precision and recall of the strong set, per class
@@ -38,17 +38,8 @@ def class_query(name: str) -> str:
 @pytest.fixture(scope="module")
 def classes(trained_tiny_dir, tmp_path_factory):
     """A private home with the trained model imported and the class library indexed."""
-    from soundseek.app import App
-    from soundseek.paths import app_paths
-
     root = tmp_path_factory.mktemp("relevance")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("SOUNDSEEK_HOME", str(root / "home"))
-        App.open(app_paths().ensure()).import_model(str(trained_tiny_dir), "trained")
-        files = write_class_library(root / "neutral", PER_CLASS, seed=7)
-        assert main(["add", str(root / "neutral")]) == 0
-        assert main(["index"]) == 0
-        yield files
+    return index_class_library(trained_tiny_dir, root, PER_CLASS, seed=7)
 
 
 @pytest.fixture

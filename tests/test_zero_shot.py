@@ -21,7 +21,7 @@ import pytest
 from soundseek.app import App
 from soundseek.cli import main
 from soundseek.paths import app_paths
-from tests.tinyclap import SOUND_CLASSES, write_class_library
+from tests.tinyclap import SOUND_CLASSES, index_class_library
 
 PER_CLASS = 5  # 25 files: three tagged per class, two left to find
 MIN_TOP1 = 0.92  # at least 23 of the 25 files: the top suggestion is their class's CatID
@@ -32,17 +32,7 @@ MIN_TOP3 = 0.96  # and among the top three for at least 24 of them
 @pytest.fixture(scope="module")
 def indexed(trained_tiny_dir, tmp_path_factory):
     """A private home with the trained model imported and the neutral library indexed."""
-    from soundseek.app import App
-    from soundseek.paths import app_paths
-
-    root = tmp_path_factory.mktemp("zero-shot")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("SOUNDSEEK_HOME", str(root / "home"))
-        App.open(app_paths().ensure()).import_model(str(trained_tiny_dir), "trained")
-        files = write_class_library(root / "neutral", PER_CLASS)
-        assert main(["add", str(root / "neutral")]) == 0
-        assert main(["index"]) == 0
-        yield files
+    return index_class_library(trained_tiny_dir, tmp_path_factory.mktemp("zero-shot"), PER_CLASS)
 
 
 def _run_json(capsys, *argv: str) -> list[dict]:

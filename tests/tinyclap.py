@@ -258,6 +258,25 @@ def write_class_library(root: Path, per_class: int, seed: int = 2026, classes=No
     return files
 
 
+def index_class_library(model_dir: Path, root: Path, per_class: int, seed: int = 2026):
+    """A private home under `root` with the trained model imported, as a user would, and a
+    class library (`write_class_library`) added and indexed through the CLI; returns the
+    library's {class: [paths]}. SOUNDSEEK_HOME is set only while this runs."""
+    import pytest
+
+    from soundseek.app import App
+    from soundseek.cli import main
+    from soundseek.paths import app_paths
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SOUNDSEEK_HOME", str(root / "home"))
+        App.open(app_paths().ensure()).import_model(str(model_dir), "trained")
+        files = write_class_library(root / "neutral", per_class, seed=seed)
+        assert main(["add", str(root / "neutral")]) == 0
+        assert main(["index"]) == 0
+    return files
+
+
 def catalog_texts():
     """(catids, the product's two captions per subcategory) for the whole shipped catalog."""
     from soundseek.classify.ucs import captions
