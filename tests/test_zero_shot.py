@@ -31,8 +31,13 @@ MIN_TOP3 = 0.96  # and among the top three for at least 24 of them
 
 @pytest.fixture(scope="module")
 def indexed(trained_tiny_dir, tmp_path_factory):
-    """A private home with the trained model imported and the neutral library indexed."""
-    return index_class_library(trained_tiny_dir, tmp_path_factory.mktemp("zero-shot"), PER_CLASS)
+    """A private home with the trained model imported and the neutral library indexed, the
+    module's SOUNDSEEK_HOME."""
+    root = tmp_path_factory.mktemp("zero-shot")
+    files = index_class_library(trained_tiny_dir, root, PER_CLASS)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SOUNDSEEK_HOME", str(root / "home"))
+        yield files
 
 
 def _run_json(capsys, *argv: str) -> list[dict]:
