@@ -64,3 +64,63 @@ def test_a_rerun_after_a_killed_rename_finds_the_renamed_files(home, tmp_path, c
     from soundseek.metadata.reader import read_metadata
 
     assert "second" in read_metadata(str(renamed)).keywords
+
+
+def test_write_by_a_filter_query_takes_every_file_that_passes_it(home, tmp_path, capsys,
+                                                                 monkeypatch):  # fmt: skip
+    """`write --query tag:keeper` wrote only the first 400 tagged files (the word side's
+    candidate cap), silently; a word query wrote every hit, weaker matches too. Now a filter
+    takes every file that passes it, a word query its strong matches."""
+    from soundseek.search import fusion, searcher
+
+    monkeypatch.setattr(fusion, "TEXT_CANDIDATES", 3)  # the cap, small: 8 files cross it
+    monkeypatch.setattr(searcher, "TEXT_CANDIDATES", 3)
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    kept = [write_bwf(lib / f"keeper {i}.wav", tone(0.2, 300 + 50 * i)) for i in range(8)]
+    other = write_bwf(lib / "door creak.wav", tone(0.2, 200))
+    _setup(lib, kept)
+    assert main(["tag", "add", "door", str(other)]) == 0
+    capsys.readouterr()
+    assert main(["write", "--dry-run", "--json", "--query", "tag:keeper"]) == 0
+    planned = {Path(o["path"]).name for o in map(json.loads, capsys.readouterr().out.splitlines())}
+    assert planned == {p.name for p in kept}
+    assert main(["write", "--dry-run", "--json", "--query", "door"]) == 0
+    planned = {Path(o["path"]).name for o in map(json.loads, capsys.readouterr().out.splitlines())}
+    assert planned == {"door creak.wav"}, "a word query writes what it really matches"
+
+
+def test_a_name_that_is_not_utf8_gets_a_readable_fx_name_and_never_stops_the_batch():
+    """The FXName of an accepted category comes from the file's name: as written (no joined
+    compounds, whole words), and readable when the name is not UTF-8; a value that still
+    cannot be written as text refuses that file, never the batch ("unexpected error:
+    UnicodeEncodeError" stopped a 199-file write on a real corpus)."""
+    from types import SimpleNamespace
+
+    from soundseek.writing.plan import fx_name_for
+
+    def fx(name: str) -> str:
+        return fx_name_for(SimpleNamespace(fx_name="", description="", path=f"/x/{name}"))
+
+    assert fx("HandClap-Hard.wav") == "Hand Clap Hard"
+    assert fx("SabianHatSemiOpen-Hard.flac") == "Sabian Hat Semi Open Hard"
+    assert fx("x01_u8.wav") == "X01 U8"
+    assert fx("bad_\udcff\udcfe.wav").encode("utf-8")  # readable text, no surrogates
+
+
+def test_a_value_that_cannot_be_written_refuses_that_file_only(tmp_path):
+    import pytest
+
+    from soundseek.errors import WriteRefused
+    from soundseek.metadata.fields import MetadataChange
+    from soundseek.writing.journal import JournalWriter
+    from soundseek.writing.safefile import write_file
+
+    wav = write_bwf(tmp_path / "a.wav", tone(0.2, 300))
+    before = wav.read_bytes()
+    journal = JournalWriter(tmp_path / "journal")
+    with pytest.raises(WriteRefused):
+        write_file(str(wav), MetadataChange(fx_name="Bad \udcff", catid="DOORWood"), journal, 0)
+    journal.close()
+    assert wav.read_bytes() == before
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".soundseek-tmp")]

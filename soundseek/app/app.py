@@ -482,15 +482,17 @@ class App:
         dry_run: bool = False, cancel: threading.Event | None = None, limit: int = 10_000,
     ) -> Iterator[WriteProgress]:  # fmt: skip
         """Write accepted categories and tags into the files (all annotated files when no
-        paths or query), one journaled batch; `dry_run` shows what would change. Raises
+        paths or query; a query's strong matches, every file for a filter such as
+        `tag:keeper`), one journaled batch; `dry_run` shows what would change. Raises
         WritesBusy while another process writes metadata."""
         from soundseek.app import writing
 
         store = self.library().store
         if not dry_run:
             self._learn_renames(store)
-        if query:
-            sel = writing.Selection(records=[h.file for h in self.search(query, limit).hits])
+        if query:  # what the query really matches: its strong hits, never the weaker ones
+            hits = self.search(query, limit).hits
+            sel = writing.Selection(records=[h.file for h in hits if h.strong])
         else:
             sel = writing.Selection(paths=paths)
         records, missing = writing.chosen_records(store, sel)

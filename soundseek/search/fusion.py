@@ -39,8 +39,9 @@ Explained = dict[FileKey, WordHit]  # how each word-matched file matched
 def text_candidates(limit: int) -> int:
     """Files the word side ranks for `limit` results: as many as fusion can feel (a file
     100 places below the last shown adds at most 1/(RRF_K + limit + 100) to a fused score),
-    not more: each costs a record read, and filtered queries read several per file kept."""
-    return min(TEXT_CANDIDATES, 100 + limit)
+    not more: each costs a record read, and filtered queries read several per file kept. A
+    caller that asks for more files than that (a write by query) gets them all."""
+    return max(min(TEXT_CANDIDATES, 100 + limit), limit)  # a caller asking for more gets it
 
 
 def keep_best(best: dict[str, SoundMatch], matches: Iterable[WindowMatch]) -> None:

@@ -184,8 +184,8 @@ class Searcher:
     def _text_ranked(self, q: ParsedQuery, flt: FileFilter, limit: int) -> tuple[Ranked, Explained]:
         """By words (thesaurus, compounds, typos: see soundseek.words), or by filters alone;
         with, per file, how its words matched."""
-        if not q.text:
-            browsed = self.retrieval.browse(flt, TEXT_CANDIDATES)
+        if not q.text:  # filters alone: every file that passes them, up to `limit`
+            browsed = self.retrieval.browse(flt, max(TEXT_CANDIDATES, limit))
             return [(r, 0.0) for r in browsed if passes(r, q)], {}
         groups, excluded = plan_query(q.words, q.phrases, q.excludes, self.retrieval.words())
         found = self.retrieval.word_search(groups, excluded, flt, text_candidates(limit))

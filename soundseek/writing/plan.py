@@ -8,10 +8,10 @@ import os
 import re
 from dataclasses import dataclass, fields
 
+from soundseek.files.names import readable
 from soundseek.index.records import FileRecord
 from soundseek.metadata.fields import MetadataChange
 from soundseek.metadata.reader import FileMeta, read_metadata
-from soundseek.metadata.text import words
 from soundseek.metadata.ucs import UcsCatalog
 
 
@@ -44,12 +44,24 @@ def merge_keywords(existing: str, tags: list[str]) -> str:
     return ", ".join(out)
 
 
+FX_NAME_WORDS, FX_NAME_WIDTH = 5, 25
+
+
 def fx_name_for(meta: FileMeta) -> str:
-    """UCS FXName: the file's own, else its description's start, else its name's words."""
+    """UCS FXName: the file's own, else its description's start, else its name's words: as
+    written, not as the search reads them (no joined compounds: "HandClap-Hard" is "Hand Clap
+    Hard", not "Hand Clap Handclap Hard"), whole words only, and a name that is not UTF-8
+    read as text (names.readable), since it goes into the file's metadata."""
     if meta.fx_name:
         return meta.fx_name
-    source = meta.description or os.path.splitext(os.path.basename(meta.path))[0]
-    return " ".join(words(source)[:5]).title()[:25]
+    source = meta.description or readable(os.path.splitext(os.path.basename(meta.path))[0])
+    out: list[str] = []
+    for token in re.split(r"[^0-9A-Za-z\u00C0-\uFFFF]+", source):
+        for word in re.sub(r"(?<=[a-z])(?=[A-Z])", " ", token).split():
+            if len(out) == FX_NAME_WORDS or len(" ".join([*out, word])) > FX_NAME_WIDTH:
+                return " ".join(out).title() if out else word[:FX_NAME_WIDTH].title()
+            out.append(word)
+    return " ".join(out).title()
 
 
 def target(meta: FileMeta, rec: FileRecord, tags: list[str], catalog: UcsCatalog,

@@ -227,7 +227,7 @@ def _write_temp(path: str, temp: str, change: MetadataChange, wave: bool) -> tup
             os.fsync(fh.fileno())
         verify_tagged(path, temp, change)
         return fmt, ""
-    except (RiffError, TagWriteError, OSError) as exc:
+    except (RiffError, TagWriteError, OSError, UnicodeError) as exc:  # one file, not the batch
         raise WriteRefused(path, _reason(exc)) from exc
 
 
