@@ -10,9 +10,10 @@ trained model folder instead of training one.
 
 Real corpus (when `--library` exists, default /tmp/realx; skipped otherwise): the judged
 queries of benchmarks/quality_queries.json, metadata only (as bench_quality): nDCG@10 of the
-ranking (the divider never reorders, so it is bench_quality's figure) and, per query type,
-the strong set's size, precision (hits graded relevant) and recall (of the relevant files in
-the top 100).
+ranking against every relevant file of the library (the divider never reorders, so it is
+bench_quality's figure) and, per query type, the strong set's size, precision (hits graded
+relevant; no strong hit counts 0 where the library has relevant files) and recall (of the
+relevant files in the whole library). `--skip-sound` runs the real corpus alone.
 
   .venv/bin/python -m benchmarks.bench_relevance [--per-class 8] [--seed 7] [--model DIR]
       [--library /tmp/realx] [--home DIR]
@@ -98,18 +99,23 @@ def real_mode(args) -> None:
     home = Path(args.home) if args.home else default_home(library)
     app = open_app(home)
     index_library(app, library, embed=False)
+    everything = [r.relpath for r in library_records(app)]
     by_type: dict[str, list[tuple[float, int, float, float]]] = defaultdict(list)
     for q in load_queries(Path(args.queries)):
         hits = app.search(q.q, 100).hits
         rel = [os.path.relpath(h.path, library) for h in hits]
-        relevant = {p for p, r in zip(rel, hits, strict=True) if q.grade(p) > 0}
-        q.ideal = sorted((q.grade(p) for p in rel if q.grade(p) > 0), reverse=True) or [1]
+        relevant = {p for p in everything if q.grade(p) > 0}  # in the whole library, as
+        q.ideal = sorted((q.grade(p) for p in relevant), reverse=True) or [1]  # bench_quality
         strong = {p for p, h in zip(rel, hits, strict=True) if h.strong}
-        precision = len(strong & relevant) / len(strong) if strong else 1.0
+        # no strong hit: precision is not defined; counted as 0 when the library has relevant
+        # files (the query found nothing it should have), 1 when it has none
+        precision = len(strong & relevant) / len(strong) if strong else float(not relevant)
         recall = len(strong & relevant) / len(relevant) if relevant else 1.0
         by_type[q.type].append((score(q, rel)["ndcg"], len(strong), precision, recall))
-    print(f"real corpus {library}: per query type, mean of nDCG@10 (ranking unchanged), strong "
-          "hits, strong precision, strong recall (of relevant files in the top 100)")  # fmt: skip
+    print(
+        f"real corpus {library}: per query type, mean of nDCG@10 (ranking unchanged), "
+        "strong hits, strong precision, strong recall (of the library's relevant files)"
+    )
     for kind, rows in sorted(by_type.items()):
         means = [sum(col) / len(rows) for col in zip(*rows, strict=True)]
         print(f"  {kind:11} {len(rows):3d} queries  nDCG {means[0]:.3f}  strong {means[1]:.1f}  "
@@ -135,9 +141,11 @@ def main() -> None:
     ap.add_argument("--library", default="/tmp/realx", help="real corpus (skipped if absent)")
     ap.add_argument("--home", help="real corpus: the home to index it in")
     ap.add_argument("--queries", default=str(HERE / "quality_queries.json"))
+    ap.add_argument("--skip-sound", action="store_true", help="the real corpus alone")
     args = ap.parse_args()
     print(f"machine: {cpu_name()}, {os.cpu_count()} cores")
-    sound_mode(args)
+    if not args.skip_sound:
+        sound_mode(args)
     real_mode(args)
 
 
