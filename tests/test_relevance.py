@@ -23,6 +23,10 @@ import pytest
 from soundseek.cli import main
 from tests.tinyclap import QUERIES, SOUND_CLASSES, index_class_library
 
+# With pytest-xdist's loadgroup: the trained tiny CLAP's modules on one worker (the model
+# built once, nobody waiting for it), their module libraries built once.
+pytestmark = pytest.mark.xdist_group("trained")
+
 PER_CLASS = 8  # 40 files
 BAR = 0.9  # precision and recall of the strong set, per class
 

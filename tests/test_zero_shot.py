@@ -23,6 +23,9 @@ from soundseek.cli import main
 from soundseek.paths import app_paths
 from tests.tinyclap import SOUND_CLASSES, index_class_library
 
+# With pytest-xdist's loadgroup: on one worker with test_relevance (the trained model).
+pytestmark = pytest.mark.xdist_group("trained")
+
 PER_CLASS = 5  # 25 files: three tagged per class, two left to find
 MIN_TOP1 = 0.92  # at least 23 of the 25 files: the top suggestion is their class's CatID
 MIN_TOP3 = 0.96  # and among the top three for at least 24 of them
