@@ -38,7 +38,7 @@ print(f"  {len(moved)} of {len(locked)} locked packages have a newer release")
 PY
 
 echo "== the test command on the newest releases =="
-"$venv/bin/ruff" check . && "$venv/bin/lint-imports" && "$venv/bin/python" -m pytest -q -p no:cacheprovider -n auto --dist loadgroup
+"$venv/bin/ruff" check . && "$venv/bin/lint-imports" && "$venv/bin/python" -m pytest -q -p no:cacheprovider -n auto --dist loadscope
 status=$?
 echo "drift check: test command exit status $status"
 exit $status

@@ -25,8 +25,6 @@ from tests.helpers import app_with
 
 ray = pytest.importorskip("ray")
 
-pytestmark = pytest.mark.xdist_group("ray")  # one local Ray for the module (module fixture)
-
 
 @pytest.fixture(scope="module")
 def local_ray():

@@ -8,8 +8,6 @@ from transformers import ClapFeatureExtractor
 
 from soundseek.embed.features import FeatureSpec, LogMel, TorchLogMel
 
-pytestmark = pytest.mark.xdist_group("features")  # module-scoped features
-
 RNG = np.random.default_rng(0)
 WINDOWS = {
     "noise": 0.2 * RNG.standard_normal(480_000),

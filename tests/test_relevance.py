@@ -23,10 +23,6 @@ import pytest
 from soundseek.cli import main
 from tests.tinyclap import QUERIES, SOUND_CLASSES, index_class_library
 
-# With pytest-xdist's loadgroup: the trained tiny CLAP's modules on one worker (the model
-# built once, nobody waiting for it), their module libraries built once.
-pytestmark = pytest.mark.xdist_group("trained")
-
 PER_CLASS = 8  # 40 files
 BAR = 0.9  # precision and recall of the strong set, per class
 
@@ -39,9 +35,10 @@ def class_query(name: str) -> str:
     return f"{entry.category} {entry.subcategory}".lower()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def classes(trained_tiny_dir, tmp_path_factory):
-    """A private home with the trained model imported and the class library indexed."""
+    """A private home with the trained model imported and the class library indexed, once
+    per test process (see test_zero_shot's library)."""
     root = tmp_path_factory.mktemp("relevance")
     return index_class_library(trained_tiny_dir, root, PER_CLASS, seed=7)
 

@@ -14,8 +14,6 @@ import soundfile as sf
 
 from tests.helpers import app_with, index
 
-pytestmark = pytest.mark.xdist_group("words")  # a module-scoped word index
-
 NAMES = [
     "weapons/gunshot close.wav", "weapons/pistol shot 01.wav", "weapons/rifle crack.wav",
     "weapons/shotgun blast.wav", "weapons/musket fire.wav",

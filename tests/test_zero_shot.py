@@ -23,24 +23,27 @@ from soundseek.cli import main
 from soundseek.paths import app_paths
 from tests.tinyclap import SOUND_CLASSES, index_class_library
 
-# With pytest-xdist's loadgroup: on one worker with test_relevance (the trained model).
-pytestmark = pytest.mark.xdist_group("trained")
-
 PER_CLASS = 5  # 25 files: three tagged per class, two left to find
 MIN_TOP1 = 0.92  # at least 23 of the 25 files: the top suggestion is their class's CatID
 MIN_TOP3 = 0.96  # and among the top three for at least 24 of them
 # Over training seeds 0-5: top-1 24 or 25 of 25, top-3 24 or 25; the untrained model: 0 and 0.
 
 
-@pytest.fixture(scope="module")
-def indexed(trained_tiny_dir, tmp_path_factory):
-    """A private home with the trained model imported and the neutral library indexed, the
-    module's SOUNDSEEK_HOME."""
+@pytest.fixture(scope="session")
+def zero_shot_library(trained_tiny_dir, tmp_path_factory):
+    """A private home with the trained model imported and the neutral library indexed: built
+    once per test process (a module scope was torn down and rebuilt whenever pytest-xdist's
+    queue ran short between two of these tests)."""
     root = tmp_path_factory.mktemp("zero-shot")
-    files = index_class_library(trained_tiny_dir, root, PER_CLASS)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("SOUNDSEEK_HOME", str(root / "home"))
-        yield files
+    return index_class_library(trained_tiny_dir, root, PER_CLASS)
+
+
+@pytest.fixture
+def indexed(zero_shot_library, monkeypatch):
+    """The library's files, its home the test's SOUNDSEEK_HOME."""
+    home = Path(zero_shot_library["rain"][0]).parents[1] / "home"
+    monkeypatch.setenv("SOUNDSEEK_HOME", str(home))
+    return zero_shot_library
 
 
 def _run_json(capsys, *argv: str) -> list[dict]:
