@@ -122,6 +122,20 @@ def where(request, home):
     return S3Place(S3Location.parse(uri, endpoint=endpoint), cache=home.cache_dir / "lib")
 
 
+# Longest first: pytest-xdist hands out modules in collection order, and a long module that
+# starts last keeps one core busy while the other idles. test_zero_shot comes after others,
+# so that test_relevance has built the trained model (under its file lock) by the time it asks.
+LONG_MODULES = (
+    "test_cluster.py", "test_relevance.py", "test_team.py", "test_kill_resume.py",
+    "test_gui.py", "test_gui_trust.py", "test_zero_shot.py", "test_watch.py",
+)  # fmt: skip
+
+
+def pytest_collection_modifyitems(config, items):
+    rank = {name: i for i, name in enumerate(LONG_MODULES)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: module order kept
+
+
 def _printable(text: str) -> str:
     """Surrogate escapes (file names that are not UTF-8) as \\udcXX text."""
     return text.encode("utf-8", "backslashreplace").decode("utf-8")

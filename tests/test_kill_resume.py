@@ -29,7 +29,7 @@ def test_kill_mid_index_then_resume(home, installed_tiny, tmp_path):
     lib = tmp_path / "lib"
     lib.mkdir()
     for i in range(N_FILES):
-        sf.write(lib / f"take {i:02d}.wav", noise(15.0 + i % 7, seed=i), 48000)
+        sf.write(lib / f"take {i:02d}.wav", noise(10.5 + i % 3, seed=i), 48000)  # 2 windows
     assert _cli(home, "add", str(lib), stdout=subprocess.DEVNULL).wait() == 0
 
     proc = _cli(home, "index", stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
