@@ -88,7 +88,7 @@ from soundseek.app import App
 from soundseek.app.cluster import ClusterOptions
 from tests import clusterhelp
 import ray
-ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+ray.init(address=sys.argv[2], log_to_driver=False)  # the module's Ray, as a team's
 clusterhelp.ship_by_value()
 app = App.open()
 decode = clusterhelp.slow_decode if sys.argv[1] == "slow" else None
@@ -109,7 +109,7 @@ FILES = 40  # a quarter second each in the killed run: long enough to kill it mi
 
 @pytest.mark.slow
 def test_a_driver_killed_mid_job_resumes_without_duplicates(
-    tmp_path, home, installed_tiny, s3_uri, s3_endpoint
+    tmp_path, home, installed_tiny, s3_uri, s3_endpoint, local_ray
 ):
     lib = tmp_path / "lib"
     lib.mkdir()
@@ -120,19 +120,20 @@ def test_a_driver_killed_mid_job_resumes_without_duplicates(
     app.add_root(str(lib))
     place = S3Place(S3Location.parse(s3_uri, endpoint=s3_endpoint))
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])}
+    gcs = ray.get_runtime_context().gcs_address  # drivers join the module's running Ray
     driver = subprocess.Popen(
-        [sys.executable, "-c", DRIVER, "slow"], env=env, stdout=subprocess.PIPE, text=True,
+        [sys.executable, "-c", DRIVER, "slow", gcs], env=env, stdout=subprocess.PIPE, text=True,
         start_new_session=True,
     )  # fmt: skip
     for line in driver.stdout:
         if line.startswith("embed") and 0 < int(line.split()[1]) < FILES - 10:
             break
-    os.killpg(driver.pid, signal.SIGKILL)  # the driver and the Ray it started
+    os.killpg(driver.pid, signal.SIGKILL)  # the driver: the cluster lives on, as a team's does
     driver.wait()
     done, rows, expected = _indexed(place)
     assert 0 < done < FILES and rows >= expected
     pending_then = FILES - done
-    rerun = subprocess.run([sys.executable, "-c", DRIVER, "fast"], env=env, timeout=300,
+    rerun = subprocess.run([sys.executable, "-c", DRIVER, "fast", gcs], env=env, timeout=300,
                            capture_output=True, text=True)  # fmt: skip
     assert rerun.returncode == 0, rerun.stderr[-2000:]
     done, rows, expected = _indexed(place)
