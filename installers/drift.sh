@@ -14,7 +14,7 @@ uv=$(bootstrap_uv "$(mktemp -d)") || exit 1
 rm -rf "$venv"
 "$uv" venv -q --python "$(find_python || echo python3)" "$venv" || exit 1
 # Newest of everything but torch: no lock, no other constraint.
-"$uv" pip install -q --python "$venv/bin/python" --upgrade --compile-bytecode --find-links "$(torch_find_links)" \
+"$uv" pip install -q --python "$venv/bin/python" --upgrade --find-links "$(torch_find_links)" \
   -c "$LOCK_DIR/torch-cpu.txt" -e ".[test,cluster]" || exit 1
 
 echo "== what moved against $(lock_file test) =="

@@ -60,11 +60,7 @@ install_locked() {
     "$dir/bin/python" -m pip install -q --require-hashes -r "$LOCK_DIR/uv.txt"
     rm -rf "$dir.uv"
   fi
-  # Bytecode compiled at install, as pip does (uv does not by default): where Python may not
-  # write .pyc files (PYTHONDONTWRITEBYTECODE, a read-only install) every process would
-  # compile torch, transformers and faiss from source on each start (seconds, and tens of MB
-  # of memory that a search's first import of faiss then seems to hold).
-  "$dir/bin/uv" pip install -q --python "$dir/bin/python" --require-hashes --compile-bytecode \
+  "$dir/bin/uv" pip install -q --python "$dir/bin/python" --require-hashes \
     --find-links "$(torch_find_links)" -r "$lock"
   "$dir/bin/uv" pip install -q --python "$dir/bin/python" --no-deps --no-build-isolation -e .
 }

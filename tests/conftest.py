@@ -2,9 +2,15 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# The tests' processes (xdist workers, CLI subprocesses, Ray workers) keep the bytecode they
+# compile, as a user's Python does: with PYTHONDONTWRITEBYTECODE (set on some machines, CI's
+# among them) every one of them compiled torch and transformers from source again, and
+# compiling all of site-packages ahead, at install, cost ~30 s of the test command.
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
 
@@ -13,6 +19,8 @@ import pytest
 from soundseek.paths import app_paths
 from tests.audiofiles import make_library
 from tests.tinyclap import build_tiny_clap
+
+sys.dont_write_bytecode = False  # this process too, from here on (see the environment above)
 
 
 def built_once(tmp_path_factory, name: str, build) -> Path:
