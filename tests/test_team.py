@@ -214,8 +214,7 @@ def test_a_team_library_is_searched_from_a_local_copy_that_survives_an_outage(
     WAN); the answers are the ones the store gives; with the store unreachable the copy
     still answers, and says since when. The periodic freshness checks, which do ask the
     store (the copy's refresh every 10 s, the word index's version check every 5 s; tested by
-    the reader test above), are held off: on a loaded machine their ticks landed inside the
-    warm query."""
+    the reader test above), are held off so that only the query is measured."""
     import logging
 
     from soundseek.app import library as library_mod
