@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 from soundseek.app import App
 from soundseek.index.store import Store
 
@@ -28,3 +31,21 @@ def app_with(paths, embedder=None) -> App:
 def rows_by_name(paths) -> dict:
     """Every stored file record by file name."""
     return {r.filename: r for r in Store(paths.store_dir).records()}
+
+
+def run_json(capsys, *argv: str) -> list[dict]:
+    """`soundseek ARGV` (it must succeed): its JSON lines."""
+    from soundseek.cli import main
+
+    capsys.readouterr()
+    rc = main(list(argv))
+    out = capsys.readouterr()
+    assert rc == 0, (argv, out.err)
+    return [json.loads(line) for line in out.out.splitlines()]
+
+
+def use_home_of(files: dict[str, list[str]], monkeypatch) -> Path:
+    """A class library's home (tinyclap.index_class_library) as this test's SOUNDSEEK_HOME."""
+    home = Path(next(iter(files.values()))[0]).parents[1] / "home"
+    monkeypatch.setenv("SOUNDSEEK_HOME", str(home))
+    return home

@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from soundseek.cli import main
+from tests.helpers import run_json, use_home_of
 from tests.tinyclap import QUERIES, SOUND_CLASSES, index_class_library
 
 PER_CLASS = 8  # 40 files
@@ -45,17 +46,7 @@ def classes(trained_tiny_dir, tmp_path_factory):
 
 @pytest.fixture
 def in_home(classes, monkeypatch):
-    home = Path(next(iter(classes.values()))[0]).parents[1] / "home"
-    monkeypatch.setenv("SOUNDSEEK_HOME", str(home))
-    return home
-
-
-def _run_json(capsys, *argv: str) -> list[dict]:
-    capsys.readouterr()
-    rc = main(list(argv))
-    out = capsys.readouterr()
-    assert rc == 0, (argv, out.err)
-    return [json.loads(line) for line in out.out.splitlines()]
+    return use_home_of(classes, monkeypatch)
 
 
 def _precision_recall(paths: list[str], mine: set[str]) -> tuple[float, float]:
@@ -73,7 +64,7 @@ def strong_set_report(capsys, classes, query_of) -> dict[str, dict]:
     """Per class: its query, the strong set's size, what of it is the class, and the hits."""
     report = {}
     for name, paths in classes.items():
-        hits = _run_json(capsys, "search", query_of(name), "--json", "--limit", "100")
+        hits = run_json(capsys, "search", query_of(name), "--json", "--limit", "100")
         strong = [h["path"] for h in hits if h["strong"]]
         report[name] = {"query": query_of(name), "strong": len(strong), "hits": len(hits),
                         "right": len(set(strong) & set(paths))}  # fmt: skip
@@ -103,7 +94,7 @@ def test_an_unrelated_query_is_not_sure_of_anything(in_home, capsys, query):
     """A query no class of the library answers returned every file and its top hits showed
     sound 100% (a percentile among the library's own windows): now every hit is far from sure
     and none is strong (JSON still lists them all)."""
-    hits = _run_json(capsys, "search", query, "--json", "--limit", "100")
+    hits = run_json(capsys, "search", query, "--json", "--limit", "100")
     assert len(hits) == PER_CLASS * len(SOUND_CLASSES)
     assert max(h["confidence"] for h in hits) < 0.5, hits[0]
     assert not any(h["strong"] for h in hits), [h["confidence"] for h in hits]
@@ -114,12 +105,12 @@ def test_json_confidence_strong_prefix_and_min_confidence(in_home, classes, caps
     reorders); --min-confidence keeps exactly the hits that sure; text mode prints a divider
     line "N weaker matches" (to stderr: stdout keeps one line per hit)."""
     query = class_query("rain")
-    hits = _run_json(capsys, "search", query, "--json", "--limit", "30")
+    hits = run_json(capsys, "search", query, "--json", "--limit", "30")
     assert all(0.0 <= h["confidence"] <= 1.0 and isinstance(h["strong"], bool) for h in hits)
     flags = [h["strong"] for h in hits]
     assert flags == sorted(flags, reverse=True) and any(flags) and not all(flags)
     assert [h["rank"] for h in hits] == list(range(1, len(hits) + 1))
-    sure = _run_json(capsys, "search", query, "--json", "--limit", "30", "--min-confidence", "0.9")
+    sure = run_json(capsys, "search", query, "--json", "--limit", "30", "--min-confidence", "0.9")
     assert [h["path"] for h in sure] == [h["path"] for h in hits if h["confidence"] >= 0.9]
     assert 0 < len(sure) < len(hits)
     capsys.readouterr()
@@ -170,7 +161,7 @@ def test_more_like_this_is_sure_of_its_own_class(in_home, classes, capsys):
     closest are strong): the strong ones are the reference's class, and its class is surer
     than the rest."""
     for name in ("rain", "beeps"):
-        hits = _run_json(capsys, "similar", classes[name][0], "--json", "--limit", "40")
+        hits = run_json(capsys, "similar", classes[name][0], "--json", "--limit", "40")
         mine = set(classes[name][1:])
         strong = [h["path"] for h in hits if h["strong"]]
         p, _ = _precision_recall(strong, mine)
@@ -197,7 +188,7 @@ def test_a_run_together_note_names_where_the_word_is(home, tmp_path, capsys):
     lib = _tone_library(tmp_path / "lib", ["bigexplosion01.wav", "door creak.wav"])
     assert main(["add", str(lib)]) == 0
     assert main(["index", "--no-embed"]) == 0
-    hits = _run_json(capsys, "search", "explosion", "--json")
+    hits = run_json(capsys, "search", "explosion", "--json")
     hit = next(h for h in hits if h["path"].endswith("bigexplosion01.wav"))
     assert hit["matched"] == ["filename"], hit
     assert hit["why"] == ['explosion: inside the run-together word "bigexplosion" in filename']
@@ -211,7 +202,7 @@ def test_word_confidence_counts_how_much_of_the_query_matched(home, tmp_path, ca
                                             "door creak.wav"])  # fmt: skip
     assert main(["add", str(lib)]) == 0
     assert main(["index", "--no-embed"]) == 0
-    hits = {Path(h["path"]).name: h for h in _run_json(capsys, "search", "distant explosion",
+    hits = {Path(h["path"]).name: h for h in run_json(capsys, "search", "distant explosion",
                                                         "--json")}  # fmt: skip
     assert hits["explosion distant.wav"]["confidence"] == 1.0
     assert hits["explosion distant.wav"]["strong"]

@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 
 from soundseek.app import App
-from soundseek.cli import main
 from soundseek.paths import app_paths
+from tests.helpers import run_json, use_home_of
 from tests.tinyclap import SOUND_CLASSES, index_class_library
 
 PER_CLASS = 5  # 25 files: three tagged per class, two left to find
@@ -41,18 +41,8 @@ def zero_shot_library(trained_tiny_dir, tmp_path_factory):
 @pytest.fixture
 def indexed(zero_shot_library, monkeypatch):
     """The library's files, its home the test's SOUNDSEEK_HOME."""
-    home = Path(zero_shot_library["rain"][0]).parents[1] / "home"
-    monkeypatch.setenv("SOUNDSEEK_HOME", str(home))
+    use_home_of(zero_shot_library, monkeypatch)
     return zero_shot_library
-
-
-def _run_json(capsys, *argv: str) -> list[dict]:
-    """`soundseek ARGV` (it must succeed): its JSON lines."""
-    capsys.readouterr()
-    rc = main(list(argv))
-    out = capsys.readouterr()
-    assert rc == 0, (argv, out.err)
-    return [json.loads(line) for line in out.out.splitlines()]
 
 
 def _score(top_by_path: dict[str, list[str]], files: dict[str, list[str]]) -> tuple[int, int]:
@@ -64,7 +54,7 @@ def _score(top_by_path: dict[str, list[str]], files: dict[str, list[str]]) -> tu
 
 
 def test_zero_shot_suggestions_name_each_files_class(indexed, capsys):
-    got = {g["path"]: g for g in _run_json(capsys, "suggest", "--json")}
+    got = {g["path"]: g for g in run_json(capsys, "suggest", "--json")}
     n = PER_CLASS * len(SOUND_CLASSES)
     assert set(got) == {p for paths in indexed.values() for p in paths}
     for g in got.values():
@@ -86,8 +76,8 @@ def test_a_tag_learned_from_three_files_finds_the_rest_of_its_class(indexed, cap
     strict, found, report = 0, 0, {}
     for name, paths in indexed.items():
         tag = f"my {name}"
-        _run_json(capsys, "tag", "add", tag, *paths[:3], "--json")
-        got = _run_json(capsys, "tags", "suggest", tag, "--json", "--limit", "10")
+        run_json(capsys, "tag", "add", tag, *paths[:3], "--json")
+        got = run_json(capsys, "tags", "suggest", tag, "--json", "--limit", "10")
         assert not {g["path"] for g in got} & set(paths[:3]), "tagged files are not suggested"
         rest = set(paths[3:])
         top = got[: len(rest)]
@@ -134,22 +124,22 @@ def test_like_this_but_moves_the_reference_sound_by_the_text(indexed, capsys):
     """`similar FILE --plus TEXT --minus TEXT`: a rain file's neighbours, moved toward
     thunder, become thunder; moved away from rain, rain files leave the top."""
     rain = indexed["rain"][0]
-    plain = _classes(_run_json(capsys, "similar", rain, "--json", "--limit", "5"), indexed)
+    plain = _classes(run_json(capsys, "similar", rain, "--json", "--limit", "5"), indexed)
     assert plain.count("rain") >= 3
-    toward = _run_json(capsys, "similar", rain, "--plus", "thunder", "--json", "--limit", "5")
+    toward = run_json(capsys, "similar", rain, "--plus", "thunder", "--json", "--limit", "5")
     assert _classes(toward, indexed).count("thunder") >= 3
     assert any("sound" in h["matched"] for h in toward)
-    away = _run_json(capsys, "similar", rain, "--minus", "rain", "--json", "--limit", "5")
+    away = run_json(capsys, "similar", rain, "--minus", "rain", "--json", "--limit", "5")
     assert _classes(away, indexed).count("rain") < plain.count("rain")
 
 
 def test_marking_hits_good_and_bad_reranks_toward_the_good(indexed, capsys):
     """Rocchio feedback: two dog files marked good pull dogs up a whoosh search; a file
     marked bad is gone."""
-    base = _classes(_run_json(capsys, "search", "whoosh", "--json", "--limit", "5"), indexed)
+    base = _classes(run_json(capsys, "search", "whoosh", "--json", "--limit", "5"), indexed)
     good = [a for p in indexed["dog"][:2] for a in ("--good", p)]
     bad = indexed["whoosh"][0]
-    hits = _run_json(capsys, "search", "whoosh", *good, "--bad", bad, "--json", "--limit", "5")
+    hits = run_json(capsys, "search", "whoosh", *good, "--bad", bad, "--json", "--limit", "5")
     assert _classes(hits, indexed).count("dog") > base.count("dog")
     assert bad not in {h["path"] for h in hits}
 

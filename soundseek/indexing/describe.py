@@ -43,16 +43,19 @@ def describe(found: ScannedFile, catalog: UcsCatalog) -> FileRecord:
     return meta_record(meta, found, digest, FileStatus.PENDING, 0)
 
 
+def _where(found: ScannedFile) -> dict:
+    """The scanned file's key and the stat that says whether it changed since."""
+    return {"root_id": found.root_id, "relpath": found.relpath, "size": found.size,
+            "mtime_ns": found.mtime_ns}  # fmt: skip
+
+
 def meta_record(
     meta: FileMeta, found: ScannedFile, digest: str, status: FileStatus, n_windows: int
 ) -> FileRecord:
     """A readable file: PENDING until its windows are stored."""
     return storable(
         FileRecord(
-            root_id=found.root_id,
-            relpath=found.relpath,
-            size=found.size,
-            mtime_ns=found.mtime_ns,
+            **_where(found),
             status=status,
             content_hash=digest,
             n_windows=n_windows,
@@ -67,10 +70,7 @@ def error_record(found: ScannedFile, reason: str) -> FileRecord:
     stem = names.readable(os.path.splitext(os.path.basename(found.path))[0])
     return storable(
         FileRecord(
-            root_id=found.root_id,
-            relpath=found.relpath,
-            size=found.size,
-            mtime_ns=found.mtime_ns,
+            **_where(found),
             status=FileStatus.ERROR,
             error=reason,
             text=" ".join(words(stem)),
