@@ -38,7 +38,7 @@ def main() -> None:
     ap.add_argument("--min-files", type=int, default=5)
     args = ap.parse_args()
     app = App.open()
-    embedder = app.load_model()
+    embedder = app.models.load_model()
     searcher = app.library().searcher
     catalog = load_catalog()
     by_cat: dict[str, set[str]] = defaultdict(set)

@@ -52,7 +52,7 @@ def build(home: Path, n: int, with_vectors: bool, model_dir: Path | None, seed: 
     os.environ["SOUNDSEEK_HOME"] = str(home)
     paths = app_paths().ensure()
     if model_dir is not None:  # imported first: the space is the imported folder's
-        App.open(paths).import_model(str(model_dir), "bench")
+        App.open(paths).models.import_model(str(model_dir), "bench")
         App.open(paths).update_settings(model="bench")
     rng = np.random.default_rng(seed)
     vocab, catids = np.array(vocabulary()), _catids()

@@ -64,8 +64,8 @@ def simple_way(files: list[Path], emb: ClapEmbedder) -> int:
 
 def soundseek_way(root: Path, home: Path, emb: ClapEmbedder, batch: int) -> None:
     app = App.open(app_paths(home))
-    app.add_root(str(root))
-    app.embedder = emb
+    app.roots.add_root(str(root))
+    app.models.embedder = emb
     for _ in app.index(batch_size=batch):
         pass
 

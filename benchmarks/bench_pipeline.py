@@ -59,11 +59,12 @@ def run_this(library: Path, workers: int, model: Path | None = None, backend: st
 
     with tempfile.TemporaryDirectory() as home:
         app = App.open(app_paths(home))
-        app.add_root(str(library))
+        app.roots.add_root(str(library))
         if model is None:
-            app.embedder = InstantEncoder()
+            app.models.embedder = InstantEncoder()
         else:
-            app.embedder = ClapEmbedder(model, "bench", "cpu", backend=backend, precision=precision)
+            app.models.embedder = ClapEmbedder(model, "bench", "cpu", backend=backend,
+                                               precision=precision)  # fmt: skip
         t = time.perf_counter()
         last = None
         for p in app.index(workers=workers, batch_size=16):
@@ -74,8 +75,8 @@ def run_this(library: Path, workers: int, model: Path | None = None, backend: st
     return {"workers": workers, "seconds": seconds, "windows": windows, "files": files,
             "windows_per_s": windows / seconds, "files_per_s": files / seconds,
             "phase": last.phase if last else None,
-            "runtime": app.embedder.pipeline.runtime if model else "instant",
-            "gate": str(getattr(app.embedder, "gate", None))}  # fmt: skip
+            "runtime": app.models.embedder.pipeline.runtime if model else "instant",
+            "gate": str(getattr(app.models.embedder, "gate", None))}  # fmt: skip
 
 
 PREVIOUS = """

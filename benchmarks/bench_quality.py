@@ -172,10 +172,10 @@ def index_library(app, library: Path, embed: bool) -> tuple[float, int]:
     from soundseek.index.filters import EVERYTHING
     from soundseek.index.records import FileStatus
 
-    others = [r.path for r in app.roots() if Path(r.path).resolve() != library.resolve()]
+    others = [r.path for r in app.roots.all() if Path(r.path).resolve() != library.resolve()]
     if others:
         print(f"warning: this home also indexes {others}: their files can appear in results")
-    app.add_root(str(library))
+    app.roots.add_root(str(library))
     t = time.perf_counter()
     for _progress in app.index(embed=embed):
         pass
@@ -291,7 +291,7 @@ def metadata_mode(args) -> dict:
         shutil.rmtree(home)
     reused = (home / "data" / "index").exists()
     app = open_app(home)
-    if app.installed_models():
+    if app.models.installed_models():
         print(f"note: {home} has a model installed; indexing metadata only (embed=False)")
     index_s, errors = index_library(app, library, embed=False)
     records = library_records(app)
@@ -329,8 +329,8 @@ def sound_mode(args) -> dict:
         train_s = time.perf_counter() - t
         app = open_app(work / "home")
         t = time.perf_counter()
-        app.import_model(str(model), "trained")
-        app.load_model()
+        app.models.import_model(str(model), "trained")
+        app.models.load_model()
         import_s = time.perf_counter() - t
         library = work / "library"
         index_s, errors = index_library(app, library, embed=True)

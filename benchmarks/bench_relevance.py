@@ -69,8 +69,8 @@ def sound_mode(args) -> None:
         model = Path(args.model) if args.model else train_tiny_clap(work / "trained")
         train_s = time.perf_counter() - t
         app = open_app(work / "home")
-        app.import_model(str(model), "trained")
-        app.load_model()
+        app.models.import_model(str(model), "trained")
+        app.models.load_model()
         index_s, _ = index_library(app, work / "library", embed=True)
         total = len(library_records(app))
         print(f"{total} files ({args.per_class} per class); model "

@@ -52,8 +52,8 @@ import json, os, resource, sys, time
 from soundseek.app import App
 from soundseek.paths import app_paths
 app = App.open(app_paths(sys.argv[1]))
-if not app.roots():
-    app.add_root(sys.argv[2])
+if not app.roots.all():
+    app.roots.add_root(sys.argv[2])
 def rss():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 t = time.perf_counter(); first = None; last = None; read = 0; peaks = {}

@@ -45,15 +45,15 @@ def evaluate(model_dir: Path, files: dict[str, list[str]], trials: int, seed: in
     home = Path(tempfile.mkdtemp(prefix="bench-suggest-home-"))
     os.environ["SOUNDSEEK_HOME"] = str(home)
     app = App.open(app_paths().ensure())
-    app.import_model(str(model_dir), model_dir.name)
-    app.add_root(str(Path(next(iter(files.values()))[0]).parent))
-    app.load_model()
+    app.models.import_model(str(model_dir), model_dir.name)
+    app.roots.add_root(str(Path(next(iter(files.values()))[0]).parent))
+    app.models.load_model()
     t0 = time.perf_counter()
     for _ in app.index():
         pass
     index_s = time.perf_counter() - t0
 
-    tops = {f.path: [c.catid for c in f.suggestions] for f in app.category_suggestions()}
+    tops = {f.path: [c.catid for c in f.suggestions] for f in app.review.category_suggestions()}
     rng = np.random.default_rng(seed)
     per_class = {}
     for name, paths in files.items():
@@ -63,8 +63,8 @@ def evaluate(model_dir: Path, files: dict[str, list[str]], trials: int, seed: in
             chosen = list(rng.choice(paths, 3, replace=False))
             rest = set(paths) - set(chosen)
             tag = f"{name} trial {trial}"
-            app.tag(tag, chosen)
-            ranked = [s.path for s in app.suggest_tag(tag, limit=1000)]
+            app.review.tag(tag, chosen)
+            ranked = [s.path for s in app.review.suggest_tag(tag, limit=1000)]
             hits = np.array([p in rest for p in ranked], dtype=float)
             precision.append(hits[: len(rest)].mean())
             ap.append(float((np.cumsum(hits) / np.arange(1, len(hits) + 1))[hits > 0].mean()))

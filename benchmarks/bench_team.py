@@ -39,11 +39,11 @@ from tests.s3server import moto_server, new_bucket
 
 def _app(home: Path, model: Path, lib: Path, location: str = "", endpoint: str = "") -> App:
     app = App.open(app_paths(home).ensure())
-    app.import_model(str(model), "bench")
+    app.models.import_model(str(model), "bench")
     if location:
         app.set_location(location, endpoint)
-    app.add_root(str(lib))
-    app.load_model()
+    app.roots.add_root(str(lib))
+    app.models.load_model()
     return app
 
 

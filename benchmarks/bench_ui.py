@@ -151,7 +151,7 @@ def main() -> None:
         tmp = Path(tmp)
         os.environ["SOUNDSEEK_HOME"] = str(tmp / "home")
         ss = App.open(app_paths())
-        ss.import_model(str(build_full_model(tmp / "model", args.arch)), "bench")
+        ss.models.import_model(str(build_full_model(tmp / "model", args.arch)), "bench")
         (tmp / "lib").mkdir()
         make_library(tmp / "lib", args.files)
         app = QApplication.instance() or QApplication([])
@@ -160,7 +160,7 @@ def main() -> None:
         meter = StallMeter()
         win.start_background()
         win.add_folder(str(tmp / "lib"))
-        while ss.embedder is None or not win.keeper.running:
+        while ss.models.embedder is None or not win.keeper.running:
             pump(app, 0.05)
         meter.take()
         while win.keeper.running:

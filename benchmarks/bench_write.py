@@ -70,15 +70,15 @@ def run(library: Path, limit: int) -> dict:
     files = collect(library, scratch / "lib", limit)
     size = sum(f.stat().st_size for f in files)
     app = App.open(app_paths().ensure())
-    app.add_root(str(scratch / "lib"))
+    app.roots.add_root(str(scratch / "lib"))
     list(app.index(embed=False))
-    app.tag("bench keeper", [str(f) for f in files])
+    app.review.tag("bench keeper", [str(f) for f in files])
     before = digests(files)
     fingerprints = {f: content_hash(str(f)) for f in files}
     floor = copy_floor(files)
 
     t0 = time.perf_counter()
-    outcomes = [p.outcome for p in app.write_metadata()]
+    outcomes = [p.outcome for p in app.writes.write_metadata()]
     t_write = time.perf_counter() - t0
     status, by_format, reasons = Counter(), defaultdict(Counter), Counter()
     bad = []
@@ -93,9 +93,9 @@ def run(library: Path, limit: int) -> dict:
             meta = read_metadata(o.path)
             if "bench keeper" not in meta.keywords or content_hash(o.path) != fingerprints[p]:
                 bad.append(o.path)
-    journal = sum(f.stat().st_size for f in app.journal_dir.rglob("*") if f.is_file())
+    journal = sum(f.stat().st_size for f in app.writes.journal_dir.rglob("*") if f.is_file())
     t0 = time.perf_counter()
-    _batch_id, undone = app.undo_writes()
+    _batch_id, undone = app.writes.undo_writes()
     t_undo = time.perf_counter() - t0
     after = digests(files)
     changed = [str(f) for f in files if after[f] != before[f]]

@@ -97,7 +97,7 @@ def main() -> int:
     from tests.tinyclap import build_tiny_clap
 
     ss = App.open()
-    ss.import_model(str(build_tiny_clap(home / "build" / "tiny")), "tiny")
+    ss.models.import_model(str(build_tiny_clap(home / "build" / "tiny")), "tiny")
     demo_library(home / "Library" / "Demo SFX")
 
     app = QApplication(sys.argv[:1])
@@ -112,7 +112,7 @@ def main() -> int:
     win.add_folder(str(home / "Library"))
     wait(app, lambda: win.keeper.running)
     OUT.mkdir(parents=True, exist_ok=True)
-    wait(app, lambda: win.first_run_done and not win.keeper.running and ss.embedder, 120)
+    wait(app, lambda: win.first_run_done and not win.keeper.running and ss.models.embedder, 120)
     QTest.keyClicks(win.search_field, "door creak")
     wait(app, lambda: win.last_result is not None and win.search_runner.idle())
     QTest.keyClick(win.search_field, Qt.Key.Key_Down)

@@ -86,7 +86,7 @@ def installed_tiny(home, tiny_model_dir):
     """The tiny model imported into the test home and selected, as a user would."""
     from soundseek.app import App
 
-    return App.open(home).import_model(str(tiny_model_dir), "tiny")
+    return App.open(home).models.import_model(str(tiny_model_dir), "tiny")
 
 
 @pytest.fixture(scope="session")

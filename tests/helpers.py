@@ -13,18 +13,18 @@ def index(paths, roots, embedder=None, cancel=None, batch_size=None):
     """Register the roots (those not yet known) and run one index to completion; returns the
     progress events. `embedder` stands in for the loaded model (None: metadata only)."""
     app = App.open(paths)
-    known = {r.path for r in app.roots()}
+    known = {r.path for r in app.roots.all()}
     for r in roots:
         if str(r) not in known:
-            app.add_root(str(r))
-    app.embedder = embedder
+            app.roots.add_root(str(r))
+    app.models.embedder = embedder
     return list(app.index(cancel, embed=embedder is not None, batch_size=batch_size))
 
 
 def app_with(paths, embedder=None) -> App:
     """The application for a test home, with `embedder` standing in for the loaded model."""
     app = App.open(paths)
-    app.embedder = embedder
+    app.models.embedder = embedder
     return app
 
 

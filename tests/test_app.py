@@ -33,22 +33,22 @@ def test_adding_folders_nested_inside_or_around_library_folders(home, tmp_path):
     app = App.open(home)
     seen = []
     app.events.subscribe(seen.append)
-    first = app.add_root(str(tmp_path / "SFX" / "Foley"))
-    assert first.added and [r.path for r in app.roots()] == [str(tmp_path / "SFX" / "Foley")]
-    again = app.add_root(str(tmp_path / "SFX" / "Foley" / "."))
+    first = app.roots.add_root(str(tmp_path / "SFX" / "Foley"))
+    assert first.added and [r.path for r in app.roots.all()] == [str(tmp_path / "SFX" / "Foley")]
+    again = app.roots.add_root(str(tmp_path / "SFX" / "Foley" / "."))
     assert not again.added and again.note == "already in the library"
-    outer = app.add_root(str(tmp_path / "SFX"))
+    outer = app.roots.add_root(str(tmp_path / "SFX"))
     assert outer.added and outer.absorbed == (first.root,)
-    assert [r.path for r in app.roots()] == [str(tmp_path / "SFX")]
-    inner = app.add_root(str(tmp_path / "SFX" / "Foley"))
+    assert [r.path for r in app.roots.all()] == [str(tmp_path / "SFX")]
+    inner = app.roots.add_root(str(tmp_path / "SFX" / "Foley"))
     assert not inner.added and "inside" in inner.note
     assert sum(isinstance(e, RootsChanged) for e in seen) == 2
     with pytest.raises(RootError, match="not a folder"):
-        app.add_root(str(tmp_path / "nope"))
-    app.remove_root(outer.root.id)
-    assert app.roots() == []
+        app.roots.add_root(str(tmp_path / "nope"))
+    app.roots.remove_root(outer.root.id)
+    assert app.roots.all() == []
     with pytest.raises(RootError, match="not a library folder"):
-        app.remove_root(str(tmp_path / "SFX"))
+        app.roots.remove_root(str(tmp_path / "SFX"))
 
 
 def test_absorbed_folder_keeps_its_vectors(home, tmp_path):
@@ -56,7 +56,7 @@ def test_absorbed_folder_keeps_its_vectors(home, tmp_path):
     emb = BandEmbedder()
     index(home, [tmp_path / "SFX" / "Foley"], emb)
     app = app_with(home, emb)
-    app.add_root(str(tmp_path / "SFX"))
+    app.roots.add_root(str(tmp_path / "SFX"))
     emb.windows_seen = 0
     list(app.index())
     assert emb.windows_seen == 0
@@ -76,7 +76,7 @@ def test_relocated_library_keeps_every_vector(home, tmp_path):
     shutil.move(lib, moved)
     app = app_with(home, emb)
     assert not app.status().roots[0].online
-    move = app.relocate_root(str(lib), str(moved))
+    move = app.roots.relocate_root(str(lib), str(moved))
     assert (move.found, move.checked) == (3, 3)
     emb.windows_seen = 0
     events = list(app.index())
@@ -96,14 +96,14 @@ def test_relocation_to_the_wrong_folder_is_refused_unless_forced(home, tmp_path)
     empty.mkdir()
     app = App.open(home)
     with pytest.raises(RootError, match="none of 1 files"):
-        app.relocate_root(str(lib), str(empty))
-    assert app.roots()[0].path == str(lib)
+        app.roots.relocate_root(str(lib), str(empty))
+    assert app.roots.all()[0].path == str(lib)
     other = _write(tmp_path / "other" / "sub" / "b.wav").parents[1]
-    app.add_root(str(other))
+    app.roots.add_root(str(other))
     with pytest.raises(RootError, match="overlaps the library folder"):
-        app.relocate_root(str(lib), str(other / "sub"))
-    assert app.relocate_root(str(lib), str(empty), force=True).found == 0
-    assert [r.path for r in app.roots()] == [str(empty), str(other)]
+        app.roots.relocate_root(str(lib), str(other / "sub"))
+    assert app.roots.relocate_root(str(lib), str(empty), force=True).found == 0
+    assert [r.path for r in app.roots.all()] == [str(empty), str(other)]
 
 
 def test_folder_filters_take_backslashes_and_underscores_literally(home, tmp_path):
@@ -126,14 +126,14 @@ def test_index_events_and_status_through_the_facade(home, library):
     app = App.open(home)
     done = []
     app.events.subscribe(lambda e: done.append(e) if isinstance(e, IndexDone) else None)
-    app.add_root(str(library["door"].parents[1]))
+    app.roots.add_root(str(library["door"].parents[1]))
     last = list(app.index(embed=False))[-1]
     assert last.phase == "done" and done[-1].last is last and done[-1].error is None
     status = app.status()
     assert (status.files, status.pending, len(status.errors)) == (12, 9, 3)
     assert status.to_json()["library_roots"] == [str(library["door"].parents[1])]
     assert {e.reason for e in app.errors()} >= {"empty file (0 bytes)"}
-    cached = App.open(home).cached_root_summaries()
+    cached = App.open(home).roots.cached_root_summaries()
     assert [(s.files, s.errors) for s in cached] == [(12, 3)], "the window's instant numbers"
 
 
@@ -142,7 +142,7 @@ def test_removed_folder_disappears_from_search_at_once_and_from_the_index_next_r
     b = _write(tmp_path / "B" / "rain b.wav").parent
     index(home, [a, b])
     app = App.open(home)
-    app.remove_root(str(b))
+    app.roots.remove_root(str(b))
     assert names(app.search("rain")) == ["rain a.wav"]
     list(app.index(embed=False))
     assert set(rows_by_name(home)) == {"rain a.wav"}

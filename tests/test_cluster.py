@@ -45,12 +45,12 @@ def test_cluster_vectors_equal_the_local_indexers(
 ):
     local_home = app_paths(tmp_path / "local").ensure()
     local = app_with(local_home)
-    local.import_model(str(installed_tiny), "tiny")
-    local.load_model()
-    local.add_root(str(tmp_path / "lib"))
+    local.models.import_model(str(installed_tiny), "tiny")
+    local.models.load_model()
+    local.roots.add_root(str(tmp_path / "lib"))
     list(local.index())
     app = App.open(home)
-    app.add_root(str(tmp_path / "lib"))
+    app.roots.add_root(str(tmp_path / "lib"))
     events = list(app.cluster_index(ClusterOptions(chunk_files=3)))
     assert events[-1].phase == "done"
     mine, theirs = _vectors(app.library().store), _vectors(local.library().store)
@@ -72,7 +72,7 @@ def test_a_worker_that_dies_on_one_file_costs_that_file_only(
         write_bwf(lib / f"take {i}.wav", tone(1.0, 200 + 100 * i))
     write_bwf(lib / f"{clusterhelp.CRASH_MARK}.wav", noise(1.0))
     app = App.open(home)
-    app.add_root(str(lib))
+    app.roots.add_root(str(lib))
     opts = ClusterOptions(chunk_files=4, decode=clusterhelp.crashing_decode, max_restarts=3)
     events = list(app.cluster_index(opts))
     assert events[-1].phase == "done"
@@ -117,7 +117,7 @@ def test_a_driver_killed_mid_job_resumes_without_duplicates(
         write_bwf(lib / f"hit {i:02d}.wav", tone(0.5 + (i % 3) * 6, 150 + 37 * i))
     app = App.open(home)
     app.set_location(s3_uri, s3_endpoint)
-    app.add_root(str(lib))
+    app.roots.add_root(str(lib))
     place = S3Place(S3Location.parse(s3_uri, endpoint=s3_endpoint))
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])}
     gcs = ray.get_runtime_context().gcs_address  # drivers join the module's running Ray

@@ -7,7 +7,7 @@ import errno
 
 import pytest
 
-from soundseek.app import App
+from soundseek.app.review_service import Review
 from soundseek.cli import main
 from soundseek.errors import disk_full
 
@@ -37,7 +37,7 @@ def test_tag_add_on_a_full_disk_says_so_in_one_line(home, library, tmp_path, cap
     def full(*args, **kwargs):
         raise LANCE_FULL
 
-    monkeypatch.setattr(App, "tag", full)
+    monkeypatch.setattr(Review, "tag", full)
     assert main(["add", str(tmp_path / "lib")]) == 0
     capsys.readouterr()
     assert main(["tag", "add", "door", str(library["metal"])]) == 1

@@ -99,4 +99,4 @@ def test_a_folder_of_wavpack_m4a_caf_and_wma_indexes_with_no_errors(home, tmp_pa
     app = App.open(home)
     assert [h.path.endswith("metal hit.wv") for h in app.search("anvil").hits] == [True]
     assert [h.path.endswith("crowd.m4a") for h in app.search("stadium").hits] == [True]
-    assert app.drag_file(str(lib / "metal hit.wv")).endswith(".wav")
+    assert app.media.drag_file(str(lib / "metal hit.wv")).endswith(".wav")

@@ -28,7 +28,7 @@ def make_window(qtbot, home):
     def make(roots=(), start=True, open_output=None):
         app = App.open(home)
         for r in roots:
-            app.add_root(str(r))
+            app.roots.add_root(str(r))
         out = NullOutput()
         win = MainWindow(app, open_output or (lambda: out))
         win.output = out
@@ -71,7 +71,7 @@ def idle(win) -> bool:
 
 
 def wait_indexed(qtbot, win, timeout=60000):
-    qtbot.waitUntil(lambda: idle(win) and win.app.embedder is not None, timeout=timeout)
+    qtbot.waitUntil(lambda: idle(win) and win.app.models.embedder is not None, timeout=timeout)
 
 
 def test_opens_without_model_and_metadata_search_works(qtbot, make_window, library):
@@ -144,7 +144,7 @@ def test_indexing_progress_and_cancel(qtbot, make_window, tmp_path, installed_ti
     seen = []
     win.keeper.progress.connect(seen.append)
     win.start_background()
-    qtbot.waitUntil(lambda: win.app.embedder is not None, timeout=30000)
+    qtbot.waitUntil(lambda: win.app.models.embedder is not None, timeout=30000)
     qtbot.waitUntil(
         lambda: any(p.phase == "embed" and p.files_done >= 1 for p in seen), timeout=60000
     )
@@ -366,7 +366,7 @@ def test_window_shows_folders_before_the_index_opens_and_locates_a_moved_one(
     assert "12 files" in item.text() and "offline" in item.text(), "from the cached summary"
     win.start_background()
     qtbot.waitUntil(lambda: win.library_ready, timeout=30000)
-    win.locate_folder(win.app.roots()[0].id, str(moved))
+    win.locate_folder(win.app.roots.all()[0].id, str(moved))
     qtbot.waitUntil(lambda: "offline" not in win.sidebar.folders.item(0).text(), timeout=10000)
     assert str(moved) in win.sidebar.folders.item(0).text()
     type_query(qtbot, win, "creak")
@@ -470,7 +470,7 @@ def test_tagging_from_the_preview_tags_every_selected_file(qtbot, make_window, h
     qtbot.keyClick(win.preview.tags.field, Qt.Key.Key_Return)
     saved(qtbot, win)
     everyone = [p for ps in files.values() for p in ps]
-    tagged = {p for p, tags in win.app.tags_of(everyone).items() if tags == ["keeper take"]}
+    tagged = {p for p, tags in win.app.review.tags_of(everyone).items() if tags == ["keeper take"]}
     assert tagged == set(picked)
     qtbot.waitUntil(lambda: column(win, "Tags")[os.path.basename(picked[2])] == "keeper take")
     assert column(win, "Tags")[os.path.basename(files["rumble"][2])] == ""
@@ -480,7 +480,7 @@ def test_tagging_from_the_preview_tags_every_selected_file(qtbot, make_window, h
     assert win.preview.tags.chip_texts() == ["keeper take (1/2) ×"]
     win.preview.tags.chips[0].click()
     saved(qtbot, win)
-    left = {p for p, tags in win.app.tags_of(everyone).items() if tags}
+    left = {p for p, tags in win.app.review.tags_of(everyone).items() if tags}
     assert left == set(picked[1:]), "× removes the tag from the selected files only"
 
 
@@ -488,7 +488,7 @@ def test_uncategorised_view_lists_exactly_the_uncategorised_files(
     qtbot, make_window, home, tmp_path
 ):
     files = review_library(home, tmp_path)
-    App.open(home).accept_categories(files["whistle"])  # accepted: categorised now
+    App.open(home).review.accept_categories(files["whistle"])  # accepted: categorised now
     win = make_window()
     qtbot.waitUntil(lambda: idle(win), timeout=30000)
     open_view(qtbot, win, "uncategorised")
@@ -540,9 +540,9 @@ def test_reject_key_removes_that_suggestion_for_good(qtbot, make_window, home, t
     qtbot.waitUntil(lambda: not column(win, "Suggested category")[name].startswith(first.name),
                     timeout=10000)  # fmt: skip
     assert column(win, "Suggested category")[name].endswith("47%"), "the next one moves up"
-    offered = {c.catid for c in win.app.category_suggestions([beep])[0].suggestions}
+    offered = {c.catid for c in win.app.review.category_suggestions([beep])[0].suggestions}
     assert first.catid not in offered
-    other = win.app.category_suggestions([files["beep"][1]])[0].suggestions
+    other = win.app.review.category_suggestions([files["beep"][1]])[0].suggestions
     assert other[0].catid == first.catid, "the other files keep it"
 
     qtbot.keyClick(win.table, Qt.Key.Key_R)
@@ -566,7 +566,7 @@ def test_accept_all_above_respects_the_threshold(qtbot, make_window, home, tmp_p
     sure = {os.path.basename(p) for k in ("rumble", "hiss") for p in files[k]}
     qtbot.waitUntil(lambda: not set(shown_names(win)) & sure, timeout=10000)
     assert len(asked) == 1
-    by_name = {os.path.basename(f.path): f.catid for f in win.app.category_suggestions()}
+    by_name = {os.path.basename(f.path): f.catid for f in win.app.review.category_suggestions()}
     assert {n for n, c in by_name.items() if c} == sure | {"DOORWood_Creak Slow_JD_MYLIB_01.wav"}
     assert by_name["DOORWood_Creak Slow_JD_MYLIB_01.wav"] == "DOORWood", "own CatIDs are kept"
     assert set(shown_names(win)) == {os.path.basename(p) for k in ("beep", "whistle")
@@ -631,7 +631,7 @@ def test_learned_tags_show_as_suggestions_and_the_accept_key_takes_them(
     open_view(qtbot, win, "review")
     assert set(names[5:]) <= set(shown_names(win)), "a learned guess is something to review"
     assert on_ui == [], "learning, notes, review lists and decisions all run off the UI thread"
-    assert win.app.tags_of(birds[3:5]) == {birds[3]: ["bird"], birds[4]: []}
+    assert win.app.review.tags_of(birds[3:5]) == {birds[3]: ["bird"], birds[4]: []}
 
 
 def test_write_from_the_review_menu_shows_the_change_first_and_undo_puts_it_back(
@@ -651,7 +651,7 @@ def test_write_from_the_review_menu_shows_the_change_first_and_undo_puts_it_back
     qtbot.keyClicks(win.preview.tags.field, "keeper")
     qtbot.keyClick(win.preview.tags.field, Qt.Key.Key_Return)
     saved(qtbot, win)
-    win.app.tag("keeper", files["hiss"][:1])  # tagged too, but not selected: not written
+    win.app.review.tag("keeper", files["hiss"][:1])  # tagged too, but not selected: not written
     shown = []
 
     def confirm(dialog):
@@ -687,7 +687,7 @@ def test_a_team_library_opens_read_only_and_says_who_indexed_it(
 
     indexer = App.open(app_paths(tmp_path / "indexer").ensure())
     indexer.set_location(s3_uri, s3_endpoint)
-    indexer.add_root(str(tmp_path / "lib"))
+    indexer.roots.add_root(str(tmp_path / "lib"))
     list(indexer.index(embed=False))
     App.open(home).set_location(s3_uri, s3_endpoint)
     win = make_window()

@@ -115,7 +115,7 @@ def test_after_edit_category_the_next_row_is_selected_and_t_tags_it(
     qtbot.keyClicks(win.preview.tags.field, "keeper")
     qtbot.keyClick(win.preview.tags.field, Qt.Key.Key_Return)
     saved(qtbot, win)
-    assert win.app.tags_of([shown.path]) == {shown.path: ["keeper"]}
+    assert win.app.review.tags_of([shown.path]) == {shown.path: ["keeper"]}
     assert win.preview.tags.field.text() == ""
 
 
@@ -134,7 +134,7 @@ def test_tagging_with_nothing_selected_says_so_and_keeps_the_text(
     assert "No file selected" in win.status_label.text()
     assert win.preview.tags.field.text() == "keeper", "the text waits for a selection"
     everyone = [p for ps in files.values() for p in ps]
-    assert not any(win.app.tags_of(everyone).values())
+    assert not any(win.app.review.tags_of(everyone).values())
 
 
 def test_a_new_search_clears_a_preview_of_a_row_that_is_gone(qtbot, make_window, home, tmp_path):
@@ -157,7 +157,7 @@ def test_a_model_imported_from_a_terminal_shows_and_settings_ok_keeps_it(
     qtbot.waitUntil(lambda: win.banner.state == "ModelUnavailable", timeout=20000)
     assert "(not loaded)" in win.model_label.text()
     assert main(["model", "import", str(tiny_model_dir), "--name", "tiny"]) == 0  # a terminal
-    qtbot.waitUntil(lambda: win.app.embedder is not None, timeout=30000)
+    qtbot.waitUntil(lambda: win.app.models.embedder is not None, timeout=30000)
     qtbot.waitUntil(lambda: not win.banner.isVisible(), timeout=5000)
     assert "Model: tiny" in win.model_label.text() and "(not loaded)" not in win.model_label.text()
 
@@ -181,7 +181,7 @@ def test_write_and_undo_say_what_they_did_with_counts(
 
     win, files = review_window(qtbot, make_window, home, tmp_path)
     tagged, untouched, gone = files["rumble"][:2], files["hiss"][0], files["beep"][0]
-    win.app.tag("keeper", [*tagged, gone])
+    win.app.review.tag("keeper", [*tagged, gone])
     type_query(qtbot, win, "take")
     wait_notes(qtbot, win)
     os.unlink(gone)  # deleted after indexing: refused, with its reason
@@ -344,7 +344,7 @@ def test_the_cli_names_a_new_models_one_time_stage_before_the_first_file(
 
     app = App.open(home)
     app.update_settings(model=str(_fresh_model(tiny_model_dir, tmp_path)))
-    app.add_root(str(_small_library(tmp_path)))
+    app.roots.add_root(str(_small_library(tmp_path)))
     assert main(["index"]) == 0
     lines = capsys.readouterr().err.splitlines()
     stage = [ln for ln in lines if ln.startswith("Preparing the model for this computer")]
@@ -372,7 +372,7 @@ def test_the_window_shows_a_new_models_one_time_stage_before_the_first_file(
     )
     win.keeper.progress.connect(lambda p: seen.append((p.phase, p.message, p.files_done, 0)))
     win.start_background()
-    qtbot.waitUntil(lambda: idle(win) and win.app.embedder is not None, timeout=60000)
+    qtbot.waitUntil(lambda: idle(win) and win.app.models.embedder is not None, timeout=60000)
     steps = [s for s in seen if s[0] == "model" and s[1]]
     assert [s[1] for s in steps] == ["audio export", "gate"]
     assert all(s[2].startswith("Preparing the model for this computer (one time): step")
@@ -392,6 +392,6 @@ def test_a_missing_model_installed_from_a_terminal_under_its_name_is_loaded(
     win = make_window([library["door"].parents[1]])
     qtbot.waitUntil(lambda: win.banner.state == "ModelUnavailable", timeout=20000)
     assert main(["model", "import", str(tiny_model_dir), "--name", "tiny"]) == 0  # no setting moves
-    qtbot.waitUntil(lambda: win.app.embedder is not None, timeout=30000)
+    qtbot.waitUntil(lambda: win.app.models.embedder is not None, timeout=30000)
     qtbot.waitUntil(lambda: not win.banner.isVisible(), timeout=5000)
     assert "Model: tiny · cpu" in win.model_label.text()

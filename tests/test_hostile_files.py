@@ -313,6 +313,7 @@ def test_a_write_killed_after_its_renames_leaves_the_next_write_working(
     """The index learns a batch's renames when the batch ends; killed before that, the next
     write moves the renamed rows (vectors included) instead of refusing the files."""
     from soundseek.app import App
+    from soundseek.app.write_service import Writes
     from tests.audiofiles import ixml_bytes, write_bwf
     from tests.fakeembed import BandEmbedder
     from tests.helpers import app_with, index
@@ -326,7 +327,7 @@ def test_a_write_killed_after_its_renames_leaves_the_next_write_working(
     index(home, [lib], BandEmbedder())
     assert main(["tag", "add", "hinge", *map(str, takes)]) == 0
     with monkeypatch.context() as m:  # killed before the index heard of the renames
-        m.setattr(App, "_after_write", lambda self, written: None)
+        m.setattr(Writes, "_after_write", lambda self, written: None)
         assert main(["write", "--rename"]) == 0
     assert not any(t.exists() for t in takes)
     capsys.readouterr()
@@ -350,12 +351,12 @@ def test_a_name_that_is_not_utf8_drags_as_a_file_a_daw_can_open(home, tmp_path):
     bad = _write_bytes_named(tmp_path, b"Kl\xe4nge_\xff.wav", noise(1.0, seed=3))
     app = app_with(home)
     for region in (None, (0.25, 0.75)):
-        dragged = app.drag_file(bad, region)
+        dragged = app.media.drag_file(bad, region)
         assert QUrl.fromLocalFile(dragged).toLocalFile() == dragged, "the URL names it exactly"
         assert sf.info(dragged).frames == (48000 if region is None else 24000)
-    whole = app.drag_file(bad)
+    whole = app.media.drag_file(bad)
     assert os.path.basename(whole) == "Klänge_ÿ.wav" and os.path.samefile(whole, bad)
-    assert app.drag_file(bad) == whole, "dragged again: the same link"
+    assert app.media.drag_file(bad) == whole, "dragged again: the same link"
 
 
 @pytest.mark.parametrize(

@@ -124,8 +124,8 @@ def test_cancel_stops_cleanly_and_next_run_finishes(home, tmp_path):
     cancel = threading.Event()
     emb = BandEmbedder()
     app = App.open(home)
-    app.add_root(str(lib))
-    app.embedder = emb
+    app.roots.add_root(str(lib))
+    app.models.embedder = emb
     for p in app.index(cancel, batch_size=1):
         if p.phase == "embed" and p.files_done >= 1:
             cancel.set()

@@ -130,7 +130,7 @@ def test_upgraded_index_embeds_nothing_and_searches(home, tmp_path):
     lib = tmp_path / "SFX"
     build_turn1_index(home, lib)
     app = App.open(home)
-    app.embedder = emb = BandEmbedder()
+    app.models.embedder = emb = BandEmbedder()
     assert list(app.index())[-1].phase == "done"
     assert emb.windows_seen == 0
     hits = app.search("door").hits
@@ -171,8 +171,8 @@ def build_schema2_index(home, lib) -> dict[str, Path]:
     files["retagged"] = write_bwf(lib / "Doors" / "door retagged.wav", tone(2.0, 300),
                                   bext=bext_bytes("Another description", "Someone"))  # fmt: skip
     app = App.open(home)
-    app.add_root(str(lib))
-    app.embedder = BandEmbedder()
+    app.roots.add_root(str(lib))
+    app.models.embedder = BandEmbedder()
     assert list(app.index())[-1].phase == "done"
     with Store(home.store_dir, writable=True) as store:
         door = store.record_at(str(files["door"])).content_hash
@@ -193,7 +193,7 @@ def _rewrite_as_schema2(home, old_of: dict[str, str], new_of: dict[str, str]) ->
         olds.setdefault(new, [])
         if old_of[path] not in olds[new]:
             olds[new].append(old_of[path])
-    root = App.open(home).roots()[0]
+    root = App.open(home).roots.all()[0]
     by_key = {os.path.relpath(p, root.path): old_of[p] for p in old_of}
     for v3, v2 in V3_TO_V2.items():
         table = db.open_table(v3).to_arrow()
@@ -238,7 +238,7 @@ def test_schema2_index_keeps_vectors_tags_and_categories(home, tmp_path):
     assert store.accepted_of([door]) == {door: ("DOORWood", "DOOR", "WOOD")}
     assert [c for c, _ in store.guesses_of([door])[door]] == ["DOORWood", "DOORMetl"]
 
-    app.embedder = emb = BandEmbedder()
+    app.models.embedder = emb = BandEmbedder()
     offline.rename(files["thunder"])
     assert list(app.index())[-1].phase == "done"
     assert emb.windows_seen == 0, "nothing re-embedded after the upgrade"
@@ -269,7 +269,7 @@ def test_a_kill_mid_migration_leaves_the_schema2_index(home, tmp_path, monkeypat
     monkeypatch.undo()
     app = App.open(home)
     assert any("schema 2 to 3" in n for n in app.open_index())
-    app.embedder = emb = BandEmbedder()
+    app.models.embedder = emb = BandEmbedder()
     assert list(app.index())[-1].phase == "done" and emb.windows_seen == 0
 
 

@@ -147,7 +147,7 @@ def test_shell_search_and_the_full_searcher_agree_on_the_divider(in_home, capsys
     assert got["code"] == 0 and got["heavy"] == []
     quick = [json.loads(line) for line in got["out"].splitlines()]
     app = App.open(app_paths())
-    app.load_model()
+    app.models.load_model()
     full = app.search(query, 40).hits
     assert [h["path"] for h in quick if h["strong"]] == [h.path for h in full if h.strong]
     for q, f in zip(quick, full, strict=True):

@@ -149,7 +149,7 @@ def test_window_cache_and_lance_search_agree(band_library):
     and scores, filtered or not; a cache behind the table is not used."""
     searcher = band_library.library().searcher
     retrieval = searcher.retrieval
-    query = band_library.embedder.embed_text(["creak"])
+    query = band_library.models.embedder.embed_text(["creak"])
     for flt in (SEARCHABLE, parse_query("dur:<5s").file_filter()):
         assert isinstance(flt, FileFilter)
         assert retrieval.cache_current()
@@ -168,8 +168,8 @@ def test_window_cache_and_lance_search_agree(band_library):
 
 def test_repeated_queries_do_not_rerun_the_text_encoder(band_library):
     calls = []
-    original = band_library.embedder.embed_text
-    band_library.embedder.embed_text = lambda texts: calls.append(texts) or original(texts)
+    original = band_library.models.embedder.embed_text
+    band_library.models.embedder.embed_text = lambda texts: calls.append(texts) or original(texts)
     first = band_library.search("creak", limit=5)
     assert len(calls) == 1
     band_library.search("creak -metal", limit=5)  # -metal pushes away: "metal", "a sound"

@@ -35,15 +35,15 @@ def test_two_homes_share_one_library_each_with_its_own_mount(
     tmp_path, library, s3_uri, s3_endpoint, tiny_embedder
 ):
     a = _shared_app(_home(tmp_path, "a"), s3_uri, s3_endpoint, tiny_embedder)
-    root = a.add_root(str(tmp_path / "lib")).root
+    root = a.roots.add_root(str(tmp_path / "lib")).root
     list(a.index())
     assert a.status().to_json()["location"] == s3_uri
     # Machine B mounts the same folder elsewhere.
     mount = tmp_path / "Volumes" / "SFX"
     shutil.copytree(tmp_path / "lib", mount, copy_function=shutil.copy2)
     b = _shared_app(_home(tmp_path, "b"), s3_uri, s3_endpoint, tiny_embedder)
-    assert [r.path for r in b.roots()] == [str(tmp_path / "lib")], "the adder's path until mapped"
-    b.map_root(root.id, str(mount))
+    assert [r.path for r in b.roots.all()] == [str(tmp_path / "lib")], "the adder's path, unmapped"
+    b.roots.map_root(root.id, str(mount))
     status = b.status().to_json()
     assert status["location"] == s3_uri and status["shared"] and status["indexed"] == 9
     assert "soundseek" in status["indexed_by"] and time.time() - status["indexed_at"] < 600
@@ -52,7 +52,7 @@ def test_two_homes_share_one_library_each_with_its_own_mount(
     assert "sound" in hit.matched
     like = b.similar(str(mount / "dog bark.mp3"), limit=3).hits
     assert like and all(h.path.startswith(str(mount)) for h in like)
-    assert [r.path for r in a.roots()] == [str(tmp_path / "lib")], "A's mount is untouched"
+    assert [r.path for r in a.roots.all()] == [str(tmp_path / "lib")], "A's mount is untouched"
     assert App.open(b.paths).location().mounts == ((root.id, str(mount)),), "kept in B's home"
 
 
@@ -63,7 +63,7 @@ def test_a_reader_on_another_machine_sees_new_files_within_seconds(
 
     monkeypatch.setattr(library_mod, "MIRROR_REFRESH_SECONDS", 1.0)
     a = _shared_app(_home(tmp_path, "a"), s3_uri, s3_endpoint)
-    a.add_root(str(tmp_path / "lib"))
+    a.roots.add_root(str(tmp_path / "lib"))
     b = _shared_app(_home(tmp_path, "b"), s3_uri, s3_endpoint)
     assert b.search("thunder").hits == []
     list(a.index(embed=False))
@@ -78,7 +78,7 @@ def test_a_second_writer_anywhere_gets_the_locked_exit_code(tmp_path, s3_uri, s3
     a = _shared_app(_home(tmp_path, "a"), s3_uri, s3_endpoint)
     lib = tmp_path / "lib"
     lib.mkdir()
-    a.add_root(str(lib))
+    a.roots.add_root(str(lib))
     b_home = tmp_path / "b"
     cli = [sys.executable, "-m", "soundseek", "--home", str(b_home)]
     subprocess.run([*cli, "location", "set", s3_uri, "--endpoint", s3_endpoint], check=True,
@@ -148,10 +148,10 @@ def test_shared_and_own_libraries_are_searched_together_without_duplicates(
     shutil.copy2(library["thunder"], mine / "my thunder take.flac")
     shutil.copy2(library["click"], mine / "ui click soft.wav")
     own = app_with(paths, tiny_embedder)
-    own.add_root(str(mine))
+    own.roots.add_root(str(mine))
     list(own.index())
     team = _shared_app(_home(tmp_path, "team"), s3_uri, s3_endpoint, tiny_embedder)
-    team.add_root(str(tmp_path / "lib"))
+    team.roots.add_root(str(tmp_path / "lib"))
     list(team.index())
     me = _shared_app(paths, s3_uri, s3_endpoint, tiny_embedder)
     found = [h.path for h in me.search("thunder", 20).hits]
@@ -192,12 +192,12 @@ def test_an_own_index_of_another_model_is_searched_by_its_words_only(
     mine.mkdir()
     shutil.copy2(library["click"], mine / "ui click soft.wav")
     own = app_with(paths)
-    own.add_root(str(mine))
+    own.roots.add_root(str(mine))
     list(own.index(embed=False))
     with Store(paths.store_dir, writable=True) as s:
         s.use_model("someone-elses-model", 8, "other@1/logmel-v1")
     team = _shared_app(_home(tmp_path, "team"), s3_uri, s3_endpoint, tiny_embedder)
-    team.add_root(str(tmp_path / "lib"))
+    team.roots.add_root(str(tmp_path / "lib"))
     list(team.index())
     me = _shared_app(paths, s3_uri, s3_endpoint, tiny_embedder)
     result = me.search("ui click soft", 10)
@@ -224,7 +224,7 @@ def test_a_team_library_is_searched_from_a_local_copy_that_survives_an_outage(
     monkeypatch.setattr(store_mod, "WORDS_RESYNC_SECONDS", 3600.0)
 
     a = _shared_app(_home(tmp_path, "a"), s3_uri, s3_endpoint, tiny_embedder)
-    a.add_root(str(tmp_path / "lib"))
+    a.roots.add_root(str(tmp_path / "lib"))
     list(a.index())
     b = _shared_app(_home(tmp_path, "b"), s3_uri, s3_endpoint, tiny_embedder)
     direct = _shared_app(_home(tmp_path, "c"), s3_uri, s3_endpoint, tiny_embedder)
@@ -247,7 +247,7 @@ def test_a_team_library_is_searched_from_a_local_copy_that_survives_an_outage(
     assert table_reads() == [], "a warm query reads the local copy"
     b.update_settings(s3_endpoint="http://127.0.0.1:9")  # the store goes away
     offline = App.open(b.paths)
-    offline.embedder = tiny_embedder
+    offline.models.embedder = tiny_embedder
     notes = offline.open_index()
     assert any("cannot be reached" in n and "local copy" in n for n in notes)
     assert offline.search("thunder").hits[0].path.endswith("thunder distant roll.flac")
@@ -259,10 +259,10 @@ def test_an_open_app_follows_a_location_set_from_the_command_line(
     team = _shared_app(_home(tmp_path, "team"), s3_uri, s3_endpoint)
     lib = tmp_path / "sfx"
     lib.mkdir()
-    team.add_root(str(lib))
+    team.roots.add_root(str(lib))
     app = App.open(home)
-    assert app.roots() == []
+    assert app.roots.all() == []
     cli = [sys.executable, "-m", "soundseek", "location", "set", s3_uri, "--endpoint", s3_endpoint]
     subprocess.run(cli, check=True, capture_output=True)
     assert "location" in app.reload_settings()
-    assert app.location().uri == s3_uri and [r.path for r in app.roots()] == [str(lib)]
+    assert app.location().uri == s3_uri and [r.path for r in app.roots.all()] == [str(lib)]

@@ -60,8 +60,8 @@ def test_keeper_indexes_new_and_forgets_deleted_files(home, tmp_path):
     lib.mkdir()
     sf.write(lib / "first.wav", tone(0.5, 300), 48000)
     app = App.open(home)
-    app.add_root(str(lib))
-    app.embedder = BandEmbedder()
+    app.roots.add_root(str(lib))
+    app.models.embedder = BandEmbedder()
     k = KeeperThread(app)
     try:
         wait_for(lambda: status_of(home, lib / "first.wav") == "indexed", what="first index")
@@ -80,11 +80,11 @@ def test_keeper_follows_folders_added_and_drives_plugged_in(home, tmp_path):
     b.mkdir()
     sf.write(b / "on the drive.wav", tone(0.5, 900), 48000)
     app = App.open(home)
-    app.add_root(str(a))
-    app.add_root(str(b))
+    app.roots.add_root(str(a))
+    app.roots.add_root(str(b))
     parked = tmp_path / "unplugged"
     os.rename(b, parked)
-    app.embedder = BandEmbedder()
+    app.models.embedder = BandEmbedder()
     k = KeeperThread(app)
     try:
         wait_for(lambda: "finished" in k.kinds(), what="first run")
@@ -94,7 +94,7 @@ def test_keeper_follows_folders_added_and_drives_plugged_in(home, tmp_path):
         c = tmp_path / "added later"
         c.mkdir()
         sf.write(c / "late.wav", tone(0.5, 1500), 48000)
-        App.open(home).add_root(str(c))  # another process (the CLI) adds a folder
+        App.open(home).roots.add_root(str(c))  # another process (the CLI) adds a folder
         wait_for(lambda: status_of(home, c / "late.wav") == "indexed", what="added folder")
     finally:
         k.stop()
@@ -105,7 +105,7 @@ def test_keeper_waits_for_another_writer_instead_of_failing(home, tmp_path):
     lib.mkdir()
     sf.write(lib / "a.wav", tone(0.5), 48000)
     app = App.open(home)
-    app.add_root(str(lib))
+    app.roots.add_root(str(lib))
     with WriterLock(home.store_dir / "writer.lock"):
         k = KeeperThread(app)
         wait_for(lambda: "busy" in k.kinds(), what="busy event")

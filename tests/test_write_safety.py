@@ -53,7 +53,7 @@ def test_a_rerun_after_a_killed_rename_finds_the_renamed_files(home, tmp_path, c
     with Store(home.store_dir) as store:
         records, _ = writing.chosen_records(store, writing.Selection(paths=[str(take)]))
         plans = writing.plan_writes(store, records, Naming("JD", "LIB"), rename=True)
-    written = list(writing.write(app.journal_dir, writing.planned(plans), False, None))
+    written = list(writing.write(app.writes.journal_dir, writing.planned(plans), False, None))
     renamed = lib / "DOORWood_Creak_JD_LIB.wav"
     assert [p.outcome.new_path for p in written] == [str(renamed)] and not take.exists()
     assert main(["tag", "add", "second", str(take)]) == 0  # the index still knows take1.wav

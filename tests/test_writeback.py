@@ -291,7 +291,7 @@ def test_watcher_ignores_soundseeks_own_writes(home, tmp_path):
     wav = write_bwf(lib / "w.wav", tone(0.5, 400))
     _setup(home, lib, [wav])
     app = App.open(home)
-    assert [p.outcome.status for p in app.write_metadata()] == ["written"]
+    assert [p.outcome.status for p in app.writes.write_metadata()] == ["written"]
     keeper = LibraryKeeper(app, load_model=False)
     keeper._changed({str(wav)})
     assert not keeper._wanted.is_set(), "our own write is not a change to index"
@@ -409,11 +409,11 @@ def test_only_the_newest_batches_are_kept_for_undo(home, tmp_path):
     _setup(home, lib, [wav])
     app = App.open(home)
     for i in range(KEEP_BATCHES + 2):
-        app.tag(f"t{i}", [str(wav)])
-        assert [p.outcome.status for p in app.write_metadata()] == ["written"]
-    kept = list(batches(app.journal_dir))
+        app.review.tag(f"t{i}", [str(wav)])
+        assert [p.outcome.status for p in app.writes.write_metadata()] == ["written"]
+    kept = list(batches(app.writes.journal_dir))
     assert len(kept) == KEEP_BATCHES
-    _, undone = app.undo_writes()
+    _, undone = app.writes.undo_writes()
     assert [u.restored for u in undone] == [True], "the newest batch is among those kept"
     from soundseek.metadata.reader import read_metadata
 

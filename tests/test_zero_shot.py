@@ -169,7 +169,7 @@ def test_shell_sound_search_needs_neither_torch_nor_lancedb(indexed, capsys):
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("SOUNDSEEK_HOME", str(home))
         app = App.open(app_paths())
-        app.load_model()
+        app.models.load_model()
         full = app.search("rain", 5)
     assert [h["path"] for h in quick][:3] == [h.path for h in full.hits][:3]
     assert _classes(quick, indexed).count("rain") >= 4
@@ -186,7 +186,7 @@ def test_a_searching_app_holds_none_of_the_torch_weights(indexed):
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("SOUNDSEEK_HOME", str(home))
         app = App.open(app_paths())
-        emb = app.load_model()
+        emb = app.models.load_model()
         assert not emb.holds_weights and emb.pipeline.runtime.startswith("onnxruntime")
         found = app.search("rain", 5)
         heard = app.library().searcher.similar_audio(

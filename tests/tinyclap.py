@@ -270,7 +270,7 @@ def index_class_library(model_dir: Path, root: Path, per_class: int, seed: int =
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("SOUNDSEEK_HOME", str(root / "home"))
-        App.open(app_paths().ensure()).import_model(str(model_dir), "trained")
+        App.open(app_paths().ensure()).models.import_model(str(model_dir), "trained")
         files = write_class_library(root / "neutral", per_class, seed=seed)
         assert main(["add", str(root / "neutral")]) == 0
         assert main(["index"]) == 0

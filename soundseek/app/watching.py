@@ -93,7 +93,7 @@ class LibraryKeeper:
 
     def _layout(self) -> tuple:
         """Which folders exist now: a change (folder added, drive plugged in) re-watches."""
-        return tuple((r.id, r.path, r.online) for r in self.app.roots())
+        return tuple((r.id, r.path, r.online) for r in self.app.roots.all())
 
     def _rewatch(self, layout: tuple) -> KeeperEvent:
         online = [path for _id, path, up in layout if up]
@@ -107,7 +107,7 @@ class LibraryKeeper:
         if self.app.place.shared and not self.index_shared:
             self._wanted.clear()
             return False
-        if self._stop.is_set() or not self.app.roots():
+        if self._stop.is_set() or not self.app.roots.all():
             self._wanted.clear()
             return False
         return self._wanted.is_set() or time.monotonic() >= self._next_rescan
@@ -137,12 +137,12 @@ class LibraryKeeper:
     def _refresh_model(self) -> None:
         """Load the model if it is missing or was switched (by this or another process)."""
         changed = self.app.reload_settings() & MODEL_KEYS
-        if not self.load_model or (self.app.embedder is not None and not changed):
+        if not self.load_model or (self.app.models.embedder is not None and not changed):
             return
-        gave_up = self.app.embedder is None and self.app.model_error is not None
-        if gave_up and not changed and not self.app.model_installed():
+        gave_up = self.app.models.embedder is None and self.app.models.model_error is not None
+        if gave_up and not changed and not self.app.models.model_installed():
             return  # still not on disk: metadata only, no retry storm
         try:
-            self.app.load_model()
+            self.app.models.load_model()
         except ModelError as exc:
             log.info("indexing without sound vectors: %s", exc)

@@ -23,7 +23,7 @@ from soundseek.errors import ModelError, ModelUnavailable
 def cmd_add(args) -> int:
     app = open_app()
     for p in args.paths:
-        result = app.add_root(p)
+        result = app.roots.add_root(p)
         if result.added:
             print(f"added {result.root.path}" + (f" ({result.note})" if result.note else ""))
         else:
@@ -35,14 +35,14 @@ def cmd_add(args) -> int:
 def cmd_remove(args) -> int:
     app = open_app()
     for p in args.paths:
-        gone = app.remove_root(p)
+        gone = app.roots.remove_root(p)
         print(f"removed {gone.path}")
     print("`soundseek index` drops their files from the index")
     return EXIT_OK
 
 
 def cmd_relocate(args) -> int:
-    move = open_app().relocate_root(args.old, args.new, args.force)
+    move = open_app().roots.relocate_root(args.old, args.new, args.force)
     print(f"{move.old_path} -> {move.root.path}: {move.found} of {move.checked} files checked "
           "are there; every vector is kept, nothing is re-embedded")  # fmt: skip
     return EXIT_OK
@@ -55,7 +55,7 @@ def cmd_index(args) -> int:
     follow_preparation(app, printer)  # a new model's one-time export and gate
     if not args.no_embed:
         try:
-            app.load_model()
+            app.models.load_model()
         except ModelUnavailable as exc:
             missing = True
             note(f"indexing metadata only. {exc}")
@@ -85,7 +85,7 @@ def cmd_status(args) -> int:
     app = open_app()
     if args.model:
         with contextlib.suppress(ModelError):
-            app.load_model()  # to say which runtime the audio encoder would use
+            app.models.load_model()  # to say which runtime the audio encoder would use
     s = app.status()
     if args.json:
         print(json.dumps(s.to_json(), indent=2))

@@ -37,26 +37,26 @@ def cmd_model(args) -> int:
     if not args.target:
         return fail(f"`soundseek model {args.action}` needs a model id or path", EXIT_USAGE)
     if args.action == "download":
-        folder = app.download_model(args.target)
+        folder = app.models.download_model(args.target)
         print(f"downloaded {args.target} to {folder}")
     elif args.action == "import":
-        folder = app.import_model(args.target, args.name)
+        folder = app.models.import_model(args.target, args.name)
         print(f"imported to {folder}; now using model {folder.name!r}")
     else:
-        folder = app.use_model(args.target)
+        folder = app.models.use_model(args.target)
         print(f"now using {args.target} ({folder}); `soundseek index` re-embeds with it")
     return EXIT_OK
 
 
 def _info(app) -> int:
-    state = app.model_state(with_device=False)
+    state = app.models.model_state(with_device=False)
     print(f"current model: {state.model} ({'installed' if state.installed else 'not on disk'}, "
           f"{state.folder})")  # fmt: skip
     print(f"models folder: {app.paths.models_dir}")
-    for name in app.installed_models():
+    for name in app.models.installed_models():
         print(f"  installed: {name}")
     print("known LAION-CLAP models (download once with `soundseek model download ID`):")
-    for m in app.known_models():
+    for m in app.models.known_models():
         speed = f"~{m.cpu_windows_per_s:g} windows/s on one CPU thread"
         print(f"  {m.model_id:38s} {m.size_mb} MB  {speed}  {m.summary}")
     if not state.installed:

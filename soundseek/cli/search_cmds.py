@@ -16,7 +16,7 @@ def _app_with_model(app=None):
     app = app or open_app()
     if app.sound_searchable():
         with contextlib.suppress(ModelError):  # the search result carries the reason as a note
-            app.load_model()
+            app.models.load_model()
     return app
 
 

@@ -13,7 +13,7 @@ def cmd_tag(args) -> int:
         return _list(app, [args.tag, *args.paths] if args.tag else [], args.json)
     if not args.paths:
         return fail(f"`soundseek tag {args.action} TAG PATH...` needs files", EXIT_USAGE)
-    change = app.tag(args.tag, args.paths, on=args.action != "remove",
+    change = app.review.tag(args.tag, args.paths, on=args.action != "remove",
                      reject=args.action == "reject")  # fmt: skip
     if args.json:
         print(json.dumps({"tag": change.tag, "changed": change.changed, "files": change.files,
@@ -29,21 +29,21 @@ def cmd_tag(args) -> int:
 def _list(app, paths: list[str], as_json: bool) -> int:
     """With files: each file's tags. Without: every tag with its file count."""
     if paths:
-        for path, tags in app.tags_of(paths).items():
+        for path, tags in app.review.tags_of(paths).items():
             print(
                 json.dumps({"path": path, "tags": tags})
                 if as_json
                 else f"{path}\t{', '.join(tags)}"
             )
         return EXIT_OK
-    for tag, n in app.tag_counts().items():
+    for tag, n in app.review.tag_counts().items():
         print(json.dumps({"tag": tag, "files": n}) if as_json else f"{n:8d}  {tag}")
     return EXIT_OK
 
 
 def cmd_tags(args) -> int:
     """`soundseek tags suggest TAG`: the files a tag probably fits, best first."""
-    for s in open_app().suggest_tag(args.tag, args.limit):
+    for s in open_app().review.suggest_tag(args.tag, args.limit):
         if args.json:
             print(json.dumps({"path": s.path, "tag": s.tag, "confidence": round(s.confidence, 4)}))
         else:
@@ -56,10 +56,10 @@ def cmd_suggest(args) -> int:
     `--accept` takes the top one where it is confident enough."""
     app = open_app()
     if args.accept:
-        n = app.accept_categories(args.paths or None, args.min_confidence)
+        n = app.review.accept_categories(args.paths or None, args.min_confidence)
         print(json.dumps({"accepted": n}) if args.json else f"accepted {n} categories")
         return EXIT_OK
-    for f in app.category_suggestions(args.paths or None):
+    for f in app.review.category_suggestions(args.paths or None):
         if args.json:
             top = [{"catid": c.catid, "category": c.name, "confidence": round(c.confidence, 4)}
                    for c in f.suggestions]  # fmt: skip

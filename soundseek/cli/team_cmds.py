@@ -37,7 +37,7 @@ def cmd_location(args) -> int:
 
 
 def cmd_root(args) -> int:
-    move = open_app().map_root(args.root, args.path, args.force)
+    move = open_app().roots.map_root(args.root, args.path, args.force)
     print(f"root {move.root.id} is at {move.root.path} on this machine ({move.found} of "
           f"{move.checked} library files checked are there)")  # fmt: skip
     return EXIT_OK

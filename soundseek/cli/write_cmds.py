@@ -58,7 +58,7 @@ def cmd_write(args) -> int:
     app = open_app()
     cancel = install_cancel_handler("stopping after the current file")
     counts: dict[str, int] = {}
-    for p in app.write_metadata(args.paths or None, args.query, args.rename, args.dry_run,
+    for p in app.writes.write_metadata(args.paths or None, args.query, args.rename, args.dry_run,
                                 cancel):  # fmt: skip
         o = p.outcome
         counts[o.status] = counts.get(o.status, 0) + 1
@@ -72,7 +72,7 @@ def cmd_write(args) -> int:
 
 def cmd_undo(args) -> int:
     """Undo the last write batch. Exit 0: all restored; 1: some could not be."""
-    batch_id, outcomes = open_app().undo_writes()
+    batch_id, outcomes = open_app().writes.undo_writes()
     for u in outcomes:
         if args.json:
             print(json_line({"path": u.path, "restored": u.restored, "reason": u.reason,

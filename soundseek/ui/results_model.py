@@ -13,7 +13,7 @@ from PySide6.QtGui import QColor, QFont
 from soundseek.ui.drag_handle import file_mime
 
 if TYPE_CHECKING:
-    from soundseek.app.review import FileNotes
+    from soundseek.app.review_lists import FileNotes
     from soundseek.search.hits import Hit
 
 SORT_ROLE = Qt.ItemDataRole.UserRole

@@ -19,7 +19,7 @@ from soundseek.ui.controllers import SearchRunner
 from soundseek.ui.worker import Tasks, Worker
 
 if TYPE_CHECKING:
-    from soundseek.app.review import FileNotes
+    from soundseek.app.review_lists import FileNotes
     from soundseek.search.hits import Hit
 
 RETRY_MS = 5000  # the index is being written (indexing, another process): try again then

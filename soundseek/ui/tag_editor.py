@@ -11,7 +11,7 @@ from PySide6.QtCore import QStringListModel, Qt, Signal
 from PySide6.QtWidgets import QCompleter, QHBoxLayout, QLineEdit, QToolButton, QWidget
 
 if TYPE_CHECKING:
-    from soundseek.app.review import FileNotes
+    from soundseek.app.review_lists import FileNotes
 
 MAX_CHIPS = 12  # more would push the field off a narrow preview
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from soundseek.app.categories import CategoryChoice, open_guesses
+from soundseek.app.category_choices import CategoryChoice, open_guesses
 from soundseek.app.tagging import TagGuess
 from soundseek.index.filters import ONLY_INDEXED
 from soundseek.index.records import FileRecord
