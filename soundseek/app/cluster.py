@@ -10,6 +10,7 @@ from functools import partial
 
 from soundseek.app.location import who_indexes
 from soundseek.app.settings import Settings
+from soundseek.embed.models import require_model
 from soundseek.paths import AppPaths
 
 log = logging.getLogger(__name__)
@@ -35,8 +36,7 @@ class ClusterJob:
 
     def _spec(self, plan):
         """How each actor loads the model: on its GPU, or on its CPUs with that many threads."""
-        from soundseek.cluster.worker import ModelSpec
-        from soundseek.embed.models import require_model
+        from soundseek.cluster.worker import ModelSpec  # Ray's side: only for a cluster run
 
         s = self.settings
         gpu = plan.gpus_per_actor > 0

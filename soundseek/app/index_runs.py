@@ -3,8 +3,9 @@ embedding on a Ray cluster (`run_on_cluster`). Either is a progress generator th
 writer lock for the run, announces its start and end on the event bus and, when it ends
 well, refreshes the folder counts and prepares what searches need from the model.
 
-The indexer, the store and the Ray job are imported when a run starts: they bring LanceDB,
-numpy and torch, which opening the application must not import.
+The indexer, the store and the searcher are imported when a run starts: they bring LanceDB
+and numpy, which opening the application must not import (the Ray stage, in `cluster`,
+imports Ray only when a cluster run starts).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
+from soundseek.app.cluster import ClusterJob, ClusterOptions
 from soundseek.app.events import EventBus, IndexDone, IndexStarted
 from soundseek.app.location import who_indexes
 from soundseek.app.model_service import Models
@@ -22,11 +24,10 @@ from soundseek.app.settings import Settings
 from soundseek.app.status import preparing_text
 from soundseek.errors import RootError
 from soundseek.index.place import Place
-from soundseek.indexing.progress import IndexProgress
+from soundseek.indexing.progress import IndexOptions, IndexProgress
 from soundseek.paths import AppPaths
 
 if TYPE_CHECKING:
-    from soundseek.app.cluster import ClusterOptions
     from soundseek.indexing.pipeline import EmbedStage
 
 log = logging.getLogger(__name__)
@@ -65,8 +66,6 @@ class IndexRunner:
         self, options: ClusterOptions, cancel: threading.Event | None
     ) -> Iterator[IndexProgress]:
         """One run whose embedding runs on a Ray cluster (see `App.cluster_index`)."""
-        from soundseek.app.cluster import ClusterJob  # the Ray stage: only for cluster runs
-
         if self._models.embedder is None:
             self._models.load_model()
         job = ClusterJob(options, self._settings(), self._paths)
@@ -78,7 +77,6 @@ class IndexRunner:
     ) -> Iterator[IndexProgress]:  # fmt: skip
         from soundseek.index.store import Store  # LanceDB
         from soundseek.indexing.pipeline import run_index
-        from soundseek.indexing.progress import IndexOptions
 
         roots = self._roots.all()
         if not roots:

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import re
+import socket
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from soundseek import __version__
 from soundseek.app.settings import Settings
 from soundseek.errors import LocationError
 from soundseek.index.objectstore import S3Location
@@ -112,9 +114,5 @@ def check_endpoint(endpoint: str, region: str) -> None:
 
 def who_indexes(detail: str = "") -> str:
     """ "host (soundseek 0.x)": what a shared library's readers see as its last indexer."""
-    import socket
-
-    from soundseek import __version__
-
     extra = f", {detail}" if detail else ""
     return f"{socket.gethostname()} (soundseek {__version__}{extra})"

@@ -11,7 +11,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from soundseek.errors import StoreLocked, WriteRefused
+from soundseek.errors import StoreLocked, UnreadableFile, WriteRefused
+from soundseek.files.fingerprint import content_hash, whole_file_hash
 from soundseek.index.place import Place
 from soundseek.index.records import FileRecord, FileStatus
 from soundseek.index.store import Store
@@ -52,8 +53,6 @@ def plan_writes(store: Store, records: list[FileRecord], naming: Naming, rename:
     """What each file would get; a file whose metadata cannot be read is a refusal. A file
     an earlier batch renamed before the index learnt it (a killed `write --rename`) is
     found under its new name through the journal."""
-    from soundseek.errors import UnreadableFile
-
     catalog = load_catalog()
     tags = store.tags_of([r.content_hash for r in records if r.content_hash])
     taken: set[str] = set()
@@ -112,8 +111,6 @@ def old_fingerprints(records: list[FileRecord]) -> dict[str, str]:
     """Stored hashes still made the old, whole-file way (a file offline during the schema 3
     upgrade), mapped to the audio-only hash: re-keyed before writing, a written file keeps
     its vectors and tags."""
-    from soundseek.files.fingerprint import content_hash, whole_file_hash
-
     moves = {}
     for rec in records:
         try:
