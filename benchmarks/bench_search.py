@@ -165,7 +165,7 @@ def child(store_dir: Path, work: Path, model: Path | None = None) -> None:
 
 
 def _encode_all(model: Path, texts: list[str]) -> tuple[dict, object]:
-    """Load a CLAP folder as the app does (App.load_model) and encode each query's words."""
+    """Load a CLAP folder as the app does (app.models.load_model) and encode each query's words."""
     from soundseek.embed.models import load_embedder
     from soundseek.paths import app_paths
     from soundseek.search.query import parse_query
