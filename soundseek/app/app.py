@@ -48,7 +48,7 @@ from soundseek.app.settings import (
 from soundseek.app.status import FileError, LibraryStatus
 from soundseek.errors import QuerySyntaxError
 from soundseek.files.roots import new_root
-from soundseek.index.registry import RootRegistry
+from soundseek.index.places.registry import RootRegistry
 from soundseek.metadata.ucs import load_catalog
 from soundseek.paths import AppPaths, app_paths
 
@@ -60,7 +60,7 @@ if TYPE_CHECKING:
     from soundseek.app.write_service import Writes
     from soundseek.embed.base import Embedder
     from soundseek.index.store import Store
-    from soundseek.indexing.progress import IndexProgress
+    from soundseek.ingest.progress import IndexProgress
     from soundseek.search.hits import SearchResult
     from soundseek.search.steering import Steer
 
@@ -248,7 +248,7 @@ class App:
         )
 
     def errors(self) -> list[FileError]:
-        from soundseek.index.filters import ONLY_ERRORS
+        from soundseek.index.tables.filters import ONLY_ERRORS
 
         recs = self.library().store.records(ONLY_ERRORS)
         return [FileError(r.path, r.error) for r in sorted(recs, key=lambda r: r.path)]

@@ -23,12 +23,12 @@ from soundseek.app.root_service import Roots
 from soundseek.app.settings import Settings
 from soundseek.app.status import preparing_text
 from soundseek.errors import RootError
-from soundseek.index.place import Place
-from soundseek.indexing.progress import IndexOptions, IndexProgress
+from soundseek.index.places.place import Place
+from soundseek.ingest.progress import IndexOptions, IndexProgress
 from soundseek.paths import AppPaths
 
 if TYPE_CHECKING:
-    from soundseek.indexing.pipeline import EmbedStage
+    from soundseek.ingest.pipeline import EmbedStage
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +57,7 @@ class IndexRunner:
         workers: int | None,
     ) -> Iterator[IndexProgress]:  # fmt: skip
         """One run on this machine's worker processes (see `App.index`)."""
-        from soundseek.indexing.workers import default_workers  # numpy, soundfile
+        from soundseek.ingest.workers import default_workers  # numpy, soundfile
 
         workers = workers or self._settings().index_workers or default_workers()
         return self._run(cancel, embed, batch_size, workers)
@@ -76,7 +76,7 @@ class IndexRunner:
         stage: EmbedStage | None = None, who: Callable[[], str] | None = None,
     ) -> Iterator[IndexProgress]:  # fmt: skip
         from soundseek.index.store import Store  # LanceDB
-        from soundseek.indexing.pipeline import run_index
+        from soundseek.ingest.pipeline import run_index
 
         roots = self._roots.all()
         if not roots:

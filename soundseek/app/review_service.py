@@ -13,7 +13,7 @@ from soundseek.app import category_choices, review_lists, tagging
 from soundseek.app.category_choices import CategoryChoice, FileCategories
 from soundseek.app.review_lists import FileNotes, Learned
 from soundseek.app.tagging import TagChange, TagSuggestion
-from soundseek.index.place import Place
+from soundseek.index.places.place import Place
 from soundseek.index.store import Store
 from soundseek.search.hits import Hit, SearchResult
 

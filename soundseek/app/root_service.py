@@ -18,8 +18,8 @@ from soundseek.app.settings import Settings
 from soundseek.app.status import RootSummary
 from soundseek.app.summary import Summary, read_summary, write_summary
 from soundseek.files.roots import Root
-from soundseek.index.place import Place
-from soundseek.index.registry import RootRegistry
+from soundseek.index.places.place import Place
+from soundseek.index.places.registry import RootRegistry
 from soundseek.paths import AppPaths
 
 if TYPE_CHECKING:

@@ -17,7 +17,7 @@ from soundseek.app.folders import usable_folder
 from soundseek.app.own_writes import OwnWrites
 from soundseek.app.renames import unlearned_renames
 from soundseek.app.settings import Settings
-from soundseek.index.place import Place
+from soundseek.index.places.place import Place
 from soundseek.index.store import Store
 from soundseek.search.hits import SearchResult
 from soundseek.writing.batch import WriteProgress

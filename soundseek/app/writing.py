@@ -13,10 +13,10 @@ from pathlib import Path
 
 from soundseek.errors import StoreLocked, UnreadableFile, WriteRefused
 from soundseek.files.fingerprint import content_hash, whole_file_hash
-from soundseek.index.place import Place
-from soundseek.index.records import FileRecord, FileStatus
+from soundseek.index.places.place import Place
 from soundseek.index.store import Store
-from soundseek.indexing.refresh import refresh_files
+from soundseek.index.tables.records import FileRecord, FileStatus
+from soundseek.ingest.refresh import refresh_files
 from soundseek.metadata.ucs import load_catalog
 from soundseek.writing.batch import FileOutcome, WriteProgress, dry_run, run_batch, writer_lock
 from soundseek.writing.journal import renames
