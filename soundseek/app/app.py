@@ -103,7 +103,7 @@ class App:
         for path in legacy_roots:
             if Path(path).is_dir():
                 root_rules.add_root(app.registry, path)
-            elif path not in {r.path for r in app.roots.all()}:  # an unplugged drive stays
+            elif path not in {r.path for r in app.roots.all()}:  # unplugged: keeps its place
                 app.registry.update(lambda rs, p=path: [*rs, new_root(p)])
         if legacy_roots or not paths.settings_file.exists():
             save_settings(paths, settings)
