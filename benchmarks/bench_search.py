@@ -88,7 +88,7 @@ def add_files(store, first_file: int, vecs: np.ndarray, rng, words: list[str]) -
         rows = np.arange(a, b)
         hashes = [f"h{first_file + r // WINDOWS_PER_FILE}" for r in rows]
         idx = (rows % WINDOWS_PER_FILE).tolist()
-        store.add_windows(hashes, [0.0] * len(rows), [10.0] * len(rows), idx, vecs[a:b])
+        store.windows.add(hashes, [0.0] * len(rows), [10.0] * len(rows), idx, vecs[a:b])
 
 
 def build(store_dir: Path, vecs: np.ndarray, rng, words: list[str]) -> float:

@@ -32,7 +32,7 @@ import numpy as np
 
 from soundseek.classify.ucs import TEMPERATURE, captions
 from soundseek.embed.base import normalise
-from soundseek.index.vectors.nullcache import load_null, save_null
+from soundseek.index.vectors.textcache import load_vectors, null_name, save_vectors
 from soundseek.index.wordindex.matches import PARTS, WordHit
 
 STRONG = 0.8  # a hit this confident (or more) is a strong match
@@ -68,11 +68,11 @@ def null_vectors(
     per model and kept in the cache folder."""
     texts = null_texts()
     key = null_key(space, captions, texts)
-    vecs = load_null(cache_dir, key, len(texts) // 2)
+    vecs = load_vectors(cache_dir, null_name(key), len(texts) // 2)
     if vecs is None:
         flat = np.asarray(embed_text(texts), np.float32)
         vecs = normalise(normalise(flat).reshape(len(texts) // 2, 2, -1).mean(axis=1))
-        save_null(cache_dir, key, vecs)
+        save_vectors(cache_dir, null_name(key), vecs)
     return vecs
 
 

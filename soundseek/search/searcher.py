@@ -129,7 +129,7 @@ class Searcher:
         if rec is None or rec.status is not FileStatus.INDEXED:
             state = rec.status.value if rec else "not in the library"
             raise NotIndexed(f"{path} has no sound vectors yet ({state}); index it first")
-        wins = self.store.window_vectors(rec.content_hash)
+        wins = self.store.windows.of(rec.content_hash)
         if at is not None:
             wins = [min(wins, key=lambda w: 0 if w.start <= at < w.end else abs(w.start - at))]
         elif len(wins) > SIMILAR_QUERY_WINDOWS:

@@ -96,7 +96,7 @@ def test_typing_auditioning_and_waveform(qtbot, make_window, library, installed_
     assert (win.table.hasFocus() and first is win.results.hits[0]) or first is not None
     qtbot.waitUntil(lambda: win.player.playing and win.player.path == first.path, timeout=5000)
     qtbot.waitUntil(lambda: win.output.played_seconds() > 0.05, timeout=5000)
-    stored = envelope_from_bytes(Store(win.paths.store_dir).envelope(first.file.content_hash))
+    stored = envelope_from_bytes(Store(win.paths.store_dir).envelopes.of(first.file.content_hash))
     wait_wave(qtbot, win)
     np.testing.assert_array_equal(win.preview.wave.envelope, stored)
     qtbot.keyClick(win.table, Qt.Key.Key_Down)
@@ -327,17 +327,17 @@ def test_no_index_query_runs_on_the_ui_thread(qtbot, make_window, library, insta
                                               monkeypatch):  # fmt: skip
     import threading
 
-    from soundseek.index import store as store_module
+    from soundseek.index.tables import access as access_module
 
     on_ui = []
-    real = store_module.Store.table
+    real = access_module.TableAccess.table
 
     def watched(self, name):
         if threading.current_thread() is threading.main_thread():
             on_ui.append(name)
         return real(self, name)
 
-    monkeypatch.setattr(store_module.Store, "table", watched)
+    monkeypatch.setattr(access_module.TableAccess, "table", watched)
     win = make_window([library["door"].parents[1]])
     wait_indexed(qtbot, win)
     type_query(qtbot, win, "door")
@@ -600,10 +600,10 @@ def test_learned_tags_show_as_suggestions_and_the_accept_key_takes_them(
 ):
     import threading
 
-    from soundseek.index import store as store_module
+    from soundseek.index.tables import access as access_module
 
-    on_ui, real = [], store_module.Store.table
-    monkeypatch.setattr(store_module.Store, "table", lambda self, name: (
+    on_ui, real = [], access_module.TableAccess.table
+    monkeypatch.setattr(access_module.TableAccess, "table", lambda self, name: (
         on_ui.append(name) if threading.current_thread() is threading.main_thread() else None,
         real(self, name))[1])  # fmt: skip
     win, files = review_window(qtbot, make_window, home, tmp_path, per_class=6)
