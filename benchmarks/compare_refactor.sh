@@ -36,7 +36,7 @@ started=$(date +%s)
 cd "$here"
 status=0
 "$python" benchmarks/compare_refactor.py --a "$work/a" --b "$work/b" --labels "$sha_a" "$sha_b" \
-    --scratch "$work/scratch" --out "bench-out/compare_refactor-$sha_a-$sha_b.json" "$@" || status=$?
+    --patch-old-bench --scratch "$work/scratch" --out "bench-out/compare_refactor-$sha_a-$sha_b.json" "$@" || status=$?
 echo "compare_refactor: $sha_a vs $sha_b, $(( $(date +%s) - started )) s," \
     "bench-out/compare_refactor-$sha_a-$sha_b.json" >&2
 exit $status
