@@ -15,8 +15,8 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from soundseek.app import App
 from soundseek.errors import SoundSeekError, StoreLocked
-from soundseek.ui.controllers import SearchRunner
-from soundseek.ui.worker import Tasks, Worker
+from soundseek.ui.app_jobs import SearchRunner
+from soundseek.ui.threads import Tasks, Worker
 
 if TYPE_CHECKING:
     from soundseek.app.review import FileNotes
