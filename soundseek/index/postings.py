@@ -4,7 +4,7 @@ FTS5's bm25() costs ~2 us for every file a word matches, in a loop SQLite cannot
 word in a third of a million-file library costs ~60 ms before anything else happens. Here
 each term keeps one row of three arrays (files, weighted frequency, file length in tokens),
 so a word is one indexed read and one vectorised formula (~1 ms). Scores equal FTS5's
-bm25() with the same column weights (tests/test_words.py holds them equal); phrases of
+bm25() with the same column weights (tests/words/test_words.py holds them equal); phrases of
 several words still go through FTS5, which knows positions.
 """
 

@@ -208,7 +208,7 @@ class Store(Annotations):
     def vectors_match(self, model_id: str, dim: int, space: str = "") -> bool:
         """Whether vectors made by this model and pipeline can join (or query) the index. An
         index of 0.1 recorded no space: its vectors are in the space of the same model
-        (the features are the same to within 1e-3 dB, tests/test_features.py)."""
+        (the features are the same to within 1e-3 dB, tests/embed/test_features.py)."""
         info = self.info
         same_space = not info.space or not space or info.space == space
         return info.model_id == model_id and info.dim == dim and same_space

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QApplication, QLabel
 
 from soundseek.app import App
 from tests import test_gui
-from tests.test_gui import (
+from tests.ui.test_gui import (
     column,
     idle,
     menu_action,
@@ -259,7 +259,7 @@ def test_a_newcomers_first_window_says_what_to_do_in_its_own_terms(
 ):
     from PySide6.QtWidgets import QFileDialog
 
-    from tests.test_gui import PortAudioError
+    from tests.ui.test_gui import PortAudioError
 
     def no_device():
         raise PortAudioError("Error querying device -1")

@@ -395,9 +395,9 @@ def test_model_banner_tells_missing_from_broken_from_failed_download(qtbot, make
 def review_library(home, tmp_path, per_class: int = 3) -> dict[str, list[str]]:
     """Neutral take_NN files of four sound classes, embedded by the band stand-in model (so
     the UCS suggestions are known), and one file with a UCS CatID in its name."""
+    from tests.classify.test_tags import UCS_CLASSES, _synthetic_library
     from tests.fakeembed import BandEmbedder
     from tests.helpers import index
-    from tests.test_tags import UCS_CLASSES, _synthetic_library
 
     lib = tmp_path / "neutral"
     lib.mkdir()

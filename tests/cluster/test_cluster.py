@@ -119,7 +119,7 @@ def test_a_driver_killed_mid_job_resumes_without_duplicates(
     app.set_location(s3_uri, s3_endpoint)
     app.add_root(str(lib))
     place = S3Place(S3Location.parse(s3_uri, endpoint=s3_endpoint))
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])}
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[2])}
     gcs = ray.get_runtime_context().gcs_address  # drivers join the module's running Ray
     driver = subprocess.Popen(
         [sys.executable, "-c", DRIVER, "slow", gcs], env=env, stdout=subprocess.PIPE, text=True,

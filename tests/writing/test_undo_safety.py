@@ -379,7 +379,7 @@ def test_kill_9_of_undo_at_random_points_restores_every_file_exactly_once(tmp_pa
         shutil.copytree(tmp_path / name, snap / name)
     proc = subprocess.run(
         [sys.executable, "-c", _DRIVER, str(snap), str(lib), str(journal), newer_id, "15", "7"],
-        cwd=Path(__file__).parents[1], capture_output=True, text=True, timeout=120,
+        cwd=Path(__file__).parents[2], capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr[-3000:]
     rounds = [json.loads(x) for x in proc.stdout.splitlines()]

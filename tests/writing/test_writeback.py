@@ -316,7 +316,7 @@ def test_a_kill_mid_batch_leaves_every_file_old_or_new_and_undo_restores_all(hom
     _setup(home, lib, files)
     before = _snapshot(lib)
     proc = subprocess.Popen(
-        [sys.executable, "-c", _KILLED_WRITER], cwd=Path(__file__).parents[1]
+        [sys.executable, "-c", _KILLED_WRITER], cwd=Path(__file__).parents[2]
     )  # fmt: skip (SOUNDSEEK_HOME is set)
     journal = Path(os.environ["SOUNDSEEK_HOME"])
     deadline = time.monotonic() + 60
