@@ -61,7 +61,7 @@ class LibraryController(QObject):
         self.app = app
         self.keeper = keeper
         self.tasks = tasks
-        self.w = widgets
+        self.view = widgets
         self.dialog_parent = parent
         self.first_run_done = False
         self._counting = self._count_again = False  # a count is being read / is asked again
@@ -69,7 +69,7 @@ class LibraryController(QObject):
         self._connect()
 
     def _connect(self) -> None:
-        w = self.w
+        w = self.view
         w.sidebar.add_requested.connect(self.add_folder)
         w.empty.add_requested.connect(self.add_folder)
         w.sidebar.remove_requested.connect(self.remove_folder)
@@ -136,21 +136,21 @@ class LibraryController(QObject):
     def show_folders(self, summaries) -> None:
         """The folders with their counts and state; the empty page when there are none."""
         shared = self.app.place.shared
-        self.w.stack.setCurrentWidget(
-            self.w.empty if not summaries and not shared else self.w.table
+        self.view.stack.setCurrentWidget(
+            self.view.empty if not summaries and not shared else self.view.table
         )
         indexing = "indexing…" if self.keeper.running else "up to date"
         if shared:
             who, when = self.app.last_run
             stamp = time.strftime("%Y-%m-%d %H:%M", time.localtime(when)) if when else ""
             indexing = f"team library, indexed {stamp} by {who}" if who else "team library"
-        self.w.sidebar.set_folders([
+        self.view.sidebar.set_folders([
             FolderRow(s.root.id, s.root.path, s.files, s.online, indexing) for s in summaries
         ])  # fmt: skip
         indexed = sum(s.indexed for s in summaries)
         errors = sum(s.errors for s in summaries)
-        self.w.errors_button.setText(f"Errors ({errors})")
-        self.w.errors_button.setVisible(errors > 0)
+        self.view.errors_button.setText(f"Errors ({errors})")
+        self.view.errors_button.setVisible(errors > 0)
         team = " in the team library" if shared else ""
         self.title_changed.emit(f"SoundSeek — {indexed} files indexed{team}")
         self.indexed_counted.emit(indexed)
@@ -178,10 +178,10 @@ class LibraryController(QObject):
         else:
             text = p.message or f"{p.phase}…"
         if p.phase in ("embed", "prepare", "metadata"):
-            self.w.progress.setRange(0, max(1, p.files_total))
-            self.w.progress.setValue(p.files_done)
+            self.view.progress.setRange(0, max(1, p.files_total))
+            self.view.progress.setValue(p.files_done)
         else:
-            self.w.progress.setRange(0, 0)
+            self.view.progress.setRange(0, 0)
         if p.phase == "metadata" and p.files_done == p.files_total:
             self.search_needed.emit()
         if p.errors:
@@ -189,13 +189,13 @@ class LibraryController(QObject):
         self.message.emit(text)
 
     def _show_running(self, running: bool) -> None:
-        for widget in (self.w.progress, self.w.pause_button, self.w.cancel_button):
+        for widget in (self.view.progress, self.view.pause_button, self.view.cancel_button):
             widget.setVisible(running)
 
     def _index_finished(self, last) -> None:
         self.first_run_done = True
         self._show_running(False)
-        self.w.pause_button.setText("Pause")
+        self.view.pause_button.setText("Pause")
         self.refresh()
         self.index_done.emit()
         if last is not None:
@@ -211,4 +211,4 @@ class LibraryController(QObject):
             self.message.emit(f"Indexing stopped: {describe_error(exc)}")
 
     def _toggle_pause(self) -> None:
-        self.w.pause_button.setText("Resume" if self.keeper.toggle_pause() else "Pause")
+        self.view.pause_button.setText("Resume" if self.keeper.toggle_pause() else "Pause")
