@@ -189,9 +189,9 @@ class MainWindow(QMainWindow):
         self.search_runner.failed.connect(lambda exc: self.show_message(describe_error(exc)))
 
     def _connect_controllers(self) -> None:
-        for said in (self.search, self.review, self.review_actions, self.write_actions,
+        for source in (self.search, self.review, self.review_actions, self.write_actions,
                      self.library, self.models):  # fmt: skip
-            said.message.connect(self.show_message)
+            source.message.connect(self.show_message)
         self.library.title_changed.connect(self.setWindowTitle)
         self.library.indexed_counted.connect(self.models.show_label)
         self.library.index_done.connect(self.review.writes.retry)
