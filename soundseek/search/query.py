@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from soundseek.errors import QuerySyntaxError
-from soundseek.index.filters import Condition, Field, FileFilter
+from soundseek.index.tables.filters import Condition, Field, FileFilter
 
 TOKEN = re.compile(r'(-?)(?:(\w+):)?(?:"([^"]*)"|(\S+))')
 FILTER_KEYS = {"dur", "sr", "ch", "ext", "cat", "in", "bits", "tag"}

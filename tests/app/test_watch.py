@@ -13,7 +13,7 @@ import soundfile as sf
 
 from soundseek.app import App
 from soundseek.app.watching import LibraryKeeper
-from soundseek.index.lock import WriterLock
+from soundseek.index.places.lock import WriterLock
 from soundseek.index.store import Store
 from tests.audiofiles import noise, tone
 from tests.fakeembed import BandEmbedder

@@ -14,10 +14,10 @@ import pytest
 
 from soundseek.app import App
 from soundseek.app.cluster import ClusterOptions
-from soundseek.index.objectstore import S3Location
-from soundseek.index.place import S3Place
-from soundseek.index.records import FileStatus
+from soundseek.index.places.objectstore import S3Location
+from soundseek.index.places.place import S3Place
 from soundseek.index.store import Store
+from soundseek.index.tables.records import FileStatus
 from soundseek.paths import app_paths
 from tests import clusterhelp
 from tests.audiofiles import noise, tone, write_bwf

@@ -18,8 +18,9 @@ from soundseek.audio.decode import iter_windows
 from soundseek.cli import main
 from soundseek.errors import StoreVersionError
 from soundseek.files.fingerprint import content_hash, whole_file_hash
-from soundseek.index import migrations
-from soundseek.index.schema import (
+from soundseek.index.store import Store
+from soundseek.index.tables import migrations
+from soundseek.index.tables.schema import (
     ACCEPTED,
     ENVELOPES,
     FILES,
@@ -28,7 +29,6 @@ from soundseek.index.schema import (
     WINDOWS,
     windows_schema,
 )
-from soundseek.index.store import Store
 from tests.audiofiles import bext_bytes, make_library, tone, write_bwf
 from tests.fakeembed import BandEmbedder
 
@@ -281,7 +281,7 @@ def _hashes_by_relpath(store: Store) -> dict[str, str]:
 def test_rekey_moves_a_content_everywhere(home):
     with Store(home.store_dir, writable=True) as s:
         s.use_model("m", 4, "m@x/v1", "torch-fp32")
-        from soundseek.index.records import FileRecord, FileStatus
+        from soundseek.index.tables.records import FileRecord, FileStatus
 
         recs = [FileRecord(root_id="r", relpath=f"{n}.wav", status=FileStatus.INDEXED,
                            content_hash=h, n_windows=2) for n, h in (("a", "old"), ("b", "old2"),

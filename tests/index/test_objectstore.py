@@ -8,7 +8,7 @@ import time
 import pytest
 
 from soundseek.errors import StoreLocked
-from soundseek.index.objectstore import (
+from soundseek.index.places.objectstore import (
     Lease,
     ObjectStoreError,
     S3Location,
@@ -95,7 +95,7 @@ def test_lancedb_reads_and_writes_the_location(loc):
 
 
 def test_small_objects_are_written_by_compare_and_swap(loc):
-    from soundseek.index.objectstore import ConcurrentUpdate, S3Json
+    from soundseek.index.places.objectstore import ConcurrentUpdate, S3Json
 
     a, b = S3Json(loc, "roots.json"), S3Json(loc, "roots.json")
     assert a.read() is None and a.stamp() is None

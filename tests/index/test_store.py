@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from soundseek.errors import StoreLocked, StoreVersionError
-from soundseek.index.schema import WINDOWS
 from soundseek.index.store import Store
+from soundseek.index.tables.schema import WINDOWS
 
 
 def test_store_records_schema_model_and_pipeline(home):
@@ -75,7 +75,7 @@ def _recall(retrieval, vecs, queries, names=None):
 
 
 def _ann_store(home, vecs, policy):
-    from soundseek.index.cachesync import CachePolicy
+    from soundseek.index.vectors.cachesync import CachePolicy
 
     s = Store(home.store_dir, writable=True)
     s.use_model("m", vecs.shape[1])
@@ -105,9 +105,9 @@ def test_adding_files_folds_them_in_without_retraining(home):
     """New windows are searchable as soon as they are committed (before any maintenance),
     are folded into the ANN index without retraining while recall holds, and the index is
     retrained when new rows come from somewhere its lists never saw."""
-    from soundseek.index.cachefiles import read_meta
-    from soundseek.index.cachesync import CachePolicy
     from soundseek.index.retrieval import Retrieval
+    from soundseek.index.vectors.cachefiles import read_meta
+    from soundseek.index.vectors.cachesync import CachePolicy
 
     rng = np.random.default_rng(1)
     dim = 64
@@ -148,8 +148,8 @@ def test_the_cache_heals_after_a_commit_behind_its_back(home):
     """A kill between the table commit and the cache append (or a write that retires
     contents) leaves the cache behind: searches do not use it, the next maintenance appends
     and retires only the difference."""
-    from soundseek.index.cachefiles import read_meta
     from soundseek.index.retrieval import Retrieval
+    from soundseek.index.vectors.cachefiles import read_meta
 
     rng = np.random.default_rng(2)
     vecs = _clustered(300, 16, rng, rng.standard_normal((8, 16)))
@@ -185,7 +185,7 @@ def test_reader_sees_the_writers_model_switch(where):
 
 
 def _file(i: int, word: str, status: str = "pending"):
-    from soundseek.index.records import FileRecord, FileStatus
+    from soundseek.index.tables.records import FileRecord, FileStatus
 
     return FileRecord(root_id="r", relpath=f"{word} {i}.wav", size=1, mtime_ns=i,
                       status=FileStatus(status), content_hash=f"h{i}", text=f"{word} take {i}",
@@ -203,8 +203,8 @@ def test_the_word_index_follows_every_write_and_heals_after_a_crash(where):
     """Adds, renames and deletes are searchable at once; compaction does not force a
     rebuild; rows committed without their word update (a kill in between) are found once
     the next writer opens the library."""
-    from soundseek.index.records import FileKey
-    from soundseek.index.schema import FILES, records_to_arrow
+    from soundseek.index.tables.records import FileKey
+    from soundseek.index.tables.schema import FILES, records_to_arrow
 
     with Store(where, writable=True) as s:
         s.add_files([_file(i, "creak") for i in range(100)])
@@ -226,7 +226,7 @@ def test_the_word_index_follows_every_write_and_heals_after_a_crash(where):
 def test_sweep_drops_vectors_no_indexed_file_refers_to(where):
     """Windows of deleted files and of files a killed run left pending go; envelopes stay
     while a file refers to them."""
-    from soundseek.index.records import FileKey
+    from soundseek.index.tables.records import FileKey
 
     with Store(where, writable=True) as s:
         s.use_model("m", 4)
@@ -244,8 +244,8 @@ def test_sweep_drops_vectors_no_indexed_file_refers_to(where):
 def test_a_cache_that_cannot_be_written_never_fails_the_commit(home, monkeypatch):
     """A full disk under the cache folder: the windows still commit, searches use LanceDB
     meanwhile, and the next maintenance brings the cache back."""
-    from soundseek.index import cachesync
     from soundseek.index.retrieval import Retrieval
+    from soundseek.index.vectors import cachesync
 
     rng = np.random.default_rng(3)
     vecs = _clustered(50, 16, rng, rng.standard_normal((4, 16)))

@@ -14,8 +14,8 @@ import pytest
 
 from soundseek.app import App
 from soundseek.errors import StoreLocked
-from soundseek.index.objectstore import Lease, ObjectStoreError, S3Location
-from soundseek.index.place import S3Place
+from soundseek.index.places.objectstore import Lease, ObjectStoreError, S3Location
+from soundseek.index.places.place import S3Place
 from soundseek.index.store import Store
 from soundseek.paths import app_paths
 from tests.helpers import app_with
@@ -95,7 +95,7 @@ def test_a_second_writer_anywhere_gets_the_locked_exit_code(tmp_path, s3_uri, s3
 def test_a_writer_killed_on_this_machine_is_taken_over_at_once(s3_uri, s3_endpoint):
     """No minute of waiting after a kill -9: the lease names a process that is gone."""
     loc = S3Location.parse(s3_uri, endpoint=s3_endpoint)
-    code = ("import sys, os; from soundseek.index.objectstore import Lease, S3Location; "
+    code = ("import sys, os; from soundseek.index.places.objectstore import Lease, S3Location; "
             "Lease(S3Location.parse(sys.argv[1], endpoint=sys.argv[2])).acquire(); "
             "os._exit(0)")  # fmt: skip
     subprocess.run([sys.executable, "-c", code, s3_uri, s3_endpoint], check=True)

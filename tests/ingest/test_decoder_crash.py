@@ -9,8 +9,8 @@ import time
 
 import soundfile as sf
 
-from soundseek.indexing import workers
-from soundseek.indexing.workers import DecodedWindow, DecodePool, FileDone, FileFailed
+from soundseek.ingest import workers
+from soundseek.ingest.workers import DecodedWindow, DecodePool, FileDone, FileFailed
 from tests.audiofiles import noise
 
 
@@ -72,7 +72,7 @@ def test_workers_leave_when_the_indexer_is_gone(tmp_path):
     files = _library(tmp_path)
     code = (
         "import sys, time\n"
-        "from soundseek.indexing.workers import DecodePool\n"
+        "from soundseek.ingest.workers import DecodePool\n"
         f"pool = DecodePool(iter([('v', {files['victim.wav']!r})]), workers=1, spec=None)\n"
         "it = iter(pool); next(it)\n"
         "print(list(pool.running().values())[0], flush=True)\n"
@@ -88,7 +88,7 @@ def test_metadata_readers_leave_when_the_indexer_is_gone(tmp_path):
     code = (
         "import os, sys, time\n"
         "from soundseek.files.scanner import ScannedFile\n"
-        "from soundseek.indexing import scanning\n"
+        "from soundseek.ingest import scanning\n"
         "scanning.INLINE_FILES = 0\n"
         "readers = scanning.MetadataReaders(1)\n"
         f"f = ScannedFile('r', 'a.wav', {files['a.wav']!r}, 1, 1)\n"

@@ -9,8 +9,8 @@ import soundfile as sf
 
 from soundseek.app import App
 from soundseek.audio.decode import iter_windows, window_count
-from soundseek.index.schema import WINDOWS
 from soundseek.index.store import Store
+from soundseek.index.tables.schema import WINDOWS
 from tests.audiofiles import noise, tone
 from tests.fakeembed import BandEmbedder
 from tests.helpers import index, rows_by_name

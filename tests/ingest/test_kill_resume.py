@@ -12,9 +12,9 @@ import time
 import soundfile as sf
 
 from soundseek.audio.decode import window_count
-from soundseek.index.filters import ONLY_INDEXED
-from soundseek.index.schema import WINDOWS
 from soundseek.index.store import Store
+from soundseek.index.tables.filters import ONLY_INDEXED
+from soundseek.index.tables.schema import WINDOWS
 from tests.audiofiles import noise
 
 N_FILES = 60

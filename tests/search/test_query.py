@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from soundseek.errors import QuerySyntaxError
-from soundseek.index.filters import Condition, Field
+from soundseek.index.tables.filters import Condition, Field
 from soundseek.search.query import parse_query
 
 

@@ -214,7 +214,7 @@ def test_the_results_list_greys_weaker_matches_under_a_divider(qapp):
     """The window: weaker matches are greyed, and the Name header says how many there are."""
     from PySide6.QtCore import Qt
 
-    from soundseek.index.records import FileRecord
+    from soundseek.index.tables.records import FileRecord
     from soundseek.search.hits import Hit
     from soundseek.ui.results_model import ResultsModel
 
@@ -237,7 +237,7 @@ def test_the_results_list_greys_weaker_matches_under_a_divider(qapp):
 def test_a_search_over_two_libraries_draws_one_divider():
     """A team library and this machine's own index: the merged list keeps one divider (the
     strong hits first), not each library's flags interleaved."""
-    from soundseek.index.records import FileRecord
+    from soundseek.index.tables.records import FileRecord
     from soundseek.search.combined import merge
     from soundseek.search.hits import Hit, SearchResult
 

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from soundseek.index.filters import SEARCHABLE, FileFilter
-from soundseek.index.windowcache import WindowCache
+from soundseek.index.tables.filters import SEARCHABLE, FileFilter
+from soundseek.index.vectors.windowcache import WindowCache
 from soundseek.search.query import parse_query
 from tests.audiofiles import noise, tone
 from tests.fakeembed import BandEmbedder
@@ -184,9 +184,9 @@ def test_a_filter_passing_many_files_filters_the_best_windows_exactly(home):
     """A filter most files pass is applied to the best windows of all (no hash list of the
     filter); the result is still every passing file in exact order, none failing it."""
     from soundseek.files.roots import Root
-    from soundseek.index.records import FileRecord, FileStatus
     from soundseek.index.retrieval import Retrieval
     from soundseek.index.store import Store
+    from soundseek.index.tables.records import FileRecord, FileStatus
     from soundseek.search.searcher import Searcher
 
     rng = np.random.default_rng(5)

@@ -14,8 +14,8 @@ from PySide6.QtWidgets import QApplication, QMenu
 from soundseek.app import App
 from soundseek.audio.decode import envelope_from_bytes
 from soundseek.audio.playback import NullOutput
-from soundseek.index.filters import ONLY_INDEXED
 from soundseek.index.store import Store
+from soundseek.index.tables.filters import ONLY_INDEXED
 from soundseek.ui.main_window import MainWindow
 from soundseek.ui.results_model import HIT_ROLE
 from tests.audiofiles import noise, tone

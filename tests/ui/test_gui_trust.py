@@ -217,7 +217,7 @@ def test_counts_move_with_each_commit_while_indexing(
 
     import soundfile as sf
 
-    from soundseek.indexing import embedding
+    from soundseek.ingest import embedding
     from tests.audiofiles import noise
 
     lib = tmp_path / "lib"

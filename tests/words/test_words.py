@@ -162,8 +162,8 @@ def test_word_scores_equal_fts5_bm25_and_follow_every_write(tmp_path):
     FTS5's own bm25() with the field weights, before and after files change or leave."""
     import sqlite3
 
-    from soundseek.index.records import FileKey, FileRecord, FileStatus
-    from soundseek.index.words import WEIGHTS, WordIndex
+    from soundseek.index.tables.records import FileKey, FileRecord, FileStatus
+    from soundseek.index.wordindex.fts import WEIGHTS, WordIndex
     from soundseek.words.plan import Alternative, WordGroup
 
     def rec(i, name, text=""):
@@ -200,7 +200,7 @@ def test_word_scores_equal_fts5_bm25_and_follow_every_write(tmp_path):
 def test_ranking_pages_are_the_full_sort_however_they_are_cut():
     """Only the asked-for prefix is sorted: pages must still be exactly the full order
     (score descending, lower file id first on ties), ties across the cut included."""
-    from soundseek.index.words import Ranking
+    from soundseek.index.wordindex.fts import Ranking
 
     rng = np.random.default_rng(0)
     docs = rng.permutation(5000).astype(np.int64)
@@ -219,8 +219,8 @@ def test_records_read_back_as_written_even_with_a_nan_or_non_latin_text(tmp_path
     with json: a file whose duration could not be read still comes back whole."""
     import math
 
-    from soundseek.index.records import FileRecord, FileStatus
-    from soundseek.index.words import WordIndex
+    from soundseek.index.tables.records import FileRecord, FileStatus
+    from soundseek.index.wordindex.fts import WordIndex
 
     recs = [
         FileRecord(root_id="r", relpath="Ünïcode/雨 rain.wav", size=1, mtime_ns=1,

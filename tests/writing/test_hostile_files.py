@@ -179,7 +179,7 @@ def test_a_name_that_is_not_utf8_is_indexed_found_printed_and_written(home, tmp_
     assert main(["tag", "add", "rain", bad]) == 0
     assert main(["write"]) == 0
     with open(bad, "rb") as fh:
-        from soundseek.metadata.riff import read_wav_chunks
+        from soundseek.files.riff import read_wav_chunks
 
         assert read_wav_chunks(fh).ixml_user.get("KEYWORDS") == "rain"
     assert main(["undo"]) == 0
@@ -200,7 +200,7 @@ def test_stored_names_map_back_to_the_exact_name():
 
 
 def test_a_reader_failing_on_one_file_records_it_and_the_run_goes_on(home, tmp_path, monkeypatch):
-    import soundseek.indexing.describe as describe
+    import soundseek.ingest.describe as describe
     from tests.helpers import app_with
 
     lib = tmp_path / "lib"

@@ -7,7 +7,7 @@ that are then scored exactly against the float32 rows (vectors.f32, memory-mappe
 With 4,000 candidates recall@10 of files was 0.998 at 2.7 ms (LanceDB's IVF-PQ with
 refine: 0.974 at 81 ms); int8 rows for the exact step lost recall (0.946), float16 ones
 cost more to convert than float32 costs to read. New rows are added to the lists without
-retraining; retraining is the writer's call when a recall probe says so (index.cachesync).
+retraining; retraining is the writer's call when a recall probe says so (index.vectors.cachesync).
 faiss is imported only here, and only for libraries this large.
 """
 

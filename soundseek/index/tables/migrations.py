@@ -18,8 +18,8 @@ import pyarrow.compute as pc
 
 from soundseek.files.fingerprint import content_hash
 from soundseek.files.roots import Root, owning_root, relpath_of
-from soundseek.index.records import FileRecord, FileStatus
-from soundseek.index.schema import (
+from soundseek.index.tables.records import FileRecord, FileStatus
+from soundseek.index.tables.schema import (
     ACCEPTED,
     ENVELOPES,
     FILES,

@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Protocol
 
 from soundseek.errors import StoreLocked
-from soundseek.index.jsonfile import read_json, stamp, write_json
-from soundseek.index.lock import WriterLock, short_lock
-from soundseek.index.objectstore import Lease, S3Json, S3Location, check_conditional_writes
+from soundseek.index.places.jsonfile import read_json, stamp, write_json
+from soundseek.index.places.lock import WriterLock, short_lock
+from soundseek.index.places.objectstore import Lease, S3Json, S3Location, check_conditional_writes
 
 SHARED_READ_CONSISTENCY = timedelta(seconds=5)  # a reader on S3 sees new commits within this
 SHARED_DOC_REFRESH = 2.0  # seconds a shared document's ETag is trusted before asking again
@@ -261,7 +261,7 @@ class MirroredPlace:
     shared = True
 
     def __init__(self, s3: S3Place, folder: Path) -> None:
-        from soundseek.index.mirror import Mirror
+        from soundseek.index.places.mirror import Mirror
 
         self.s3 = s3
         self.mirror = Mirror(s3, folder)

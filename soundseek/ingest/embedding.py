@@ -16,11 +16,11 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from soundseek.embed.base import Embedder, FeatureEncoder
-from soundseek.index.filters import ONLY_ERRORS, ONLY_PENDING
-from soundseek.index.records import FileRecord, FileStatus
 from soundseek.index.store import Store
-from soundseek.indexing.progress import IndexOptions, IndexProgress
-from soundseek.indexing.workers import DecodedWindow, DecodePool, FileDone, FileFailed
+from soundseek.index.tables.filters import ONLY_ERRORS, ONLY_PENDING
+from soundseek.index.tables.records import FileRecord, FileStatus
+from soundseek.ingest.progress import IndexOptions, IndexProgress
+from soundseek.ingest.workers import DecodedWindow, DecodePool, FileDone, FileFailed
 
 FLUSH_SECONDS = 2.0
 FLUSH_WINDOWS = 2048

@@ -1,7 +1,7 @@
-"""Window search from the cache (index.cachefiles): what every searcher reads.
+"""Window search from the cache (index.vectors.cachefiles): what every searcher reads.
 
 Up to the writer's ANN threshold every valid row is scored exactly (one BLAS product over
-the memory-mapped rows); beyond it the IVF-PQ index proposes candidates (index.ann) and
+the memory-mapped rows); beyond it the IVF-PQ index proposes candidates (index.vectors.ann) and
 they, plus the rows appended since its last fold, are scored exactly. Filters restrict to
 their files' rows and score those exactly. Rows of files marked dead never come back.
 A reader looks at meta.json on every query (one stat) and remaps when it was replaced.
@@ -15,8 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
-from soundseek.index import ann
-from soundseek.index.cachefiles import (
+from soundseek.index.tables.records import WindowMatch
+from soundseek.index.vectors import ann
+from soundseek.index.vectors.cachefiles import (
     ANN,
     FOLDER,
     CacheMeta,
@@ -25,7 +26,6 @@ from soundseek.index.cachefiles import (
     meta_stamp,
     read_meta,
 )
-from soundseek.index.records import WindowMatch
 
 SCAN_CHUNK = 262_144  # rows a product at a time: bounds the temporary scores
 RESTRICT_EXACT_ROWS = 50_000  # a filter's windows scored exactly up to here (~20 ms)

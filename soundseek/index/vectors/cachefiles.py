@@ -9,7 +9,7 @@ Folder `vectors/` in the place's cache folder:
   spans.f32    rows x 2: start and end seconds of each window
   hashes.bin   files x hash_width bytes: the content hash of each file id
   dead.npy     file ids whose rows no longer count (their content left the table)
-  ann.faiss    the IVF-PQ index over the first `ntotal` rows (index.ann), when there is one
+  ann.faiss    the IVF-PQ index over the first `ntotal` rows (index.vectors.ann), when there is one
 A whole new folder (first build, compaction, retraining) is written beside the old one and
 swapped in; appends go to the live folder.
 """

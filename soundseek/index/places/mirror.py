@@ -20,8 +20,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from soundseek.index.jsonfile import write_json
-from soundseek.index.objectstore import ObjectStoreError
+from soundseek.index.places.jsonfile import write_json
+from soundseek.index.places.objectstore import ObjectStoreError
 
 log = logging.getLogger(__name__)
 

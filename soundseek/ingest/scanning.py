@@ -21,10 +21,10 @@ import numpy as np
 
 from soundseek.files.roots import Root
 from soundseek.files.scanner import ScannedFile, scan
-from soundseek.index.records import FileKey, FileRecord, FileStatus
 from soundseek.index.store import Store
-from soundseek.indexing.describe import describe_chunk, error_record, exit_with_parent
-from soundseek.indexing.progress import IndexOptions, IndexProgress
+from soundseek.index.tables.records import FileKey, FileRecord, FileStatus
+from soundseek.ingest.describe import describe_chunk, error_record, exit_with_parent
+from soundseek.ingest.progress import IndexOptions, IndexProgress
 
 log = logging.getLogger(__name__)
 

@@ -11,13 +11,13 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from soundseek.files.roots import Root
-from soundseek.index.filters import FileFilter, accepts
-from soundseek.index.records import FileRecord
+from soundseek.index.tables.filters import FileFilter, accepts
+from soundseek.index.tables.records import FileRecord
 from soundseek.metadata.text import words
 from soundseek.words.plan import Alternative, WordGroup
 
 if TYPE_CHECKING:
-    from soundseek.index.words import WordIndex
+    from soundseek.index.wordindex.fts import WordIndex
 
 FIELDS = ("filename", "description", "keywords", "category", "subcategory", "folder", "library")
 PARTS = "parts"  # pieces of run-together words of any field

@@ -9,8 +9,8 @@ import os
 from soundseek.files.roots import owning_root, relpath_of
 from soundseek.files.scanner import ScannedFile
 from soundseek.index.store import Store
-from soundseek.indexing.describe import describe
-from soundseek.indexing.scanning import Commits
+from soundseek.ingest.describe import describe
+from soundseek.ingest.scanning import Commits
 from soundseek.metadata.ucs import load_catalog
 
 

@@ -13,8 +13,8 @@ from dataclasses import fields
 import numpy as np
 import pyarrow as pa
 
-from soundseek.index.records import FileRecord, FileStatus
-from soundseek.index.version import SCHEMA_VERSION as SCHEMA_VERSION
+from soundseek.index.tables.records import FileRecord, FileStatus
+from soundseek.index.tables.version import SCHEMA_VERSION as SCHEMA_VERSION
 
 FILES = "files_v3"
 WINDOWS = "windows_v3"

@@ -4,7 +4,7 @@ Every commit of windows is appended as it happens (Store.add_windows), so a sear
 index run sees the new files at once. Anything else that moves the table (orphans swept,
 contents re-keyed, a killed run) is healed by `sync`, which compares the content hashes of
 table and cache and appends or retires only the difference. Beyond `ann_min_rows` the rows
-get an IVF-PQ index (index.ann); new rows are folded into it without retraining, and it is
+get an IVF-PQ index (index.vectors.ann); new rows are folded into it without retraining, and it is
 retrained only when a recall probe against exact search falls below the floor (or when a
 quarter of the rows belong to retired files, which also compacts the cache).
 """
@@ -19,8 +19,11 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from soundseek.index import ann
-from soundseek.index.cachefiles import (
+from soundseek.index.tables.filters import sql_in
+from soundseek.index.tables.querying import chunks, unique_column
+from soundseek.index.tables.schema import vectors_of
+from soundseek.index.vectors import ann
+from soundseek.index.vectors.cachefiles import (
     ANN,
     FOLDER,
     CacheMeta,
@@ -37,10 +40,7 @@ from soundseek.index.cachefiles import (
     write_laid_out,
     write_meta,
 )
-from soundseek.index.filters import sql_in
-from soundseek.index.schema import vectors_of
-from soundseek.index.tables import chunks, unique_column
-from soundseek.index.windowcache import WindowCache, exact_top
+from soundseek.index.vectors.windowcache import WindowCache, exact_top
 
 log = logging.getLogger(__name__)
 

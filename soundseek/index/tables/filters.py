@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from enum import Enum
 
 from soundseek.files.roots import Root
-from soundseek.index.records import FileRecord, FileStatus
+from soundseek.index.tables.records import FileRecord, FileStatus
 
 NUMERIC_OPS = ("<=", ">=", "<", ">", "=")
 

@@ -21,17 +21,17 @@ from pathlib import Path
 import numpy as np
 import orjson
 
-from soundseek.index import postings
-from soundseek.index.records import FileKey, FileRecord, FileStatus
-from soundseek.index.wordhits import COLUMNS, WordMatch, field_texts
+from soundseek.index.tables.records import FileKey, FileRecord, FileStatus
+from soundseek.index.wordindex import postings
+from soundseek.index.wordindex.matches import COLUMNS, WordMatch, field_texts
 from soundseek.metadata.text import words
 from soundseek.words.analysis import (
-    compound_parts,
     dictionary_lemma,
     dictionary_rows,
     in_dictionary,
     index_terms,
 )
+from soundseek.words.compounds import compound_parts
 from soundseek.words.plan import Alternative, WordGroup
 from soundseek.words.thesaurus import lemma_digest, thesaurus_words
 
@@ -299,7 +299,7 @@ class WordIndex:
         """Every file matching the query words, ranked: per word its best alternative's
         weighted BM25, summed, scaled down for words it lacks; files holding an excluded
         phrase or lacking a required one are left out. Single words score from their
-        postings (index.postings), phrases through FTS5."""
+        postings (index.wordindex.postings), phrases through FTS5."""
         if not any(g.alternatives for g in groups):
             return Ranking(groups, [], np.zeros(0, np.int64), np.zeros(0))
         with self._lock:

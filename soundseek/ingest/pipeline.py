@@ -6,12 +6,12 @@ import time
 from collections.abc import Callable, Iterator
 
 from soundseek.embed.base import Embedder, pipeline_of
-from soundseek.index.filters import ONLY_ERRORS
 from soundseek.index.store import Store
-from soundseek.indexing.categories import guess_categories
-from soundseek.indexing.embedding import embed_pending
-from soundseek.indexing.progress import IndexOptions, IndexProgress
-from soundseek.indexing.scanning import scan_and_describe
+from soundseek.index.tables.filters import ONLY_ERRORS
+from soundseek.ingest.categories import guess_categories
+from soundseek.ingest.embedding import embed_pending
+from soundseek.ingest.progress import IndexOptions, IndexProgress
+from soundseek.ingest.scanning import scan_and_describe
 
 EmbedStage = Callable[[Store, IndexOptions, Embedder, float], Iterator[IndexProgress]]
 

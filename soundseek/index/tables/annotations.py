@@ -12,9 +12,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from soundseek.index.filters import normal_tag, sql_in, sql_str
-from soundseek.index.records import FileStatus
-from soundseek.index.schema import (
+from soundseek.index.tables.filters import normal_tag, sql_in, sql_str
+from soundseek.index.tables.querying import chunks, unique_column
+from soundseek.index.tables.records import FileStatus
+from soundseek.index.tables.schema import (
     ACCEPTED,
     ACCEPTED_SCHEMA,
     FILES,
@@ -25,7 +26,6 @@ from soundseek.index.schema import (
     WINDOWS,
     vectors_of,
 )
-from soundseek.index.tables import chunks, unique_column
 
 _INDEXED = sql_str(FileStatus.INDEXED.value)
 

@@ -7,7 +7,7 @@ import threading
 from dataclasses import asdict, dataclass
 
 from soundseek.errors import StoreVersionError
-from soundseek.index.version import SCHEMA_VERSION
+from soundseek.index.tables.version import SCHEMA_VERSION
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from soundseek.errors import UnreadableFile
 from soundseek.files import names
 from soundseek.files.fingerprint import content_hash
 from soundseek.files.scanner import ScannedFile
-from soundseek.index.records import FileRecord, FileStatus
+from soundseek.index.tables.records import FileRecord, FileStatus
 from soundseek.metadata.reader import FileMeta, read_metadata
 from soundseek.metadata.text import words
 from soundseek.metadata.ucs import UcsCatalog, load_catalog
