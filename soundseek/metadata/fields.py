@@ -149,7 +149,11 @@ class MetadataChange:
 
 
 def _declared(cls: type) -> dict[str, tuple[str, object]]:
-    return {f.name: (str(f.type), f.default) for f in dataclasses.fields(cls)}
+    """Each field's type as written (a string under postponed annotations) and default."""
+    return {
+        f.name: (f.type if isinstance(f.type, str) else f.type.__name__, f.default)
+        for f in dataclasses.fields(cls)
+    }
 
 
 def check_declares(cls: type, table: tuple[Field, ...], ordered: bool = True) -> None:
