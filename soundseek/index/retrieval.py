@@ -17,7 +17,7 @@ from soundseek.index.tables.schema import FILES, WINDOWS, vectors_of
 from soundseek.index.vectors.windowcache import WindowCache
 from soundseek.index.wordindex.fts import WordIndex
 from soundseek.index.wordindex.matches import WordHit, records_passing, top_hits
-from soundseek.words.plan import WordGroup
+from soundseek.words.query_plan import WordGroup
 
 NPROBES = 32  # benchmarks/bench_search.py --sweep: recall is set by refine, not nprobes
 REFINE_FACTOR = 10

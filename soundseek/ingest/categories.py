@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from soundseek.classify.ucs import UcsScorer, text_matrix
+from soundseek.classify.zero_shot import UcsScorer, text_matrix
 from soundseek.embed.base import Embedder
 from soundseek.index.store import Store
 from soundseek.index.vectors.textcache import load_vectors, save_vectors

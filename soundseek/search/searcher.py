@@ -33,7 +33,7 @@ from soundseek.search.fusion import (
 from soundseek.search.hits import NO_MODEL, NOTHING_EMBEDDED, Hit, SearchResult
 from soundseek.search.query import ParsedQuery, parse_query
 from soundseek.search.steer import NONE, Steer, moved_by_text, rocchio, unit_rows
-from soundseek.words.plan import plan_query
+from soundseek.words.query_plan import plan_query
 
 FILTERED_WINDOWS = 4 * WINDOW_CANDIDATES  # windows fetched before a filter is applied
 FILTERED_ENOUGH = 50  # files passing it that make a ranking; fewer: search its files only

@@ -193,7 +193,7 @@ def _file(i: int, word: str, status: str = "pending"):
 
 
 def _word_hits(store: Store, word: str, fresh: bool = True) -> int:
-    from soundseek.words.plan import plan_words
+    from soundseek.words.query_plan import plan_words
 
     words = store.words.fresh() if fresh else store.words.current()
     return len(words.search(plan_words([word], [], words.known, words.nearby), []))
