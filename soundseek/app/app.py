@@ -230,7 +230,7 @@ class App:
             files=sum(s.files for s in summaries),
             indexed=sum(s.indexed for s in summaries),
             pending=sum(s.pending for s in summaries),
-            windows=store.count_windows(),
+            windows=store.windows.count(),
             ann_index=store.has_ann(),
             model=self.models.model_state(with_device=False),  # resolving "auto" imports torch
             index_model=store.info.model_id,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -15,8 +16,10 @@ from soundseek.app.media import Region
 from soundseek.app.settings import Settings
 from soundseek.audio.render import clean_renders
 from soundseek.files.scanner import is_audio
-from soundseek.index.store import Store
 from soundseek.search.hits import Hit
+
+if TYPE_CHECKING:
+    from soundseek.index.store import Store
 
 
 class Media:
@@ -35,7 +38,7 @@ class Media:
         return is_audio(path)
 
     def envelope(self, hit: Hit) -> np.ndarray:
-        stored = self._store().envelope(hit.file.content_hash)
+        stored = self._store().envelopes.of(hit.file.content_hash)
         return media.envelope(stored, hit.path)
 
     @staticmethod

@@ -8,14 +8,17 @@ the open index. The rules live in `tagging`, `category_choices` and `review_list
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from soundseek.app import category_choices, review_lists, tagging
 from soundseek.app.category_choices import CategoryChoice, FileCategories
 from soundseek.app.review_lists import FileNotes, Learned
 from soundseek.app.tagging import TagChange, TagSuggestion
 from soundseek.index.places.place import Place
-from soundseek.index.store import Store
 from soundseek.search.hits import Hit, SearchResult
+
+if TYPE_CHECKING:
+    from soundseek.index.store import Store
 
 
 class Review:
@@ -40,7 +43,7 @@ class Review:
         return tagging.tags_of(self._store(), paths)
 
     def tag_counts(self) -> dict[str, int]:
-        return self._store().tag_counts()
+        return self._store().annotations.tag_counts()
 
     def learned_tags(self) -> Learned:
         """Content hash -> learned tags that probably fit (slow on a big library: a worker's)."""

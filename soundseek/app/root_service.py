@@ -117,7 +117,7 @@ class Roots:
             roots=counts,
             indexed=sum(c["indexed"] for c in counts.values()),
             errors=sum(c["errors"] for c in counts.values()),
-            windows=store.count_windows(),
+            windows=store.windows.count(),
             index_model=store.info.model_id,
         )
         try:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from soundseek.app import writing
 from soundseek.app.folders import usable_folder
@@ -18,10 +19,12 @@ from soundseek.app.own_writes import OwnWrites
 from soundseek.app.renames import unlearned_renames
 from soundseek.app.settings import Settings
 from soundseek.index.places.place import Place
-from soundseek.index.store import Store
 from soundseek.search.hits import SearchResult
 from soundseek.writing.batch import WriteProgress
 from soundseek.writing.undo import Undone
+
+if TYPE_CHECKING:
+    from soundseek.index.store import Store
 
 
 class Writes:

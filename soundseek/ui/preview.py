@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 
 from soundseek.ui.drag_handle import DragHandle
 from soundseek.ui.tag_editor import TagEditor
-from soundseek.ui.worker import Tasks
+from soundseek.ui.threads import Tasks
 
 if TYPE_CHECKING:
     from soundseek.app import App
@@ -152,7 +152,7 @@ class PreviewPane(QWidget):
                 self.wave.set_envelope(peaks, hit.file.duration)
                 self.wave.set_match(hit.start, hit.end)
 
-        self.tasks.run(lambda: self.app.envelope(hit), apply)
+        self.tasks.run(lambda: self.app.media.envelope(hit), apply)
 
     def start_point(self, hit: Hit) -> float:
         long = hit.file.duration > LONG_FILE
@@ -167,7 +167,7 @@ class PreviewPane(QWidget):
             if self.hit is hit and self.wave is not None:
                 self.wave.set_detail(start, end, peaks)
 
-        self.tasks.run(lambda: self.app.detail_envelope(hit.path, start, end), apply)
+        self.tasks.run(lambda: self.app.media.detail_envelope(hit.path, start, end), apply)
 
     def _load_audio(self, hit: Hit, play_at: float | None, around: float | None = None) -> None:
         player = self.player

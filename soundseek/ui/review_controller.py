@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from soundseek.app import App
-from soundseek.errors import SoundSeekError, StoreLocked
-from soundseek.ui.controllers import SearchRunner
-from soundseek.ui.worker import Tasks, Worker
+from soundseek.errors import StoreLocked
+from soundseek.ui.app_jobs import SearchRunner
+from soundseek.ui.error_text import describe_error
+from soundseek.ui.threads import Tasks, Worker
 
 if TYPE_CHECKING:
     from soundseek.app.review_lists import FileNotes
@@ -126,23 +127,23 @@ class ReviewController(QObject):
                 self.notes_ready.emit(notes)
 
         if hits:
-            self.tasks.run(lambda: self.app.file_notes(hits, learned), deliver)
+            self.tasks.run(lambda: self.app.review.file_notes(hits, learned), deliver)
 
     def open_view(self, key: str) -> None:
         """List the files of a review list ("uncategorised" or "review") in the results."""
         self.view = key
         learned = self.learned
-        call = self.app.uncategorised if key == "uncategorised" else (
-            lambda: self.app.to_review(learned))  # fmt: skip
+        call = self.app.review.uncategorised if key == "uncategorised" else (
+            lambda: self.app.review.to_review(learned))  # fmt: skip
         self.tasks.run(call, lambda r: self.view == key and self.view_ready.emit(r, VIEWS[key]),
-                       lambda exc: self.message.emit(_describe(exc)))  # fmt: skip
+                       lambda exc: self.message.emit(describe_error(exc)))  # fmt: skip
 
     def learn(self) -> None:
         """Learn every tag three files carry, in the background (slow on a big library)."""
-        self.learner.submit(self.app.learned_tags, "learned tags")
+        self.learner.submit(self.app.review.learned_tags, "learned tags")
 
     def refresh_known_tags(self) -> None:
-        self.tasks.run(lambda: sorted(self.app.tag_counts()), self.known_tags.emit)
+        self.tasks.run(lambda: sorted(self.app.review.tag_counts()), self.known_tags.emit)
 
     def _learned(self, learned: dict, _label: str) -> None:
         self.learned = learned
@@ -167,14 +168,14 @@ class ReviewController(QObject):
         if not cats and not guessed:
             self.message.emit("Nothing suggested for the selected files")
             return
-        decide = self.app.reject_categories if reject else self.app.accept_categories
+        decide = self.app.review.reject_categories if reject else self.app.review.accept_categories
         verb = "rejected" if reject else "accepted"
         what = "category suggestions" if reject else "categories"
 
         def job() -> str:
             n = decide(cats) if cats else 0
             for tag, some in guessed.items():
-                self.app.tag(tag, [h.path for h in some], reject=reject)
+                self.app.review.tag(tag, [h.path for h in some], reject=reject)
             return _said(f"{verb} {n} {what}", guessed, verb)
 
         self._write(job, guessed)
@@ -187,19 +188,19 @@ class ReviewController(QObject):
 
     def set_category(self, hits: list[Hit], catid: str) -> None:
         paths = [h.path for h in hits]
-        self._write(lambda: f"{catid} for {self.app.set_category(paths, catid)} files")
+        self._write(lambda: f"{catid} for {self.app.review.set_category(paths, catid)} files")
 
     def accept_above(self, min_confidence: float) -> None:
         """Every uncategorised file whose top suggestion is at least this confident."""
         n = f"{min_confidence:.0%}"
-        self._write(lambda: f"accepted {self.app.accept_categories(None, min_confidence)} "
+        self._write(lambda: f"accepted {self.app.review.accept_categories(None, min_confidence)} "
                             f"categories at {n} or more")  # fmt: skip
 
     def tag(self, hits: list[Hit], tag: str, on: bool = True) -> None:
         paths = [h.path for h in hits]
 
         def job() -> str:
-            change = self.app.tag(tag, paths, on=on)
+            change = self.app.review.tag(tag, paths, on=on)
             verb = "tagged" if on else "untagged"
             return f"{verb} {change.changed} of {change.files} files: {change.tag!r}"
 
@@ -223,7 +224,7 @@ class ReviewController(QObject):
             self.message.emit("The index is being written (indexing); your change is saved "
                               "as soon as it is free")  # fmt: skip
         else:
-            self.message.emit(_describe(exc))
+            self.message.emit(describe_error(exc))
             self.changed.emit()
 
     def idle(self) -> bool:
@@ -254,7 +255,3 @@ def _said(text: str, tags: dict, verb: str) -> str:
     if not tags:
         return text
     return f"{text}; {verb} tags {', '.join(sorted(tags))}"
-
-
-def _describe(exc: Exception) -> str:
-    return str(exc) if isinstance(exc, SoundSeekError) else f"{type(exc).__name__}: {exc}"

@@ -8,7 +8,7 @@ from PySide6.QtCore import QObject, Signal
 
 from soundseek.app import App
 from soundseek.app.watching import KeeperEvent, LibraryKeeper
-from soundseek.ui.worker import Worker
+from soundseek.ui.threads import Worker
 
 
 class KeeperController(QObject):
@@ -156,19 +156,19 @@ class ModelLoader(QObject):
         self._closed = False
 
     def load(self) -> None:
-        self._run(lambda _c: self.app.load_model())
+        self._run(lambda _c: self.app.models.load_model())
 
     def download(self) -> None:
         def job(_c):
-            self.app.download_model(progress=lambda n, t: self.download_progress.emit(n, t))
-            return self.app.load_model()
+            self.app.models.download_model(progress=lambda n, t: self.download_progress.emit(n, t))
+            return self.app.models.load_model()
 
         self._run(job)
 
     def import_from(self, source: str) -> None:
         def job(_c):
-            self.app.import_model(source)
-            return self.app.load_model()
+            self.app.models.import_model(source)
+            return self.app.models.load_model()
 
         self._run(job)
 
