@@ -45,7 +45,7 @@ def search(qtbot):
     qtbot.addWidget(parent)
     runner, current = Runner(), _hit("/lib/door creak.wav")
     controller = SearchController(
-        app=SimpleNamespace(embedder=None), field=QLineEdit(parent),
+        app=SimpleNamespace(models=SimpleNamespace(embedder=None)), field=QLineEdit(parent),
         sidebar=SimpleNamespace(filter_tokens=lambda: "ext:wav"), results=ResultsModel(),
         selection=Selection([current]), preview=None, runner=runner,
         review=SimpleNamespace(view=None), tasks=None, parent=parent,
@@ -77,7 +77,8 @@ def test_write_back_dry_runs_the_selection_or_everything_when_nothing_is_selecte
     parent = QWidget()
     qtbot.addWidget(parent)
     asked: list = []
-    app = SimpleNamespace(write_metadata=lambda paths, dry_run: asked.append(paths) or [])
+    writes = SimpleNamespace(write_metadata=lambda paths, dry_run: asked.append(paths) or [])
+    app = SimpleNamespace(writes=writes)
     tasks = SimpleNamespace(run=lambda call, _done, _failed: call())
     selection = Selection([_hit("/lib/a.wav"), _hit("/lib/b.wav")])
     writes = WriteActions(app, selection, tasks, parent)
