@@ -90,28 +90,7 @@ class WordIndex:
         if self._meta("analyzer") == version:
             return
         with self._lock, self._con:
-            if self._meta("analyzer") not in (None, version):
-                self._con.executescript(
-                    "DROP TABLE IF EXISTS terms_vocab; DROP TABLE IF EXISTS terms;"
-                    "DROP TABLE IF EXISTS postings;"
-                    "DROP TABLE IF EXISTS docs; DROP TABLE IF EXISTS lexicon; DELETE FROM meta;"
-                )
-            cols = ", ".join(COLUMNS)
-            self._con.executescript(
-                "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);"
-                "CREATE TABLE IF NOT EXISTS docs (id INTEGER PRIMARY KEY, root_id TEXT, "
-                "relpath TEXT, content_hash TEXT, record TEXT, len INTEGER, "
-                "UNIQUE (root_id, relpath));"
-                + postings.SCHEMA
-                + "CREATE INDEX IF NOT EXISTS docs_by_content ON docs (content_hash);"
-                f"CREATE VIRTUAL TABLE IF NOT EXISTS terms USING fts5({cols}, "
-                "tokenize = 'unicode61 remove_diacritics 2');"
-                "CREATE VIRTUAL TABLE IF NOT EXISTS terms_vocab USING fts5vocab(terms, 'row');"
-                "CREATE TABLE IF NOT EXISTS lexicon (word TEXT PRIMARY KEY, lemma TEXT, "
-                "known INTEGER) WITHOUT ROWID;"
-            )
-            self._con.executemany("INSERT OR IGNORE INTO lexicon VALUES (?, ?, 1)",
-                                  dictionary_rows())  # fmt: skip
+            _create_tables(self._con, stale=self._meta("analyzer") not in (None, version))
             self._learn(thesaurus_words())
             self._con.execute("INSERT OR IGNORE INTO meta VALUES ('analyzer', ?)", (version,))
 
@@ -377,6 +356,32 @@ class WordIndex:
     def count(self) -> int:
         with self._lock:
             return self._con.execute("SELECT count(*) FROM docs").fetchone()[0]
+
+
+def _create_tables(con: sqlite3.Connection, stale: bool) -> None:
+    """The word index's tables, filled with the dictionary's lexicon; `stale`: another
+    analyser's tables are dropped first."""
+    if stale:
+        con.executescript(
+            "DROP TABLE IF EXISTS terms_vocab; DROP TABLE IF EXISTS terms;"
+            "DROP TABLE IF EXISTS postings;"
+            "DROP TABLE IF EXISTS docs; DROP TABLE IF EXISTS lexicon; DELETE FROM meta;"
+        )
+    cols = ", ".join(COLUMNS)
+    con.executescript(
+        "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);"
+        "CREATE TABLE IF NOT EXISTS docs (id INTEGER PRIMARY KEY, root_id TEXT, "
+        "relpath TEXT, content_hash TEXT, record TEXT, len INTEGER, "
+        "UNIQUE (root_id, relpath));"
+        + postings.SCHEMA
+        + "CREATE INDEX IF NOT EXISTS docs_by_content ON docs (content_hash);"
+        f"CREATE VIRTUAL TABLE IF NOT EXISTS terms USING fts5({cols}, "
+        "tokenize = 'unicode61 remove_diacritics 2');"
+        "CREATE VIRTUAL TABLE IF NOT EXISTS terms_vocab USING fts5vocab(terms, 'row');"
+        "CREATE TABLE IF NOT EXISTS lexicon (word TEXT PRIMARY KEY, lemma TEXT, "
+        "known INTEGER) WITHOUT ROWID;"
+    )
+    con.executemany("INSERT OR IGNORE INTO lexicon VALUES (?, ?, 1)", dictionary_rows())
 
 
 def _phrase(terms: tuple[str, ...]) -> str:
