@@ -13,7 +13,7 @@ import numpy as np
 from soundseek.classify.ucs import UcsScorer, text_matrix
 from soundseek.embed.base import Embedder
 from soundseek.index.store import Store
-from soundseek.ingest.progress import IndexProgress
+from soundseek.ingest.index_run import IndexProgress
 from soundseek.metadata.ucs import load_catalog
 
 COMMIT = 2048
