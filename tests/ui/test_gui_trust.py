@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLabel
 
 from soundseek.app import App
-from tests import test_gui
+from tests.ui import test_gui
 from tests.ui.test_gui import (
     column,
     idle,
