@@ -4,7 +4,7 @@ A runner turns the pending files into outcomes: the local runner (`ingest.local_
 decoder processes on this machine and the model in this process) or the Ray runner
 (`cluster.ray_runner`, actors that decode and embed). Each uses the one batcher
 (`ingest.batcher`); neither writes to the store. `run_embedding` commits what they finish
-through the one commit path (`ingest.commits`) and reports progress, the same for both.
+through the one commit path (`ingest.embed_commits`) and reports progress, the same for both.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Protocol
 from soundseek.embed.base import Embedder
 from soundseek.index.store import Store
 from soundseek.index.tables.filters import ONLY_ERRORS
-from soundseek.ingest.commits import Commits, jobs_of, pending_by_hash
+from soundseek.ingest.embed_commits import EmbedCommits, jobs_of, pending_by_hash
 from soundseek.ingest.index_run import IndexOptions, IndexProgress
 from soundseek.ingest.messages import FileJob, Outcome
 
@@ -59,7 +59,7 @@ def run_embedding(
         return
     if note := runner.opening(total):
         yield IndexProgress("embed", 0, total, message=note)
-    commits = Commits(store, by_hash)
+    commits = EmbedCommits(store, by_hash)
     with runner.start(jobs_of(by_hash), embedder, opts) as ticks:
         started, audio = time.monotonic(), 0.0
 

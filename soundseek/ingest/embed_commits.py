@@ -44,7 +44,7 @@ def jobs_of(by_hash: ByHash) -> list[FileJob]:
     return [FileJob(d, recs[0].path) for d, recs in by_hash.items()]
 
 
-class Commits:
+class EmbedCommits:
     """Finished files waiting to be written, and how many file rows have been."""
 
     def __init__(self, store: Store, by_hash: ByHash) -> None:
