@@ -17,7 +17,7 @@ from soundseek.index.tables.schema import FILES, WINDOWS, vectors_of
 from soundseek.index.vectors.windowcache import WindowCache
 from soundseek.index.wordindex.fts import WordIndex
 from soundseek.index.wordindex.matches import WordHit, records_passing, top_hits
-from soundseek.words.plan import WordGroup
+from soundseek.words.query_plan import WordGroup
 
 NPROBES = 32  # benchmarks/bench_search.py --sweep: recall is set by refine, not nprobes
 REFINE_FACTOR = 10
@@ -33,15 +33,15 @@ class Retrieval:
         self._background: tuple[int, np.ndarray] | None = None
 
     def words(self) -> WordIndex:
-        """The word index, current with the files table (see Store.fresh_words)."""
-        return self.store.fresh_words()
+        """The word index, current with the files table (see wordindex.sync.WordSync.fresh)."""
+        return self.store.words.fresh()
 
     def word_search(
         self, groups: list[WordGroup], excluded: list[tuple[str, ...]], flt: FileFilter,
         limit: int,
     ) -> list[WordHit]:  # fmt: skip
         """Files matching query words (field-weighted BM25 over lemmas), best first."""
-        flt = resolve_tags(flt, self.store.hashes_tagged)
+        flt = resolve_tags(flt, self.store.annotations.hashes_tagged)
         return top_hits(self.words(), (groups, excluded), flt, self.store.roots.by_id(), limit)
 
     def records_by_hash(
@@ -49,7 +49,7 @@ class Retrieval:
     ) -> list[FileRecord]:
         """Files of some contents that pass the filters; with `enough`, read best first
         until that many contents passed (see wordhits.records_passing)."""
-        flt = resolve_tags(flt, self.store.hashes_tagged)
+        flt = resolve_tags(flt, self.store.annotations.hashes_tagged)
         return records_passing(self.words(), hashes, flt, self.store.roots.by_id(), enough)
 
     def browse(self, flt: FileFilter, limit: int) -> list[FileRecord]:

@@ -29,7 +29,7 @@ from soundseek.search.fusion import (
 from soundseek.search.hits import SearchResult
 from soundseek.search.query import ParsedQuery, parse_query
 from soundseek.search.steer import moved_by_text
-from soundseek.words.plan import plan_query
+from soundseek.words.query_plan import plan_query
 
 
 def quick_search(

@@ -164,7 +164,7 @@ def test_word_scores_equal_fts5_bm25_and_follow_every_write(tmp_path):
 
     from soundseek.index.tables.records import FileKey, FileRecord, FileStatus
     from soundseek.index.wordindex.fts import WEIGHTS, WordIndex
-    from soundseek.words.plan import Alternative, WordGroup
+    from soundseek.words.query_plan import Alternative, WordGroup
 
     def rec(i, name, text=""):
         return FileRecord(root_id="r", relpath=f"Café Sounds/{name}.wav", size=1, mtime_ns=i,

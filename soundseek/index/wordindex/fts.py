@@ -32,7 +32,7 @@ from soundseek.words.analysis import (
     index_terms,
 )
 from soundseek.words.compounds import compound_parts
-from soundseek.words.plan import Alternative, WordGroup
+from soundseek.words.query_plan import Alternative, WordGroup
 from soundseek.words.thesaurus import lemma_digest, thesaurus_words
 
 WORDS_FILE = "words.sqlite"  # in the place's cache folder: derived, rebuilt when missing

@@ -14,7 +14,7 @@ from soundseek.files.roots import Root
 from soundseek.index.tables.filters import FileFilter, accepts
 from soundseek.index.tables.records import FileRecord
 from soundseek.metadata.text import words
-from soundseek.words.plan import Alternative, WordGroup
+from soundseek.words.query_plan import Alternative, WordGroup
 
 if TYPE_CHECKING:
     from soundseek.index.wordindex.fts import WordIndex
