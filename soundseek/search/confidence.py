@@ -33,7 +33,8 @@ import numpy as np
 from soundseek.classify.zero_shot import TEMPERATURE, captions
 from soundseek.embed.base import normalise
 from soundseek.index.vectors.textcache import load_vectors, null_name, save_vectors
-from soundseek.index.wordindex.matches import PARTS, WordHit
+from soundseek.index.wordindex.columns import PARTS
+from soundseek.index.wordindex.matches import WordHit
 
 STRONG = 0.8  # a hit this confident (or more) is a strong match
 NEAR_QUERY = 0.95  # null texts this close to the query (text cosine) say what it says
