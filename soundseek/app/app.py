@@ -60,7 +60,7 @@ if TYPE_CHECKING:
     from soundseek.app.write_service import Writes
     from soundseek.embed.base import Embedder
     from soundseek.index.store import Store
-    from soundseek.ingest.progress import IndexProgress
+    from soundseek.ingest.index_run import IndexProgress
     from soundseek.search.hits import SearchResult
     from soundseek.search.steering import Steer
 

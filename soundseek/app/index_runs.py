@@ -24,11 +24,11 @@ from soundseek.app.settings import Settings
 from soundseek.app.status import preparing_text
 from soundseek.errors import RootError
 from soundseek.index.places.place import Place
-from soundseek.ingest.progress import IndexOptions, IndexProgress
+from soundseek.ingest.index_run import IndexOptions, IndexProgress
 from soundseek.paths import AppPaths
 
 if TYPE_CHECKING:
-    from soundseek.ingest.pipeline import EmbedStage
+    from soundseek.ingest.runner import EmbedRunner
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +57,7 @@ class IndexRunner:
         workers: int | None,
     ) -> Iterator[IndexProgress]:  # fmt: skip
         """One run on this machine's worker processes (see `App.index`)."""
-        from soundseek.ingest.workers import default_workers  # numpy, soundfile
+        from soundseek.ingest.decoders import default_workers  # numpy, soundfile
 
         workers = workers or self._settings().index_workers or default_workers()
         return self._run(cancel, embed, batch_size, workers)
@@ -73,7 +73,7 @@ class IndexRunner:
 
     def _run(
         self, cancel: threading.Event | None, embed: bool, batch_size: int | None, workers: int,
-        stage: EmbedStage | None = None, who: Callable[[], str] | None = None,
+        stage: EmbedRunner | None = None, who: Callable[[], str] | None = None,
     ) -> Iterator[IndexProgress]:  # fmt: skip
         from soundseek.index.store import Store  # LanceDB
         from soundseek.ingest.pipeline import run_index
@@ -83,7 +83,6 @@ class IndexRunner:
             raise RootError("no library folders yet: add one first (`soundseek add PATH`)")
         s = self._settings()
         opts = IndexOptions(roots, list(s.exclusions), batch_size or s.batch_size, cancel, workers)
-        extra = {"embed": stage} if stage is not None else {}
         last, error = None, None
         self._events.emit(IndexStarted())
         try:
@@ -91,7 +90,7 @@ class IndexRunner:
                 yield from self._prepare_text()
             with Store(self._place(), writable=True) as store:
                 emb = self._models.embedder if embed else None
-                for p in run_index(store, opts, emb, **extra):
+                for p in run_index(store, opts, emb, stage):
                     last = p
                     yield p
                 store.record_run(who() if who else who_indexes())
