@@ -167,6 +167,14 @@ class Sure:
         return max(by_words, sound or 0.0)
 
 
+def fused_hits(
+    lists: list[Ranked], limit: int, explained: Explained, sound: dict[str, SoundMatch],
+    sure: Sure,
+) -> list[Hit]:  # fmt: skip
+    """The ranked lists fused (rrf) into the best `limit` hits, explained and judged."""
+    return hits_of(rrf(lists, limit), explained, sound, sure)
+
+
 def hits_of(
     fused: list[tuple[FileRecord, float]], explained: Explained,
     sound: dict[str, SoundMatch], sure: Sure,

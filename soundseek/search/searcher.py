@@ -13,7 +13,7 @@ from soundseek.audio.decode import cut_windows, segment_for_embedding
 from soundseek.embed.base import Embedder, pipeline_of, query_vector
 from soundseek.errors import NotIndexed, SoundSeekError
 from soundseek.index.filters import FileFilter
-from soundseek.index.records import FileKey, FileRecord, FileStatus
+from soundseek.index.records import FileRecord, FileStatus
 from soundseek.index.retrieval import Retrieval
 from soundseek.search.confidence import SoundNull, audio_null, null_vectors
 from soundseek.search.fusion import (
@@ -23,16 +23,16 @@ from soundseek.search.fusion import (
     Ranked,
     SoundMatch,
     Sure,
-    hits_of,
+    fused_hits,
     keep_best,
     passes,
-    rrf,
     sound_ranked,
     text_candidates,
 )
-from soundseek.search.hits import NO_MODEL, NOTHING_EMBEDDED, Hit, SearchResult
+from soundseek.search.hits import NO_MODEL, NOTHING_EMBEDDED, SearchResult
 from soundseek.search.query import ParsedQuery, parse_query
-from soundseek.search.steer import NONE, Steer, moved_by_text, rocchio, unit_rows
+from soundseek.search.steer_request import NONE, Steer
+from soundseek.search.vector_steering import moved_by_text, rocchio, unit_rows
 from soundseek.words.plan import plan_query
 
 FILTERED_WINDOWS = 4 * WINDOW_CANDIDATES  # windows fetched before a filter is applied
@@ -89,30 +89,35 @@ class Searcher:
     def search(
         self, raw: str, limit: int = 50, sound: bool = True, steer: Steer = NONE
     ) -> SearchResult:
-        """`sound=False`: by metadata only (a library whose vectors are another model's).
-        `-word` also pushes the sound query away from the word; `steer.good/bad` move it
-        toward / away from marked files (relevance feedback)."""
-        q = parse_query(raw)
-        flt = q.file_filter()
+        """A typed query, parsed here (the application parses once, in search.routing, and
+        calls `search_query`)."""
+        return self.search_query(parse_query(raw), limit, sound, steer)
+
+    def search_query(
+        self, q: ParsedQuery, limit: int = 50, sound: bool = True, steer: Steer = NONE
+    ) -> SearchResult:
+        """The full way, in stages: the word side (or the filters alone), then, when the
+        model can listen, the sound side, fused into hits. `sound=False`: by metadata only (a
+        library whose vectors are another model's). `-word` also pushes the sound query away
+        from the word; `steer.good/bad` move it toward / away from marked files (relevance
+        feedback)."""
         if q.empty:
             return SearchResult([])
+        flt = q.file_filter()
         text, explained = self._text_ranked(q, flt, limit)
-        notes: list[str] = []
-        reason = self.sound_available() if sound else ""
-        if not q.text or reason is not None:
-            if q.text and reason:  # "" (asked not to) says nothing
-                notes.append(reason)
-            lists = [_without(text, steer.bad)]
-            sure = Sure(None, _word_count(q), filters_only=not q.text)
-            return SearchResult(self._hits(lists, {}, explained, limit, sure), notes)
+        reason = self.sound_available() if sound and q.text else ""
+        if reason is not None:  # "": not asked to listen, or nothing to listen for
+            notes = [reason] if reason else []
+            sure = Sure(None, q.word_count, filters_only=not q.text)
+            hits = fused_hits([_without(text, steer.bad)], limit, explained, {}, sure)
+            return SearchResult(hits, notes)
         vecs = self._query_vector(q.text)[None, :]
         vecs = self._steered(vecs, Steer(minus=" ".join(q.excludes), good=steer.good,
                                          bad=steer.bad))  # fmt: skip
         sound, recs = self._sound_matches(vecs, flt)
-        ranked = sound_ranked(recs, sound, q)
-        lists = [_without(text, steer.bad), _without(ranked, steer.bad)]
-        sure = Sure(self._sound_null(vecs, by_audio=False), _word_count(q))
-        return SearchResult(self._hits(lists, sound, explained, limit, sure), notes)
+        lists = [_without(text, steer.bad), _without(sound_ranked(recs, sound, q), steer.bad)]
+        sure = Sure(self._sound_null(vecs, by_audio=False), q.word_count)
+        return SearchResult(fused_hits(lists, limit, explained, sound, sure), [])
 
     def similar(
         self, path: str, at: float | None = None, limit: int = 50, raw: str = "",
@@ -238,12 +243,12 @@ class Searcher:
             text = [
                 (r, s) for r, s in _without(text, steer.bad) if (r.root_id, r.relpath) != exclude
             ]
-        sure = Sure(self._sound_null(vecs, by_audio=True), _word_count(words))
-        return SearchResult(self._hits([text, ranked], sound, explained, limit, sure))
+        sure = Sure(self._sound_null(vecs, by_audio=True), words.word_count)
+        return SearchResult(fused_hits([text, ranked], limit, explained, sound, sure))
 
     # -- moving the sound query ---------------------------------------------------------------
     def _steered(self, vecs: np.ndarray, steer: Steer) -> np.ndarray:
-        """Query vectors moved by a text change and by feedback (see search.steer)."""
+        """Query vectors moved by a text change and by feedback (see search.vector_steering)."""
         if steer.moves_text and self.embedder is not None:
             vecs = moved_by_text(vecs, self._query_vector, steer.plus, steer.minus)
         if steer.good or steer.bad:
@@ -259,13 +264,6 @@ class Searcher:
             except NotIndexed:
                 continue
         return np.stack(found) if found else None
-
-    # -- hits ---------------------------------------------------------------------------------
-    def _hits(
-        self, lists: list[Ranked], sound: dict[str, SoundMatch], explained: Explained,
-        limit: int, sure: Sure,
-    ) -> list[Hit]:  # fmt: skip
-        return hits_of(rrf(lists, limit), explained, sound, sure)
 
     # -- confidence ---------------------------------------------------------------------------
     def _sound_null(self, vecs: np.ndarray, by_audio: bool):
@@ -297,17 +295,9 @@ def null_text_vectors(embedder: Embedder, cache_dir, captions: bool) -> np.ndarr
     return null_vectors(cache_dir, space, captions, embedder.embed_text)
 
 
-def _word_count(q: ParsedQuery) -> int:
-    return len(q.words) + len(q.phrases)
-
-
 def _without(ranked: Ranked, paths: tuple[str, ...]) -> Ranked:
     """A ranking minus files marked bad."""
     if not paths:
         return ranked
     gone = {os.path.abspath(p) for p in paths}
     return [(r, s) for r, s in ranked if r.path not in gone]
-
-
-def _key(pair: tuple[str, str] | None) -> FileKey | None:
-    return FileKey(*pair) if pair else None

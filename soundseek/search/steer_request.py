@@ -1,5 +1,5 @@
 """What moves a query, as the shells hand it over (no numpy here: the application layer
-re-exports it and must stay cheap to import). The arithmetic is in search.steer."""
+re-exports it and must stay cheap to import). The arithmetic is in search.vector_steering."""
 
 from __future__ import annotations
 
