@@ -15,9 +15,8 @@ from soundseek.index.schema import FILES, WINDOWS, vectors_of
 from soundseek.index.store import Store
 from soundseek.index.tables import chunks
 from soundseek.index.windowcache import WindowCache
-from soundseek.index.wordhits import WordHit, records_passing, top_hits
+from soundseek.index.wordhits import TypedWords, WordHit, records_passing, top_hits
 from soundseek.index.words import WordIndex
-from soundseek.words.plan import WordGroup
 
 NPROBES = 32  # benchmarks/bench_search.py --sweep: recall is set by refine, not nprobes
 REFINE_FACTOR = 10
@@ -36,13 +35,10 @@ class Retrieval:
         """The word index, current with the files table (see Store.fresh_words)."""
         return self.store.fresh_words()
 
-    def word_search(
-        self, groups: list[WordGroup], excluded: list[tuple[str, ...]], flt: FileFilter,
-        limit: int,
-    ) -> list[WordHit]:  # fmt: skip
+    def word_search(self, typed: TypedWords, flt: FileFilter, limit: int) -> list[WordHit]:
         """Files matching query words (field-weighted BM25 over lemmas), best first."""
-        flt = resolve_tags(flt, self.store.hashes_tagged)
-        return top_hits(self.words(), (groups, excluded), flt, self.store.roots.by_id(), limit)
+        words, roots = self.words(), self.store.roots.by_id()
+        return top_hits(words, typed, resolve_tags(flt, self.store.hashes_tagged), roots, limit)
 
     def records_by_hash(
         self, hashes: list[str], flt: FileFilter, enough: int | None = None

@@ -14,7 +14,7 @@ from soundseek.files.roots import Root
 from soundseek.index.filters import FileFilter, accepts
 from soundseek.index.records import FileRecord
 from soundseek.metadata.text import words
-from soundseek.words.plan import Alternative, WordGroup
+from soundseek.words.plan import Alternative, plan_query
 
 if TYPE_CHECKING:
     from soundseek.index.words import WordIndex
@@ -97,13 +97,22 @@ def _admit(rec: FileRecord, flt: FileFilter, roots: dict[str, Root]) -> bool:
     return True
 
 
+@dataclass(frozen=True)
+class TypedWords:
+    """What a query looks for in the words, as typed: words, "phrases" and -excluded words."""
+
+    words: list[str]
+    phrases: list[str]
+    excludes: list[str]
+
+
 def top_hits(
-    words: WordIndex, plan: tuple[list[WordGroup], list[tuple[str, ...]]], flt: FileFilter,
-    roots: dict[str, Root], limit: int,
-) -> list[WordHit]:  # fmt: skip
-    """The best `limit` matches of a query plan that pass the filters (tags resolved), roots
-    attached. Matches are fetched a page at a time (doubling): a filter may pass few."""
-    ranking = words.rank(*plan)
+    words: WordIndex, typed: TypedWords, flt: FileFilter, roots: dict[str, Root], limit: int
+) -> list[WordHit]:
+    """The best `limit` matches of typed words (planned by words.plan: thesaurus, compounds,
+    typos) that pass the filters (tags resolved), roots attached. Matches are fetched a page
+    at a time (doubling): a filter may pass few."""
+    ranking = words.rank(*plan_query(typed.words, typed.phrases, typed.excludes, words))
     out: list[WordHit] = []
     offset, step = 0, max(1, limit)
     while True:

@@ -14,7 +14,7 @@ from soundseek.embed.base import query_vector
 from soundseek.files.roots import Root
 from soundseek.index.filters import FileFilter
 from soundseek.index.windowcache import WindowCache
-from soundseek.index.wordhits import WordHit, records_passing, top_hits
+from soundseek.index.wordhits import TypedWords, WordHit, records_passing, top_hits
 from soundseek.index.words import WordIndex
 from soundseek.search.confidence import NULL_SAMPLE, SoundNull, null_vectors
 from soundseek.search.fusion import (
@@ -29,7 +29,6 @@ from soundseek.search.fusion import (
 from soundseek.search.hits import SearchResult
 from soundseek.search.query import ParsedQuery
 from soundseek.search.vector_steering import moved_by_text
-from soundseek.words.plan import plan_query
 
 
 def instant_words(
@@ -82,5 +81,5 @@ def _word_hits(
     words: WordIndex, roots: dict[str, Root], q: ParsedQuery, flt: FileFilter, limit: int
 ) -> list[WordHit]:
     """The word side's best files, as many as fusion can feel (see text_candidates)."""
-    plan = plan_query(q.words, q.phrases, q.excludes, words)
-    return top_hits(words, plan, flt, roots, text_candidates(limit))
+    typed = TypedWords(q.words, q.phrases, q.excludes)
+    return top_hits(words, typed, flt, roots, text_candidates(limit))

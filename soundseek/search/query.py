@@ -44,6 +44,7 @@ class ParsedQuery:
     text: str = field(init=False)  # the positive part, as language for the text encoder
     word_count: int = field(init=False)  # words and phrases, as confidence counts them
     empty: bool = field(init=False)  # nothing to search for and nothing to narrow by
+    _filter: FileFilter | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self.text = " ".join([*self.words, *self.phrases]).strip()
@@ -51,8 +52,11 @@ class ParsedQuery:
         self.empty = not (self.text or self.filters)
 
     def file_filter(self) -> FileFilter:
-        """The filters as conditions the index compiles (units resolved here)."""
-        return FileFilter(tuple(condition(f) for f in self.filters))
+        """The filters as conditions the index compiles and tests (units resolved here; a
+        value that is not one raises QuerySyntaxError), made once."""
+        if self._filter is None:
+            self._filter = FileFilter(tuple(condition(f) for f in self.filters))
+        return self._filter
 
 
 def parse_query(raw: str) -> ParsedQuery:

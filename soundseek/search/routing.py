@@ -48,17 +48,18 @@ def plan_search(raw: str, steer: Steer | None, situation: Situation) -> SearchPl
     """The plan for a typed query. Feedback (files marked good or bad), an open index and a
     team library go the full way; so do queries without words (filters alone) and tag
     filters (tags live in LanceDB). Instant sound takes no filters: they narrow the sound
-    side exactly only the full way."""
+    side exactly only the full way. A filter value that is not one (`dur:abc`) raises
+    QuerySyntaxError here, before anything is opened or loaded."""
     q = parse_query(raw)
+    q.file_filter()
     steer = steer or NONE
-    return SearchPlan(q, steer, _instant_way(q, steer, situation), situation.will_listen)
-
-
-def _instant_way(q: ParsedQuery, steer: Steer, situation: Situation) -> Way | None:
+    way: Way | None
     if steer.good or steer.bad or situation.ready or situation.shared:
-        return None
-    if not q.text or any(f.key == "tag" for f in q.filters):
-        return None
-    if situation.will_listen:
-        return None if q.filters else Way.SOUND
-    return Way.WORDS
+        way = None  # the full way is open (or must be): it answers
+    elif not q.text or any(f.key == "tag" for f in q.filters):
+        way = None  # the instant ways need words, and have no tags
+    elif situation.will_listen:
+        way = None if q.filters else Way.SOUND
+    else:
+        way = Way.WORDS
+    return SearchPlan(q, steer, way, situation.will_listen)

@@ -15,6 +15,7 @@ from soundseek.errors import NotIndexed, SoundSeekError
 from soundseek.index.filters import FileFilter
 from soundseek.index.records import FileRecord, FileStatus
 from soundseek.index.retrieval import Retrieval
+from soundseek.index.wordhits import TypedWords
 from soundseek.search.confidence import SoundNull, audio_null, null_vectors
 from soundseek.search.fusion import (
     TEXT_CANDIDATES,
@@ -109,15 +110,14 @@ class Searcher:
         if reason is not None:  # "": not asked to listen, or nothing to listen for
             notes = [reason] if reason else []
             sure = Sure(None, q.word_count, filters_only=not q.text)
-            hits = fused_hits([_without(text, steer.bad)], limit, explained, {}, sure)
+            hits = fused_hits([text], limit, explained, {}, sure, steer.bad)
             return SearchResult(hits, notes)
-        vecs = self._query_vector(q.text)[None, :]
-        vecs = self._steered(vecs, Steer(minus=" ".join(q.excludes), good=steer.good,
-                                         bad=steer.bad))  # fmt: skip
+        minus = " ".join(q.excludes)  # -word pushes the sound away too
+        vecs = self._steered(self._query_vector(q.text)[None, :], "", minus, steer)
         sound, recs = self._sound_matches(vecs, flt)
-        lists = [_without(text, steer.bad), _without(sound_ranked(recs, sound, q), steer.bad)]
         sure = Sure(self._sound_null(vecs, by_audio=False), q.word_count)
-        return SearchResult(fused_hits(lists, limit, explained, sound, sure), [])
+        lists = [text, sound_ranked(recs, sound, q)]
+        return SearchResult(fused_hits(lists, limit, explained, sound, sure, steer.bad), [])
 
     def similar(
         self, path: str, at: float | None = None, limit: int = 50, raw: str = "",
@@ -192,8 +192,8 @@ class Searcher:
         if not q.text:  # filters alone: every file that passes them, up to `limit`
             browsed = self.retrieval.browse(flt, max(TEXT_CANDIDATES, limit))
             return [(r, 0.0) for r in browsed if passes(r, q)], {}
-        groups, excluded = plan_query(q.words, q.phrases, q.excludes, self.retrieval.words())
-        found = self.retrieval.word_search(groups, excluded, flt, text_candidates(limit))
+        typed = TypedWords(q.words, q.phrases, q.excludes)
+        found = self.retrieval.word_search(typed, flt, text_candidates(limit))
         return [(h.record, h.score) for h in found], {h.record.key: h for h in found}
 
     def _sound_matches(
@@ -233,24 +233,23 @@ class Searcher:
         by their metadata, fused as in a text search."""
         q = parse_query(raw)
         flt = q.file_filter()
-        vecs = self._steered(vecs, steer)
+        vecs = self._steered(vecs, steer.plus, steer.minus, steer)
         sound, recs = self._sound_matches(vecs, flt)
-        ranked = _without(sound_ranked(recs, sound, q, exclude), steer.bad)
+        ranked = sound_ranked(recs, sound, q, exclude)
         text, explained = [], {}
         words = parse_query(f"{steer.plus} {raw}")
         if words.text:
             text, explained = self._text_ranked(words, flt, limit)
-            text = [
-                (r, s) for r, s in _without(text, steer.bad) if (r.root_id, r.relpath) != exclude
-            ]
+            text = [(r, s) for r, s in text if (r.root_id, r.relpath) != exclude]
         sure = Sure(self._sound_null(vecs, by_audio=True), words.word_count)
-        return SearchResult(fused_hits([text, ranked], limit, explained, sound, sure))
+        return SearchResult(fused_hits([text, ranked], limit, explained, sound, sure, steer.bad))
 
     # -- moving the sound query ---------------------------------------------------------------
-    def _steered(self, vecs: np.ndarray, steer: Steer) -> np.ndarray:
-        """Query vectors moved by a text change and by feedback (see search.vector_steering)."""
-        if steer.moves_text and self.embedder is not None:
-            vecs = moved_by_text(vecs, self._query_vector, steer.plus, steer.minus)
+    def _steered(self, vecs: np.ndarray, plus: str, minus: str, steer: Steer) -> np.ndarray:
+        """Query vectors moved by a text change (toward `plus`, away from `minus`) and by
+        feedback, `steer`'s files marked good and bad (see search.vector_steering)."""
+        if (plus.strip() or minus.strip()) and self.embedder is not None:
+            vecs = moved_by_text(vecs, self._query_vector, plus, minus)
         if steer.good or steer.bad:
             vecs = rocchio(vecs, self._file_vectors(steer.good), self._file_vectors(steer.bad))
         return vecs
@@ -293,11 +292,3 @@ def null_text_vectors(embedder: Embedder, cache_dir, captions: bool) -> np.ndarr
     does not wait for them)."""
     space, _ = pipeline_of(embedder)
     return null_vectors(cache_dir, space, captions, embedder.embed_text)
-
-
-def _without(ranked: Ranked, paths: tuple[str, ...]) -> Ranked:
-    """A ranking minus files marked bad."""
-    if not paths:
-        return ranked
-    gone = {os.path.abspath(p) for p in paths}
-    return [(r, s) for r, s in ranked if r.path not in gone]

@@ -16,9 +16,5 @@ class Steer:
     good: tuple[str, ...] = ()
     bad: tuple[str, ...] = ()
 
-    @property
-    def moves_text(self) -> bool:
-        return bool(self.plus.strip() or self.minus.strip())
-
 
 NONE = Steer()
