@@ -16,7 +16,7 @@ import numpy as np
 
 from soundseek.app import App
 from soundseek.embed.base import query_vector
-from soundseek.index.filters import ONLY_INDEXED, SEARCHABLE
+from soundseek.index.tables.filters import ONLY_INDEXED, SEARCHABLE
 from soundseek.metadata.ucs import load_catalog
 from soundseek.search.searcher import Searcher
 

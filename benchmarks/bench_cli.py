@@ -45,8 +45,8 @@ def build(home: Path, n: int, with_vectors: bool, model_dir: Path | None, seed: 
     """A store of n files (and their windows when `with_vectors`), maintained by the writer."""
     from soundseek.app import App
     from soundseek.files.roots import Root
-    from soundseek.index.records import FileStatus
     from soundseek.index.store import Store
+    from soundseek.index.tables.records import FileStatus
     from soundseek.paths import app_paths
 
     os.environ["SOUNDSEEK_HOME"] = str(home)
@@ -79,7 +79,7 @@ def _catids() -> list[str]:
 
 
 def _record(i, rng, vocab, catids, status):
-    from soundseek.index.records import FileRecord
+    from soundseek.index.tables.records import FileRecord
 
     words = " ".join(rng.choice(vocab, 3))
     ucs = i % 3 == 0
@@ -127,8 +127,8 @@ def old_fts(home: Path) -> None:
     """The previous version searched words through LanceDB's full-text index."""
     from lancedb.index import FTS
 
-    from soundseek.index.schema import FILES
     from soundseek.index.store import Store
+    from soundseek.index.tables.schema import FILES
 
     with Store(home / "data" / "index", writable=True) as s:
         s.table(FILES).create_index(

@@ -169,8 +169,8 @@ def open_app(home: Path):
 def index_library(app, library: Path, embed: bool) -> tuple[float, int]:
     """Add the library folder (if new) and run one index to the end: (seconds, unreadable
     files in the index)."""
-    from soundseek.index.filters import EVERYTHING
-    from soundseek.index.records import FileStatus
+    from soundseek.index.tables.filters import EVERYTHING
+    from soundseek.index.tables.records import FileStatus
 
     others = [r.path for r in app.roots() if Path(r.path).resolve() != library.resolve()]
     if others:
@@ -196,7 +196,7 @@ def soundseek_search(app, library: Path) -> Callable[[str, int], list[str]]:
 
 
 def library_records(app) -> list:
-    from soundseek.index.filters import SEARCHABLE
+    from soundseek.index.tables.filters import SEARCHABLE
 
     recs = app.library().store.records(SEARCHABLE)
     return sorted(recs, key=lambda r: r.relpath)

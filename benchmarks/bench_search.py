@@ -64,7 +64,7 @@ def clustered(out: np.ndarray, rng, centres: np.ndarray) -> np.ndarray:
 
 # -- building ---------------------------------------------------------------------------------
 def file_rows(start: int, n: int, rng, words: list[str]) -> list:
-    from soundseek.index.records import FileRecord, FileStatus
+    from soundseek.index.tables.records import FileRecord, FileStatus
 
     picks = zipf_words(rng, 3 * n, words).reshape(n, 3)
     durations = rng.uniform(1.0, 300.0, n)
@@ -189,7 +189,7 @@ def _sound_side(searcher):
 
     if hasattr(searcher, "_best_windows"):
         return lambda vecs: searcher._best_windows(vecs, WINDOW_CANDIDATES, None)
-    from soundseek.index.filters import SEARCHABLE  # a checkout before _best_windows
+    from soundseek.index.tables.filters import SEARCHABLE  # a checkout before _best_windows
 
     return lambda vecs: searcher._sound_matches(vecs, SEARCHABLE)
 
@@ -312,7 +312,7 @@ def add_and_search(store_dir: Path, n: int, rng, centres, words) -> dict:
 
 def _trained_rows(store_dir: Path) -> int | None:
     try:
-        from soundseek.index.cachefiles import FOLDER, read_meta
+        from soundseek.index.vectors.cachefiles import FOLDER, read_meta
     except ImportError:  # a checkout before the window cache
         return None
     meta = read_meta(store_dir / "cache" / FOLDER)

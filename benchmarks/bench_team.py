@@ -28,8 +28,8 @@ from benchmarks.bench_index import build_full_model, make_library
 from benchmarks.bench_search import DIM, WORDS, RandomQueries, build, clustered, pct
 from soundseek.app import App
 from soundseek.app.cluster import ClusterOptions
-from soundseek.index.objectstore import S3Location
-from soundseek.index.place import MirroredPlace, S3Place
+from soundseek.index.places.objectstore import S3Location
+from soundseek.index.places.place import MirroredPlace, S3Place
 from soundseek.index.retrieval import Retrieval
 from soundseek.index.store import Store
 from soundseek.paths import app_paths

@@ -122,8 +122,8 @@ def where(request, home):
     """Where a store test's index lives: this home's folder, or a prefix on (local) S3."""
     if request.param == "local":
         return home.store_dir
-    from soundseek.index.objectstore import S3Location
-    from soundseek.index.place import S3Place
+    from soundseek.index.places.objectstore import S3Location
+    from soundseek.index.places.place import S3Place
 
     uri = request.getfixturevalue("s3_uri")
     endpoint = request.getfixturevalue("s3_endpoint")

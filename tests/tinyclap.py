@@ -102,7 +102,7 @@ def pickle_only_copy(model_dir: Path, dest: Path, extra: dict | None = None) -> 
 # product's own captions (soundseek.classify.ucs.captions) for those CatIDs, with the other
 # subcategories' captions as negatives, so zero-shot suggestions made through the real prompt
 # path (all 752 subcategories) have a checkable right answer. benchmarks/bench_suggest.py
-# scores it; tests/test_zero_shot.py holds it to a bar an untrained model misses.
+# scores it; tests/classify/test_zero_shot.py holds it to a bar an untrained model misses.
 
 SR = 48_000
 
@@ -221,7 +221,8 @@ QUERIES = {
     "dog": ("dog", "dog bark", "a dog barking"),
     "whoosh": ("whoosh", "swoosh", "a fast whoosh"),
 }
-# "like this, but ..." moves a sound along text(plus) - text(NEUTRAL) (soundseek.search.vector_steering):
+# "like this, but ..." moves a sound along text(plus) - text(NEUTRAL)
+# (soundseek.search.vector_steering):
 # the neutral caption is trained too, to sit among all classes alike (every clip a positive).
 
 

@@ -57,7 +57,7 @@ from soundseek.app.status import (
 from soundseek.app.summary import Summary, read_summary, write_summary
 from soundseek.errors import ModelError, QuerySyntaxError, RootError
 from soundseek.files.roots import Root, new_root
-from soundseek.index.registry import RootRegistry
+from soundseek.index.places.registry import RootRegistry
 from soundseek.paths import AppPaths, app_paths
 
 if TYPE_CHECKING:
@@ -66,7 +66,7 @@ if TYPE_CHECKING:
     from soundseek.app.cluster import ClusterOptions
     from soundseek.app.library import Library
     from soundseek.embed.base import Embedder
-    from soundseek.indexing.progress import IndexProgress
+    from soundseek.ingest.progress import IndexProgress
     from soundseek.search.hits import Hit, SearchResult
     from soundseek.search.steer_request import Steer
     from soundseek.writing.batch import WriteProgress
@@ -269,7 +269,7 @@ class App:
             log.warning("could not write %s", self.paths.summary_file, exc_info=True)
 
     def errors(self) -> list[FileError]:
-        from soundseek.index.filters import ONLY_ERRORS
+        from soundseek.index.tables.filters import ONLY_ERRORS
 
         recs = self.library().store.records(ONLY_ERRORS)
         return [FileError(r.path, r.error) for r in sorted(recs, key=lambda r: r.path)]
@@ -552,15 +552,15 @@ class App:
     ) -> Iterator[IndexProgress]:  # fmt: skip
         """One index run as a progress generator; set `cancel` to stop it cleanly (what is done
         is kept). Raises StoreLocked when another process is writing the index."""
-        from soundseek.indexing.workers import default_workers
+        from soundseek.ingest.workers import default_workers
 
         workers = workers or self._settings.index_workers or default_workers()
         return self._run_index(cancel, embed, batch_size, workers)
 
     def _run_index(self, cancel, embed, batch_size, workers, stage=None, who=None):
         from soundseek.index.store import Store
-        from soundseek.indexing.pipeline import run_index
-        from soundseek.indexing.progress import IndexOptions
+        from soundseek.ingest.pipeline import run_index
+        from soundseek.ingest.progress import IndexOptions
 
         roots = self.roots()
         if not roots:
@@ -616,7 +616,7 @@ class App:
     def _prepare_text(self) -> Iterator[IndexProgress]:
         """A new model's one-time text export and gate, as a named stage before the first
         file (the shells' torch-free text encoder; made once per model)."""
-        from soundseek.indexing.progress import IndexProgress
+        from soundseek.ingest.progress import IndexProgress
 
         emb = self._embedder
         pending = getattr(emb, "text_export_pending", None)

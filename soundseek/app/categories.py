@@ -8,10 +8,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from soundseek.errors import QuerySyntaxError
-from soundseek.index.filters import ONLY_INDEXED
-from soundseek.index.place import Place
-from soundseek.index.records import FileRecord
+from soundseek.index.places.place import Place
 from soundseek.index.store import Store
+from soundseek.index.tables.filters import ONLY_INDEXED
+from soundseek.index.tables.records import FileRecord
 from soundseek.metadata.ucs import load_catalog
 
 # A rejected suggestion is kept with the tags, by content, as "not ucs:<CatID>": user tags

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from soundseek.embed.base import Embedder
 from soundseek.errors import StoreError
-from soundseek.index.place import MirroredPlace, Place
+from soundseek.index.places.place import MirroredPlace, Place
 from soundseek.index.retrieval import Retrieval
 from soundseek.index.store import Store
 from soundseek.search.combined import CombinedSearcher

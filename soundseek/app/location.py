@@ -15,8 +15,8 @@ from urllib.parse import urlsplit
 
 from soundseek.app.settings import Settings
 from soundseek.errors import LocationError
-from soundseek.index.objectstore import S3Location
-from soundseek.index.place import LocalPlace, Place, S3Place
+from soundseek.index.places.objectstore import S3Location
+from soundseek.index.places.place import LocalPlace, Place, S3Place
 from soundseek.paths import AppPaths
 
 LOCAL = "local"

@@ -8,10 +8,10 @@ from __future__ import annotations
 import logging
 
 from soundseek.app.settings import Settings
-from soundseek.index.info import InfoFile
-from soundseek.index.place import Place
-from soundseek.index.registry import RootRegistry
-from soundseek.index.words import existing_words
+from soundseek.index.places.place import Place
+from soundseek.index.places.registry import RootRegistry
+from soundseek.index.tables.info import InfoFile
+from soundseek.index.wordindex.fts import existing_words
 from soundseek.paths import AppPaths
 from soundseek.search.hits import NO_MODEL, NOTHING_EMBEDDED, SearchResult
 from soundseek.search.query import ParsedQuery
@@ -45,7 +45,7 @@ def quick_sound_search(
     from soundseek.embed.backends import PipelineId, checkpoint_id
     from soundseek.embed.features import FEATURE_VERSION
     from soundseek.embed.textonnx import passed
-    from soundseek.index.cachefiles import FOLDER, read_meta
+    from soundseek.index.vectors.cachefiles import FOLDER, read_meta
 
     folder = models.model_dir(paths, settings.model)
     info = InfoFile(place.doc("store.json"), place.uri).read()
@@ -61,7 +61,7 @@ def quick_sound_search(
 
 def _sound_search(settings, place, registry, q, limit, folder, stamp, space):
     from soundseek.embed.textonnx import OnnxText
-    from soundseek.index.windowcache import WindowCache
+    from soundseek.index.vectors.windowcache import WindowCache
     from soundseek.search.instant import instant_sound
 
     words = existing_words(place.cache_dir)

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 
 from soundseek.app.categories import CategoryChoice, open_guesses
 from soundseek.app.tagging import TagGuess
-from soundseek.index.filters import ONLY_INDEXED
-from soundseek.index.records import FileRecord
 from soundseek.index.store import Store
+from soundseek.index.tables.filters import ONLY_INDEXED
+from soundseek.index.tables.records import FileRecord
 from soundseek.metadata.ucs import load_catalog
 from soundseek.search.hits import Hit, SearchResult
 

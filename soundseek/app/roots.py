@@ -14,7 +14,7 @@ from pathlib import Path, PurePath
 
 from soundseek.errors import RootError
 from soundseek.files.roots import Root, is_within, new_root, normalise_root_path
-from soundseek.index.registry import RootRegistry
+from soundseek.index.places.registry import RootRegistry
 
 RELOCATE_SAMPLE = 200
 

@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 
 from soundseek.classify.learn import MIN_EXAMPLES, file_means, suggest
 from soundseek.errors import QuerySyntaxError
-from soundseek.index.filters import normal_tag
-from soundseek.index.place import Place
+from soundseek.index.places.place import Place
 from soundseek.index.store import Store
+from soundseek.index.tables.filters import normal_tag
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from soundseek.errors import ModelError, StoreLocked
 from soundseek.files.watch import DEBOUNCE_SECONDS, FolderWatcher
 
 if TYPE_CHECKING:
-    from soundseek.indexing.progress import IndexProgress
+    from soundseek.ingest.progress import IndexProgress
 
 log = logging.getLogger(__name__)
 

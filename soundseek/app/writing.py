@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from soundseek.errors import StoreLocked, WriteRefused
-from soundseek.index.place import Place
-from soundseek.index.records import FileRecord, FileStatus
+from soundseek.index.places.place import Place
 from soundseek.index.store import Store
-from soundseek.indexing.refresh import refresh_files
+from soundseek.index.tables.records import FileRecord, FileStatus
+from soundseek.ingest.refresh import refresh_files
 from soundseek.metadata.ucs import load_catalog
 from soundseek.writing.batch import FileOutcome, WriteProgress, dry_run, run_batch, writer_lock
 from soundseek.writing.journal import renames

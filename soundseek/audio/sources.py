@@ -140,7 +140,7 @@ class _RiffOggSource(_SndfileSource):
     wrapper, but libsndfile reads the Ogg stream inside it."""
 
     def __init__(self, path: str) -> None:
-        from soundseek.metadata.riff import RiffError, chunk_table
+        from soundseek.files.riff import RiffError, chunk_table
 
         try:
             with open(path, "rb") as fh:

@@ -15,16 +15,16 @@ from contextlib import AbstractContextManager
 from soundseek.cluster.pool import ActorPool, Job
 from soundseek.cluster.worker import FailedFile, Result
 from soundseek.embed.base import Embedder
-from soundseek.index.filters import ONLY_ERRORS
 from soundseek.index.store import Store
-from soundseek.indexing.embedding import (
+from soundseek.index.tables.filters import ONLY_ERRORS
+from soundseek.ingest.embedding import (
     FLUSH_SECONDS,
     FLUSH_WINDOWS,
     EmbeddedFile,
     pending_by_hash,
     write_results,
 )
-from soundseek.indexing.progress import IndexOptions, IndexProgress
+from soundseek.ingest.progress import IndexOptions, IndexProgress
 
 CHUNK_FILES = 16  # files per actor call: enough windows to fill a GPU batch of one-shots
 

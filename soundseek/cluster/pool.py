@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from soundseek.cluster.worker import EmbedWorker, FailedFile, ModelSpec, Result
 from soundseek.errors import ClusterError
-from soundseek.indexing.workers import Decode
+from soundseek.ingest.workers import Decode
 
 log = logging.getLogger(__name__)
 

@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 
 from soundseek.embed.base import FeatureEncoder
-from soundseek.indexing.embedding import NON_FINITE, EmbeddedFile
-from soundseek.indexing.workers import Decode, decode_file
+from soundseek.ingest.embedding import NON_FINITE, EmbeddedFile
+from soundseek.ingest.workers import Decode, decode_file
 
 
 @dataclass(frozen=True)

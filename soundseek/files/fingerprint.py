@@ -18,7 +18,7 @@ import struct
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from soundseek.metadata.riff import RiffError, chunk_table
+from soundseek.files.riff import RiffError, chunk_table
 
 SAMPLES = 8
 SAMPLE_BYTES = 32 * 1024

@@ -1,6 +1,6 @@
-"""Queries against the index: words (index.words), filtered listing, and window search.
+"""Queries against the index: words (index.wordindex.fts), filtered listing, and window search.
 
-Window search goes to the window cache (index.windowcache: exact up to 150k windows, IVF-PQ
+Window search goes to the window cache (index.vectors.windowcache: exact up to 150k windows, IVF-PQ
 candidates scored exactly beyond) whenever it copies the windows table's current version;
 otherwise (a shared library, or a cache the writer has yet to heal) to LanceDB.
 """
@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from soundseek.index.filters import FileFilter, resolve_tags, sql_in
-from soundseek.index.records import FileRecord, WindowMatch
-from soundseek.index.schema import FILES, WINDOWS, vectors_of
 from soundseek.index.store import Store
-from soundseek.index.tables import chunks
-from soundseek.index.windowcache import WindowCache
-from soundseek.index.wordhits import TypedWords, WordHit, records_passing, top_hits
-from soundseek.index.words import WordIndex
+from soundseek.index.tables.filters import FileFilter, resolve_tags, sql_in
+from soundseek.index.tables.querying import chunks
+from soundseek.index.tables.records import FileRecord, WindowMatch
+from soundseek.index.tables.schema import FILES, WINDOWS, vectors_of
+from soundseek.index.vectors.windowcache import WindowCache
+from soundseek.index.wordindex.fts import WordIndex
+from soundseek.index.wordindex.matches import TypedWords, WordHit, records_passing, top_hits
 
 NPROBES = 32  # benchmarks/bench_search.py --sweep: recall is set by refine, not nprobes
 REFINE_FACTOR = 10

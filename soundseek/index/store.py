@@ -20,12 +20,13 @@ import pyarrow.compute as pc
 
 from soundseek.errors import StoreLocked, StoreVersionError
 from soundseek.files.roots import owning_root, relpath_of
-from soundseek.index import migrations
-from soundseek.index._lancedb import lancedb
-from soundseek.index.annotations import Annotations
-from soundseek.index.cachefiles import ANN, FOLDER
-from soundseek.index.cachesync import CacheWriter, Identity
-from soundseek.index.filters import (
+from soundseek.index.places.objectstore import ObjectStoreError
+from soundseek.index.places.place import Place, WriteLock, as_place
+from soundseek.index.places.registry import RootRegistry
+from soundseek.index.tables import migrations
+from soundseek.index.tables._lancedb import lancedb
+from soundseek.index.tables.annotations import Annotations
+from soundseek.index.tables.filters import (
     EVERYTHING,
     FileFilter,
     compile_filter,
@@ -33,18 +34,16 @@ from soundseek.index.filters import (
     sql_in,
     sql_str,
 )
-from soundseek.index.info import InfoFile, StoreInfo
-from soundseek.index.objectstore import ObjectStoreError
-from soundseek.index.place import Place, WriteLock, as_place
-from soundseek.index.records import (
+from soundseek.index.tables.info import InfoFile, StoreInfo
+from soundseek.index.tables.querying import chunks, unique_column
+from soundseek.index.tables.records import (
     FileKey,
     FileRecord,
     FileStatus,
     RootCounts,
     StoredWindow,
 )
-from soundseek.index.registry import RootRegistry
-from soundseek.index.schema import (
+from soundseek.index.tables.schema import (
     ACCEPTED,
     ACCEPTED_SCHEMA,
     CONTENT_TABLES,
@@ -64,8 +63,9 @@ from soundseek.index.schema import (
     windows_schema,
     windows_to_arrow,
 )
-from soundseek.index.tables import chunks, unique_column
-from soundseek.index.words import WORDS_FILE, WordIndex
+from soundseek.index.vectors.cachefiles import ANN, FOLDER
+from soundseek.index.vectors.cachesync import CacheWriter, Identity
+from soundseek.index.wordindex.fts import WORDS_FILE, WordIndex
 
 log = logging.getLogger(__name__)
 
@@ -104,7 +104,7 @@ class Store(Annotations):
             raise
 
     def _owns_cache(self) -> bool:
-        """The window cache (index.cachesync) is written by a local library's one writer;
+        """The window cache (index.vectors.cachesync) is written by a local library's one writer;
         shared libraries' readers search through LanceDB's own ANN index instead."""
         return self.writable and not self.place.shared
 
@@ -208,7 +208,7 @@ class Store(Annotations):
     def vectors_match(self, model_id: str, dim: int, space: str = "") -> bool:
         """Whether vectors made by this model and pipeline can join (or query) the index. An
         index of 0.1 recorded no space: its vectors are in the space of the same model
-        (the features are the same to within 1e-3 dB, tests/test_features.py)."""
+        (the features are the same to within 1e-3 dB, tests/embed/test_features.py)."""
         info = self.info
         same_space = not info.space or not space or info.space == space
         return info.model_id == model_id and info.dim == dim and same_space

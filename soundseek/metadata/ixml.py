@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from xml.etree import ElementTree
 
+from soundseek.files.riff import RiffError
 from soundseek.metadata.fields import ASWG_NAMES, USER_NAMES, MetadataChange
-from soundseek.metadata.riff import RiffError
 
 
 def _parse(data: bytes) -> ElementTree.Element:

@@ -11,8 +11,8 @@ import mutagen
 from soundseek.audio.sources import probe
 from soundseek.errors import UnreadableFile
 from soundseek.files.names import readable
+from soundseek.files.riff import RiffError, WavChunks, read_wav_chunks
 from soundseek.metadata.formats import MUTAGEN_ERRORS, mutagen_formats
-from soundseek.metadata.riff import RiffError, WavChunks, read_wav_chunks
 from soundseek.metadata.text import words
 from soundseek.metadata.ucs import UcsCatalog, load_catalog
 

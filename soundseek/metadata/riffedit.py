@@ -13,9 +13,9 @@ import struct
 from dataclasses import dataclass
 from typing import BinaryIO
 
+from soundseek.files.riff import BEXT_FIXED, RiffError, chunk_table
 from soundseek.metadata.fields import INFO_NAMES, MetadataChange
 from soundseek.metadata.ixml import update_ixml
-from soundseek.metadata.riff import BEXT_FIXED, RiffError, chunk_table
 
 COPY_BLOCK = 4 * 1024 * 1024
 OWNED = (b"bext", b"iXML", b"ds64")

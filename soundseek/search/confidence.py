@@ -32,8 +32,8 @@ import numpy as np
 
 from soundseek.classify.ucs import TEMPERATURE, captions
 from soundseek.embed.base import normalise
-from soundseek.index.nullcache import load_null, save_null
-from soundseek.index.wordhits import PARTS, WordHit
+from soundseek.index.vectors.nullcache import load_null, save_null
+from soundseek.index.wordindex.matches import PARTS, WordHit
 
 STRONG = 0.8  # a hit this confident (or more) is a strong match
 NEAR_QUERY = 0.95  # null texts this close to the query (text cosine) say what it says

@@ -8,8 +8,8 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from soundseek.index.records import FileKey, FileRecord, WindowMatch
-from soundseek.index.wordhits import FIELDS, PARTS, WordHit, field_texts
+from soundseek.index.tables.records import FileKey, FileRecord, WindowMatch
+from soundseek.index.wordindex.matches import FIELDS, PARTS, WordHit, field_texts
 from soundseek.metadata.text import words
 from soundseek.search.confidence import divide, word_confidence
 from soundseek.search.hits import Hit

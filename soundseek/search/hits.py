@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from soundseek.index.records import FileRecord
+from soundseek.index.tables.records import FileRecord
 
 NO_MODEL = "sound search is off: no CLAP model loaded (metadata search only)"
 NOTHING_EMBEDDED = "sound search has nothing to search yet: no file is embedded"

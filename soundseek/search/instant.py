@@ -1,7 +1,7 @@
 """Search straight from the word index and the window cache: no LanceDB, no torch, so
 `soundseek search` in a shell answers in well under a second. Words rank exactly as the
 full searcher's word side does (same plan, same index); sound reads the same window cache
-(index.windowcache) with the gated ONNX text encoder (embed.textonnx). Which queries
+(index.vectors.windowcache) with the gated ONNX text encoder (embed.textonnx). Which queries
 come here is decided in search.routing (words, no tags; for sound, no filters either)."""
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ import numpy as np
 
 from soundseek.embed.base import query_vector
 from soundseek.files.roots import Root
-from soundseek.index.filters import FileFilter
-from soundseek.index.windowcache import WindowCache
-from soundseek.index.wordhits import TypedWords, WordHit, records_passing, top_hits
-from soundseek.index.words import WordIndex
+from soundseek.index.tables.filters import FileFilter
+from soundseek.index.vectors.windowcache import WindowCache
+from soundseek.index.wordindex.fts import WordIndex
+from soundseek.index.wordindex.matches import TypedWords, WordHit, records_passing, top_hits
 from soundseek.search.confidence import NULL_SAMPLE, SoundNull, null_vectors
 from soundseek.search.fusion import (
     WINDOW_CANDIDATES,

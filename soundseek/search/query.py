@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from soundseek.errors import QuerySyntaxError
-from soundseek.index.filters import (
+from soundseek.index.tables.filters import (
     Category,
     Condition,
     Extension,

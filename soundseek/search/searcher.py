@@ -12,10 +12,10 @@ import numpy as np
 from soundseek.audio.decode import cut_windows, segment_for_embedding
 from soundseek.embed.base import Embedder, pipeline_of, query_vector
 from soundseek.errors import NotIndexed, SoundSeekError
-from soundseek.index.filters import FileFilter
-from soundseek.index.records import FileRecord, FileStatus
 from soundseek.index.retrieval import Retrieval
-from soundseek.index.wordhits import TypedWords
+from soundseek.index.tables.filters import FileFilter
+from soundseek.index.tables.records import FileRecord, FileStatus
+from soundseek.index.wordindex.matches import TypedWords
 from soundseek.search.confidence import SoundNull, audio_null, null_vectors
 from soundseek.search.fusion import (
     TEXT_CANDIDATES,

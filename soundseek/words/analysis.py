@@ -106,12 +106,3 @@ def content_words(text: str) -> list[str]:
 def index_terms(text: str) -> list[str]:
     """What the word index stores for a field: its words as lemmas."""
     return [lemma(w) for w in words(text)]
-
-
-def compound_parts(text: str) -> list[str]:
-    """The parts of a text's run-together words the dictionary does not know (`gameover` →
-    game, over). Stored apart, at a low weight: a file named `thunderstick` may answer
-    "thunder", but after every file that says thunder as a word."""
-    from soundseek.words.compounds import index_parts
-
-    return [p for w in words(text) for p in index_parts(w)]

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import lru_cache
 
+from soundseek.metadata.text import words
 from soundseek.words.analysis import STOP_WORDS, is_known, lemma
 
 MIN_PART = 3
@@ -68,3 +69,10 @@ def index_parts(word: str) -> tuple[str, ...]:
         return ()
     found = split_compound(word)
     return tuple(lemma(p) for p in found) if found else ()
+
+
+def compound_parts(text: str) -> list[str]:
+    """The parts of a text's run-together words the dictionary does not know (`gameover` →
+    game, over). Stored apart, at a low weight: a file named `thunderstick` may answer
+    "thunder", but after every file that says thunder as a word."""
+    return [p for w in words(text) for p in index_parts(w)]

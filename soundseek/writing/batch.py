@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from soundseek.errors import JournalError, StoreLocked, WriteRefused, WritesBusy
-from soundseek.index.lock import WriterLock
+from soundseek.index.places.lock import WriterLock
 from soundseek.writing.journal import KEEP_BATCHES, JournalWriter, batches, prune
 from soundseek.writing.plan import PlannedWrite
 from soundseek.writing.safefile import write_file

@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass, fields
 
 from soundseek.files.names import readable
-from soundseek.index.records import FileRecord
+from soundseek.index.tables.records import FileRecord
 from soundseek.metadata.fields import MetadataChange
 from soundseek.metadata.reader import FileMeta, read_metadata
 from soundseek.metadata.ucs import UcsCatalog

@@ -28,8 +28,8 @@ from pathlib import Path
 
 from soundseek.errors import WriteRefused
 from soundseek.files.fingerprint import audio_span
+from soundseek.files.riff import RiffError
 from soundseek.metadata.fields import MetadataChange
-from soundseek.metadata.riff import RiffError
 from soundseek.metadata.riffedit import rewrite_wave
 from soundseek.metadata.tagedit import TagWriteError, open_writable, write_tags
 from soundseek.writing.journal import HASH_BLOCK, Entry, JournalWriter, fsync_dir, sha256_file

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from soundseek.errors import JournalError
-from soundseek.metadata.riff import RiffError
+from soundseek.files.riff import RiffError
 from soundseek.metadata.riffedit import copy_span
 from soundseek.writing.journal import (
     Batch,

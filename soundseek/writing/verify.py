@@ -128,7 +128,7 @@ def _ffmpeg_tags(path: str) -> dict[str, str]:
 
 
 def _own_fields(original: str, temp: str, values: dict[str, str]) -> None:
-    from soundseek.metadata.riff import read_wav_chunks
+    from soundseek.files.riff import read_wav_chunks
 
     with open(temp, "rb") as fh:
         chunks = read_wav_chunks(fh)
