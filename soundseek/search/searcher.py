@@ -114,10 +114,10 @@ class Searcher:
             return SearchResult(hits, notes)
         minus = " ".join(q.excludes)  # -word pushes the sound away too
         vecs = self._steered(self._query_vector(q.text)[None, :], "", minus, steer)
-        sound, recs = self._sound_matches(vecs, flt)
+        heard, recs = self._sound_matches(vecs, flt)
         sure = Sure(self._sound_null(vecs, by_audio=False), q.word_count)
-        lists = [text, sound_ranked(recs, sound, q)]
-        return SearchResult(fused_hits(lists, limit, explained, sound, sure, steer.bad), [])
+        lists = [text, sound_ranked(recs, heard, q)]
+        return SearchResult(fused_hits(lists, limit, explained, heard, sure, steer.bad), [])
 
     def similar(
         self, path: str, at: float | None = None, limit: int = 50, raw: str = "",
