@@ -1,5 +1,5 @@
 """The shell's instant paths: search and "does the index hold vectors" without importing
-LanceDB or torch (see soundseek.search.instant; search.routing picks the way). Each returns
+LanceDB or torch (see soundseek.search.from_cache; search.routing picks the way). Each returns
 None when only the full way can answer; the caller then opens the library and loads the
 model as usual."""
 
@@ -23,7 +23,7 @@ def quick_search(
     place: Place, registry: RootRegistry, q: ParsedQuery, limit: int, model_installed: bool
 ) -> SearchResult | None:
     """Metadata only, from the word index (no model loaded)."""
-    from soundseek.search.instant import instant_words
+    from soundseek.search.from_cache import instant_words
 
     words = existing_words(place.cache_dir)
     if words is None:
@@ -62,7 +62,7 @@ def quick_sound_search(
 def _sound_search(settings, place, registry, q, limit, folder, stamp, space):
     from soundseek.embed.textonnx import OnnxText
     from soundseek.index.vectors.windowcache import WindowCache
-    from soundseek.search.instant import instant_sound
+    from soundseek.search.from_cache import instant_sound
 
     words = existing_words(place.cache_dir)
     if words is None:

@@ -1,6 +1,6 @@
 """Which way a typed query is searched, decided here and nowhere else.
 
-- Instant (search.instant): straight from the word index and the window cache, no LanceDB and
+- Instant (search.from_cache): straight from the word index and the window cache, no LanceDB and
   no torch, so a shell answers in well under a second. Words alone, or words and sound when
   the caller would load a model anyway (the shell: the ONNX text encoder stands in for it).
 - Full (search.searcher): the opened index and, when loaded, the model.
