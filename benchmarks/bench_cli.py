@@ -104,7 +104,7 @@ def _windows(store, recs, rng) -> None:
         idx += list(range(r.n_windows))
     vecs = rng.standard_normal((len(hashes), store.info.dim)).astype(np.float32)
     vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
-    store.add_windows(hashes, [0.0] * len(hashes), [10.0] * len(hashes), idx, vecs)
+    store.windows.add(hashes, [0.0] * len(hashes), [10.0] * len(hashes), idx, vecs)
 
 
 def _space(model_dir: Path) -> str:

@@ -69,7 +69,7 @@ def run_this(library: Path, workers: int, model: Path | None = None, backend: st
         for p in app.index(workers=workers, batch_size=16):
             last = p
         seconds = time.perf_counter() - t
-        windows = app.library().store.count_windows()
+        windows = app.library().store.windows.count()
         files = app.status().indexed
     return {"workers": workers, "seconds": seconds, "windows": windows, "files": files,
             "windows_per_s": windows / seconds, "files_per_s": files / seconds,

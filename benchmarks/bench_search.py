@@ -88,7 +88,7 @@ def add_files(store, first_file: int, vecs: np.ndarray, rng, words: list[str]) -
         rows = np.arange(a, b)
         hashes = [f"h{first_file + r // WINDOWS_PER_FILE}" for r in rows]
         idx = (rows % WINDOWS_PER_FILE).tolist()
-        store.add_windows(hashes, [0.0] * len(rows), [10.0] * len(rows), idx, vecs[a:b])
+        store.windows.add(hashes, [0.0] * len(rows), [10.0] * len(rows), idx, vecs[a:b])
 
 
 def build(store_dir: Path, vecs: np.ndarray, rng, words: list[str]) -> float:
@@ -114,6 +114,10 @@ class FixedQueries:
         self.queries, self.i = queries, 0
 
     def embed_text(self, texts):
+        if len(texts) > 1:  # the confidence's null (every UCS caption): fixed unit vectors
+            rng = np.random.default_rng(len(texts))
+            rows = rng.standard_normal((len(texts), DIM)).astype(np.float32)
+            return rows / np.linalg.norm(rows, axis=1, keepdims=True)
         return self.queries[self.i % len(self.queries)][None, :]
 
     def embed_audio(self, windows):

@@ -55,7 +55,7 @@ MILESTONES = ("window shown", "index open", "first results")
 def cold_start(home: Path, tree: Path, query: str = "", silent: bool = False) -> dict:
     """Seconds from launching a fresh process to each milestone line the app prints."""
     env = {**os.environ, "SOUNDSEEK_HOME": str(home), "PYTHONPATH": str(tree)}
-    cmd = [sys.executable, "-m", "soundseek.ui.app", "--quit-after", "6000"]
+    cmd = [sys.executable, "-m", "soundseek.ui.launch", "--quit-after", "6000"]
     cmd += ["--search", query] if query else []
     cmd += ["--silent"] if silent else []
     t = time.perf_counter()
@@ -159,7 +159,7 @@ def main() -> None:
         win.show()
         meter = StallMeter()
         win.start_background()
-        win.add_folder(str(tmp / "lib"))
+        win.library.add_folder(str(tmp / "lib"))
         while ss.embedder is None or not win.keeper.running:
             pump(app, 0.05)
         meter.take()
@@ -169,10 +169,10 @@ def main() -> None:
         latencies = []
         for word in ("file", "door creak slow", "distant thunder", "rain", "footsteps gravel"):
             win.search_field.clear()
-            win.last_result = None
+            win.search.last_result = None
             QTest.keyClicks(win.search_field, word)
             typed = time.perf_counter()
-            while win.last_result is None:
+            while win.search.last_result is None:
                 pump(app, 0.001)
             latencies.append((time.perf_counter() - typed) * 1000)
         result["search_after_last_key_ms"] = {

@@ -109,17 +109,18 @@ def main() -> int:
     app.processEvents()
     print(f"first window after {time.perf_counter() - t0:.2f} s (imports excluded)")
     win.start_background()
-    win.add_folder(str(home / "Library"))
+    win.library.add_folder(str(home / "Library"))
     wait(app, lambda: win.keeper.running)
     OUT.mkdir(parents=True, exist_ok=True)
-    wait(app, lambda: win.first_run_done and not win.keeper.running and ss.embedder, 120)
+    wait(app, lambda: win.library.first_run_done and not win.keeper.running and ss.embedder, 120)
     QTest.keyClicks(win.search_field, "door creak")
-    wait(app, lambda: win.last_result is not None and win.search_runner.idle())
+    wait(app, lambda: win.search.last_result is not None and win.search_runner.idle())
     QTest.keyClick(win.search_field, Qt.Key.Key_Down)
     wait(app, lambda: win.player.playing, 10)
     QTest.keyClick(win.table, Qt.Key.Key_Down)
-    wait(app, lambda: win.preview.wave is not None and win.current_hit() is not None, 10)
-    current = win.current_hit().file.duration  # the envelope of this hit, not the previous one
+    wait(app, lambda: win.preview.wave is not None and win.selection.current_hit() is not None, 10)
+    # the envelope of this hit, not the previous one
+    current = win.selection.current_hit().file.duration
     wait(app, lambda: abs(win.preview.wave.duration - current) < 1e-6, 10)
     d = win.preview.wave.duration
     win.preview.wave.set_selection(d * 0.2, d * 0.6)

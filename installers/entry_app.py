@@ -5,7 +5,7 @@ from __future__ import annotations
 import multiprocessing
 import sys
 
-from soundseek.ui.app import main
+from soundseek.ui.launch import main
 
 if __name__ == "__main__":
     multiprocessing.freeze_support()

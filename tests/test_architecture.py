@@ -94,3 +94,37 @@ def test_opening_the_application_imports_neither_lancedb_nor_torch():
     env_code = "import os; os.environ['QT_QPA_PLATFORM'] = 'offscreen'\n" + code
     out = subprocess.run([sys.executable, "-c", env_code], capture_output=True, text=True)
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+MODULE_LINES, CLASS_LINES, PUBLIC_METHODS = 450, 300, 30
+
+
+def _classes(path: Path) -> list[tuple[str, int, int]]:
+    """(name, lines, public methods) of each class in a module."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    out = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ClassDef):
+            methods = [
+                n.name
+                for n in node.body
+                if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)
+                and not n.name.startswith("_")
+            ]
+            out.append((node.name, node.end_lineno - node.lineno + 1, len(methods)))
+    return out
+
+
+def test_no_module_or_class_grows_into_a_hub():
+    """Small modules with one purpose: a module past 450 lines, a class past 300 lines or
+    30 public methods is where the next feature gets stuck (issue 21)."""
+    too_big = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        name = str(path.relative_to(PACKAGE))
+        lines = len(path.read_text(encoding="utf-8").splitlines())
+        if lines > MODULE_LINES:
+            too_big.append(f"{name}: {lines} lines")
+        for cls, n, public in _classes(path):
+            if n > CLASS_LINES or public > PUBLIC_METHODS:
+                too_big.append(f"{name}:{cls}: {n} lines, {public} public methods")
+    assert too_big == []

@@ -99,7 +99,7 @@ def pickle_only_copy(model_dir: Path, dest: Path, extra: dict | None = None) -> 
 # -- a tiny CLAP trained on synthetic sounds aligned with UCS subcategories --------------------
 #
 # Five synthetic sound classes, each paired with one real UCS CatID. The model learns the
-# product's own captions (soundseek.classify.ucs.captions) for those CatIDs, with the other
+# product's own captions (soundseek.classify.zero_shot.captions) for those CatIDs, with the other
 # subcategories' captions as negatives, so zero-shot suggestions made through the real prompt
 # path (all 752 subcategories) have a checkable right answer. benchmarks/bench_suggest.py
 # scores it; tests/classify/test_zero_shot.py holds it to a bar an untrained model misses.
@@ -280,7 +280,7 @@ def index_class_library(model_dir: Path, root: Path, per_class: int, seed: int =
 
 def catalog_texts():
     """(catids, the product's two captions per subcategory) for the whole shipped catalog."""
-    from soundseek.classify.ucs import captions
+    from soundseek.classify.zero_shot import captions
     from soundseek.metadata.ucs import load_catalog
 
     catalog = load_catalog()
@@ -330,7 +330,7 @@ def train_tiny_clap(
     step: a balanced batch of clips against their classes' subcategories plus `negatives`
     others drawn from the whole catalog (audio to text), and each class's subcategory against
     the batch, its own clips the positives (text to audio). A text vector is the product's:
-    the mean of a subcategory's two caption vectors (soundseek.classify.ucs.text_matrix).
+    the mean of a subcategory's two caption vectors (soundseek.classify.zero_shot.text_matrix).
     What users type (QUERIES, as the product embeds them, and the neutral caption of "like
     this, but ...") is trained beside the captions (`_typed_loss`). Runs on one torch thread
     (two were 3-5x slower for these small ops on this machine)."""
@@ -414,7 +414,7 @@ def _contrastive_steps(model, below, labels, own, tokens, rng, steps, batch, neg
     for p in params:
         p.requires_grad_(True)
     opt = torch.optim.AdamW(params, lr=lr, weight_decay=1e-4)
-    scale = 1 / 0.05  # soundseek.classify.ucs.TEMPERATURE
+    scale = 1 / 0.05  # soundseek.classify.zero_shot.TEMPERATURE
     n_cats, k = len(tokens["input_ids"]) // 2, len(own)
     others = np.setdiff1d(np.arange(n_cats), own)
     by_class = [np.flatnonzero(labels == c) for c in range(k)]

@@ -260,7 +260,7 @@ class App:
             roots=counts,
             indexed=sum(c["indexed"] for c in counts.values()),
             errors=sum(c["errors"] for c in counts.values()),
-            windows=store.count_windows(),
+            windows=store.windows.count(),
             index_model=store.info.model_id,
         )
         try:
@@ -313,7 +313,7 @@ class App:
             files=sum(s.files for s in summaries),
             indexed=sum(s.indexed for s in summaries),
             pending=sum(s.pending for s in summaries),
-            windows=store.count_windows(),
+            windows=store.windows.count(),
             ann_index=store.has_ann(),
             model=self.model_state(with_device=False),  # resolving "auto" imports torch
             index_model=store.info.model_id,
@@ -426,7 +426,7 @@ class App:
         return accept(self.place, self.library().store, paths, min_confidence)
 
     def tag_counts(self) -> dict[str, int]:
-        return self.library().store.tag_counts()
+        return self.library().store.annotations.tag_counts()
 
     # -- review: suggestions accepted, rejected or replaced; the review lists ----------------
     def reject_categories(self, paths: list[str]) -> int:
@@ -724,7 +724,7 @@ class App:
     def envelope(self, hit: Hit) -> np.ndarray:
         from soundseek.app import media
 
-        stored = self.library().store.envelope(hit.file.content_hash)
+        stored = self.library().store.envelopes.of(hit.file.content_hash)
         return media.envelope(stored, hit.path)
 
     def detail_envelope(self, path: str, start: float, end: float) -> np.ndarray:

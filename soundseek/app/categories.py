@@ -51,7 +51,7 @@ def rejected(store: Store, guesses: dict[str, list[tuple[str, float]]]) -> set[t
     """(content hash, CatID) pairs among these guesses that the user rejected (one query for
     every rejection: there are few, and one per CatID cost seconds on a large review list)."""
     out: set[tuple[str, str]] = set()
-    for h, tag in store.tags_starting(REJECTED_PREFIX, "not"):
+    for h, tag in store.annotations.tags_starting(REJECTED_PREFIX, "not"):
         catid = tag[len(REJECTED_PREFIX) :]
         if h in guesses and any(c.lower() == catid for c, _ in guesses[h]):
             out.add((h, next(c for c, _ in guesses[h] if c.lower() == catid)))
@@ -60,7 +60,7 @@ def rejected(store: Store, guesses: dict[str, list[tuple[str, float]]]) -> set[t
 
 def open_guesses(store: Store, hashes: list[str]) -> dict[str, list[CategoryChoice]]:
     """Each content's suggestions, best first, without those the user rejected."""
-    guesses = store.guesses_of([h for h in hashes if h])
+    guesses = store.annotations.guesses_of([h for h in hashes if h])
     no = rejected(store, guesses)
     by_catid = load_catalog().by_catid
     return {
@@ -85,7 +85,7 @@ def _write(place: Place, chosen: dict[str, str]) -> None:
     values = {h: (c, by_catid[c].category, by_catid[c].subcategory) for h, c in chosen.items()}
     if values:
         with Store(place, writable=True) as store:
-            store.accept_categories(values)
+            store.annotations.accept_categories(values)
 
 
 def accept(place: Place, reader: Store, paths: list[str] | None, min_confidence: float) -> int:
@@ -122,5 +122,5 @@ def reject(place: Place, reader: Store, paths: list[str]) -> int:
     if by_catid:
         with Store(place, writable=True) as store:
             for catid, hashes in by_catid.items():
-                store.set_tag(REJECTED_PREFIX + catid, hashes, True, "not")
+                store.annotations.set_tag(REJECTED_PREFIX + catid, hashes, True, "not")
     return sum(len(v) for v in by_catid.values())

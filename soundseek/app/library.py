@@ -84,7 +84,7 @@ def open_library(
     else:
         store = Store(place)
         notes = list(store.upgrade_notes)
-    store.fresh_words()  # a missing word index is built here, while the library opens (a
+    store.words.fresh()  # a missing word index is built here, while the library opens (a
     # shell opens it in the background), not in the first search (~30 s at 100k files)
     retrieval = Retrieval(store)
     searcher = Searcher(retrieval, embedder, captions)

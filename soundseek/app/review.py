@@ -34,7 +34,10 @@ def open_learned(store: Store, learned: Learned | None) -> Learned:
     """Learned guesses less those the user has since accepted or rejected (guesses are
     computed in the background and may be older than the last review key)."""
     tags = sorted({g.tag for top in (learned or {}).values() for g in top})
-    decided = {t: set(store.hashes_tagged(t)) | set(store.hashes_tagged(t, "not")) for t in tags}
+    decided = {
+        t: set(store.annotations.hashes_tagged(t)) | set(store.annotations.hashes_tagged(t, "not"))
+        for t in tags
+    }
     out = {h: [g for g in top if h not in decided[g.tag]] for h, top in (learned or {}).items()}
     return {h: top for h, top in out.items() if top}
 
@@ -46,9 +49,9 @@ def notes_for(
     and new tags show even when the hits themselves are older."""
     hashes = sorted({h.file.content_hash for h in hits if h.file.content_hash})
     own = {h.file.content_hash: h.file.catid for h in hits}
-    accepted = store.accepted_of(hashes)
+    accepted = store.annotations.accepted_of(hashes)
     guesses = open_guesses(store, hashes)
-    tags = store.tags_of(hashes)
+    tags = store.annotations.tags_of(hashes)
     learned = open_learned(
         store, {h: learned[h] for h in hashes if h in learned} if learned else None
     )

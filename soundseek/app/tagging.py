@@ -52,14 +52,14 @@ def set_tag(
     changed = 0
     if found:
         with Store(place, writable=True) as store:
-            changed = store.set_tag(name, list(found.values()), on, kind)
+            changed = store.annotations.set_tag(name, list(found.values()), on, kind)
     return TagChange(name, changed, len(found), missing)
 
 
 def tags_of(reader: Store, paths: list[str]) -> dict[str, list[str]]:
     """Each indexed path's tags (paths not in the index are left out)."""
     found, _ = _contents(reader, paths)
-    by_hash = reader.tags_of(list(found.values()))
+    by_hash = reader.annotations.tags_of(list(found.values()))
     return {p: by_hash.get(h, []) for p, h in found.items()}
 
 
@@ -67,15 +67,17 @@ def suggest_tag(reader: Store, tag: str, limit: int = 50) -> list[TagSuggestion]
     """Files the tag probably fits, best first, learned from the files that carry it (three
     at least) and those where it was rejected."""
     name = normal_tag(tag)
-    positives = set(reader.hashes_tagged(name))
+    positives = set(reader.annotations.hashes_tagged(name))
     if len(positives) < 3:
         raise QuerySyntaxError(
             f"tag {name!r} is on {len(positives)} indexed files: tag at least 3 to learn it"
         )
-    hashes, x = file_means(reader.window_vector_batches())
+    hashes, x = file_means(reader.windows.batches())
     if not hashes:
         return []
-    picks = suggest(hashes, x, positives, set(reader.hashes_tagged(name, "not")), limit * 2)
+    picks = suggest(
+        hashes, x, positives, set(reader.annotations.hashes_tagged(name, "not")), limit * 2
+    )
     records = {r.content_hash: r for r in reader.records_by_hash([p.content_hash for p in picks])}
     out = [TagSuggestion(records[p.content_hash].path, name, p.confidence)
            for p in picks if p.content_hash in records]  # fmt: skip
@@ -99,13 +101,16 @@ def learned_tags(
 ) -> dict[str, list[TagGuess]]:
     """Content hash -> the learned tags that probably fit it, best first, for every tag that
     three files or more carry. File vectors are read once for all tags (the slow part)."""
-    learnable = [t for t, n in reader.tag_counts().items() if n >= MIN_EXAMPLES]
+    learnable = [t for t, n in reader.annotations.tag_counts().items() if n >= MIN_EXAMPLES]
     if not learnable:
         return {}
-    hashes, x = file_means(reader.window_vector_batches())
+    hashes, x = file_means(reader.windows.batches())
     out: dict[str, list[TagGuess]] = {}
     for tag in learnable:
-        positives, no = set(reader.hashes_tagged(tag)), set(reader.hashes_tagged(tag, "not"))
+        positives, no = (
+            set(reader.annotations.hashes_tagged(tag)),
+            set(reader.annotations.hashes_tagged(tag, "not")),
+        )
         for p in suggest(hashes, x, positives, no, per_tag) if hashes else []:
             if p.confidence >= min_confidence:
                 out.setdefault(p.content_hash, []).append(TagGuess(tag, p.confidence))

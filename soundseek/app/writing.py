@@ -43,7 +43,7 @@ def chosen_records(store: Store, sel: Selection) -> tuple[list[FileRecord], list
             rec = store.record_at(os.path.abspath(p))
             (found.append(rec) if rec is not None else missing.append(p))
         return found, missing
-    records = store.records_by_hash(store.annotated_contents())
+    records = store.records_by_hash(store.annotations.annotated_contents())
     return [r for r in records if r.status is not FileStatus.ERROR], []
 
 
@@ -55,7 +55,7 @@ def plan_writes(store: Store, records: list[FileRecord], naming: Naming, rename:
     from soundseek.errors import UnreadableFile
 
     catalog = load_catalog()
-    tags = store.tags_of([r.content_hash for r in records if r.content_hash])
+    tags = store.annotations.tags_of([r.content_hash for r in records if r.content_hash])
     taken: set[str] = set()
     out: list[PlannedWrite | WriteRefused] = []
     moved: dict[str, str] | None = None

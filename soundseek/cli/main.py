@@ -223,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.home:
         os.environ["SOUNDSEEK_HOME"] = args.home
     if args.command is None:
-        from soundseek.ui.app import main as gui_main
+        from soundseek.ui.launch import main as gui_main
 
         return gui_main(sys.argv[:1])
     _start_logging()

@@ -32,20 +32,21 @@ class Retrieval:
         self._background: tuple[int, np.ndarray] | None = None
 
     def words(self) -> WordIndex:
-        """The word index, current with the files table (see Store.fresh_words)."""
-        return self.store.fresh_words()
+        """The word index, current with the files table (see wordindex.sync.WordSync.fresh)."""
+        return self.store.words.fresh()
 
     def word_search(self, typed: TypedWords, flt: FileFilter, limit: int) -> list[WordHit]:
         """Files matching query words (field-weighted BM25 over lemmas), best first."""
         words, roots = self.words(), self.store.roots.by_id()
-        return top_hits(words, typed, resolve_tags(flt, self.store.hashes_tagged), roots, limit)
+        flt = resolve_tags(flt, self.store.annotations.hashes_tagged)
+        return top_hits(words, typed, flt, roots, limit)
 
     def records_by_hash(
         self, hashes: list[str], flt: FileFilter, enough: int | None = None
     ) -> list[FileRecord]:
         """Files of some contents that pass the filters; with `enough`, read best first
         until that many contents passed (see wordhits.records_passing)."""
-        flt = resolve_tags(flt, self.store.hashes_tagged)
+        flt = resolve_tags(flt, self.store.annotations.hashes_tagged)
         return records_passing(self.words(), hashes, flt, self.store.roots.by_id(), enough)
 
     def browse(self, flt: FileFilter, limit: int) -> list[FileRecord]:

@@ -10,9 +10,10 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from soundseek.classify.ucs import UcsScorer, text_matrix
+from soundseek.classify.zero_shot import UcsScorer, text_matrix
 from soundseek.embed.base import Embedder
 from soundseek.index.store import Store
+from soundseek.index.vectors.textcache import load_vectors, save_vectors
 from soundseek.ingest.progress import IndexProgress
 from soundseek.metadata.ucs import load_catalog
 
@@ -26,7 +27,7 @@ def scorer_for(store: Store, embedder: Embedder) -> UcsScorer:
     key = hashlib.blake2b(f"{store.info.space}|{catalog.version}".encode(), digest_size=8)
     name = f"ucs-text-{key.hexdigest()}"
     catids = list(catalog.by_catid)
-    vecs = store.load_cache(name)
+    vecs = load_vectors(store.place.cache_dir, name)
     if vecs is None or len(vecs) != len(catids):
 
         def embed(texts: list[str]) -> np.ndarray:
@@ -35,7 +36,7 @@ def scorer_for(store: Store, embedder: Embedder) -> UcsScorer:
             return np.concatenate(parts)
 
         catids, vecs = text_matrix(catalog, embed)
-        store.save_cache(name, vecs)
+        save_vectors(store.place.cache_dir, name, vecs)
     return UcsScorer(catalog, catids, vecs)
 
 
@@ -45,7 +46,7 @@ def _complete_windows(store: Store, todo: list[str]) -> Iterator[tuple[str, np.n
     content's windows first held ~2 GB on a first run over a million windows)."""
     expected = store.windows_by_hash(todo)
     partial: dict[str, list[np.ndarray]] = defaultdict(list)
-    for hashes, vecs in store.window_vector_batches():
+    for hashes, vecs in store.windows.batches():
         for h, v in zip(hashes.tolist(), vecs, strict=True):
             n = expected.get(h)
             if n is None:
@@ -64,11 +65,11 @@ def _score(store: Store, scorer: UcsScorer, batch: dict[str, np.ndarray]) -> Non
         rec = records.get(h)
         top = scorer.guess(vecs, rec.catid if rec else "", rec.text if rec else "")
         guesses[h] = [(g.catid, g.confidence) for g in top]
-    store.put_guesses(guesses)
+    store.annotations.put_guesses(guesses)
 
 
 def guess_categories(store: Store, embedder: Embedder, t0: float) -> Iterator[IndexProgress]:
-    todo = store.contents_without_guesses()
+    todo = store.annotations.contents_without_guesses()
     if not todo:
         return
     yield IndexProgress("categories", 0, len(todo), message="suggesting UCS categories")

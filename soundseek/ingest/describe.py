@@ -13,18 +13,13 @@ from soundseek.files import names
 from soundseek.files.fingerprint import content_hash
 from soundseek.files.scanner import ScannedFile
 from soundseek.index.tables.records import FileRecord, FileStatus
+from soundseek.metadata.fields import stored_values
 from soundseek.metadata.reader import FileMeta, read_metadata
 from soundseek.metadata.text import words
 from soundseek.metadata.ucs import UcsCatalog, load_catalog
 from soundseek.paths import shown
 
 log = logging.getLogger(__name__)
-
-_META_FIELDS = (
-    "duration", "samplerate", "channels", "bit_depth", "format", "subtype", "catid", "category",
-    "subcategory", "fx_name", "description", "keywords", "library", "designer", "originator",
-    "origination_date", "warning",
-)  # fmt: skip
 
 
 def describe(found: ScannedFile, catalog: UcsCatalog) -> FileRecord:
@@ -60,7 +55,7 @@ def meta_record(
             content_hash=digest,
             n_windows=n_windows,
             text=meta.search_text(),
-            **{f: getattr(meta, f) for f in _META_FIELDS},
+            **stored_values(meta),
         )
     )
 

@@ -148,14 +148,14 @@ def write_results(
                     for r in by_hash[digest]]  # fmt: skip
     with_vectors = [f for f in done if f.vectors is not None and f.count]
     if with_vectors:
-        store.add_windows(
+        store.windows.add(
             [f.digest for f in with_vectors for _ in f.idxs],
             [s for f in with_vectors for s in f.starts],
             [e for f in with_vectors for e in f.ends],
             [i for f in with_vectors for i in f.idxs],
             np.concatenate([f.vectors for f in with_vectors]),
         )
-    store.upsert_envelopes({f.digest: f.envelope for f in done})
+    store.envelopes.put({f.digest: f.envelope for f in done})
     store.upsert_files(records)
     return len(records)
 

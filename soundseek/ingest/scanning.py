@@ -197,7 +197,9 @@ class Commits:
             return records
         pending = [r.content_hash for r in records if r.status is FileStatus.PENDING]
         embedded = self.store.windows_by_hash(pending)
-        accepted = self.store.accepted_of([r.content_hash for r in records if r.content_hash])
+        accepted = self.store.annotations.accepted_of(
+            [r.content_hash for r in records if r.content_hash]
+        )
         out = []
         for r in records:
             if r.status is FileStatus.PENDING and (n := embedded.get(r.content_hash)):

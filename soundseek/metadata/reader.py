@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import mutagen
 
@@ -12,53 +12,29 @@ from soundseek.audio.sources import probe
 from soundseek.errors import UnreadableFile
 from soundseek.files.names import readable
 from soundseek.files.riff import RiffError, WavChunks, read_wav_chunks
+from soundseek.metadata.fields import (
+    BEXT,
+    DECODED,
+    FIELDS,
+    SEARCHED,
+    TAG_ALIASES,
+    USER_READ,
+    FileFields,
+    Home,
+)
 from soundseek.metadata.formats import MUTAGEN_ERRORS, mutagen_formats
 from soundseek.metadata.text import words
 from soundseek.metadata.ucs import UcsCatalog, load_catalog
 
-TAG_FIELDS = {  # ID3, Vorbis comments, MP4 atoms, APEv2 (WavPack), ASF (WMA), lower-cased
-    "title": ("title", "tit2", "©nam", "nam"),
-    "artist": ("artist", "tpe1", "©art", "author"),
-    "album": ("album", "talb", "©alb", "wm/albumtitle"),
-    "genre": ("genre", "tcon", "©gen", "wm/genre"),
-    "comment": ("comment", "comm", "description", "©cmt"),
-}
-IXML_FIELDS = {
-    "description": "DESCRIPTION",
-    "keywords": "KEYWORDS",
-    "category": "CATEGORY",
-    "subcategory": "SUBCATEGORY",
-    "fx_name": "FXNAME",
-    "library": "LIBRARY",
-    "designer": "DESIGNER",
-    "notes": "NOTES",
-}
-
 
 @dataclass
-class FileMeta:
-    """Everything SoundSeek knows about one file before listening to it."""
+class FileMeta(FileFields):
+    """Everything SoundSeek knows about one file before listening to it: the stored fields
+    (metadata.fields), what is read only for its words, and a player's tags."""
 
-    path: str
-    format: str = ""
-    subtype: str = ""
-    duration: float = 0.0
-    samplerate: int = 0
-    channels: int = 0
-    bit_depth: int = 0
-    catid: str = ""
-    category: str = ""
-    subcategory: str = ""
-    fx_name: str = ""
-    description: str = ""
-    keywords: str = ""
-    library: str = ""
-    designer: str = ""
-    originator: str = ""
-    origination_date: str = ""
+    path: str = field(kw_only=True)
     notes: str = ""
     tags: dict[str, str] = field(default_factory=dict)
-    warning: str = ""
 
     @property
     def filename(self) -> str:
@@ -79,31 +55,22 @@ class FileMeta:
             " ".join(words(os.path.splitext(self.filename)[0])),
             " ".join(words(os.path.basename(self.folder))),
             " ".join(words(os.path.basename(os.path.dirname(self.folder)))),
-            self.description,
-            self.keywords,
-            self.category,
-            self.subcategory,
-            self.fx_name,
-            self.library,
-            self.notes,
+            *(getattr(self, name) for name in SEARCHED),
             *self.tags.values(),
         ]
         return " ".join(p for p in parts if p)
+
+
+_READ_ONLY = {f.name for f in FIELDS if f.home is Home.READ}
+if _READ_ONLY - {f.name for f in fields(FileMeta)}:
+    raise TypeError(f"FileMeta must declare the fields read for their words: {_READ_ONLY}")
 
 
 def read_technical(path: str) -> FileMeta:
     """Format, duration, rate, channels and depth from whichever decoder reads the file;
     failures become UnreadableFile with every decoder's reason."""
     info = probe(path)
-    return FileMeta(
-        path=path,
-        format=info.format,
-        subtype=info.subtype,
-        duration=info.duration,
-        samplerate=info.samplerate,
-        channels=info.channels,
-        bit_depth=info.bit_depth,
-    )
+    return FileMeta(path=path, **{name: getattr(info, name) for name in DECODED})
 
 
 def _flatten_tags(tags: object) -> dict[str, str]:
@@ -145,29 +112,25 @@ def read_tags(path: str) -> dict[str, str]:
 
 def _apply_tags(meta: FileMeta, tags: dict[str, str]) -> None:
     picked: dict[str, str] = {}
-    for name, keys in TAG_FIELDS.items():
+    for name, keys in TAG_ALIASES.items():
         for k in keys:
             if tags.get(k):
                 picked[name] = tags[k]
                 break
     meta.tags = picked
-    for attr, key in IXML_FIELDS.items():
+    for attr, key in USER_READ.items():
         if not getattr(meta, attr) and tags.get(key.lower()):
             setattr(meta, attr, tags[key.lower()])
-    if not meta.catid and tags.get("catid"):
-        meta.catid = tags["catid"]
 
 
 def _apply_chunks(meta: FileMeta, chunks: WavChunks) -> None:
     if chunks.bext is not None:
-        meta.description = chunks.bext.description
-        meta.originator = chunks.bext.originator
-        meta.origination_date = chunks.bext.origination_date
-    user = chunks.ixml_user
-    for attr, key in IXML_FIELDS.items():
-        if user.get(key) and not (attr == "description" and meta.description):
+        for attr in BEXT:
+            setattr(meta, attr, getattr(chunks.bext, attr))
+    user = chunks.ixml_user  # only non-empty values
+    for attr, key in USER_READ.items():
+        if user.get(key) and not (attr in BEXT and getattr(meta, attr)):
             setattr(meta, attr, user[key])
-    meta.catid = user.get("CATID", meta.catid)
     meta.notes = meta.notes or chunks.ixml_note
     if chunks.problems:
         meta.warning = "; ".join(chunks.problems)

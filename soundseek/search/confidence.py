@@ -30,10 +30,11 @@ from pathlib import Path
 
 import numpy as np
 
-from soundseek.classify.ucs import TEMPERATURE, captions
+from soundseek.classify.zero_shot import TEMPERATURE, captions
 from soundseek.embed.base import normalise
-from soundseek.index.vectors.nullcache import load_null, save_null
-from soundseek.index.wordindex.matches import PARTS, WordHit
+from soundseek.index.vectors.textcache import load_vectors, null_name, save_vectors
+from soundseek.index.wordindex.columns import PARTS
+from soundseek.index.wordindex.matches import WordHit
 
 STRONG = 0.8  # a hit this confident (or more) is a strong match
 NEAR_QUERY = 0.95  # null texts this close to the query (text cosine) say what it says
@@ -45,7 +46,7 @@ STAND_IN = 0.8  # a related word or a corrected typo matched, not the word itsel
 
 
 def null_texts() -> list[str]:
-    """Every UCS subcategory in the words the suggestions use (classify.ucs.captions: two
+    """Every UCS subcategory in the words the suggestions use (classify.zero_shot.captions: two
     captions each, flattened): the kinds of sound a library holds, so that for any window
     some of them describe it, and for any query almost all of them say something else."""
     from soundseek.metadata.ucs import load_catalog
@@ -63,16 +64,16 @@ def null_key(space: str, captions: bool, texts: Sequence[str]) -> str:
 def null_vectors(
     cache_dir: Path, space: str, captions: bool, embed_text: Callable[[list[str]], np.ndarray]
 ) -> np.ndarray:
-    """One vector per UCS subcategory, as the suggestions read it (classify.ucs.text_matrix:
+    """One vector per UCS subcategory, as the suggestions read it (classify.zero_shot.text_matrix:
     the mean of its two captions), encoded in one batch (`embed_text`: the encoder's) once
     per model and kept in the cache folder."""
     texts = null_texts()
     key = null_key(space, captions, texts)
-    vecs = load_null(cache_dir, key, len(texts) // 2)
+    vecs = load_vectors(cache_dir, null_name(key), len(texts) // 2)
     if vecs is None:
         flat = np.asarray(embed_text(texts), np.float32)
         vecs = normalise(normalise(flat).reshape(len(texts) // 2, 2, -1).mean(axis=1))
-        save_null(cache_dir, key, vecs)
+        save_vectors(cache_dir, null_name(key), vecs)
     return vecs
 
 

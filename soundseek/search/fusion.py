@@ -9,7 +9,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from soundseek.index.tables.records import FileKey, FileRecord, WindowMatch
-from soundseek.index.wordindex.matches import FIELDS, PARTS, WordHit, field_texts
+from soundseek.index.wordindex.columns import FIELDS, PARTS, field_texts
+from soundseek.index.wordindex.matches import WordHit
 from soundseek.metadata.text import words
 from soundseek.search.confidence import divide, word_confidence
 from soundseek.search.hits import Hit

@@ -34,7 +34,7 @@ from soundseek.search.hits import NO_MODEL, NOTHING_EMBEDDED, SearchResult
 from soundseek.search.query import ParsedQuery, parse_query
 from soundseek.search.steer_request import NONE, Steer
 from soundseek.search.vector_steering import moved_by_text, rocchio, unit_rows
-from soundseek.words.plan import plan_query
+from soundseek.words.query_plan import plan_query
 
 FILTERED_WINDOWS = 4 * WINDOW_CANDIDATES  # windows fetched before a filter is applied
 FILTERED_ENOUGH = 50  # files passing it that make a ranking; fewer: search its files only
@@ -134,7 +134,7 @@ class Searcher:
         if rec is None or rec.status is not FileStatus.INDEXED:
             state = rec.status.value if rec else "not in the library"
             raise NotIndexed(f"{path} has no sound vectors yet ({state}); index it first")
-        wins = self.store.window_vectors(rec.content_hash)
+        wins = self.store.windows.of(rec.content_hash)
         if at is not None:
             wins = [min(wins, key=lambda w: 0 if w.start <= at < w.end else abs(w.start - at))]
         elif len(wins) > SIMILAR_QUERY_WINDOWS:

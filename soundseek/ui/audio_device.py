@@ -116,6 +116,11 @@ class AudioSwitch(QObject):
         self.reason = _short(exc)  # PortAudio's words ("Error querying device -1"), for a tip
         self._set_status(self.SILENT)
 
+    @property
+    def hint(self) -> str:
+        """What to do about the silence, with the audio library's words ('' with sound)."""
+        return f"{self.reason}. Connect a device and press Retry audio." if self.reason else ""
+
     def _set_status(self, text: str) -> None:
         if text != self.status:
             self.status = text
@@ -124,6 +129,17 @@ class AudioSwitch(QObject):
     def close(self) -> None:
         self._check.stop()
         self.player.close()
+
+
+def start_audio(
+    volume: float, open_output: Callable[[], AudioOutput] | None, parent: QObject
+) -> AudioSwitch:
+    """A player on the sound card (or silent, saying why), at the kept volume."""
+    player = Player(NullOutput())
+    player.volume = volume
+    audio = AudioSwitch(player, open_output or open_device_output, parent=parent)
+    audio.start()
+    return audio
 
 
 def _short(exc: Exception) -> str:

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 
 from soundseek.ui.drag_handle import DragHandle
 from soundseek.ui.tag_editor import TagEditor
-from soundseek.ui.worker import Tasks
+from soundseek.ui.threads import Tasks
 
 if TYPE_CHECKING:
     from soundseek.app import App

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray
+from PySide6.QtWidgets import QWidget
 
 HISTORY_MAX = 50
 
@@ -35,6 +36,22 @@ class UiState:
         if q:
             hist = [h for h in self.history if h != q]
             self.data["history"] = [q, *hist][:HISTORY_MAX]
+
+    def restore_layout(self, window: QWidget, parts: dict, default: tuple[int, int]) -> None:
+        """The window's geometry (the default size when none was kept) and its parts' state
+        (splitters, header) as last kept."""
+        geo = self.blob("geometry")
+        if geo is None or not window.restoreGeometry(geo):
+            window.resize(*default)
+        for key, part in parts.items():
+            blob = self.blob(key)
+            if blob is not None:
+                part.restoreState(blob)
+
+    def keep_layout(self, window: QWidget, parts: dict) -> None:
+        self.set_blob("geometry", window.saveGeometry())
+        for key, part in parts.items():
+            self.set_blob(key, part.saveState())
 
     def save(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)

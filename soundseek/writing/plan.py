@@ -10,7 +10,7 @@ from dataclasses import dataclass, fields
 
 from soundseek.files.names import readable
 from soundseek.index.tables.records import FileRecord
-from soundseek.metadata.fields import MetadataChange
+from soundseek.metadata.fields import USER_NAMES, WRITE_ONLY, MetadataChange
 from soundseek.metadata.reader import FileMeta, read_metadata
 from soundseek.metadata.ucs import UcsCatalog
 
@@ -85,7 +85,7 @@ def target(meta: FileMeta, rec: FileRecord, tags: list[str], catalog: UcsCatalog
 
 def _current(meta: FileMeta) -> dict[str, str]:
     own = {f.name: getattr(meta, f.name, "") or "" for f in fields(MetadataChange)}
-    own["category_full"] = meta.tags.get("categoryfull", "") if meta.tags else ""
+    own["category_full"] = meta.tags.get(USER_NAMES["category_full"].lower(), "")
     return own
 
 
@@ -95,7 +95,7 @@ def diff(meta: FileMeta, want: MetadataChange) -> tuple[MetadataChange, dict[str
     decides whether the file is rewritten at all."""
     now = _current(meta)
     changed = {k: v for k, v in want.values().items() if v != now.get(k, "")}
-    if not changed or set(changed) <= {"category_full", "creator_id", "source_id"}:
+    if not changed or set(changed) <= WRITE_ONLY:
         return MetadataChange(), {}
     return want, {k: now.get(k, "") for k in changed}
 

@@ -120,7 +120,7 @@ UCS_CLASSES = {"rumble": 70.0, "beep": 600.0, "whistle": 1300.0, "hiss": 10000.0
 def test_ucs_suggestions_after_indexing_name_each_files_class(home, tmp_path, capsys):
     """Zero-shot: every subcategory's captions against the files' windows. The stand-in model
     hears four bands and knows one word for each, so the right answer is checkable."""
-    from soundseek.classify.ucs import captions
+    from soundseek.classify.zero_shot import captions
     from soundseek.metadata.ucs import load_catalog
     from tests.fakeembed import BandEmbedder
     from tests.helpers import index

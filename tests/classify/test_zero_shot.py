@@ -95,7 +95,7 @@ def test_an_untrained_tiny_clap_misses_the_bar(indexed, tiny_model_dir, trained_
     import numpy as np
 
     from soundseek.audio.decode import iter_windows
-    from soundseek.classify.ucs import UcsScorer, text_matrix
+    from soundseek.classify.zero_shot import UcsScorer, text_matrix
     from soundseek.embed.clap import ClapEmbedder
     from soundseek.metadata.ucs import load_catalog
 

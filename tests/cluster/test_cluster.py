@@ -36,7 +36,7 @@ def local_ray():
 
 
 def _vectors(store: Store) -> dict[str, np.ndarray]:
-    return {r.filename: np.stack([w.vector for w in store.window_vectors(r.content_hash)])
+    return {r.filename: np.stack([w.vector for w in store.windows.of(r.content_hash)])
             for r in store.records() if r.status is FileStatus.INDEXED}  # fmt: skip
 
 
@@ -101,7 +101,7 @@ def _indexed(place: S3Place) -> tuple[int, int, int]:
     """(indexed files, window rows, windows the indexed files should have)."""
     store = Store(place)
     recs = [r for r in store.records() if r.status is FileStatus.INDEXED]
-    return len(recs), store.count_windows(), sum(r.n_windows for r in recs)
+    return len(recs), store.windows.count(), sum(r.n_windows for r in recs)
 
 
 FILES = 40  # a quarter second each in the killed run: long enough to kill it mid-job (16 was not)

@@ -176,10 +176,10 @@ def build_schema2_index(home, lib) -> dict[str, Path]:
     assert list(app.index())[-1].phase == "done"
     with Store(home.store_dir, writable=True) as store:
         door = store.record_at(str(files["door"])).content_hash
-        store.set_tag("keeper", [door])
-        store.set_tag("loud", [door], kind="not")
-        store.accept_categories({door: ("DOORWood", "DOOR", "WOOD")})
-        store.put_guesses({door: [("DOORWood", 0.9), ("DOORMetl", 0.1)]})
+        store.annotations.set_tag("keeper", [door])
+        store.annotations.set_tag("loud", [door], kind="not")
+        store.annotations.accept_categories({door: ("DOORWood", "DOOR", "WOOD")})
+        store.annotations.put_guesses({door: [("DOORWood", 0.9), ("DOORMetl", 0.1)]})
         old_of = {r.path: whole_file_hash(r.path) for r in store.records() if r.content_hash}
         new_of = {r.path: r.content_hash for r in store.records() if r.content_hash}
     _rewrite_as_schema2(home, old_of, new_of)
@@ -230,13 +230,13 @@ def test_schema2_index_keeps_vectors_tags_and_categories(home, tmp_path):
     assert by_path[str(files["thunder"])].content_hash == whole_file_hash(str(offline))
     for r in by_path.values():
         if r.status.value == "indexed":
-            got = store.window_vectors(r.content_hash)
+            got = store.windows.of(r.content_hash)
             assert len(got) == r.n_windows, (r.path, "vectors once per content, not twice")
-    assert store.envelope(door) and store.envelope(door_old)
-    assert store.tags_of([door, door_old]) == {door: ["keeper"], door_old: ["keeper"]}
-    assert store.hashes_tagged("loud", kind="not") == sorted({door, door_old})
-    assert store.accepted_of([door]) == {door: ("DOORWood", "DOOR", "WOOD")}
-    assert [c for c, _ in store.guesses_of([door])[door]] == ["DOORWood", "DOORMetl"]
+    assert store.envelopes.of(door) and store.envelopes.of(door_old)
+    assert store.annotations.tags_of([door, door_old]) == {door: ["keeper"], door_old: ["keeper"]}
+    assert store.annotations.hashes_tagged("loud", kind="not") == sorted({door, door_old})
+    assert store.annotations.accepted_of([door]) == {door: ("DOORWood", "DOOR", "WOOD")}
+    assert [c for c, _ in store.annotations.guesses_of([door])[door]] == ["DOORWood", "DOORMetl"]
 
     app.embedder = emb = BandEmbedder()
     offline.rename(files["thunder"])
@@ -244,7 +244,7 @@ def test_schema2_index_keeps_vectors_tags_and_categories(home, tmp_path):
     assert emb.windows_seen == 0, "nothing re-embedded after the upgrade"
     store = app.library().store
     assert store.record_at(str(files["door_copy"])).content_hash == door
-    assert store.tags_of([door]) == {door: ["keeper"]}
+    assert store.annotations.tags_of([door]) == {door: ["keeper"]}
 
 
 def test_a_kill_mid_migration_leaves_the_schema2_index(home, tmp_path, monkeypatch):
@@ -288,23 +288,23 @@ def test_rekey_moves_a_content_everywhere(home):
                                                                      ("c", "other"))]  # fmt: skip
         s.add_files(recs)
         for h in ("old", "old2", "other"):
-            s.add_windows(
+            s.windows.add(
                 [h, h], [0.0, 10.0], [10.0, 20.0], [0, 1], np.eye(4, dtype=np.float32)[:2]
             )
-        s.upsert_envelopes({"old": b"peaks", "other": b"x"})
-        s.set_tag("keeper", ["old", "old2"])
-        s.set_tag("door", ["old"])
-        s.accept_categories({"old": ("DOORWood", "DOOR", "WOOD")})
+        s.envelopes.put({"old": b"peaks", "other": b"x"})
+        s.annotations.set_tag("keeper", ["old", "old2"])
+        s.annotations.set_tag("door", ["old"])
+        s.annotations.accept_categories({"old": ("DOORWood", "DOOR", "WOOD")})
         s.rekey({"old": "new", "old2": "new"})  # a copy with other metadata: the same audio
         assert _hashes_by_relpath(s) == {
             "a.wav": "new", "b.wav": "new", "c.wav": "other"}  # fmt: skip
-        assert len(s.window_vectors("new")) == 2, "one copy of the windows, not two"
-        assert not s.window_vectors("old") and not s.window_vectors("old2")
-        assert s.envelope("new") == b"peaks" and s.envelope("old") is None
-        assert s.tags_of(["new", "old", "old2"]) == {"new": ["door", "keeper"]}
-        assert s.accepted_of(["new", "old"]) == {"new": ("DOORWood", "DOOR", "WOOD")}
-        assert s.count_windows() == 4 and s.sweep_orphans() == 0
+        assert len(s.windows.of("new")) == 2, "one copy of the windows, not two"
+        assert not s.windows.of("old") and not s.windows.of("old2")
+        assert s.envelopes.of("new") == b"peaks" and s.envelopes.of("old") is None
+        assert s.annotations.tags_of(["new", "old", "old2"]) == {"new": ["door", "keeper"]}
+        assert s.annotations.accepted_of(["new", "old"]) == {"new": ("DOORWood", "DOOR", "WOOD")}
+        assert s.windows.count() == 4 and s.sweep_orphans() == 0
         s.rekey({"other": "new"})  # the new hash has its windows already: they are kept
-        assert len(s.window_vectors("new")) == 2 and s.count_windows() == 2
+        assert len(s.windows.of("new")) == 2 and s.windows.count() == 2
         s.rekey({"new": "new", "": "x"})  # nothing to do
         assert windows_schema(4) == s.table(WINDOWS).schema

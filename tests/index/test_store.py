@@ -24,12 +24,12 @@ def test_store_records_schema_model_and_pipeline(home):
 def test_vector_spaces_never_mix(where):
     with Store(where, writable=True) as s:
         s.use_model("m1", 4, "m1@abc/logmel-v1", "torch-fp32")
-        s.add_windows(["h"], [0.0], [1.0], [0], np.eye(4, dtype=np.float32)[:1])
+        s.windows.add(["h"], [0.0], [1.0], [0], np.eye(4, dtype=np.float32)[:1])
         assert s.use_model("m1", 4, "m1@abc/logmel-v1", "onnxruntime-fp32") == 0
-        assert s.count_windows() == 1, "a gate-passing runtime joins the same space"
+        assert s.windows.count() == 1, "a gate-passing runtime joins the same space"
         assert s.info.runtimes == ("torch-fp32", "onnxruntime-fp32")
         s.use_model("m1", 4, "m1@NEW/logmel-v1", "torch-fp32")  # same name, other weights
-        assert s.count_windows() == 0 and s.info.runtimes == ("torch-fp32",)
+        assert s.windows.count() == 0 and s.info.runtimes == ("torch-fp32",)
         assert not s.vectors_match("m1", 4, "m1@abc/logmel-v1")
 
 
@@ -79,7 +79,7 @@ def _ann_store(home, vecs, policy):
 
     s = Store(home.store_dir, writable=True)
     s.use_model("m", vecs.shape[1])
-    s.cache.policy = CachePolicy(**policy)
+    s.windows.cache.policy = CachePolicy(**policy)
     return s
 
 
@@ -93,7 +93,7 @@ def test_ann_index_recall_against_exact_search(home):
     centres = rng.standard_normal((64, dim))
     vecs = _clustered(n, dim, rng, centres)
     with _ann_store(home, vecs, {"ann_min_rows": 4000}) as s:
-        s.add_windows([f"h{i}" for i in range(n)], [0.0] * n, [10.0] * n, [0] * n, vecs)
+        s.windows.add([f"h{i}" for i in range(n)], [0.0] * n, [10.0] * n, [0] * n, vecs)
         s.maintain()
         assert s.has_ann()
     retrieval = Retrieval(Store(home.store_dir))
@@ -115,13 +115,13 @@ def test_adding_files_folds_them_in_without_retraining(home):
     first = _clustered(8000, dim, rng, centres)
     policy = {"ann_min_rows": 4000, "fold_rows": 500, "probe_growth": 0.1}
     with _ann_store(home, first, policy) as s:
-        s.add_windows([f"h{i}" for i in range(8000)], [0.0] * 8000, [1.0] * 8000, [0] * 8000,
+        s.windows.add([f"h{i}" for i in range(8000)], [0.0] * 8000, [1.0] * 8000, [0] * 8000,
                       first)  # fmt: skip
         s.maintain()
         trained = read_meta(s.place.cache_dir / "vectors").trained_rows
         assert trained == 8000
         more = _clustered(1000, dim, rng, centres)
-        s.add_windows([f"n{i}" for i in range(1000)], [0.0] * 1000, [1.0] * 1000, [0] * 1000,
+        s.windows.add([f"n{i}" for i in range(1000)], [0.0] * 1000, [1.0] * 1000, [0] * 1000,
                       more)  # fmt: skip
         reader = Retrieval(Store(home.store_dir))
         assert reader.cache_current(), "searchable straight after the commit"
@@ -132,9 +132,9 @@ def test_adding_files_folds_them_in_without_retraining(home):
         assert meta.ann_rows == 9000, "the new rows are in the ANN index"
         assert meta.recall >= 0.95
         elsewhere = _clustered(3000, dim, rng, rng.standard_normal((8, dim)) * 3)
-        s.add_windows([f"x{i}" for i in range(3000)], [0.0] * 3000, [1.0] * 3000, [0] * 3000,
+        s.windows.add([f"x{i}" for i in range(3000)], [0.0] * 3000, [1.0] * 3000, [0] * 3000,
                       elsewhere)  # fmt: skip
-        s.cache.policy = CachePolicy(**policy, recall_floor=1.01)  # any probe is "too low"
+        s.windows.cache.policy = CachePolicy(**policy, recall_floor=1.01)  # any probe is "too low"
         s.maintain()
         meta = read_meta(s.place.cache_dir / "vectors")
         assert meta.trained_rows == 12000, "retrained when the probe fell below the floor"
@@ -154,13 +154,13 @@ def test_the_cache_heals_after_a_commit_behind_its_back(home):
     rng = np.random.default_rng(2)
     vecs = _clustered(300, 16, rng, rng.standard_normal((8, 16)))
     with _ann_store(home, vecs, {}) as s:
-        s.add_windows([f"h{i}" for i in range(200)], [0.0] * 200, [1.0] * 200, [0] * 200,
+        s.windows.add([f"h{i}" for i in range(200)], [0.0] * 200, [1.0] * 200, [0] * 200,
                       vecs[:200])  # fmt: skip
-        cache, s.cache = s.cache, None  # as if killed before the append
-        s.add_windows([f"h{i}" for i in range(200, 300)], [0.0] * 100, [1.0] * 100,
+        cache, s.windows.cache = s.windows.cache, None  # as if killed before the append
+        s.windows.add([f"h{i}" for i in range(200, 300)], [0.0] * 100, [1.0] * 100,
                       [0] * 100, vecs[200:])  # fmt: skip
         s.table(WINDOWS).delete("content_hash IN ('h0', 'h1')")
-        s.cache = cache
+        s.windows.cache = cache
         reader = Retrieval(Store(home.store_dir))
         assert not reader.cache_current(), "a cache behind the table is not searched"
         assert reader.window_search(vecs[250], 1)[0].content_hash == "h250"
@@ -193,9 +193,9 @@ def _file(i: int, word: str, status: str = "pending"):
 
 
 def _word_hits(store: Store, word: str, fresh: bool = True) -> int:
-    from soundseek.words.plan import plan_words
+    from soundseek.words.query_plan import plan_words
 
-    words = store.fresh_words() if fresh else store.words()
+    words = store.words.fresh() if fresh else store.words.current()
     return len(words.search(plan_words([word], [], words.known, words.nearby), []))
 
 
@@ -214,7 +214,7 @@ def test_the_word_index_follows_every_write_and_heals_after_a_crash(where):
             99, 1, 100,
         )  # fmt: skip
         s.maintain()
-        assert s.words().stamp() == s._files_version(), "compaction keeps it in step"
+        assert s.words.current().stamp() == s.words.files_version(), "compaction keeps it in step"
         s.table(FILES).add(records_to_arrow([_file(i, "knock") for i in range(200, 230)]))
         assert _word_hits(s, "knock", fresh=False) == 0, "committed behind its back"
     with Store(where, writable=True) as s:
@@ -233,12 +233,12 @@ def test_sweep_drops_vectors_no_indexed_file_refers_to(where):
         s.add_files([_file(0, "kept", "indexed"), _file(1, "gone", "indexed"), _file(2, "half")])
         vec = np.eye(4, dtype=np.float32)[:1]
         for h in ("h0", "h1", "h2"):
-            s.add_windows([h], [0.0], [1.0], [0], vec)
-        s.upsert_envelopes({"h0": b"a", "h1": b"b", "h2": b"c"})
+            s.windows.add([h], [0.0], [1.0], [0], vec)
+        s.envelopes.put({"h0": b"a", "h1": b"b", "h2": b"c"})
         s.delete_files([FileKey("r", "gone 1.wav")])
         assert s.sweep_orphans() == 2
-        assert s.count_windows() == 1 and s.window_vectors("h0")
-        assert s.envelope("h2") == b"c" and s.envelope("h1") is None
+        assert s.windows.count() == 1 and s.windows.of("h0")
+        assert s.envelopes.of("h2") == b"c" and s.envelopes.of("h1") is None
 
 
 def test_a_cache_that_cannot_be_written_never_fails_the_commit(home, monkeypatch):
@@ -256,9 +256,9 @@ def test_a_cache_that_cannot_be_written_never_fails_the_commit(home, monkeypatch
 
         with monkeypatch.context() as m:
             m.setattr(cachesync, "append_rows", disk_full)
-            s.add_windows([f"h{i}" for i in range(50)], [0.0] * 50, [1.0] * 50, [0] * 50, vecs)
+            s.windows.add([f"h{i}" for i in range(50)], [0.0] * 50, [1.0] * 50, [0] * 50, vecs)
         reader = Retrieval(Store(home.store_dir))
-        assert s.count_windows() == 50 and not reader.cache_current()
+        assert s.windows.count() == 50 and not reader.cache_current()
         assert reader.window_search(vecs[7], 1)[0].content_hash == "h7"
         s.maintain()
     assert reader.cache_current() and reader.window_search(vecs[7], 1)[0].content_hash == "h7"
@@ -289,7 +289,7 @@ def test_window_search_does_not_hold_the_vectors_in_memory(home):
     n, dim = 60_000, 256
     vecs = _clustered(n, dim, rng, rng.standard_normal((32, dim)))
     with _ann_store(home, vecs, {"ann_min_rows": 10_000}) as s:
-        s.add_windows([f"h{i // 10}" for i in range(n)], [0.0] * n, [1.0] * n, [0] * n, vecs)
+        s.windows.add([f"h{i // 10}" for i in range(n)], [0.0] * n, [1.0] * n, [0] * n, vecs)
         s.maintain()
         assert s.has_ann()
     out = subprocess.run([sys.executable, "-c", MEMORY_PROBE, str(home.store_dir), str(dim)],

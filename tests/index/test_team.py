@@ -218,10 +218,10 @@ def test_a_team_library_is_searched_from_a_local_copy_that_survives_an_outage(
     import logging
 
     from soundseek.app import library as library_mod
-    from soundseek.index import store as store_mod
+    from soundseek.index.wordindex import sync as sync_mod
 
     monkeypatch.setattr(library_mod, "MIRROR_REFRESH_SECONDS", 3600.0)
-    monkeypatch.setattr(store_mod, "WORDS_RESYNC_SECONDS", 3600.0)
+    monkeypatch.setattr(sync_mod, "RESYNC_SECONDS", 3600.0)
 
     a = _shared_app(_home(tmp_path, "a"), s3_uri, s3_endpoint, tiny_embedder)
     a.add_root(str(tmp_path / "lib"))

@@ -40,7 +40,7 @@ def test_full_index_of_mixed_library(home, library, tiny_embedder):
     # the byte-identical copy shares its windows instead of being embedded twice
     assert rows["copy of door — take 2.wav"].content_hash == rows[library["door"].name].content_hash
     assert len(windows) == sum(window_count(r.duration) for r in good) - 1
-    assert Store(home.store_dir).envelope(rows["thunder distant roll.flac"].content_hash)
+    assert Store(home.store_dir).envelopes.of(rows["thunder distant roll.flac"].content_hash)
 
 
 def test_incremental_touch_delete_rename(home, tmp_path):
@@ -145,7 +145,7 @@ def test_identical_audio_embeds_identically_across_runs(home, tmp_path, tiny_emb
     sf.write(lib / "a.wav", noise(23.0, seed=9), 48000)
     index(home, [lib], tiny_embedder)
     h = rows_by_name(home)["a.wav"].content_hash
-    first = np.stack([w.vector for w in Store(home.store_dir).window_vectors(h)])
+    first = np.stack([w.vector for w in Store(home.store_dir).windows.of(h)])
     again = tiny_embedder.embed_audio([w.samples for w in iter_windows(str(lib / "a.wav"))])
     np.testing.assert_allclose(first, again, atol=1e-5)
 

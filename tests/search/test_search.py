@@ -218,7 +218,7 @@ def test_a_filter_passing_many_files_filters_the_best_windows_exactly(home):
             for i in range(n)
         ]  # fmt: skip
         s.add_files(records)
-        s.add_windows([f"h{i}" for i in range(n)], [0.0] * n, [1.0] * n, [0] * n, vecs)
+        s.windows.add([f"h{i}" for i in range(n)], [0.0] * n, [1.0] * n, [0] * n, vecs)
         s.maintain()
     searcher = Searcher(Retrieval(Store(home.store_dir)), None)
     narrowed = []

@@ -47,10 +47,12 @@ def make_window(qtbot, home):
 
 
 def type_query(qtbot, win, text):
-    win.last_result = None
+    win.search.last_result = None
     win.search_field.clear()
     qtbot.keyClicks(win.search_field, text)
-    qtbot.waitUntil(lambda: win.last_result is not None and win.search_runner.idle(), timeout=10000)
+    qtbot.waitUntil(
+        lambda: win.search.last_result is not None and win.search_runner.idle(), timeout=10000
+    )
 
 
 def shown_names(win):
@@ -67,7 +69,7 @@ def wait_wave(qtbot, win, longer_than: float = 0.0) -> None:
 
 def idle(win) -> bool:
     """The first index run is over and none is going on."""
-    return win.keeper.started and win.first_run_done and not win.keeper.running
+    return win.keeper.started and win.library.first_run_done and not win.keeper.running
 
 
 def wait_indexed(qtbot, win, timeout=60000):
@@ -92,15 +94,15 @@ def test_typing_auditioning_and_waveform(qtbot, make_window, library, installed_
     type_query(qtbot, win, "door")
     assert len(win.results.hits) >= 3
     qtbot.keyClick(win.search_field, Qt.Key.Key_Down)
-    first = win.current_hit()
+    first = win.selection.current_hit()
     assert (win.table.hasFocus() and first is win.results.hits[0]) or first is not None
     qtbot.waitUntil(lambda: win.player.playing and win.player.path == first.path, timeout=5000)
     qtbot.waitUntil(lambda: win.output.played_seconds() > 0.05, timeout=5000)
-    stored = envelope_from_bytes(Store(win.paths.store_dir).envelope(first.file.content_hash))
+    stored = envelope_from_bytes(Store(win.paths.store_dir).envelopes.of(first.file.content_hash))
     wait_wave(qtbot, win)
     np.testing.assert_array_equal(win.preview.wave.envelope, stored)
     qtbot.keyClick(win.table, Qt.Key.Key_Down)
-    second = win.current_hit()
+    second = win.selection.current_hit()
     assert second.path != first.path
     qtbot.waitUntil(lambda: win.player.path == second.path and win.player.playing, timeout=5000)
     qtbot.keyClick(win.table, Qt.Key.Key_Space)
@@ -178,9 +180,9 @@ def test_more_like_this_from_the_window(qtbot, make_window, library, installed_t
     row = shown_names(win).index("DOORWood_Creak Slow_JD_MYLIB_01.wav")
     win.table.setCurrentIndex(win.proxy.index(row, 0))
     wait_wave(qtbot, win)
-    win.last_result = None
+    win.search.last_result = None
     win.preview.similar_button.click()
-    qtbot.waitUntil(lambda: win.last_result is not None, timeout=10000)
+    qtbot.waitUntil(lambda: win.search.last_result is not None, timeout=10000)
     assert shown_names(win)[0] == "copy of door — take 2.wav"
     QApplication.processEvents()
 
@@ -317,7 +319,7 @@ def test_the_real_app_starts_and_quits_without_a_sound_card(home, tmp_path):
     import sys
 
     env = {**os.environ, "SOUNDSEEK_HOME": str(home.data_dir.parent)}
-    cmd = [sys.executable, "-m", "soundseek.ui.app", "--quit-after", "3000"]
+    cmd = [sys.executable, "-m", "soundseek.ui.launch", "--quit-after", "3000"]
     out = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert "window shown after" in out.stderr and "Traceback" not in out.stderr
@@ -327,23 +329,23 @@ def test_no_index_query_runs_on_the_ui_thread(qtbot, make_window, library, insta
                                               monkeypatch):  # fmt: skip
     import threading
 
-    from soundseek.index import store as store_module
+    from soundseek.index.tables import access as access_module
 
     on_ui = []
-    real = store_module.Store.table
+    real = access_module.TableAccess.table
 
     def watched(self, name):
         if threading.current_thread() is threading.main_thread():
             on_ui.append(name)
         return real(self, name)
 
-    monkeypatch.setattr(store_module.Store, "table", watched)
+    monkeypatch.setattr(access_module.TableAccess, "table", watched)
     win = make_window([library["door"].parents[1]])
     wait_indexed(qtbot, win)
     type_query(qtbot, win, "door")
     win.table.setCurrentIndex(win.proxy.index(0, 0))
     wait_wave(qtbot, win)
-    win.refresh_library()
+    win.library.refresh()
     win.preview.similar_button.click()
     qtbot.waitUntil(lambda: win.search_runner.idle(), timeout=10000)
     win.tasks.wait_idle()
@@ -366,7 +368,7 @@ def test_window_shows_folders_before_the_index_opens_and_locates_a_moved_one(
     assert "12 files" in item.text() and "offline" in item.text(), "from the cached summary"
     win.start_background()
     qtbot.waitUntil(lambda: win.library_ready, timeout=30000)
-    win.locate_folder(win.app.roots()[0].id, str(moved))
+    win.library.locate_folder(win.app.roots()[0].id, str(moved))
     qtbot.waitUntil(lambda: "offline" not in win.sidebar.folders.item(0).text(), timeout=10000)
     assert str(moved) in win.sidebar.folders.item(0).text()
     type_query(qtbot, win, "creak")
@@ -444,10 +446,10 @@ def select(win, paths) -> None:
 
 def open_view(qtbot, win, key: str) -> None:
     item = win.sidebar.view_item(key)
-    win.last_result = None
+    win.search.last_result = None
     rect = win.sidebar.views.visualItemRect(item)
     qtbot.mouseClick(win.sidebar.views.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
-    qtbot.waitUntil(lambda: win.last_result is not None, timeout=10000)
+    qtbot.waitUntil(lambda: win.search.last_result is not None, timeout=10000)
     wait_notes(qtbot, win)
 
 
@@ -524,7 +526,7 @@ def test_accept_key_fills_the_category_and_the_file_leaves_the_review_list(
     hiss_names = {os.path.basename(p) for p in files["hiss"]}
     qtbot.waitUntil(lambda: not set(shown_names(win)) & hiss_names, timeout=10000)
     assert len(shown_names(win)) == 9
-    assert win.current_hit() is not None, "the next file to review is selected"
+    assert win.selection.current_hit() is not None, "the next file to review is selected"
 
 
 def test_reject_key_removes_that_suggestion_for_good(qtbot, make_window, home, tmp_path):
@@ -600,10 +602,10 @@ def test_learned_tags_show_as_suggestions_and_the_accept_key_takes_them(
 ):
     import threading
 
-    from soundseek.index import store as store_module
+    from soundseek.index.tables import access as access_module
 
-    on_ui, real = [], store_module.Store.table
-    monkeypatch.setattr(store_module.Store, "table", lambda self, name: (
+    on_ui, real = [], access_module.TableAccess.table
+    monkeypatch.setattr(access_module.TableAccess, "table", lambda self, name: (
         on_ui.append(name) if threading.current_thread() is threading.main_thread() else None,
         real(self, name))[1])  # fmt: skip
     win, files = review_window(qtbot, make_window, home, tmp_path, per_class=6)
@@ -612,7 +614,7 @@ def test_learned_tags_show_as_suggestions_and_the_accept_key_takes_them(
     type_query(qtbot, win, "take")
     wait_notes(qtbot, win)
     select(win, birds[:3])
-    win.focus_tags()
+    win.review_actions.focus_tags()
     qtbot.keyClicks(win.preview.tags.field, "bird")
     qtbot.keyClick(win.preview.tags.field, Qt.Key.Key_Return)
     saved(qtbot, win)
@@ -692,7 +694,7 @@ def test_a_team_library_opens_read_only_and_says_who_indexed_it(
     App.open(home).set_location(s3_uri, s3_endpoint)
     win = make_window()
     qtbot.waitUntil(lambda: win.keeper.started, timeout=20000)
-    win.refresh_library()
+    win.library.refresh()
     qtbot.waitUntil(lambda: "indexed" in win.sidebar.folders.item(0).text(), timeout=10000)
     assert "team library, indexed" in win.sidebar.folders.item(0).text()
     assert "soundseek" in win.sidebar.folders.item(0).text()
@@ -700,7 +702,7 @@ def test_a_team_library_opens_read_only_and_says_who_indexed_it(
     type_query(qtbot, win, "thunder")
     assert shown_names(win) == ["thunder distant roll.flac"]
     qtbot.wait(1500)
-    assert not win.keeper.running and win.first_run_done is False, "it never indexed"
+    assert not win.keeper.running and win.library.first_run_done is False, "it never indexed"
 
 
 def test_typing_after_more_like_this_changes_the_reference_and_keys_mark_hits(
@@ -729,12 +731,12 @@ def test_typing_after_more_like_this_changes_the_reference_and_keys_mark_hits(
     n = len(labels)
     qtbot.keyClick(win.table, Qt.Key.Key_Minus)
     qtbot.waitUntil(lambda: len(labels) > n, timeout=10000)
-    assert gone not in shown_names(win) and win.session.bad
+    assert gone not in shown_names(win) and win.search.session.bad
     win.table.setCurrentIndex(win.proxy.index(0, 0))
-    kept = win.current_hit()
+    kept = win.selection.current_hit()
     qtbot.keyClick(win.table, Qt.Key.Key_Plus)
-    assert win.session.good == [kept.path]
+    assert win.search.session.good == [kept.path]
     row = shown_names(win).index(os.path.basename(kept.path))
     assert win.results.data(win.results.index(row, 0), Qt.ItemDataRole.FontRole).bold()
     qtbot.keyClick(win.search_field, Qt.Key.Key_Escape)
-    assert win.session.reference is None and "Describe" in win.search_field.placeholderText()
+    assert win.search.session.reference is None and "Describe" in win.search_field.placeholderText()

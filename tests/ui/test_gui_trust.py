@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLabel
 
 from soundseek.app import App
-from tests import test_gui
+from tests.ui import test_gui
 from tests.ui.test_gui import (
     column,
     idle,
@@ -101,15 +101,16 @@ def test_after_edit_category_the_next_row_is_selected_and_t_tags_it(
     first = win.proxy.index(0, 0).data()
     select(win, [next(p for ps in files.values() for p in ps if os.path.basename(p) == first)])
     _picking(qtbot, monkeypatch, lambda d: qtbot.keyClicks(d.filter, "door wood"))
-    win.last_result = None
+    win.search.last_result = None
     qtbot.keyClick(win.table, Qt.Key.Key_E)
     saved(qtbot, win)
-    qtbot.waitUntil(lambda: win.last_result is not None and first not in shown_names(win),
+    qtbot.waitUntil(lambda: win.search.last_result is not None and first not in shown_names(win),
                     timeout=10000)  # fmt: skip
     saved(qtbot, win)
     shown = win.preview.hit
-    assert shown is not None and shown is win.current_hit(), "the preview shows the selection"
-    assert [h.path for h in win.selected_hits()] == [shown.path]
+    current = win.selection.current_hit()
+    assert shown is not None and shown is current, "the preview shows the selection"
+    assert [h.path for h in win.selection.selected_hits()] == [shown.path]
 
     qtbot.keyClick(win.table, Qt.Key.Key_T)
     qtbot.keyClicks(win.preview.tags.field, "keeper")
@@ -125,7 +126,7 @@ def test_tagging_with_nothing_selected_says_so_and_keeps_the_text(
     win, files = review_window(qtbot, make_window, home, tmp_path)
     type_query(qtbot, win, "take")
     wait_notes(qtbot, win)
-    assert win.current_hit() is None and win.preview.hit is None
+    assert win.selection.current_hit() is None and win.preview.hit is None
     win.preview.tags.field.setFocus()
     qtbot.keyClicks(win.preview.tags.field, "keeper")
     qtbot.keyClick(win.preview.tags.field, Qt.Key.Key_Return)
@@ -143,7 +144,7 @@ def test_a_new_search_clears_a_preview_of_a_row_that_is_gone(qtbot, make_window,
     select(win, files["hiss"][:1])
     qtbot.waitUntil(lambda: win.preview.hit is not None, timeout=5000)
     type_query(qtbot, win, "DOORWood")
-    assert win.current_hit() is None and win.preview.hit is None
+    assert win.selection.current_hit() is None and win.preview.hit is None
     assert win.preview.title.text() == "Select a sound"
 
 
@@ -188,9 +189,10 @@ def test_write_and_undo_say_what_they_did_with_counts(
     monkeypatch.setattr(WriteDialog, "exec", lambda _d: 1)
     select(win, [*tagged, untouched, gone])
     menu_action(win, "Write metadata to files…").trigger()
-    qtbot.waitUntil(lambda: win.report_box is not None and win.report_box.isVisible(),
+    writes = win.write_actions
+    qtbot.waitUntil(lambda: writes.report_box is not None and writes.report_box.isVisible(),
                     timeout=20000)  # fmt: skip
-    box = win.report_box
+    box = writes.report_box
     assert box.text() == "Wrote 2 files, 1 unchanged, 1 refused."
     assert "Details" in box.informativeText() and "Undo last write" in box.informativeText()
     assert box.detailedText().startswith(os.path.basename(gone) + ": ")
@@ -201,10 +203,10 @@ def test_write_and_undo_say_what_they_did_with_counts(
     monkeypatch.setattr(QMessageBox, "question", lambda _p, _t, text: asked.append(text)
                         or QMessageBox.StandardButton.Yes)  # fmt: skip
     menu_action(win, "Undo last write").trigger()
-    qtbot.waitUntil(lambda: win.report_box is not box and win.report_box is not None,
+    qtbot.waitUntil(lambda: writes.report_box is not box and writes.report_box is not None,
                     timeout=20000)  # fmt: skip
     assert asked == ["Put the 2 files of the last write back as they were, byte for byte?"]
-    assert win.report_box.text() == "Restored 2 files." and win.report_box.isVisible()
+    assert writes.report_box.text() == "Restored 2 files." and writes.report_box.isVisible()
     assert "restored 2 files" in win.status_label.text()
 
 
@@ -297,7 +299,7 @@ def test_nothing_is_cut_off_at_the_default_size(qtbot, make_window):
     words = field.fontMetrics().horizontalAdvance(field.placeholderText())
     assert words + 12 <= field.width(), "the tag field's placeholder is cut off"
     long = "3 results for door · " + "sound search is off: no CLAP model loaded " * 4
-    win._message(long)
+    win.show_message(long)
     assert win.status_label.shown_text().endswith("…"), "a long message ends visibly cut"
     assert win.status_label.toolTip() == long
 

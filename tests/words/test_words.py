@@ -164,7 +164,7 @@ def test_word_scores_equal_fts5_bm25_and_follow_every_write(tmp_path):
 
     from soundseek.index.tables.records import FileKey, FileRecord, FileStatus
     from soundseek.index.wordindex.fts import WEIGHTS, WordIndex
-    from soundseek.words.plan import Alternative, WordGroup
+    from soundseek.words.query_plan import Alternative, WordGroup
 
     def rec(i, name, text=""):
         return FileRecord(root_id="r", relpath=f"Café Sounds/{name}.wav", size=1, mtime_ns=i,
@@ -200,7 +200,7 @@ def test_word_scores_equal_fts5_bm25_and_follow_every_write(tmp_path):
 def test_ranking_pages_are_the_full_sort_however_they_are_cut():
     """Only the asked-for prefix is sorted: pages must still be exactly the full order
     (score descending, lower file id first on ties), ties across the cut included."""
-    from soundseek.index.wordindex.fts import Ranking
+    from soundseek.index.wordindex.ranking import Ranking
 
     rng = np.random.default_rng(0)
     docs = rng.permutation(5000).astype(np.int64)

@@ -1,17 +1,16 @@
 """What the user and the classifiers add to files, kept by content (it follows a file through
 renames, moves and rescans): tags and rejected tags, zero-shot UCS suggestions per vector
-space, accepted categories, and arrays derived from the model. Part of the Store."""
+space, and accepted categories. Composed by the Store."""
 
 from __future__ import annotations
 
-import os
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from soundseek.index.tables.access import TableAccess
 from soundseek.index.tables.filters import normal_tag, sql_in, sql_str
 from soundseek.index.tables.querying import chunks, unique_column
 from soundseek.index.tables.records import FileStatus
@@ -23,20 +22,23 @@ from soundseek.index.tables.schema import (
     GUESSES_SCHEMA,
     TAGS,
     TAGS_SCHEMA,
-    WINDOWS,
-    vectors_of,
 )
 
 _INDEXED = sql_str(FileStatus.INDEXED.value)
 
 
 class Annotations:
-    """Mixed into Store: uses its `table`, `info`, `dir` and `_require_writer`."""
+    """The tags, suggestion and acceptance tables of one index. `changed(hashes)` is told of
+    contents whose file rows it updated (the Store keeps the word index in step)."""
+
+    def __init__(self, tables: TableAccess, changed: Callable[[list[str]], None]) -> None:
+        self._tables = tables
+        self._changed = changed
 
     # -- the user's tags -------------------------------------------------------------------------
     def hashes_tagged(self, tag: str, kind: str = "tag") -> list[str]:
         """Contents carrying the tag (kind "not": where the user rejected it)."""
-        t = self.table(TAGS)
+        t = self._tables.table(TAGS)
         if t is None:
             return []
         where = f"tag = {sql_str(normal_tag(tag))} AND kind = {sql_str(kind)}"
@@ -45,7 +47,7 @@ class Annotations:
 
     def tags_starting(self, prefix: str, kind: str = "tag") -> list[tuple[str, str]]:
         """(content, tag) of every tag beginning with `prefix`, in one query."""
-        t = self.table(TAGS)
+        t = self._tables.table(TAGS)
         if t is None:
             return []
         if "%" in prefix or "_" in prefix:
@@ -58,7 +60,7 @@ class Annotations:
 
     def tags_of(self, hashes: list[str]) -> dict[str, list[str]]:
         """Each content's tags, sorted."""
-        t = self.table(TAGS)
+        t = self._tables.table(TAGS)
         out: dict[str, list[str]] = defaultdict(list)
         if t is None:
             return out
@@ -71,7 +73,7 @@ class Annotations:
         return {h: sorted(set(v)) for h, v in out.items()}
 
     def tag_counts(self) -> dict[str, int]:
-        t = self.table(TAGS)
+        t = self._tables.table(TAGS)
         if t is None or not t.count_rows():
             return {}
         rows = t.search().where("kind = 'tag'").select(["tag"]).limit(None).to_arrow()
@@ -81,8 +83,8 @@ class Annotations:
     def set_tag(self, tag: str, hashes: list[str], on: bool = True, kind: str = "tag") -> int:
         """Tag (or untag) contents, or record (kind "not") that the tag does not apply; a
         content holds a tag one way at a time. Returns how many changed."""
-        self._require_writer()
-        tag, t = normal_tag(tag), self.table(TAGS)
+        self._tables.require_writer()
+        tag, t = normal_tag(tag), self._tables.table(TAGS)
         have = set(self.hashes_tagged(tag, kind))
         change = sorted(set(hashes) - have) if on else sorted(set(hashes) & have)
         for part in chunks(change):
@@ -97,20 +99,10 @@ class Annotations:
             t.add(pa.table(rows, TAGS_SCHEMA))
         return len(change)
 
-    def window_vector_batches(self, batch: int = 65_536) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        """(content hashes, vectors) of every stored window, a batch at a time."""
-        t = self.table(WINDOWS)
-        if t is None:
-            return
-        q = t.search().select(["content_hash", "vector"]).limit(None)
-        for b in q.to_batches(batch):
-            hashes = np.asarray(b.column("content_hash").to_pylist(), dtype=object)
-            yield hashes, vectors_of(b.column("vector"))
-
     # -- zero-shot UCS categories --------------------------------------------------------------
     def guesses_of(self, hashes: list[str]) -> dict[str, list[tuple[str, float]]]:
         """Each content's suggested CatIDs with confidence, best first, in the index's space."""
-        t, space = self.table(GUESSES), self.info.space
+        t, space = self._tables.table(GUESSES), self._tables.info.space
         out: dict[str, list[tuple[int, str, float]]] = defaultdict(list)
         if t is None:
             return {}
@@ -122,16 +114,16 @@ class Annotations:
 
     def contents_without_guesses(self) -> list[str]:
         """Embedded contents with no suggestion in the index's current vector space."""
-        files, t = self.table(FILES), self.table(GUESSES)
+        files, t = self._tables.table(FILES), self._tables.table(GUESSES)
         if files is None or t is None:
             return []
         live = unique_column(files, "content_hash", f"status = {_INDEXED}")
-        done = unique_column(t, "content_hash", f"space = {sql_str(self.info.space)}")
+        done = unique_column(t, "content_hash", f"space = {sql_str(self._tables.info.space)}")
         return live.filter(pc.invert(pc.is_in(live, value_set=done))).to_pylist()
 
     def put_guesses(self, guesses: dict[str, list[tuple[str, float]]]) -> None:
-        self._require_writer()
-        t, space = self.table(GUESSES), self.info.space
+        self._tables.require_writer()
+        t, space = self._tables.table(GUESSES), self._tables.info.space
         for part in chunks(sorted(guesses)):
             t.delete(sql_in("content_hash", part))
         rows = [{"content_hash": h, "space": space, "rank": i, "catid": c, "confidence": p}
@@ -141,7 +133,7 @@ class Annotations:
 
     def accepted_of(self, hashes: list[str]) -> dict[str, tuple[str, str, str]]:
         """(catid, category, subcategory) the user accepted for these contents."""
-        t = self.table(ACCEPTED)
+        t = self._tables.table(ACCEPTED)
         out: dict[str, tuple[str, str, str]] = {}
         if t is None or not hashes:
             return out
@@ -154,8 +146,8 @@ class Annotations:
     def accept_categories(self, accepted: dict[str, tuple[str, str, str]]) -> None:
         """Record accepted categories and show them at once in the files' rows (a rescan of a
         changed file applies them again)."""
-        self._require_writer()
-        t, files = self.table(ACCEPTED), self.table(FILES)
+        self._tables.require_writer()
+        t, files = self._tables.table(ACCEPTED), self._tables.table(FILES)
         for part in chunks(sorted(accepted)):
             t.delete(sql_in("content_hash", part))
         rows = [{"content_hash": h, "catid": c, "category": cat, "subcategory": sub}
@@ -169,26 +161,14 @@ class Annotations:
             for part in chunks(hashes):
                 values = {"catid": catid, "category": cat, "subcategory": sub}
                 files.update(where=sql_in("content_hash", part), values=values)
-        self.refresh_words(sorted(accepted))
+        self._changed(sorted(accepted))
 
     def annotated_contents(self) -> list[str]:
         """Contents with something of the user's to write into their files: an accepted
         category or a tag (rejections are not written)."""
         out: set[str] = set()
-        if (t := self.table(ACCEPTED)) is not None:
+        if (t := self._tables.table(ACCEPTED)) is not None:
             out.update(unique_column(t, "content_hash").to_pylist())
-        if (t := self.table(TAGS)) is not None:
+        if (t := self._tables.table(TAGS)) is not None:
             out.update(unique_column(t, "content_hash", "kind = 'tag'").to_pylist())
         return sorted(out)
-
-    def load_cache(self, name: str) -> np.ndarray | None:
-        """An array derived from the index's model (e.g. the UCS text vectors), or None."""
-        path = self.place.cache_dir / f"{name}.npy"
-        return np.load(path) if path.exists() else None
-
-    def save_cache(self, name: str, array: np.ndarray) -> None:
-        folder = self.place.cache_dir
-        folder.mkdir(parents=True, exist_ok=True)
-        tmp = folder / f"{name}.tmp.npy"
-        np.save(tmp, array)
-        os.replace(tmp, folder / f"{name}.npy")

@@ -9,6 +9,7 @@ from enum import Enum
 import numpy as np
 
 from soundseek.files.roots import Root
+from soundseek.metadata.fields import FileFields
 
 
 class FileStatus(str, Enum):
@@ -38,9 +39,8 @@ class FileState:
 
 
 @dataclass
-class FileRecord:
-    """Everything the index knows about one file. Its `root` is attached on read (not stored):
-    `path` follows the folder wherever it is mounted, so a moved library rewrites no row."""
+class IndexEntry:
+    """A file's key and where it stands in the index: the leading fields of a FileRecord."""
 
     root_id: str
     relpath: str
@@ -50,23 +50,17 @@ class FileRecord:
     content_hash: str = ""
     error: str = ""
     n_windows: int = 0
-    duration: float = 0.0
-    samplerate: int = 0
-    channels: int = 0
-    bit_depth: int = 0
-    format: str = ""
-    subtype: str = ""
-    catid: str = ""
-    category: str = ""
-    subcategory: str = ""
-    fx_name: str = ""
-    description: str = ""
-    keywords: str = ""
-    library: str = ""
-    designer: str = ""
-    originator: str = ""
-    origination_date: str = ""
-    warning: str = ""
+
+
+@dataclass
+class FileRecord(FileFields, IndexEntry):
+    """Everything the index knows about one file. Its `root` is attached on read (not stored):
+    `path` follows the folder wherever it is mounted, so a moved library rewrites no row.
+
+    Its fields, in this order (the word index stores records positionally, tables.schema
+    makes the files table's columns from them): IndexEntry's, the metadata of FileFields
+    (metadata.fields: the base listed first comes last), then the search text and the root."""
+
     text: str = ""
     root: Root | None = field(default=None, repr=False, compare=False)
 

@@ -15,6 +15,7 @@ import pyarrow as pa
 
 from soundseek.index.tables.records import FileRecord, FileStatus
 from soundseek.index.tables.version import SCHEMA_VERSION as SCHEMA_VERSION
+from soundseek.metadata.fields import STORED
 
 FILES = "files_v3"
 WINDOWS = "windows_v3"
@@ -25,10 +26,9 @@ TAGS = "tags_v3"  # additive (created when a writer opens the index; older versi
 CONTENT_TABLES = (WINDOWS, ENVELOPES, GUESSES, ACCEPTED, TAGS)  # keyed by content_hash
 PK = {"lance-schema:unenforced-primary-key": "true"}
 
-_INT_COLUMNS = {
-    "size": pa.int64(), "mtime_ns": pa.int64(), "samplerate": pa.int32(),
-    "channels": pa.int32(), "bit_depth": pa.int32(), "n_windows": pa.int32(),
-}  # fmt: skip
+_PLAIN = {str: pa.string(), int: pa.int32(), float: pa.float64()}  # metadata.fields' kinds
+_METADATA_COLUMNS = {f.name: _PLAIN[f.kind] for f in STORED}
+_ENTRY_COLUMNS = {"size": pa.int64(), "mtime_ns": pa.int64(), "n_windows": pa.int32()}
 _RESOLVED = ("root",)  # attached on read from the registry, never stored
 _KEY = ("root_id", "relpath")
 RECORD_COLUMNS = tuple(
@@ -38,11 +38,8 @@ DERIVED_COLUMNS = ("filename", "ext", "reldir")  # stored so filters and sorting
 
 
 def _column(name: str) -> pa.Field:
-    if name in _INT_COLUMNS:
-        return pa.field(name, _INT_COLUMNS[name])
-    if name == "duration":
-        return pa.field(name, pa.float64())
-    return pa.field(name, pa.string())
+    """A metadata column typed by the field table; the index's own by the entry; text else."""
+    return pa.field(name, _METADATA_COLUMNS.get(name) or _ENTRY_COLUMNS.get(name, pa.string()))
 
 
 FILES_SCHEMA = pa.schema(

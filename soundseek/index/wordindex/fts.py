@@ -23,7 +23,8 @@ import orjson
 
 from soundseek.index.tables.records import FileKey, FileRecord, FileStatus
 from soundseek.index.wordindex import postings
-from soundseek.index.wordindex.matches import COLUMNS, WordMatch, field_texts
+from soundseek.index.wordindex.columns import COLUMNS, WordMatch, field_texts
+from soundseek.index.wordindex.ranking import Ranking, best_alternative, combine
 from soundseek.metadata.text import words
 from soundseek.words.analysis import (
     dictionary_lemma,
@@ -32,7 +33,7 @@ from soundseek.words.analysis import (
     index_terms,
 )
 from soundseek.words.compounds import compound_parts
-from soundseek.words.plan import Alternative, WordGroup
+from soundseek.words.query_plan import WordGroup
 from soundseek.words.thesaurus import lemma_digest, thesaurus_words
 
 WORDS_FILE = "words.sqlite"  # in the place's cache folder: derived, rebuilt when missing
@@ -41,7 +42,6 @@ MMAP_BYTES = 1 << 30
 POSTINGS_FLUSH = 2_000_000  # postings entries a rebuild holds before writing them
 # Name and what people wrote above where a file lies; a piece of a word last.
 WEIGHTS = (3.0, 2.0, 2.0, 2.0, 1.5, 1.0, 0.7, 0.5)
-COVERAGE = 0.5  # a file matching half the query words keeps 75% of its score
 _RECORD_FIELDS = tuple(f.name for f in fields(FileRecord) if f.name != "root")
 _STATUS_AT = _RECORD_FIELDS.index("status")
 assert _RECORD_FIELDS[-1] == "text", "stored records are read positionally (root comes last)"
@@ -90,28 +90,7 @@ class WordIndex:
         if self._meta("analyzer") == version:
             return
         with self._lock, self._con:
-            if self._meta("analyzer") not in (None, version):
-                self._con.executescript(
-                    "DROP TABLE IF EXISTS terms_vocab; DROP TABLE IF EXISTS terms;"
-                    "DROP TABLE IF EXISTS postings;"
-                    "DROP TABLE IF EXISTS docs; DROP TABLE IF EXISTS lexicon; DELETE FROM meta;"
-                )
-            cols = ", ".join(COLUMNS)
-            self._con.executescript(
-                "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);"
-                "CREATE TABLE IF NOT EXISTS docs (id INTEGER PRIMARY KEY, root_id TEXT, "
-                "relpath TEXT, content_hash TEXT, record TEXT, len INTEGER, "
-                "UNIQUE (root_id, relpath));"
-                + postings.SCHEMA
-                + "CREATE INDEX IF NOT EXISTS docs_by_content ON docs (content_hash);"
-                f"CREATE VIRTUAL TABLE IF NOT EXISTS terms USING fts5({cols}, "
-                "tokenize = 'unicode61 remove_diacritics 2');"
-                "CREATE VIRTUAL TABLE IF NOT EXISTS terms_vocab USING fts5vocab(terms, 'row');"
-                "CREATE TABLE IF NOT EXISTS lexicon (word TEXT PRIMARY KEY, lemma TEXT, "
-                "known INTEGER) WITHOUT ROWID;"
-            )
-            self._con.executemany("INSERT OR IGNORE INTO lexicon VALUES (?, ?, 1)",
-                                  dictionary_rows())  # fmt: skip
+            _create_tables(self._con, stale=self._meta("analyzer") not in (None, version))
             self._learn(thesaurus_words())
             self._con.execute("INSERT OR IGNORE INTO meta VALUES ('analyzer', ?)", (version,))
 
@@ -306,7 +285,7 @@ class WordIndex:
             totals = self._totals()
             scored = [self._group_scores(g, totals) for g in groups]
             banned = [d for t in excluded for d in self._match(t)]
-        docs, score = _combine(scored, [g.required for g in groups], banned)
+        docs, score = combine(scored, [g.required for g in groups], banned)
         return Ranking(groups, scored, docs, score)
 
     def _totals(self) -> postings.Totals:
@@ -320,23 +299,11 @@ class WordIndex:
         self, g: WordGroup, totals: postings.Totals
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(files sorted, score, alternative index): each file's best alternative."""
-        docs, scores, alts = [], [], []
-        for a, alt in enumerate(g.alternatives):
+        per_alt = []
+        for alt in g.alternatives:
             d, s = self._alternative(alt.terms, totals)
-            docs.append(d)
-            scores.append(alt.weight * s)
-            alts.append(np.full(len(d), a, np.int32))
-        if not docs:
-            return np.zeros(0, np.int64), np.zeros(0), np.zeros(0, np.int32)
-        d, s, a = np.concatenate(docs), np.concatenate(scores), np.concatenate(alts)
-        if len(docs) == 1:  # one alternative: each file once; sorted by id for lookups
-            order = np.argsort(d, kind="stable")
-            return d[order], s[order], a[order]
-        order = np.lexsort((-s, d))
-        d, s, a = d[order], s[order], a[order]
-        first = np.ones(len(d), bool)
-        first[1:] = d[1:] != d[:-1]
-        return d[first], s[first], a[first]
+            per_alt.append((d, alt.weight * s))
+        return best_alternative(per_alt)
 
     def _alternative(self, terms: tuple[str, ...], totals) -> tuple[np.ndarray, np.ndarray]:
         if len(terms) == 1 and postings.fts_tokens(terms[0]) == [terms[0]]:
@@ -391,6 +358,32 @@ class WordIndex:
             return self._con.execute("SELECT count(*) FROM docs").fetchone()[0]
 
 
+def _create_tables(con: sqlite3.Connection, stale: bool) -> None:
+    """The word index's tables, filled with the dictionary's lexicon; `stale`: another
+    analyser's tables are dropped first."""
+    if stale:
+        con.executescript(
+            "DROP TABLE IF EXISTS terms_vocab; DROP TABLE IF EXISTS terms;"
+            "DROP TABLE IF EXISTS postings;"
+            "DROP TABLE IF EXISTS docs; DROP TABLE IF EXISTS lexicon; DELETE FROM meta;"
+        )
+    cols = ", ".join(COLUMNS)
+    con.executescript(
+        "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);"
+        "CREATE TABLE IF NOT EXISTS docs (id INTEGER PRIMARY KEY, root_id TEXT, "
+        "relpath TEXT, content_hash TEXT, record TEXT, len INTEGER, "
+        "UNIQUE (root_id, relpath));"
+        + postings.SCHEMA
+        + "CREATE INDEX IF NOT EXISTS docs_by_content ON docs (content_hash);"
+        f"CREATE VIRTUAL TABLE IF NOT EXISTS terms USING fts5({cols}, "
+        "tokenize = 'unicode61 remove_diacritics 2');"
+        "CREATE VIRTUAL TABLE IF NOT EXISTS terms_vocab USING fts5vocab(terms, 'row');"
+        "CREATE TABLE IF NOT EXISTS lexicon (word TEXT PRIMARY KEY, lemma TEXT, "
+        "known INTEGER) WITHOUT ROWID;"
+    )
+    con.executemany("INSERT OR IGNORE INTO lexicon VALUES (?, ?, 1)", dictionary_rows())
+
+
 def _phrase(terms: tuple[str, ...]) -> str:
     """An FTS5 phrase of lemmas (quoted: no word is read as an operator)."""
     return '"' + " ".join(terms).replace('"', '""') + '"'
@@ -416,79 +409,3 @@ def _record(payload: str) -> FileRecord:
         row = json.loads(payload)
     row[_STATUS_AT] = _STATUS[row[_STATUS_AT]]
     return FileRecord(*row)
-
-
-class Ranking:
-    """A word query's matches, best first; pages are cut from it without searching again,
-    and only as much of it is sorted as has been asked for (a common word matches a third
-    of a large library)."""
-
-    def __init__(self, groups: list[WordGroup], scored, docs: np.ndarray, score: np.ndarray):
-        self.groups, self.scored = groups, scored
-        self._docs, self._score = docs, score
-        self._sorted = (docs[:0], score[:0])
-
-    def __len__(self) -> int:
-        return len(self._docs)
-
-    def page(self, offset: int, limit: int = -1) -> list[WordMatch]:
-        stop = len(self._docs) if limit < 0 else min(len(self._docs), offset + limit)
-        self._sort_prefix(stop)
-        docs, score = self._sorted[0][offset:stop], self._sorted[1][offset:stop]
-        matched: list[dict[str, Alternative]] = [{} for _ in range(len(docs))]
-        for g, (gdocs, _, galt) in zip(self.groups, self.scored, strict=True):
-            at = np.minimum(np.searchsorted(gdocs, docs), max(0, len(gdocs) - 1))
-            found = gdocs[at] == docs if len(gdocs) else np.zeros(len(docs), bool)
-            for i in np.flatnonzero(found).tolist():  # the alternative that scored, per word
-                matched[i][g.word] = g.alternatives[int(galt[at[i]])]
-        rows = zip(docs.tolist(), score.tolist(), matched, strict=True)
-        return [WordMatch(d, s, m) for d, s, m in rows]
-
-    def _sort_prefix(self, n: int) -> None:
-        """Sort at least the best n (score descending, lower id first on ties): the files
-        better than the k-th best, then of those tied with it the lowest ids, so the prefix
-        is exact without sorting a whole tie (a common word in equal-length names ties
-        ~160k files at 500k)."""
-        have = len(self._sorted[0])
-        if n <= have or have == len(self._docs):
-            return
-        docs, score = self._docs, self._score
-        k = min(len(docs), max(n, 2 * have, 1024))
-        if k < len(docs):
-            neg = -score
-            worst = np.partition(neg, k - 1)[k - 1]
-            better, tied = np.flatnonzero(neg < worst), np.flatnonzero(neg == worst)
-            need = k - len(better)
-            if need < len(tied):
-                tied = tied[np.argpartition(docs[tied], need - 1)[:need]]
-            pick = np.concatenate([better, tied])
-        else:
-            pick = np.arange(len(docs))
-        order = pick[np.lexsort((docs[pick], -score[pick]))]
-        self._sorted = (docs[order], score[order])
-
-
-def _combine(
-    scored: list[tuple[np.ndarray, np.ndarray, np.ndarray]], required: list[bool], banned: list[int]
-) -> tuple[np.ndarray, np.ndarray]:
-    """Files and scores (unsorted): the words' scores summed, scaled by the share of words
-    matched, required words enforced, banned files left out. Dense arrays over file ids:
-    no sort of the (possibly hundreds of thousands of) matches."""
-    present = [d for d, _, _ in scored if len(d)]
-    if not present:
-        return np.zeros(0, np.int64), np.zeros(0)
-    size = int(max(int(d.max()) for d in present)) + 1
-    total, matched = np.zeros(size), np.zeros(size, np.int32)
-    keep = np.ones(size, bool)
-    for (d, s, _), need in zip(scored, required, strict=True):
-        total += np.bincount(d, weights=s, minlength=size)
-        matched += np.bincount(d, minlength=size).astype(np.int32)
-        if need:
-            mask = np.zeros(size, bool)
-            mask[d] = True
-            keep &= mask
-    ban = np.asarray(banned, np.int64)
-    keep[ban[ban < size]] = False
-    docs = np.flatnonzero((matched > 0) & keep)
-    n = max(1, len(scored))
-    return docs, total[docs] * (1.0 - COVERAGE + COVERAGE * matched[docs] / n)

@@ -1,53 +1,20 @@
 """What the word index tells about a match: the file's record (filters applied, root
-attached), its score, and per query word the alternative that matched and where; and what
-each of a file's fields says, as the index stores it."""
+attached), its score, and per query word the alternative that matched and where."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING
 
 from soundseek.files.roots import Root
 from soundseek.index.tables.filters import FileFilter, accepts
 from soundseek.index.tables.records import FileRecord
-from soundseek.metadata.text import words
-from soundseek.words.plan import Alternative, plan_query
+from soundseek.index.wordindex.columns import COLUMNS, WordMatch
+from soundseek.index.wordindex.fts import WordIndex
+from soundseek.words.query_plan import Alternative, plan_query
 
-if TYPE_CHECKING:
-    from soundseek.index.wordindex.fts import WordIndex
-
-FIELDS = ("filename", "description", "keywords", "category", "subcategory", "folder", "library")
-PARTS = "parts"  # pieces of run-together words of any field
-COLUMNS = (*FIELDS, PARTS)
 PASSING_PAGE = 200  # contents whose records are read at once when `enough` is asked
-
-
-@dataclass
-class WordMatch:
-    """A file the words found: its score and which alternative matched each query word."""
-
-    doc: int
-    score: float
-    matched: dict[str, Alternative]  # query word → the alternative that scored
-
-
-def field_texts(rec: FileRecord) -> tuple[str, ...]:
-    """The record's words per field (in FIELDS order). Words of its search text found in no
-    field (comments, genre and other tags) count as description."""
-    folders = "/".join(rec.reldir.split("/")[-2:]) or rec.root_name
-    texts = [
-        os.path.splitext(os.path.basename(rec.relpath))[0], f"{rec.fx_name} {rec.description}",
-        rec.keywords, f"{rec.category} {rec.catid}",
-        rec.subcategory, folders.replace("/", " "), rec.library,
-    ]  # fmt: skip
-    seen = set(words(" ".join(texts)))
-    rest = [w for w in words(rec.text) if w not in seen]
-    if rest:
-        texts[1] = f"{texts[1]} {' '.join(dict.fromkeys(rest))}"
-    return tuple(texts)
 
 
 @dataclass
@@ -109,7 +76,7 @@ class TypedWords:
 def top_hits(
     words: WordIndex, typed: TypedWords, flt: FileFilter, roots: dict[str, Root], limit: int
 ) -> list[WordHit]:
-    """The best `limit` matches of typed words (planned by words.plan: thesaurus, compounds,
+    """The best `limit` matches of typed words (planned by words.query_plan: thesaurus, compounds,
     typos) that pass the filters (tags resolved), roots attached. Matches are fetched a page
     at a time (doubling): a filter may pass few."""
     ranking = words.rank(*plan_query(typed.words, typed.phrases, typed.excludes, words))

@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from soundseek.app import App
-from soundseek.errors import SoundSeekError, StoreLocked
-from soundseek.ui.controllers import SearchRunner
-from soundseek.ui.worker import Tasks, Worker
+from soundseek.errors import StoreLocked
+from soundseek.ui.app_jobs import SearchRunner
+from soundseek.ui.error_text import describe_error
+from soundseek.ui.threads import Tasks, Worker
 
 if TYPE_CHECKING:
     from soundseek.app.review import FileNotes
@@ -135,7 +136,7 @@ class ReviewController(QObject):
         call = self.app.uncategorised if key == "uncategorised" else (
             lambda: self.app.to_review(learned))  # fmt: skip
         self.tasks.run(call, lambda r: self.view == key and self.view_ready.emit(r, VIEWS[key]),
-                       lambda exc: self.message.emit(_describe(exc)))  # fmt: skip
+                       lambda exc: self.message.emit(describe_error(exc)))  # fmt: skip
 
     def learn(self) -> None:
         """Learn every tag three files carry, in the background (slow on a big library)."""
@@ -223,7 +224,7 @@ class ReviewController(QObject):
             self.message.emit("The index is being written (indexing); your change is saved "
                               "as soon as it is free")  # fmt: skip
         else:
-            self.message.emit(_describe(exc))
+            self.message.emit(describe_error(exc))
             self.changed.emit()
 
     def idle(self) -> bool:
@@ -254,7 +255,3 @@ def _said(text: str, tags: dict, verb: str) -> str:
     if not tags:
         return text
     return f"{text}; {verb} tags {', '.join(sorted(tags))}"
-
-
-def _describe(exc: Exception) -> str:
-    return str(exc) if isinstance(exc, SoundSeekError) else f"{type(exc).__name__}: {exc}"

@@ -8,7 +8,7 @@ from PySide6.QtCore import QObject, Signal
 
 from soundseek.app import App
 from soundseek.app.watching import KeeperEvent, LibraryKeeper
-from soundseek.ui.worker import Worker
+from soundseek.ui.threads import Worker
 
 
 class KeeperController(QObject):
