@@ -6,7 +6,7 @@ import os
 import sys
 import time
 
-from soundseek.ingest.workers import decode_file
+from soundseek.ingest.decoders import decode_file
 
 CRASH_MARK = "CRASHES_ITS_DECODER"
 

@@ -66,7 +66,7 @@ if TYPE_CHECKING:
     from soundseek.app.cluster import ClusterOptions
     from soundseek.app.library import Library
     from soundseek.embed.base import Embedder
-    from soundseek.ingest.progress import IndexProgress
+    from soundseek.ingest.index_run import IndexProgress
     from soundseek.search.hits import Hit, SearchResult
     from soundseek.search.steer_request import Steer
     from soundseek.writing.batch import WriteProgress
@@ -552,15 +552,15 @@ class App:
     ) -> Iterator[IndexProgress]:  # fmt: skip
         """One index run as a progress generator; set `cancel` to stop it cleanly (what is done
         is kept). Raises StoreLocked when another process is writing the index."""
-        from soundseek.ingest.workers import default_workers
+        from soundseek.ingest.decoders import default_workers
 
         workers = workers or self._settings.index_workers or default_workers()
         return self._run_index(cancel, embed, batch_size, workers)
 
     def _run_index(self, cancel, embed, batch_size, workers, stage=None, who=None):
         from soundseek.index.store import Store
+        from soundseek.ingest.index_run import IndexOptions
         from soundseek.ingest.pipeline import run_index
-        from soundseek.ingest.progress import IndexOptions
 
         roots = self.roots()
         if not roots:
@@ -616,7 +616,7 @@ class App:
     def _prepare_text(self) -> Iterator[IndexProgress]:
         """A new model's one-time text export and gate, as a named stage before the first
         file (the shells' torch-free text encoder; made once per model)."""
-        from soundseek.ingest.progress import IndexProgress
+        from soundseek.ingest.index_run import IndexProgress
 
         emb = self._embedder
         pending = getattr(emb, "text_export_pending", None)

@@ -6,7 +6,6 @@ import contextlib
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import partial
 
 from soundseek.app.location import who_indexes
 from soundseek.app.settings import Settings
@@ -35,7 +34,7 @@ class ClusterJob:
 
     def _spec(self, plan):
         """How each actor loads the model: on its GPU, or on its CPUs with that many threads."""
-        from soundseek.cluster.worker import ModelSpec
+        from soundseek.cluster.actor import ModelSpec
         from soundseek.embed.models import require_model
 
         s = self.settings
@@ -46,9 +45,9 @@ class ClusterJob:
 
     def stage(self):
         """The pipeline's embed stage; Ray and the actors start only if files are pending."""
-        from soundseek.cluster.embedding import cluster_embed
+        from soundseek.cluster.ray_runner import RayRunner
 
-        return partial(cluster_embed, pool=self._actors, chunk_files=self.options.chunk_files)
+        return RayRunner(self._actors, self.options.chunk_files)
 
     @contextlib.contextmanager
     def _actors(self) -> Iterator[object]:

@@ -20,7 +20,7 @@ from soundseek.errors import ModelError, StoreLocked
 from soundseek.files.watch import DEBOUNCE_SECONDS, FolderWatcher
 
 if TYPE_CHECKING:
-    from soundseek.ingest.progress import IndexProgress
+    from soundseek.ingest.index_run import IndexProgress
 
 log = logging.getLogger(__name__)
 

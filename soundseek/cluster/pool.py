@@ -16,17 +16,16 @@ from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from soundseek.cluster.worker import EmbedWorker, FailedFile, ModelSpec, Result
+from soundseek.cluster.actor import EmbedActor, ModelSpec
 from soundseek.errors import ClusterError
-from soundseek.ingest.workers import Decode
+from soundseek.ingest.decoders import Decode
+from soundseek.ingest.messages import FileFailed, FileJob, Outcome
 
 log = logging.getLogger(__name__)
 
 IN_FLIGHT_PER_ACTOR = 2  # one embedding, one queued: an actor never waits for the driver
 POLL_SECONDS = 0.5
 DIED = "the embedding worker died on this file (its decoder or the model crashed the process)"
-
-Job = tuple[str, str]  # (content hash, path)
 
 
 @dataclass(frozen=True)
@@ -81,7 +80,7 @@ class ActorPool:
         import ray
 
         self.plan, self.spec = plan, spec
-        remote = ray.remote(EmbedWorker).options(
+        remote = ray.remote(EmbedActor).options(
             num_cpus=plan.cpus_per_actor, num_gpus=plan.gpus_per_actor,
             max_restarts=plan.max_restarts, max_task_retries=0,
         )  # fmt: skip
@@ -90,8 +89,8 @@ class ActorPool:
         self.ready = set(range(len(self.actors)))  # actors taking work
         self.probes: dict[object, int] = {}  # readiness checks of restarting actors
         self.suspect: dict[int, int] = {}  # actor -> seq of the task that was running at death
-        self.pending: deque[list[Job]] = deque()
-        self.in_flight: dict[object, tuple[int, int, list[Job]]] = {}  # (actor, seq, chunk)
+        self.pending: deque[list[FileJob]] = deque()
+        self.in_flight: dict[object, tuple[int, int, list[FileJob]]] = {}  # (actor, seq, chunk)
         self.sent = 0
 
     def describe(self) -> list[str]:
@@ -103,7 +102,9 @@ class ActorPool:
         except ray.exceptions.RayActorError as exc:
             raise ClusterError(f"the embedding workers could not start: {_cause(exc)}") from exc
 
-    def run(self, chunks: Iterator[list[Job]]) -> Iterator[tuple[list[Job], list[Result]] | None]:
+    def run(
+        self, chunks: Iterator[list[FileJob]]
+    ) -> Iterator[tuple[list[FileJob], list[Outcome]] | None]:
         """Yields each finished chunk with its results, and None while waiting (a chance to
         cancel or report progress)."""
         import ray
@@ -125,7 +126,7 @@ class ActorPool:
                     yield from self._failed(actor, seq, chunk, exc)
             self._fill(source)
 
-    def _failed(self, actor: int, seq: int, chunk: list[Job], exc: Exception):
+    def _failed(self, actor: int, seq: int, chunk: list[FileJob], exc: Exception):
         """A task failed because its actor died. Tasks run in the order they were sent, so
         the one running at death was the actor's oldest: its chunk holds the culprit. The
         others never ran; they go back in the queue."""
@@ -139,7 +140,7 @@ class ActorPool:
         if seq != self.suspect.get(actor):
             self.pending.appendleft(chunk)
         elif len(chunk) == 1:
-            yield chunk, [FailedFile(chunk[0][0], DIED)]
+            yield chunk, [FileFailed(chunk[0].digest, DIED)]
         else:  # one of these killed it: each goes again on its own
             self.pending.extendleft([[job] for job in reversed(chunk)])
 
@@ -167,7 +168,7 @@ class ActorPool:
             return
         self.ready.add(actor)
 
-    def _fill(self, source: Iterator[list[Job]]) -> None:
+    def _fill(self, source: Iterator[list[FileJob]]) -> None:
         if not self.ready and not self.probes:
             raise ClusterError("every embedding worker died (see the log); nothing more can run")
         for actor in sorted(self.ready):

@@ -3,25 +3,24 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 from soundseek.embed.base import Embedder, pipeline_of
 from soundseek.index.store import Store
 from soundseek.index.tables.filters import ONLY_ERRORS
-from soundseek.ingest.categories import guess_categories
-from soundseek.ingest.embedding import embed_pending
-from soundseek.ingest.progress import IndexOptions, IndexProgress
+from soundseek.ingest.category_guesses import guess_categories
+from soundseek.ingest.index_run import IndexOptions, IndexProgress
+from soundseek.ingest.local_runner import LocalRunner
+from soundseek.ingest.runner import EmbedRunner, run_embedding
 from soundseek.ingest.scanning import scan_and_describe
-
-EmbedStage = Callable[[Store, IndexOptions, Embedder, float], Iterator[IndexProgress]]
 
 
 def run_index(
     store: Store, opts: IndexOptions, embedder: Embedder | None = None,
-    embed: EmbedStage = embed_pending,
+    embed: EmbedRunner | None = None,
 ) -> Iterator[IndexProgress]:  # fmt: skip
     """The whole pipeline as a generator of progress; set opts.cancel to stop cleanly.
-    `embed` is the stage that turns pending files into vectors (local processes by default,
+    `embed` is the runner that turns pending files into vectors (local processes by default,
     a Ray cluster for `cluster index`); the embedder also encodes the UCS captions."""
     t0 = time.monotonic()
     if embedder is not None:
@@ -33,7 +32,7 @@ def run_index(
     if not opts.cancelled():
         store.sweep_orphans()
     if embedder is not None and not opts.cancelled():
-        yield from embed(store, opts, embedder, t0)
+        yield from run_embedding(store, opts, embedder, t0, embed or LocalRunner())
     if embedder is not None and not opts.cancelled():
         yield from guess_categories(store, embedder, t0)
     yield IndexProgress("maintain", message="optimising the index", elapsed=time.monotonic() - t0)

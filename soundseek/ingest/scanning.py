@@ -24,7 +24,7 @@ from soundseek.files.scanner import ScannedFile, scan
 from soundseek.index.store import Store
 from soundseek.index.tables.records import FileKey, FileRecord, FileStatus
 from soundseek.ingest.describe import describe_chunk, error_record, exit_with_parent
-from soundseek.ingest.progress import IndexOptions, IndexProgress
+from soundseek.ingest.index_run import IndexOptions, IndexProgress
 
 log = logging.getLogger(__name__)
 

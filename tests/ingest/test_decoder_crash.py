@@ -9,8 +9,9 @@ import time
 
 import soundfile as sf
 
-from soundseek.ingest import workers
-from soundseek.ingest.workers import DecodedWindow, DecodePool, FileDone, FileFailed
+from soundseek.ingest import decoders
+from soundseek.ingest.decoders import DecodePool
+from soundseek.ingest.messages import DecodedWindow, FileDone, FileFailed
 from tests.audiofiles import noise
 
 
@@ -54,11 +55,11 @@ def decode_or_get_stuck(digest, path, logmel, send):
     stuck on a dead network share)."""
     if digest == "stuck.wav":
         time.sleep(3600)
-    return workers.decode_file(digest, path, logmel, send)
+    return decoders.decode_file(digest, path, logmel, send)
 
 
 def test_a_hung_decoder_is_replaced(tmp_path, monkeypatch):
-    monkeypatch.setattr(workers, "HANG_SECONDS", 2.0)
+    monkeypatch.setattr(decoders, "HANG_SECONDS", 2.0)
     files = _library(tmp_path)
     jobs = [("a.wav", files["a.wav"]), ("stuck.wav", files["z.wav"]), ("z.wav", files["z.wav"])]
     pool = DecodePool(iter(jobs), workers=1, spec=None, decode=decode_or_get_stuck)
@@ -72,7 +73,7 @@ def test_workers_leave_when_the_indexer_is_gone(tmp_path):
     files = _library(tmp_path)
     code = (
         "import sys, time\n"
-        "from soundseek.ingest.workers import DecodePool\n"
+        "from soundseek.ingest.decoders import DecodePool\n"
         f"pool = DecodePool(iter([('v', {files['victim.wav']!r})]), workers=1, spec=None)\n"
         "it = iter(pool); next(it)\n"
         "print(list(pool.running().values())[0], flush=True)\n"

@@ -217,14 +217,14 @@ def test_counts_move_with_each_commit_while_indexing(
 
     import soundfile as sf
 
-    from soundseek.ingest import embedding
+    from soundseek.ingest import embed_commits
     from tests.audiofiles import noise
 
     lib = tmp_path / "lib"
     lib.mkdir()
     for i in range(6):
         sf.write(lib / f"take_{i:02d}.wav", noise(1.0, seed=i), 48000)
-    go_on, real, commits = threading.Event(), embedding.write_results, []
+    go_on, real, commits = threading.Event(), embed_commits.write_results, []
 
     def commit_then_hold(*args):
         """After its second commit the run stands still until the window has shown one."""
@@ -234,8 +234,8 @@ def test_counts_move_with_each_commit_while_indexing(
         return commits[-1]
 
     App.open(home).update_settings(batch_size=1)  # a model call per window
-    monkeypatch.setattr(embedding, "FLUSH_SECONDS", 0.0)  # a commit per embedded file
-    monkeypatch.setattr(embedding, "write_results", commit_then_hold)
+    monkeypatch.setattr(embed_commits, "FLUSH_SECONDS", 0.0)  # a commit per embedded file
+    monkeypatch.setattr(embed_commits, "write_results", commit_then_hold)
     win = make_window([lib])
 
     def between(text: str) -> bool:

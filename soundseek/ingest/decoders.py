@@ -1,10 +1,10 @@
 """Decode (and featurize) files in worker processes, so the model never waits for a decoder.
 
-Work items and results are plain data: (digest, path) in; windows of 48 kHz samples or their
-log-mel features out, then the file's envelope, or the reason it failed. The model never goes
-to a worker. A decoder that crashes or hangs takes only its worker down: that file is recorded
-as unreadable and a fresh worker takes over. Workers exit when the indexer goes away, however
-it goes (a kill included).
+Work items and results are the typed records of `ingest.messages`: a FileJob in; windows of
+48 kHz samples or their log-mel features out, then the file's envelope, or the reason it
+failed. The model never goes to a worker. A decoder that crashes or hangs takes only its
+worker down: that file is recorded as unreadable and a fresh worker takes over. Workers exit
+when the indexer goes away, however it goes (a kill included).
 
 Each worker has its own pipe, not a shared multiprocessing.Queue: a process killed while
 writing to a shared queue corrupts it (or keeps its lock) for everyone; a broken pipe is
@@ -27,38 +27,26 @@ import numpy as np
 from soundseek.audio.decode import EnvelopeBuilder, iter_windows
 from soundseek.embed.features import FeatureSpec, LogMel
 from soundseek.errors import UnreadableFile
+from soundseek.ingest.messages import (
+    DecodedWindow,
+    DecoderMessage,
+    DecodeStarted,
+    FileDone,
+    FileEnd,
+    FileFailed,
+    FileJob,
+)
 
 log = logging.getLogger(__name__)
 
-# (digest, path, log-mel or None, send) -> the file's last message; see decode_file
-Decode = Callable[[str, str, "LogMel | None", Callable[[tuple], None]], tuple]
+Send = Callable[[DecodedWindow], None]
+# (digest, path, log-mel or None, send) -> how the file ended; see decode_file
+Decode = Callable[[str, str, "LogMel | None", Send], FileEnd]
 
 TASKS_PER_WORKER = 2  # one decoding, one waiting: a worker never idles between files
 HANG_SECONDS = 300.0  # one file decoding this long without a window is a hung decoder
 POLL_SECONDS = 0.5
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
-
-
-@dataclass(frozen=True)
-class DecodedWindow:
-    digest: str
-    index: int
-    start: float
-    end: float
-    data: np.ndarray  # (frames, mels) features, or the window's samples
-
-
-@dataclass(frozen=True)
-class FileDone:
-    digest: str
-    envelope: bytes
-    count: int
-
-
-@dataclass(frozen=True)
-class FileFailed:
-    digest: str
-    reason: str
 
 
 def default_workers() -> int:
@@ -73,15 +61,14 @@ def _worker_main(conn: Connection, spec: FeatureSpec | None, decode: Decode) -> 
     """Decode the files the indexer sends until it says stop or goes away (EOF, broken pipe)."""
     logmel = LogMel(spec) if spec is not None else None
     try:
-        while (task := conn.recv()) is not None:
-            digest, path = task
-            conn.send(("start", digest))
-            conn.send(decode(digest, path, logmel, conn.send))
+        while (job := conn.recv()) is not None:
+            conn.send(DecodeStarted(job.digest))
+            conn.send(decode(job.digest, job.path, logmel, conn.send))
     except (EOFError, OSError):
         return
 
 
-def decode_file(digest: str, path: str, logmel: LogMel | None, send) -> tuple:
+def decode_file(digest: str, path: str, logmel: LogMel | None, send: Send) -> FileEnd:
     """Stream one file's windows out; the last message says how it ended."""
     try:
         envelope = EnvelopeBuilder()
@@ -90,13 +77,13 @@ def decode_file(digest: str, path: str, logmel: LogMel | None, send) -> tuple:
             if not np.isfinite(w.samples).all():
                 raise UnreadableFile(path, "the audio data holds non-numbers (NaN or infinity)")
             data = logmel(w.samples) if logmel is not None else w.samples
-            send(("window", digest, w.index, w.start, w.end, data))
+            send(DecodedWindow(digest, w.index, w.start, w.end, data))
             count += 1
-        return ("done", digest, envelope.to_bytes(), count)
+        return FileDone(digest, envelope.to_bytes(), count)
     except UnreadableFile as exc:
-        return ("failed", digest, exc.reason)
+        return FileFailed(digest, exc.reason)
     except Exception as exc:  # a decoder bug costs one file, never the run
-        return ("failed", digest, f"decoding failed ({type(exc).__name__}: {exc})")
+        return FileFailed(digest, f"decoding failed ({type(exc).__name__}: {exc})")
 
 
 @contextlib.contextmanager
@@ -123,7 +110,7 @@ def _single_threaded_numerics() -> Iterator[None]:
 class _Worker:
     process: mp.process.BaseProcess
     conn: Connection
-    assigned: list[tuple[str, str]]  # sent, in order; the first one started is `current`
+    assigned: list[FileJob]  # sent, in order; the first one started is `current`
     current: str | None = None
     last_seen: float = 0.0
 
@@ -138,8 +125,8 @@ class DecodePool:
     ) -> None:  # fmt: skip
         self._ctx = mp.get_context("spawn")  # no forked torch/OpenMP state in the workers
         self._decode = decode or decode_file  # a module-level function: workers import it
-        self._jobs = iter(jobs)
-        self._retry: list[tuple[str, str]] = []  # assigned to a worker that died before them
+        self._jobs = (FileJob(*job) for job in jobs)
+        self._retry: list[FileJob] = []  # assigned to a worker that died before them
         self._spec = spec
         self._workers: list[_Worker] = []
         self._exhausted = False
@@ -155,7 +142,7 @@ class DecodePool:
         theirs.close()  # the worker holds the only other end: its death reads as EOF here
         self._workers.append(_Worker(p, ours, [], None, time.monotonic()))
 
-    def _next_job(self) -> tuple[str, str] | None:
+    def _next_job(self) -> FileJob | None:
         if self._retry:
             return self._retry.pop(0)
         job = None if self._exhausted else next(self._jobs, None)
@@ -187,17 +174,16 @@ class DecodePool:
             yield from self._check_hangs()
             self._feed()
 
-    def _receive(self, w: _Worker, message: tuple) -> DecodedWindow | FileDone | FileFailed | None:
-        kind, digest, *rest = message
+    def _receive(self, w: _Worker, message: DecoderMessage) -> DecodedWindow | FileEnd | None:
         w.last_seen = time.monotonic()
-        if kind == "start":
-            w.current = digest
+        if isinstance(message, DecodedWindow):
+            return message
+        if isinstance(message, DecodeStarted):
+            w.current = message.digest
             return None
-        if kind == "window":
-            return DecodedWindow(digest, *rest)
-        w.assigned = [j for j in w.assigned if j[0] != digest]
+        w.assigned = [j for j in w.assigned if j.digest != message.digest]
         w.current = None
-        return FileDone(digest, *rest) if kind == "done" else FileFailed(digest, *rest)
+        return message
 
     def _check_hangs(self) -> Iterator[FileFailed]:
         now = time.monotonic()
@@ -213,7 +199,7 @@ class DecodePool:
         w.process.join(timeout=5)
         w.conn.close()
         self._workers.remove(w)
-        self._retry += [j for j in w.assigned if j[0] != w.current]
+        self._retry += [j for j in w.assigned if j.digest != w.current]
         self._spawn()
         if w.current is not None:
             if what == "crashed":

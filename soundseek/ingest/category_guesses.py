@@ -14,7 +14,7 @@ from soundseek.classify.zero_shot import UcsScorer, text_matrix
 from soundseek.embed.base import Embedder
 from soundseek.index.store import Store
 from soundseek.index.vectors.textcache import load_vectors, save_vectors
-from soundseek.ingest.progress import IndexProgress
+from soundseek.ingest.index_run import IndexProgress
 from soundseek.metadata.ucs import load_catalog
 
 COMMIT = 2048
