@@ -8,8 +8,9 @@ warm-up search for another query has run (imports, module bodies and first-use s
 not counted), one call is traced with `sys.setprofile` on the calling thread:
 
   full     App.open(home), model loaded, app.search("door creak")
-  instant  a fresh App.open(home), no model loaded, app.quick_search("door creak") (the
-           shell's instant answer; a version without it: app.search with no model)
+  instant  a fresh App.open(home), no model loaded, the shell's instant answer:
+           app.search("door creak", loads_model=True) (a version before search.routing:
+           app.quick_search; one without either: app.search with no model)
 
 Only frames whose code lives in the traced checkout's soundseek/ package count. Module bodies
 and comprehensions (<module>, <listcomp>, <genexpr>, ...) are not functions a reader goes to:
@@ -42,6 +43,7 @@ in older versions is tolerated. The library is built by the traced checkout into
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import os
 import sys
@@ -49,6 +51,7 @@ import tempfile
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
 
 QUERY = "door creak"
@@ -243,7 +246,11 @@ def walks(home: Path, package: Path, embedder: str, depth: int | None) -> list[W
     app.close()
     app = App.open(paths)
     instant = getattr(app, "quick_search", None)
-    if instant is not None:
+    if "loads_model" in inspect.signature(app.search).parameters:  # the shell's call since
+        instant = partial(app.search, loads_model=True)  # search.routing plans the way
+        instant(WARMUP)
+        call = f"App.search({QUERY!r}, loads_model=True)"
+    elif instant is not None:
         instant(WARMUP)
         call = f"App.quick_search({QUERY!r})"
     else:

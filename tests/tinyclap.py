@@ -221,7 +221,8 @@ QUERIES = {
     "dog": ("dog", "dog bark", "a dog barking"),
     "whoosh": ("whoosh", "swoosh", "a fast whoosh"),
 }
-# "like this, but ..." moves a sound along text(plus) - text(NEUTRAL) (soundseek.search.steer):
+# "like this, but ..." moves a sound along text(plus) - text(NEUTRAL)
+# (soundseek.search.vector_steering):
 # the neutral caption is trained too, to sit among all classes alike (every clip a positive).
 
 
@@ -339,7 +340,7 @@ def train_tiny_clap(
     from transformers import ClapFeatureExtractor, ClapModel, ClapProcessor
 
     from soundseek.embed.features import FeatureSpec, LogMel
-    from soundseek.search.steer import NEUTRAL
+    from soundseek.search.vector_steering import NEUTRAL
 
     t0 = time.perf_counter()
     say = log or (lambda _: None)

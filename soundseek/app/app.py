@@ -15,6 +15,7 @@ is written only inside `index()`, which holds the writer lock for the run.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import threading
 from collections.abc import Iterator
@@ -46,7 +47,7 @@ from soundseek.app.settings import (
     settings_stamp,
 )
 from soundseek.app.status import FileError, LibraryStatus
-from soundseek.errors import QuerySyntaxError
+from soundseek.errors import ModelError, QuerySyntaxError
 from soundseek.files.roots import new_root
 from soundseek.index.places.registry import RootRegistry
 from soundseek.metadata.ucs import load_catalog
@@ -62,7 +63,7 @@ if TYPE_CHECKING:
     from soundseek.index.store import Store
     from soundseek.ingest.index_run import IndexProgress
     from soundseek.search.hits import SearchResult
-    from soundseek.search.steering import Steer
+    from soundseek.search.steer_request import Steer
 
 # Settings that change which library this home opens, or how it reads it.
 LOCATION_KEYS = frozenset({"location", "s3_endpoint", "s3_region", "root_mounts",
@@ -278,35 +279,35 @@ class App:
         """The UCS category names (for filter menus)."""
         return load_catalog().categories
 
-    def search(self, query: str, limit: int = 50, steer: Steer | None = None) -> SearchResult:
-        """Ranked files for a typed query; `steer.good/bad`: relevance feedback. Before the
-        index is opened and with no model loaded, words are searched straight from the word
-        index (see search.quick)."""
-        quick = self._library is None and self.models.embedder is None and not self.place.shared
-        if steer is not None and (steer.good or steer.bad):
-            return self.library().searcher.search(query, limit, steer=steer)
-        if quick:
-            from soundseek.app.instant import quick_search
+    def search(
+        self, query: str, limit: int = 50, steer: Steer | None = None, loads_model: bool = False
+    ) -> SearchResult:
+        """Ranked files for a typed query; `steer.good/bad`: relevance feedback. The way is
+        planned in search.routing (the query parsed there, once): instant, from the word index
+        and window cache, while no index is open and no model loaded; else, or when the
+        instant way cannot answer, the full one. `loads_model` (the shell): load the model
+        before the full way when it could listen."""
+        from soundseek.search.routing import Situation, Way, plan_search
 
-            installed = self.models.model_installed()
-            found = quick_search(self.place, self.registry, query, limit, installed)
+        ready = self._library is not None or self.models.embedder is not None
+        listens = loads_model and self.sound_searchable()
+        plan = plan_search(query, steer, Situation(ready, self.place.shared, listens))
+        if plan.instant is not None:
+            from soundseek.app import instant
+
+            found = (
+                instant.quick_sound_search(self.paths, self._settings, self.place, self.registry,
+                                           plan.query, limit)
+                if plan.instant is Way.SOUND
+                else instant.quick_search(self.place, self.registry, plan.query, limit,
+                                          self.models.model_installed())
+            )  # fmt: skip
             if found is not None:
                 return found
-        return self.library().searcher.search(query, limit)
-
-    def quick_search(self, query: str, limit: int = 50) -> SearchResult | None:
-        """The shell's instant answer (search.quick): from the word index and, with a model,
-        the window cache and the ONNX text encoder; None when only the full way can
-        answer (then load the model if `sound_searchable` and call `search`)."""
-        if self._library is not None or self.models.embedder is not None or self.place.shared:
-            return None
-        from soundseek.app import instant
-
-        if self.sound_searchable():
-            return instant.quick_sound_search(self.paths, self._settings, self.place,
-                                              self.registry, query, limit)  # fmt: skip
-        installed = self.models.model_installed()
-        return instant.quick_search(self.place, self.registry, query, limit, installed)
+        if plan.load_model:
+            with contextlib.suppress(ModelError):  # the result carries the reason as a note
+                self.models.load_model()
+        return self.library().searcher.search_query(plan.query, limit, steer=plan.steer)
 
     def sound_searchable(self) -> bool:
         """Whether loading the model would let a search listen: one is installed and the
@@ -321,7 +322,7 @@ class App:
     ) -> SearchResult:  # fmt: skip
         """More like a file: by its stored vectors, or by listening to a file from outside;
         `steer` moves it ("like this, but more distant") and carries feedback."""
-        from soundseek.search.steering import NONE
+        from soundseek.search.steer_request import NONE
 
         if at is not None and not (math.isfinite(at) and at >= 0):
             raise QuerySyntaxError(f"the moment to match must be a number of seconds from the "
@@ -333,7 +334,7 @@ class App:
         steer: Steer | None = None,
     ) -> SearchResult:  # fmt: skip
         from soundseek.audio.decode import segment_for_embedding
-        from soundseek.search.steering import NONE
+        from soundseek.search.steer_request import NONE
 
         audio = segment_for_embedding(path, start, end)
         return self.library().searcher.similar_audio(audio, limit, filters, steer or NONE)

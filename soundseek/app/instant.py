@@ -1,6 +1,7 @@
 """The shell's instant paths: search and "does the index hold vectors" without importing
-LanceDB or torch (see soundseek.search.quick). Each returns None when only the full way can
-answer; the caller then opens the library and loads the model as usual."""
+LanceDB or torch (see soundseek.search.from_cache; search.routing picks the way). Each returns
+None when only the full way can answer; the caller then opens the library and loads the
+model as usual."""
 
 from __future__ import annotations
 
@@ -13,30 +14,29 @@ from soundseek.index.tables.info import InfoFile
 from soundseek.index.wordindex.fts import existing_words
 from soundseek.paths import AppPaths
 from soundseek.search.hits import NO_MODEL, NOTHING_EMBEDDED, SearchResult
-from soundseek.search.query import parse_query
+from soundseek.search.query import ParsedQuery
 
 log = logging.getLogger(__name__)
 
 
 def quick_search(
-    place: Place, registry: RootRegistry, query: str, limit: int, model_installed: bool
+    place: Place, registry: RootRegistry, q: ParsedQuery, limit: int, model_installed: bool
 ) -> SearchResult | None:
     """Metadata only, from the word index (no model loaded)."""
-    from soundseek.search import quick
+    from soundseek.search.from_cache import instant_words
 
     words = existing_words(place.cache_dir)
     if words is None:
         return None
     try:
         why = NOTHING_EMBEDDED if model_installed and not index_has_vectors(place) else NO_MODEL
-        notes = [why] if parse_query(query).text else []
-        return quick.quick_search(words, registry.by_id(), query, limit, notes)
+        return instant_words(words, registry.by_id(), q, limit, [why])
     finally:
         words.close()
 
 
 def quick_sound_search(
-    paths: AppPaths, settings: Settings, place: Place, registry: RootRegistry, query: str,
+    paths: AppPaths, settings: Settings, place: Place, registry: RootRegistry, q: ParsedQuery,
     limit: int,
 ) -> SearchResult | None:  # fmt: skip
     """Words and sound, when the window cache holds vectors of this model's space and the
@@ -56,13 +56,13 @@ def quick_sound_search(
     space = PipelineId(settings.model, stamp, FEATURE_VERSION, "", "").space
     if not (snap.space == info.space == space and passed(folder, stamp)):
         return None
-    return _sound_search(settings, place, registry, query, limit, folder, stamp, space)
+    return _sound_search(settings, place, registry, q, limit, folder, stamp, space)
 
 
-def _sound_search(settings, place, registry, query, limit, folder, stamp, space):
+def _sound_search(settings, place, registry, q, limit, folder, stamp, space):
     from soundseek.embed.textonnx import OnnxText
     from soundseek.index.vectors.windowcache import WindowCache
-    from soundseek.search import quick
+    from soundseek.search.from_cache import instant_sound
 
     words = existing_words(place.cache_dir)
     if words is None:
@@ -71,8 +71,8 @@ def _sound_search(settings, place, registry, query, limit, folder, stamp, space)
         encoder = OnnxText(folder, stamp, settings.torch_threads)
         cache = WindowCache.at(place.cache_dir)
         null_at = (place.cache_dir, space)
-        return quick.quick_sound_search(words, registry.by_id(), cache, encoder, query, limit,
-                                        settings.caption_prompts, null_at)  # fmt: skip
+        return instant_sound(words, registry.by_id(), cache, encoder, q, limit,
+                             settings.caption_prompts, null_at)  # fmt: skip
     except (OSError, ValueError) as exc:  # a half-present copy: the full way answers
         log.info("instant sound search unavailable: %s", exc)
         return None

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from soundseek.search.steering import Steer
+from soundseek.search.steer_request import Steer
 
 
 @dataclass

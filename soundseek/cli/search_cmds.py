@@ -58,12 +58,10 @@ def _print_hit(h) -> None:
 
 
 def cmd_search(args) -> int:
-    """The instant way when it can answer (no LanceDB, no torch), else the full one."""
-    app = open_app()
-    result = None if args.good or args.bad else app.quick_search(args.query, args.limit)
-    if result is None:
-        steer = Steer(good=tuple(args.good), bad=tuple(args.bad))
-        result = _app_with_model(app).search(args.query, args.limit, steer)
+    """The application picks the way: instant when it can answer (no LanceDB, no torch), else
+    the full one with the model loaded."""
+    steer = Steer(good=tuple(args.good), bad=tuple(args.bad))
+    result = open_app().search(args.query, args.limit, steer, loads_model=True)
     _print(result, args.json, args.min_confidence)
     return EXIT_OK
 

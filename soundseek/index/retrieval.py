@@ -16,8 +16,7 @@ from soundseek.index.tables.records import FileRecord, WindowMatch
 from soundseek.index.tables.schema import FILES, WINDOWS, vectors_of
 from soundseek.index.vectors.windowcache import WindowCache
 from soundseek.index.wordindex.fts import WordIndex
-from soundseek.index.wordindex.matches import WordHit, records_passing, top_hits
-from soundseek.words.query_plan import WordGroup
+from soundseek.index.wordindex.matches import TypedWords, WordHit, records_passing, top_hits
 
 NPROBES = 32  # benchmarks/bench_search.py --sweep: recall is set by refine, not nprobes
 REFINE_FACTOR = 10
@@ -36,13 +35,11 @@ class Retrieval:
         """The word index, current with the files table (see wordindex.sync.WordSync.fresh)."""
         return self.store.words.fresh()
 
-    def word_search(
-        self, groups: list[WordGroup], excluded: list[tuple[str, ...]], flt: FileFilter,
-        limit: int,
-    ) -> list[WordHit]:  # fmt: skip
+    def word_search(self, typed: TypedWords, flt: FileFilter, limit: int) -> list[WordHit]:
         """Files matching query words (field-weighted BM25 over lemmas), best first."""
+        words, roots = self.words(), self.store.roots.by_id()
         flt = resolve_tags(flt, self.store.annotations.hashes_tagged)
-        return top_hits(self.words(), (groups, excluded), flt, self.store.roots.by_id(), limit)
+        return top_hits(words, typed, flt, roots, limit)
 
     def records_by_hash(
         self, hashes: list[str], flt: FileFilter, enough: int | None = None

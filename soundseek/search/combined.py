@@ -14,8 +14,9 @@ import numpy as np
 from soundseek.errors import NotIndexed
 from soundseek.search.confidence import divide
 from soundseek.search.hits import Hit, SearchResult
+from soundseek.search.query import ParsedQuery, parse_query
 from soundseek.search.searcher import EXTERNAL_SECONDS, Searcher
-from soundseek.search.steering import NONE, Steer
+from soundseek.search.steer_request import NONE, Steer
 
 OVERFETCH = 2  # each library returns this many times the limit before duplicates go
 
@@ -61,10 +62,14 @@ class CombinedSearcher:
         )
 
     def search(self, raw: str, limit: int = 50, steer: Steer = NONE) -> SearchResult:
+        return self.search_query(parse_query(raw), limit, steer=steer)
+
+    def search_query(self, q: ParsedQuery, limit: int = 50, steer: Steer = NONE) -> SearchResult:
+        """Each library's full search of the one parsed query, merged."""
         results, notes = [], []
         for s in self.searchers:
             same = self._same_space(s)
-            results.append(s.search(raw, limit * OVERFETCH, sound=same, steer=steer))
+            results.append(s.search_query(q, limit * OVERFETCH, sound=same, steer=steer))
             if not same:
                 notes.append(f"{s.store.place.uri} holds vectors of {s.store.info.model_id!r}: "
                          "searched by its metadata only")  # fmt: skip

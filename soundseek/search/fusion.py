@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -166,6 +167,18 @@ class Sure:
             return 1.0
         by_words = word_confidence(words, self.query_words) if words else 0.0
         return max(by_words, sound or 0.0)
+
+
+def fused_hits(
+    lists: list[Ranked], limit: int, explained: Explained, sound: dict[str, SoundMatch],
+    sure: Sure, marked_bad: tuple[str, ...] = (),
+) -> list[Hit]:  # fmt: skip
+    """The ranked lists, less the files marked bad (paths), fused (rrf) into the best
+    `limit` hits, explained and judged."""
+    if marked_bad:
+        gone = {os.path.abspath(p) for p in marked_bad}
+        lists = [[(r, s) for r, s in ranked if r.path not in gone] for ranked in lists]
+    return hits_of(rrf(lists, limit), explained, sound, sure)
 
 
 def hits_of(

@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from soundseek.errors import QuerySyntaxError
-from soundseek.index.tables.filters import Condition, Field, FileFilter
+from soundseek.index.tables.filters import (
+    Category,
+    Condition,
+    Extension,
+    FileFilter,
+    Folder,
+    Measure,
+    Number,
+    Tagged,
+)
 
 TOKEN = re.compile(r'(-?)(?:(\w+):)?(?:"([^"]*)"|(\S+))')
-FILTER_KEYS = {"dur", "sr", "ch", "ext", "cat", "in", "bits", "tag"}
 OPS = ("<=", ">=", "<", ">", "=")
 UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "min": 60.0, "h": 3600.0, "k": 1000.0, "khz": 1000.0}
 
@@ -25,45 +34,52 @@ class Filter:
 
 @dataclass
 class ParsedQuery:
-    """A query split into what is searched by sound/words and what narrows the results."""
+    """A query split into what is searched by sound/words and what narrows the results;
+    parsed once per search and handed to every stage."""
 
     words: list[str] = field(default_factory=list)
     phrases: list[str] = field(default_factory=list)
     excludes: list[str] = field(default_factory=list)
     filters: list[Filter] = field(default_factory=list)
+    text: str = field(init=False)  # the positive part, as language for the text encoder
+    word_count: int = field(init=False)  # words and phrases, as confidence counts them
+    empty: bool = field(init=False)  # nothing to search for and nothing to narrow by
+    _filter: FileFilter | None = field(default=None, init=False, repr=False, compare=False)
 
-    @property
-    def text(self) -> str:
-        """The positive part of the query, as natural language for the text encoder."""
-        return " ".join([*self.words, *self.phrases]).strip()
-
-    @property
-    def empty(self) -> bool:
-        return not (self.text or self.filters)
+    def __post_init__(self) -> None:
+        self.text = " ".join([*self.words, *self.phrases]).strip()
+        self.word_count = len(self.words) + len(self.phrases)
+        self.empty = not (self.text or self.filters)
 
     def file_filter(self) -> FileFilter:
-        """The filters as conditions the index compiles (units resolved here)."""
-        return FileFilter(tuple(condition(f) for f in self.filters))
+        """The filters as conditions the index compiles and tests (units resolved here; a
+        value that is not one raises QuerySyntaxError), made once."""
+        if self._filter is None:
+            self._filter = FileFilter(tuple(condition(f) for f in self.filters))
+        return self._filter
 
 
 def parse_query(raw: str) -> ParsedQuery:
-    q = ParsedQuery()
+    words: list[str] = []
+    phrases: list[str] = []
+    excludes: list[str] = []
+    filters: list[Filter] = []
     for neg, key, quoted, bare in TOKEN.findall(raw):
         value = quoted if quoted or not bare else bare
         if key and key.lower() in FILTER_KEYS and not neg:
-            q.filters.append(_filter(key.lower(), value))
+            filters.append(_filter(key.lower(), value))
             continue
         if key:
             value = f"{key}:{value}"
         if not value.strip():
             continue
         if neg:
-            q.excludes.append(value.lower())
+            excludes.append(value.lower())
         elif quoted:
-            q.phrases.append(value)
+            phrases.append(value)
         else:
-            q.words.append(value)
-    return q
+            words.append(value)
+    return ParsedQuery(words, phrases, excludes, filters)
 
 
 def _filter(key: str, value: str) -> Filter:
@@ -97,22 +113,32 @@ def number(value: str, key: str, default_unit: float = 1.0) -> float:
     return float(m.group(1)) * (UNITS[unit] if unit else default_unit)
 
 
-NUMERIC = {"dur": Field.DURATION, "sr": Field.SAMPLERATE, "ch": Field.CHANNELS,
-           "bits": Field.BIT_DEPTH}  # fmt: skip
+def _duration(f: Filter) -> Condition:
+    return Number(Measure.DURATION, f.op, number(f.value, f.key))
+
+
+def _samplerate(f: Filter) -> Condition:
+    hz = number(f.value, f.key)  # 96 and 96k both mean 96 kHz
+    return Number(Measure.SAMPLERATE, f.op, float(int(hz * 1000 if hz < 1000 else hz)))
+
+
+def _whole(measure: Measure) -> Callable[[Filter], Condition]:
+    return lambda f: Number(measure, f.op, float(int(number(f.value, f.key))))
+
+
+# What each typed key means: the condition (index.filters) its value becomes.
+CONDITIONS: dict[str, Callable[[Filter], Condition]] = {
+    "dur": _duration,
+    "sr": _samplerate,
+    "ch": _whole(Measure.CHANNELS),
+    "bits": _whole(Measure.BIT_DEPTH),
+    "ext": lambda f: Extension(tuple(e for e in f.value.split(",") if e)),
+    "cat": lambda f: Category(f.value),
+    "in": lambda f: Folder(f.value),
+    "tag": lambda f: Tagged(f.value),
+}
+FILTER_KEYS = frozenset(CONDITIONS)
 
 
 def condition(f: Filter) -> Condition:
-    if f.key == "dur":
-        return Condition(Field.DURATION, f.op, number(f.value, "dur"))
-    if f.key == "sr":
-        hz = number(f.value, "sr")
-        return Condition(Field.SAMPLERATE, f.op, float(int(hz * 1000 if hz < 1000 else hz)))
-    if f.key in NUMERIC:
-        return Condition(NUMERIC[f.key], f.op, float(int(number(f.value, f.key))))
-    if f.key == "ext":
-        return Condition(Field.EXT, "=", tuple(e for e in f.value.split(",") if e))
-    if f.key == "cat":
-        return Condition(Field.CATEGORY, "=", f.value)
-    if f.key == "tag":
-        return Condition(Field.TAG, "=", f.value)
-    return Condition(Field.FOLDER, "=", f.value)
+    return CONDITIONS[f.key](f)

@@ -14,7 +14,8 @@ from soundseek.embed.base import Embedder, pipeline_of, query_vector
 from soundseek.errors import NotIndexed, SoundSeekError
 from soundseek.index.retrieval import Retrieval
 from soundseek.index.tables.filters import FileFilter
-from soundseek.index.tables.records import FileKey, FileRecord, FileStatus
+from soundseek.index.tables.records import FileRecord, FileStatus
+from soundseek.index.wordindex.matches import TypedWords
 from soundseek.search.confidence import SoundNull, audio_null, null_vectors
 from soundseek.search.fusion import (
     TEXT_CANDIDATES,
@@ -23,16 +24,16 @@ from soundseek.search.fusion import (
     Ranked,
     SoundMatch,
     Sure,
-    hits_of,
+    fused_hits,
     keep_best,
     passes,
-    rrf,
     sound_ranked,
     text_candidates,
 )
-from soundseek.search.hits import NO_MODEL, NOTHING_EMBEDDED, Hit, SearchResult
+from soundseek.search.hits import NO_MODEL, NOTHING_EMBEDDED, SearchResult
 from soundseek.search.query import ParsedQuery, parse_query
-from soundseek.search.steer import NONE, Steer, moved_by_text, rocchio, unit_rows
+from soundseek.search.steer_request import NONE, Steer
+from soundseek.search.vector_steering import moved_by_text, rocchio, unit_rows
 from soundseek.words.query_plan import plan_query
 
 FILTERED_WINDOWS = 4 * WINDOW_CANDIDATES  # windows fetched before a filter is applied
@@ -89,30 +90,34 @@ class Searcher:
     def search(
         self, raw: str, limit: int = 50, sound: bool = True, steer: Steer = NONE
     ) -> SearchResult:
-        """`sound=False`: by metadata only (a library whose vectors are another model's).
-        `-word` also pushes the sound query away from the word; `steer.good/bad` move it
-        toward / away from marked files (relevance feedback)."""
-        q = parse_query(raw)
-        flt = q.file_filter()
+        """A typed query, parsed here (the application parses once, in search.routing, and
+        calls `search_query`)."""
+        return self.search_query(parse_query(raw), limit, sound, steer)
+
+    def search_query(
+        self, q: ParsedQuery, limit: int = 50, sound: bool = True, steer: Steer = NONE
+    ) -> SearchResult:
+        """The full way, in stages: the word side (or the filters alone), then, when the
+        model can listen, the sound side, fused into hits. `sound=False`: by metadata only (a
+        library whose vectors are another model's). `-word` also pushes the sound query away
+        from the word; `steer.good/bad` move it toward / away from marked files (relevance
+        feedback)."""
         if q.empty:
             return SearchResult([])
+        flt = q.file_filter()
         text, explained = self._text_ranked(q, flt, limit)
-        notes: list[str] = []
-        reason = self.sound_available() if sound else ""
-        if not q.text or reason is not None:
-            if q.text and reason:  # "" (asked not to) says nothing
-                notes.append(reason)
-            lists = [_without(text, steer.bad)]
-            sure = Sure(None, _word_count(q), filters_only=not q.text)
-            return SearchResult(self._hits(lists, {}, explained, limit, sure), notes)
-        vecs = self._query_vector(q.text)[None, :]
-        vecs = self._steered(vecs, Steer(minus=" ".join(q.excludes), good=steer.good,
-                                         bad=steer.bad))  # fmt: skip
-        sound, recs = self._sound_matches(vecs, flt)
-        ranked = sound_ranked(recs, sound, q)
-        lists = [_without(text, steer.bad), _without(ranked, steer.bad)]
-        sure = Sure(self._sound_null(vecs, by_audio=False), _word_count(q))
-        return SearchResult(self._hits(lists, sound, explained, limit, sure), notes)
+        reason = self.sound_available() if sound and q.text else ""
+        if reason is not None:  # "": not asked to listen, or nothing to listen for
+            notes = [reason] if reason else []
+            sure = Sure(None, q.word_count, filters_only=not q.text)
+            hits = fused_hits([text], limit, explained, {}, sure, steer.bad)
+            return SearchResult(hits, notes)
+        minus = " ".join(q.excludes)  # -word pushes the sound away too
+        vecs = self._steered(self._query_vector(q.text)[None, :], "", minus, steer)
+        heard, recs = self._sound_matches(vecs, flt)
+        sure = Sure(self._sound_null(vecs, by_audio=False), q.word_count)
+        lists = [text, sound_ranked(recs, heard, q)]
+        return SearchResult(fused_hits(lists, limit, explained, heard, sure, steer.bad), [])
 
     def similar(
         self, path: str, at: float | None = None, limit: int = 50, raw: str = "",
@@ -187,8 +192,8 @@ class Searcher:
         if not q.text:  # filters alone: every file that passes them, up to `limit`
             browsed = self.retrieval.browse(flt, max(TEXT_CANDIDATES, limit))
             return [(r, 0.0) for r in browsed if passes(r, q)], {}
-        groups, excluded = plan_query(q.words, q.phrases, q.excludes, self.retrieval.words())
-        found = self.retrieval.word_search(groups, excluded, flt, text_candidates(limit))
+        typed = TypedWords(q.words, q.phrases, q.excludes)
+        found = self.retrieval.word_search(typed, flt, text_candidates(limit))
         return [(h.record, h.score) for h in found], {h.record.key: h for h in found}
 
     def _sound_matches(
@@ -228,24 +233,23 @@ class Searcher:
         by their metadata, fused as in a text search."""
         q = parse_query(raw)
         flt = q.file_filter()
-        vecs = self._steered(vecs, steer)
+        vecs = self._steered(vecs, steer.plus, steer.minus, steer)
         sound, recs = self._sound_matches(vecs, flt)
-        ranked = _without(sound_ranked(recs, sound, q, exclude), steer.bad)
+        ranked = sound_ranked(recs, sound, q, exclude)
         text, explained = [], {}
         words = parse_query(f"{steer.plus} {raw}")
         if words.text:
             text, explained = self._text_ranked(words, flt, limit)
-            text = [
-                (r, s) for r, s in _without(text, steer.bad) if (r.root_id, r.relpath) != exclude
-            ]
-        sure = Sure(self._sound_null(vecs, by_audio=True), _word_count(words))
-        return SearchResult(self._hits([text, ranked], sound, explained, limit, sure))
+            text = [(r, s) for r, s in text if (r.root_id, r.relpath) != exclude]
+        sure = Sure(self._sound_null(vecs, by_audio=True), words.word_count)
+        return SearchResult(fused_hits([text, ranked], limit, explained, sound, sure, steer.bad))
 
     # -- moving the sound query ---------------------------------------------------------------
-    def _steered(self, vecs: np.ndarray, steer: Steer) -> np.ndarray:
-        """Query vectors moved by a text change and by feedback (see search.steer)."""
-        if steer.moves_text and self.embedder is not None:
-            vecs = moved_by_text(vecs, self._query_vector, steer.plus, steer.minus)
+    def _steered(self, vecs: np.ndarray, plus: str, minus: str, steer: Steer) -> np.ndarray:
+        """Query vectors moved by a text change (toward `plus`, away from `minus`) and by
+        feedback, `steer`'s files marked good and bad (see search.vector_steering)."""
+        if (plus.strip() or minus.strip()) and self.embedder is not None:
+            vecs = moved_by_text(vecs, self._query_vector, plus, minus)
         if steer.good or steer.bad:
             vecs = rocchio(vecs, self._file_vectors(steer.good), self._file_vectors(steer.bad))
         return vecs
@@ -259,13 +263,6 @@ class Searcher:
             except NotIndexed:
                 continue
         return np.stack(found) if found else None
-
-    # -- hits ---------------------------------------------------------------------------------
-    def _hits(
-        self, lists: list[Ranked], sound: dict[str, SoundMatch], explained: Explained,
-        limit: int, sure: Sure,
-    ) -> list[Hit]:  # fmt: skip
-        return hits_of(rrf(lists, limit), explained, sound, sure)
 
     # -- confidence ---------------------------------------------------------------------------
     def _sound_null(self, vecs: np.ndarray, by_audio: bool):
@@ -295,19 +292,3 @@ def null_text_vectors(embedder: Embedder, cache_dir, captions: bool) -> np.ndarr
     does not wait for them)."""
     space, _ = pipeline_of(embedder)
     return null_vectors(cache_dir, space, captions, embedder.embed_text)
-
-
-def _word_count(q: ParsedQuery) -> int:
-    return len(q.words) + len(q.phrases)
-
-
-def _without(ranked: Ranked, paths: tuple[str, ...]) -> Ranked:
-    """A ranking minus files marked bad."""
-    if not paths:
-        return ranked
-    gone = {os.path.abspath(p) for p in paths}
-    return [(r, s) for r, s in ranked if r.path not in gone]
-
-
-def _key(pair: tuple[str, str] | None) -> FileKey | None:
-    return FileKey(*pair) if pair else None

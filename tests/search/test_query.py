@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from soundseek.errors import QuerySyntaxError
-from soundseek.index.tables.filters import Condition, Field
+from soundseek.index.tables.filters import Category, Extension, Folder, Measure, Number
 from soundseek.search.query import parse_query
 
 
@@ -21,17 +21,16 @@ def test_words_phrases_excludes_and_filters_are_separated():
 def test_filter_units_become_seconds_and_hertz():
     flt = parse_query("dur:<500ms sr:>=96k ch:6 dur:>=1.5m bits:24 sr:44.1k").file_filter()
     assert list(flt.conditions) == [
-        Condition(Field.DURATION, "<", 0.5), Condition(Field.SAMPLERATE, ">=", 96000.0),
-        Condition(Field.CHANNELS, "=", 6.0), Condition(Field.DURATION, ">=", 90.0),
-        Condition(Field.BIT_DEPTH, "=", 24.0), Condition(Field.SAMPLERATE, "=", 44100.0),
+        Number(Measure.DURATION, "<", 0.5), Number(Measure.SAMPLERATE, ">=", 96000.0),
+        Number(Measure.CHANNELS, "=", 6.0), Number(Measure.DURATION, ">=", 90.0),
+        Number(Measure.BIT_DEPTH, "=", 24.0), Number(Measure.SAMPLERATE, "=", 44100.0),
     ]  # fmt: skip
 
 
 def test_category_ext_and_folder_filters_keep_what_was_typed():
     flt = parse_query(r"cat:door ext:wav,FLAC in:O'Brien\my_lib").file_filter()
     assert list(flt.conditions) == [
-        Condition(Field.CATEGORY, "=", "door"), Condition(Field.EXT, "=", ("wav", "FLAC")),
-        Condition(Field.FOLDER, "=", r"O'Brien\my_lib"),
+        Category("door"), Extension(("wav", "FLAC")), Folder(r"O'Brien\my_lib"),
     ]  # fmt: skip
 
 

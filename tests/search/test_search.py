@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from soundseek.index.tables.filters import SEARCHABLE, FileFilter
+from soundseek.index.tables.filters import EVERYTHING, SEARCHABLE, FileFilter, accepts
 from soundseek.index.vectors.windowcache import WindowCache
 from soundseek.search.query import parse_query
 from tests.audiofiles import noise, tone
@@ -47,24 +47,39 @@ def test_no_model_search_says_why_sound_is_off(meta_searcher):
     assert "description" in matched["copy of door — take 2.wav"]
 
 
-@pytest.mark.parametrize(
-    "query,expected",
-    [
-        ("dur:<0.1s", {"click.wav"}),
-        ("ch:6", {"wind 6ch.wav"}),
-        ("sr:>=96k", {"bird chirp 96k.wav"}),
-        ("ext:flac", {"thunder distant roll.flac"}),
-        ("ext:ogg,mp3", {"rain_light.ogg", "dog bark.mp3"}),
-        ("cat:DOOR", DOORS),
-        ("cat:doorwood", DOORS),
-        ("in:weather dur:>2.5s", {"thunder distant roll.flac", "rain_light.ogg"}),
-        ("door in:doors", {"DOORWood_Creak Slow_JD_MYLIB_01.wav", "metal door slam.wav"}),
-        ("in:Ünïcode", {"copy of door — take 2.wav"}),
-        ("bits:24", {"bird chirp 96k.wav"}),
-    ],
-)
+FILTERED = [
+    ("dur:<0.1s", {"click.wav"}),
+    ("ch:6", {"wind 6ch.wav"}),
+    ("sr:>=96k", {"bird chirp 96k.wav"}),
+    ("ext:flac", {"thunder distant roll.flac"}),
+    ("ext:ogg,mp3", {"rain_light.ogg", "dog bark.mp3"}),
+    ("cat:DOOR", DOORS),
+    ("cat:doorwood", DOORS),
+    ("in:weather dur:>2.5s", {"thunder distant roll.flac", "rain_light.ogg"}),
+    ("door in:doors", {"DOORWood_Creak Slow_JD_MYLIB_01.wav", "metal door slam.wav"}),
+    ("in:Ünïcode", {"copy of door — take 2.wav"}),
+    ("bits:24", {"bird chirp 96k.wav"}),
+]
+
+
+@pytest.mark.parametrize("query,expected", FILTERED)
 def test_filters(meta_searcher, query, expected):
     assert set(names(meta_searcher.search(query, limit=100))) == expected
+
+
+def test_each_filter_as_sql_and_as_a_record_test_passes_the_same_files(meta_searcher):
+    """A condition is written once (index.tables.filters): the store's SQL and the word
+    index's test of a record in hand take the same files, for every filter of test_filters."""
+    store = meta_searcher.library().store
+    roots = store.roots.by_id()
+    everything = store.records(EVERYTHING)
+    for query, expected in FILTERED:
+        flt = parse_query(query).file_filter()
+        by_sql = {os.path.basename(r.path) for r in store.records(flt)}
+        by_record = {os.path.basename(r.path) for r in everything if accepts(r, flt, roots)}
+        assert by_sql == by_record, query
+        if not parse_query(query).text:
+            assert by_sql == expected, query
 
 
 def test_broken_files_never_show_up(meta_searcher):

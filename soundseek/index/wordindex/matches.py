@@ -12,7 +12,7 @@ from soundseek.index.tables.filters import FileFilter, accepts
 from soundseek.index.tables.records import FileRecord
 from soundseek.index.wordindex.columns import COLUMNS, WordMatch
 from soundseek.index.wordindex.fts import WordIndex
-from soundseek.words.query_plan import Alternative, WordGroup
+from soundseek.words.query_plan import Alternative, plan_query
 
 PASSING_PAGE = 200  # contents whose records are read at once when `enough` is asked
 
@@ -64,13 +64,22 @@ def _admit(rec: FileRecord, flt: FileFilter, roots: dict[str, Root]) -> bool:
     return True
 
 
+@dataclass(frozen=True)
+class TypedWords:
+    """What a query looks for in the words, as typed: words, "phrases" and -excluded words."""
+
+    words: list[str]
+    phrases: list[str]
+    excludes: list[str]
+
+
 def top_hits(
-    words: WordIndex, plan: tuple[list[WordGroup], list[tuple[str, ...]]], flt: FileFilter,
-    roots: dict[str, Root], limit: int,
-) -> list[WordHit]:  # fmt: skip
-    """The best `limit` matches of a query plan that pass the filters (tags resolved), roots
-    attached. Matches are fetched a page at a time (doubling): a filter may pass few."""
-    ranking = words.rank(*plan)
+    words: WordIndex, typed: TypedWords, flt: FileFilter, roots: dict[str, Root], limit: int
+) -> list[WordHit]:
+    """The best `limit` matches of typed words (planned by words.query_plan: thesaurus, compounds,
+    typos) that pass the filters (tags resolved), roots attached. Matches are fetched a page
+    at a time (doubling): a filter may pass few."""
+    ranking = words.rank(*plan_query(typed.words, typed.phrases, typed.excludes, words))
     out: list[WordHit] = []
     offset, step = 0, max(1, limit)
     while True:

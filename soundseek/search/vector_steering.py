@@ -14,15 +14,12 @@ from collections.abc import Callable
 
 import numpy as np
 
-from soundseek.search.steering import NONE, Steer
-
 NEUTRAL = "a sound"
 # How far a text change moves a unit query vector. Audio-to-audio similarities run near 1 and
 # text-to-audio ones near 0.3, so a small step changes nothing: on the trained tiny model a
 # rain file's five neighbours stayed rain at 0.6 and 1.0, were 3-4 thunder at 1.5-2.0.
 STEER = 1.5
 ROCCHIO_KEEP, ROCCHIO_GOOD, ROCCHIO_BAD = 1.0, 0.8, 0.3
-__all__ = ["NEUTRAL", "NONE", "Steer", "moved", "moved_by_text", "rocchio", "unit_rows"]
 
 
 def unit_rows(vecs: np.ndarray) -> np.ndarray:

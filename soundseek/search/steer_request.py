@@ -1,5 +1,5 @@
 """What moves a query, as the shells hand it over (no numpy here: the application layer
-re-exports it and must stay cheap to import). The arithmetic is in search.steer."""
+re-exports it and must stay cheap to import). The arithmetic is in search.vector_steering."""
 
 from __future__ import annotations
 
@@ -15,10 +15,6 @@ class Steer:
     minus: str = ""
     good: tuple[str, ...] = ()
     bad: tuple[str, ...] = ()
-
-    @property
-    def moves_text(self) -> bool:
-        return bool(self.plus.strip() or self.minus.strip())
 
 
 NONE = Steer()
