@@ -23,6 +23,7 @@ strong.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -45,13 +46,15 @@ FIELD_WEIGHT = {"filename": 1.0, "description": 1.0, "keywords": 1.0, "category"
 STAND_IN = 0.8  # a related word or a corrected typo matched, not the word itself
 
 
-def null_texts() -> list[str]:
+@functools.cache
+def null_texts() -> tuple[str, ...]:
     """Every UCS subcategory in the words the suggestions use (classify.zero_shot.captions: two
     captions each, flattened): the kinds of sound a library holds, so that for any window
-    some of them describe it, and for any query almost all of them say something else."""
+    some of them describe it, and for any query almost all of them say something else. Made
+    once per process: building the 1,504 captions was ~750 calls on every query."""
     from soundseek.metadata.ucs import load_catalog
 
-    return [c for entry in load_catalog().by_catid.values() for c in captions(entry)]
+    return tuple(c for entry in load_catalog().by_catid.values() for c in captions(entry))
 
 
 def null_key(space: str, captions: bool, texts: Sequence[str]) -> str:
@@ -71,7 +74,7 @@ def null_vectors(
     key = null_key(space, captions, texts)
     vecs = load_vectors(cache_dir, null_name(key), len(texts) // 2)
     if vecs is None:
-        flat = np.asarray(embed_text(texts), np.float32)
+        flat = np.asarray(embed_text(list(texts)), np.float32)
         vecs = normalise(normalise(flat).reshape(len(texts) // 2, 2, -1).mean(axis=1))
         save_vectors(cache_dir, null_name(key), vecs)
     return vecs
