@@ -91,8 +91,9 @@ import ray
 ray.init(address=sys.argv[2], log_to_driver=False)  # the module's Ray, as a team's
 clusterhelp.ship_by_value()
 app = App.open()
-decode = clusterhelp.slow_decode if sys.argv[1] == "slow" else None
-for p in app.cluster_index(ClusterOptions(chunk_files=1, decode=decode)):
+slow = sys.argv[1] == "slow"  # the killed run: small slow chunks; the rerun: the usual size
+decode, chunk = (clusterhelp.slow_decode, 1) if slow else (None, 8)
+for p in app.cluster_index(ClusterOptions(chunk_files=chunk, decode=decode)):
     print(p.phase, p.files_done, p.files_total, flush=True)
 """
 
