@@ -161,3 +161,11 @@ def pytest_runtest_makereport(item, call):
         text = str(report.longrepr)
         if _printable(text) != text:
             report.longrepr = _printable(text)
+
+
+def pytest_xdist_auto_num_workers(config) -> int:
+    """`-n auto`: one and a half workers a core. A third of the suite waits on subprocesses,
+    Ray and the S3 stand-in rather than computing; on the 2-core project machine three workers
+    ran it in 314 s where two took 350 s."""
+    cores = os.cpu_count() or 1
+    return max(2, cores + cores // 2)
