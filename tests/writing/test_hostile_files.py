@@ -271,20 +271,30 @@ def test_a_journal_path_that_is_a_file_is_a_one_line_reason(home, tmp_path, caps
 # --- a rename carries what SoundSeek knows of the file (issue 20, "also seen") ------------
 
 
-def test_write_rename_keeps_vectors_tags_and_categories_under_the_new_names(home, tmp_path, capsys):
+def _tagged_door_takes(home, tmp_path, n: int):
+    """`n` UCS door takes (CatID and FXName in iXML) in a library with creator and source
+    set, indexed by the band stand-in model and tagged "hinge": ready for `write --rename`."""
     from soundseek.app import App
     from tests.audiofiles import ixml_bytes, write_bwf
     from tests.fakeembed import BandEmbedder
-    from tests.helpers import app_with, index
+    from tests.helpers import index
 
     lib = tmp_path / "lib"
     lib.mkdir()
     takes = [write_bwf(lib / f"take{i}.wav", tone(1.0, 300 + 400 * i),
                        ixml=ixml_bytes({"CATID": "DOORWood", "FXNAME": f"Creak{i}"}))
-             for i in range(3)]  # fmt: skip
+             for i in range(n)]  # fmt: skip
     App.open(home).update_settings(ucs_creator_id="JD", ucs_source_id="MYLIB")
     index(home, [lib], BandEmbedder())
     assert main(["tag", "add", "hinge", *map(str, takes)]) == 0
+    return lib, takes
+
+
+def test_write_rename_keeps_vectors_tags_and_categories_under_the_new_names(home, tmp_path, capsys):
+    from tests.fakeembed import BandEmbedder
+    from tests.helpers import app_with, index
+
+    lib, _ = _tagged_door_takes(home, tmp_path, 3)
     capsys.readouterr()
 
     assert main(["write", "--rename", "--json"]) == 0
@@ -312,20 +322,10 @@ def test_a_write_killed_after_its_renames_leaves_the_next_write_working(
 ):
     """The index learns a batch's renames when the batch ends; killed before that, the next
     write moves the renamed rows (vectors included) instead of refusing the files."""
-    from soundseek.app import App
     from soundseek.app.write_service import Writes
-    from tests.audiofiles import ixml_bytes, write_bwf
-    from tests.fakeembed import BandEmbedder
-    from tests.helpers import app_with, index
+    from tests.helpers import app_with
 
-    lib = tmp_path / "lib"
-    lib.mkdir()
-    takes = [write_bwf(lib / f"take{i}.wav", tone(1.0, 300 + 400 * i),
-                       ixml=ixml_bytes({"CATID": "DOORWood", "FXNAME": f"Creak{i}"}))
-             for i in range(2)]  # fmt: skip
-    App.open(home).update_settings(ucs_creator_id="JD", ucs_source_id="MYLIB")
-    index(home, [lib], BandEmbedder())
-    assert main(["tag", "add", "hinge", *map(str, takes)]) == 0
+    _, takes = _tagged_door_takes(home, tmp_path, 2)
     with monkeypatch.context() as m:  # killed before the index heard of the renames
         m.setattr(Writes, "_after_write", lambda self, written: None)
         assert main(["write", "--rename"]) == 0
