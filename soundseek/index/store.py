@@ -34,7 +34,7 @@ from soundseek.index.tables.filters import (
     sql_str,
 )
 from soundseek.index.tables.info import InfoFile, StoreInfo
-from soundseek.index.tables.querying import chunks
+from soundseek.index.tables.querying import chunks, ensure_scalar_indexes
 from soundseek.index.tables.querying import counts_by_root as tally_roots
 from soundseek.index.tables.records import FileKey, FileRecord, FileStatus, RootCounts
 from soundseek.index.tables.schema import (
@@ -357,10 +357,10 @@ class Store:
         files = self.table(FILES)
         if files.count_rows():
             files.optimize()
-            _ensure_scalar_indexes(files, ("relpath", "content_hash"))
+            ensure_scalar_indexes(files, ("relpath", "content_hash"))
         if in_step:  # compaction and indexes move the version, not the rows
             self.words.mark_current()
-        self.windows.maintain(_ensure_scalar_indexes)
+        self.windows.maintain()
 
 
 def _keys_sql(keys: list[FileKey]) -> str:
@@ -384,13 +384,3 @@ def _connect(place: Place, writable: bool):
         if not place.shared:
             raise
         raise ObjectStoreError(f"{place.uri} cannot be reached ({exc})") from exc
-
-
-def _ensure_scalar_indexes(table, columns: tuple[str, ...]) -> None:
-    """B-tree indexes make lookups by path or content hash cheap at a million rows."""
-    from lancedb.index import BTree
-
-    have = {tuple(i.columns) for i in table.list_indices()}
-    for column in columns:
-        if (column,) not in have:
-            table.create_index(column, config=BTree())

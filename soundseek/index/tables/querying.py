@@ -40,3 +40,13 @@ def counts_by_root(files) -> dict[str, RootCounts]:
                          n.get("error", 0))
         for root, n in tally.items()
     }  # fmt: skip
+
+
+def ensure_scalar_indexes(table, columns: tuple[str, ...]) -> None:
+    """B-tree indexes make lookups by path or content hash cheap at a million rows."""
+    from lancedb.index import BTree
+
+    have = {tuple(i.columns) for i in table.list_indices()}
+    for column in columns:
+        if (column,) not in have:
+            table.create_index(column, config=BTree())

@@ -12,6 +12,7 @@ import numpy as np
 
 from soundseek.index.tables.access import TableAccess
 from soundseek.index.tables.filters import sql_str
+from soundseek.index.tables.querying import ensure_scalar_indexes
 from soundseek.index.tables.records import StoredWindow
 from soundseek.index.tables.schema import WINDOWS, vectors_of, windows_schema, windows_to_arrow
 from soundseek.index.vectors.cachefiles import ANN, FOLDER
@@ -94,13 +95,13 @@ class WindowTable:
         t = self._tables.table(WINDOWS)
         return t is not None and any(i.columns == ["vector"] for i in t.list_indices())
 
-    def maintain(self, ensure_indexes) -> None:
+    def maintain(self) -> None:
         """Index the lookup column, compact, and bring the cache or LanceDB's ANN index up to
-        the table. `ensure_indexes(table, columns)` makes the scalar indexes."""
+        the table."""
         windows = self._tables.table(WINDOWS)
         if windows is not None and windows.count_rows():
             before = windows.version
-            ensure_indexes(windows, ("content_hash",))
+            ensure_scalar_indexes(windows, ("content_hash",))
             if self.cache is None:
                 self._maintain_ann(windows)
             else:  # compaction moves the version, not the rows: the cache stays in use
