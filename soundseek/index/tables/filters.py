@@ -83,14 +83,16 @@ class Extension(Condition):
 
     values: tuple[str, ...]
 
-    def _wanted(self) -> list[str]:
-        return [v.lower().lstrip(".") for v in self.values]
+    @cached_property
+    def _wanted(self) -> frozenset[str]:
+        """Made once: a filtered word search tests hundreds of records against it."""
+        return frozenset(v.lower().lstrip(".") for v in self.values)
 
     def sql(self, roots: list[Root]) -> str:
-        return sql_in("ext", self._wanted()) if self.values else "false"
+        return sql_in("ext", sorted(self._wanted)) if self.values else "false"
 
     def holds(self, rec: FileRecord, root: Root) -> bool:
-        return rec.ext in set(self._wanted())
+        return rec.ext in self._wanted
 
 
 @dataclass(frozen=True)
@@ -141,8 +143,13 @@ class Contents(Condition):
     def sql(self, roots: list[Root]) -> str:
         return sql_in("content_hash", self.hashes) if self.hashes else "false"
 
+    @cached_property
+    def _hashes(self) -> frozenset[str]:
+        """Made once: a tag can name thousands of contents, tested against every record."""
+        return frozenset(self.hashes)
+
     def holds(self, rec: FileRecord, root: Root) -> bool:
-        return rec.content_hash in set(self.hashes)
+        return rec.content_hash in self._hashes
 
 
 @dataclass(frozen=True)
