@@ -166,6 +166,6 @@ def pytest_runtest_makereport(item, call):
 def pytest_xdist_auto_num_workers(config) -> int:
     """`-n auto`: one and a half workers a core. A third of the suite waits on subprocesses,
     Ray and the S3 stand-in rather than computing; on the 2-core project machine three workers
-    ran it in 314 s where two took 350 s."""
+    ran it in 314-353 s, two in 331-363 s."""
     cores = os.cpu_count() or 1
     return max(2, cores + cores // 2)
