@@ -9,8 +9,9 @@ import soundfile as sf
 
 from soundseek.index.tables.filters import EVERYTHING, SEARCHABLE, FileFilter, accepts
 from soundseek.index.vectors.windowcache import WindowCache
+from soundseek.paths import app_paths
 from soundseek.search.query import parse_query
-from tests.audiofiles import noise, tone
+from tests.audiofiles import make_library, noise, tone
 from tests.fakeembed import BandEmbedder
 from tests.helpers import app_with, index
 
@@ -19,11 +20,23 @@ def names(result) -> list[str]:
     return [os.path.basename(h.path) for h in result.hits]
 
 
+@pytest.fixture(scope="module")
+def meta_home(tmp_path_factory) -> Path:
+    """The mixed library indexed without any model, once for the module (its tests only
+    search it: indexing it for each of them was ~1 s a test)."""
+    root = tmp_path_factory.mktemp("meta")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SOUNDSEEK_HOME", str(root / "home"))
+        library = make_library(root / "lib")
+        index(app_paths().ensure(), [library["door"].parents[1]], embedder=None)
+    return root / "home"
+
+
 @pytest.fixture
-def meta_searcher(home, library):
-    """The mixed library indexed without any model: metadata search only."""
-    index(home, [library["door"].parents[1]], embedder=None)
-    return app_with(home)
+def meta_searcher(meta_home, monkeypatch):
+    """A fresh application on that index: metadata search only."""
+    monkeypatch.setenv("SOUNDSEEK_HOME", str(meta_home))
+    return app_with(app_paths())
 
 
 DOORS = {"DOORWood_Creak Slow_JD_MYLIB_01.wav", "copy of door — take 2.wav"}
@@ -94,9 +107,11 @@ def test_exclusion_and_phrases(meta_searcher):
     assert names(meta_searcher.search('door -"wooden door" -copy')) == ["metal door slam.wav"]
 
 
-@pytest.fixture
-def band_library(home, tmp_path):
-    lib = tmp_path / "bands"
+@pytest.fixture(scope="module")
+def band_home(tmp_path_factory) -> Path:
+    """Four short files and a long one indexed with the band embedder, once for the module."""
+    root = tmp_path_factory.mktemp("bands")
+    lib = root / "bands"
     lib.mkdir()
     sf.write(lib / "creak_wood.wav", tone(2.0, 300), 48000)  # name and sound match
     sf.write(lib / "untitled_01.wav", tone(2.0, 310), 48000)  # sound only
@@ -106,9 +121,17 @@ def band_library(home, tmp_path):
         [noise(10.0, seed=3, amp=0.02), tone(10.0, 300), noise(5.0, seed=4, amp=0.02)]
     )
     sf.write(lib / "long_ambience.wav", long, 48000)
-    emb = BandEmbedder()
-    index(home, [lib], emb)
-    return app_with(home, emb)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SOUNDSEEK_HOME", str(root / "home"))
+        index(app_paths().ensure(), [lib], BandEmbedder())
+    return root / "home"
+
+
+@pytest.fixture
+def band_library(band_home, monkeypatch):
+    """A fresh application (and embedder: tests count its calls) on that index."""
+    monkeypatch.setenv("SOUNDSEEK_HOME", str(band_home))
+    return app_with(app_paths(), BandEmbedder())
 
 
 def test_fusion_ranks_name_and_sound_above_either_alone(band_library):
