@@ -23,6 +23,22 @@ from tests.tinyclap import build_tiny_clap
 sys.dont_write_bytecode = False  # this process too, from here on (see the environment above)
 
 
+def _dictionary_rows_once() -> None:
+    """A new word index fills its lexicon with the dictionary's ~171k (form, lemma) rows
+    (soundseek.words.analysis.dictionary_rows: ~0.5 s in a warm process, 1.3 s cold). The
+    app makes one index per library, the tests one per home, hundreds a session: each test
+    process computes the rows once and every new index still inserts all of them (the
+    product keeps no copy: ~30 MB it needs only while an index is created)."""
+    from functools import lru_cache
+
+    from soundseek.index.wordindex import fts
+
+    fts.dictionary_rows = lru_cache(maxsize=1)(fts.dictionary_rows)
+
+
+_dictionary_rows_once()
+
+
 def built_once(tmp_path_factory, name: str, build) -> Path:
     """`build(folder)` run once per test session, also when pytest-xdist splits the session
     over processes: the first worker to ask builds under a file lock, the others wait and
