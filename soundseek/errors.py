@@ -127,3 +127,7 @@ class TransferError(SoundSeekError):
         super().__init__(f"{path}: {reason}")
         self.path = str(path)
         self.reason = reason
+
+
+class TransferOptionError(SoundSeekError, ValueError):
+    """A transfer option that cannot be honoured (a rate, depth, template...): a usage error."""

@@ -147,7 +147,7 @@ class App:
         from soundseek.app.transfer_service import Transfers
 
         return Transfers(self.paths.data_dir, self.paths.transfer_dir, lambda: self._settings,
-                         self._store_if_any)  # fmt: skip
+                         self._store_if_any, self.media.drag_file)  # fmt: skip
 
     def _store(self) -> Store:
         return self.library().store

@@ -26,7 +26,7 @@ from soundseek.metadata.ucs import load_catalog
 from soundseek.transfer.engine import Transferred, TransferRequest, transfer
 from soundseek.transfer.naming import NameFields
 from soundseek.transfer.options import Region, TransferOptions
-from soundseek.transfer.presets import options_for, preset
+from soundseek.transfer.presets import PRESETS, options_for, preset
 from soundseek.writing.plan import Naming, target
 
 if TYPE_CHECKING:
@@ -52,8 +52,10 @@ def own_change(meta: object) -> MetadataChange:
 
 class Transfers:
     def __init__(self, data_dir: Path, default_folder: Path, settings: Callable[[], Settings],
-                 store: Callable[[], Store | None]) -> None:  # fmt: skip
+                 store: Callable[[], Store | None],
+                 keep_drag: Callable[[str, tuple[float, float] | None], str]) -> None:  # fmt: skip
         self.history = TransferHistory(data_dir / "transfers.jsonl")
+        self._keep_drag = keep_drag  # "keep original": the file itself (media.drag_file)
         self._default_folder = default_folder
         self._settings = settings
         self._store = store  # the open index's store, or None (a file outside the library)
@@ -67,6 +69,27 @@ class Transfers:
     @property
     def active_preset(self) -> str:
         return self._settings().transfer_preset
+
+    @staticmethod
+    def presets() -> list[tuple[str, str, str]]:
+        """(key, label, what it makes) of every DAW preset, for a selector."""
+        return [(p.key, p.label, p.note) for p in PRESETS.values()]
+
+    def for_drag(self, path: str, region: tuple[float, float] | None = None,
+                 semitones: float = 0.0, reverse: bool = False) -> list[str]:  # fmt: skip
+        """The files a drag of this sound delivers under the active preset, as auditioned
+        (varispeed, reverse). "Keep original" with nothing changed drags the file itself (a
+        region rendered at its rate and depth; OGG/MP3 as WAV if the settings say so)."""
+        options = self.options(None, semitones=semitones or None, reverse=reverse or None)
+        if options.passthrough:
+            return [self._keep_drag(path, region)]
+        span = Region(*region).checked() if region else None
+        return list(self.transfer_one(path, options, span).outputs)
+
+    @staticmethod
+    def parse_region(text: str) -> Region:
+        """`START-END` in seconds; TransferOptionError if it is not one."""
+        return Region.parse(text)
 
     def options(self, preset_key: str | None = None, **flags: object) -> TransferOptions:
         """The preset's options (the active one if none named), the user's saved overrides

@@ -8,16 +8,14 @@ import dataclasses
 import json
 from dataclasses import dataclass
 
+from soundseek.errors import TransferOptionError as OptionError
+
 RATES = (44_100, 48_000, 88_200, 96_000, 176_400, 192_000)
 BITS = ("16", "24", "32", "32f")  # PCM 16/24/32, IEEE float 32
 FORMATS = ("wav", "aiff")
 CHANNELS = ("keep", "mono", "split")
 MAX_HANDLES_MS = 60_000.0
 MAX_SEMITONES = 24.0
-
-
-class OptionError(ValueError):
-    """An option a transfer cannot honour; the message is one line a user can act on."""
 
 
 @dataclass(frozen=True)
@@ -94,8 +92,11 @@ class TransferOptions:
         return float(2.0 ** (self.semitones / 12.0))
 
     def replace(self, **changes: object) -> TransferOptions:
-        """These options with some changed; None values are ignored (an unset CLI flag)."""
+        """These options with some changed; None values are ignored (an unset CLI flag) and a
+        rate of 0 means the source's rate."""
         given = {k: v for k, v in changes.items() if v is not None}
+        if given.get("rate") == 0:
+            given["rate"] = None
         return dataclasses.replace(self, **given).checked()
 
     def as_dict(self) -> dict[str, object]:

@@ -85,14 +85,14 @@ class MainWindow(QMainWindow):
         self.banner = ModelBanner()
         self.banner.hide()
         self.sidebar = LibraryPanel(self.app.ucs_categories(), VIEWS)
-        self.results = ResultsModel(self._drag_path)
+        self.results = ResultsModel(self._drag_paths)
         self.proxy = QSortFilterProxyModel(self)
         self.proxy.setSourceModel(self.results)
         self.proxy.setSortRole(SORT_ROLE)
         self.table = make_results_table(self.proxy)
         self.empty = EmptyLibrary()
         self.results_stack = QStackedWidget()
-        self.preview = PreviewPane(self.app, self._drag_path, s.theme)
+        self.preview = PreviewPane(self.app, self._drag_paths, s.theme)
         self.preview.auto_play.setChecked(s.auto_play)
         self.preview.loop.setChecked(s.loop)
         self.preview.volume.setValue(int(s.volume * 100))
@@ -245,9 +245,10 @@ class MainWindow(QMainWindow):
         if text:
             self.status_label.setText(text)
 
-    def _drag_path(self, hit) -> str:
-        region = self.preview.selection() if self.preview.hit is hit else None
-        return self.app.media.drag_file(hit.path, region)
+    def _drag_paths(self, hit) -> list[str]:
+        """What the active transfer preset makes of the hit (the preview's region, pitch and
+        reverse when it is the previewed sound)."""
+        return self.preview.drag_paths(hit)
 
     # -- keys and menus ------------------------------------------------------------------------
     def eventFilter(self, obj, event) -> bool:
