@@ -117,3 +117,8 @@ DISK_FULL_MESSAGE = (
     "the disk is full (no space left for SoundSeek's data or the file it writes): "
     "free some space and run it again; nothing was changed half-way"
 )
+
+
+class SpotError(SoundSeekError):
+    """Spotting into Pro Tools failed; the message is one line a user can act on (Pro Tools
+    not running, too old, no session open, or what Pro Tools itself said)."""
