@@ -14,72 +14,43 @@ the session must not depend on it). The wire (grpc, py-ptsl) lives in protools_c
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from soundseek.errors import SpotError
+from soundseek.transfer.protools_types import (
+    TRACK_VERSION,
+    PtslVersion,
+    SessionFormat,
+    SpotResult,
+    check_timecode,
+    checked_version,
+    header_version,
+)
+
+if TYPE_CHECKING:
+    from soundseek.transfer.protools_client import PtslWire
+
+__all__ = [
+    "DEFAULT_ADDRESS",
+    "ProToolsBridge",
+    "PtslVersion",
+    "SessionFormat",
+    "SpotResult",
+    "check_timecode",
+    "spot_sources",
+]
 
 DEFAULT_ADDRESS = "localhost:31416"
-_TIMECODE = re.compile(r"^\d{2}:[0-5]\d:[0-5]\d[:;]\d{2}$")  # HH:MM:SS:FF (";" drop-frame)
 _BITS = {"Bit16": "16", "Bit24": "24", "Bit32Float": "32f"}
 IMPORT_TIMEOUT_S = 600.0  # an import copies the files into the session: give it time
-
-
-@dataclass(frozen=True, order=True)
-class PtslVersion:
-    """PTSL's version: 1-5 until Pro Tools 2024.10, then year.month.revision (2025.6.0)."""
-
-    major: int
-    minor: int = 0
-    revision: int = 0
-
-    def __str__(self) -> str:
-        if self.major < 2000:
-            return str(self.major)
-        return f"{self.major}.{self.minor}.{self.revision}"
-
-
-MIN_VERSION = PtslVersion(3)  # Pro Tools 2024.3: the first number that means RegisterConnection
-MIN_PRO_TOOLS = "2024.3"  # and GetTimelineSelection are there (PTSL 1 spans 2022.12-2023.9)
-TRACK_VERSION = PtslVersion(2025, 6)  # ImportAudioToClipList + SpotClipsByID (existing track)
-PROTO_VERSION = PtslVersion(2025, 10)  # py-ptsl 601's protocol: the newest header we can speak
-
-
-@dataclass(frozen=True)
-class SessionFormat:
-    """The open session's sample rate and bit depth ("16" | "24" | "32f"), and its name."""
-
-    rate: int
-    bits: str
-    name: str
-
-
-@dataclass(frozen=True)
-class SpotResult:
-    """What landed where: the timecode used, the track(s) (a new track takes its file's name)
-    and the files Pro Tools imported."""
-
-    timecode: str
-    tracks: tuple[str, ...]
-    files: tuple[str, ...]
-    new_tracks: bool
-
-
-def check_timecode(at: str) -> str:
-    """`at` if it is a timecode "HH:MM:SS:FF"; otherwise a one-line SpotError."""
-    text = at.strip()
-    if not _TIMECODE.match(text):
-        raise SpotError(f"not a timecode: {at!r} (want HH:MM:SS:FF, e.g. 01:00:10:00)")
-    return text
 
 
 class ProToolsBridge:
     """A registered connection to one Pro Tools, its PTSL version already checked."""
 
-    def __init__(self, wire: Any, version: PtslVersion) -> None:
+    def __init__(self, wire: PtslWire, version: PtslVersion) -> None:
         self._wire = wire
         self._version = version
 
@@ -102,8 +73,8 @@ class ProToolsBridge:
         wire = PtslWire(address, timeout)
         try:
             wire.register(company_name, application_name)
-            version = _checked_version(wire.call("GetPTSLVersion"))
-            wire.header_version = _header_version(version)
+            version = checked_version(wire.call("GetPTSLVersion"))
+            wire.header_version = header_version(version)
         except BaseException:
             wire.close()
             raise
@@ -231,26 +202,6 @@ def spot_sources(
         check_timecode(at)
     session = bridge.session()
     return bridge.spot([render(source, session) for source in sources], at, track)
-
-
-def _checked_version(answer: dict[str, Any]) -> PtslVersion:
-    version = PtslVersion(
-        int(answer.get("version", 0)),
-        int(answer.get("version_minor", 0)),
-        int(answer.get("version_revision", 0)),
-    )
-    if version < MIN_VERSION:
-        raise SpotError(
-            f"Pro Tools speaks PTSL {version}, older than the {MIN_VERSION} this needs "
-            f"(Pro Tools {MIN_PRO_TOOLS} or later)"
-        )
-    return version
-
-
-def _header_version(version: PtslVersion) -> tuple[int, int, int]:
-    """Speak the server's version, or the newest this protocol knows if the server is newer."""
-    use = min(version, PROTO_VERSION)
-    return (use.major, use.minor, use.revision)
 
 
 def _existing(path: str) -> str:

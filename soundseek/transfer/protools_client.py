@@ -80,12 +80,12 @@ class PtslWire:
         try:
             response = self._stub.SendGrpcRequest(request, timeout=timeout)
         except grpc.RpcError as exc:
-            raise self._rpc_error(exc, command, timeout) from None
+            raise self._rpc_error(exc, _named(command), timeout) from None
         status = pt.TaskStatus.Name(response.header.status)
         if status == "Failed":
-            raise SpotError(_refusal(command, response.response_error_json))
+            raise SpotError(_refusal(_named(command), response.response_error_json))
         if status != "Completed":
-            raise SpotError(f"Pro Tools answered {command} with {status}, not a finished result")
+            raise SpotError(f"Pro Tools answered {_named(command)} with {status}, not a result")
         return _answer(command, response.response_body_json)
 
     def _rpc_error(self, exc: grpc.RpcError, command: str, timeout: float) -> SpotError:
@@ -98,10 +98,14 @@ class PtslWire:
         return SpotError(f"Pro Tools refused {command}: {one_line(details or str(code))}")
 
 
+def _named(command: str) -> str:
+    """A command as Pro Tools' documentation names it ("CId_SpotClipsByID" -> "SpotClipsByID")."""
+    return command.removeprefix("CId_")
+
+
 def _body_type(command: str, suffix: str) -> type | None:
     """The protocol's message for a command's request or response body, if it has one."""
-    stem = command.removeprefix("CId_")
-    return getattr(pt, f"{stem}{suffix}", None)
+    return getattr(pt, f"{_named(command)}{suffix}", None)
 
 
 def _request_json(command: str, body: dict[str, Any] | None) -> str:

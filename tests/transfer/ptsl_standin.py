@@ -99,7 +99,7 @@ class PtslStandIn(PTSL_pb2_grpc.PTSLServicer):
     def last(self, command: str) -> Received:
         return [request for request in self.requests if request.command == command][-1]
 
-    def SendGrpcRequest(self, request: pt.Request, context: Any) -> pt.Response:  # noqa: N802
+    def SendGrpcRequest(self, request: pt.Request, context: Any) -> pt.Response:
         command = pt.CommandId.Name(request.header.command).removeprefix("CId_")
         try:
             with self._lock:
@@ -135,35 +135,35 @@ class PtslStandIn(PTSL_pb2_grpc.PTSLServicer):
             raise CommandFailed("PT_NoOpenedSession", "No session is open")
         return getattr(self, f"_do_{command}")(body)
 
-    def _do_RegisterConnection(self, body: dict[str, Any]) -> dict[str, Any]:  # noqa: N802
+    def _do_RegisterConnection(self, body: dict[str, Any]) -> dict[str, Any]:
         self._session_id = str(uuid.uuid4())
         return {"session_id": self._session_id}
 
-    def _do_GetPTSLVersion(self, body: dict[str, Any]) -> dict[str, Any]:  # noqa: N802
+    def _do_GetPTSLVersion(self, body: dict[str, Any]) -> dict[str, Any]:
         major, minor, revision = self.version
         return {"version": major, "version_minor": minor, "version_revision": revision}
 
-    def _do_GetSessionName(self, body: dict[str, Any]) -> dict[str, Any]:  # noqa: N802
+    def _do_GetSessionName(self, body: dict[str, Any]) -> dict[str, Any]:
         return {"session_name": "Film"}
 
-    def _do_GetSessionPath(self, body: dict[str, Any]) -> dict[str, Any]:  # noqa: N802
+    def _do_GetSessionPath(self, body: dict[str, Any]) -> dict[str, Any]:
         return {"session_path": {"path": self.session_file, "info": {"is_online": True}}}
 
-    def _do_GetSessionSampleRate(self, body: dict[str, Any]) -> dict[str, Any]:  # noqa: N802
+    def _do_GetSessionSampleRate(self, body: dict[str, Any]) -> dict[str, Any]:
         return {"sample_rate": f"SR_{self.rate}"}
 
-    def _do_GetSessionBitDepth(self, body: dict[str, Any]) -> dict[str, Any]:  # noqa: N802
+    def _do_GetSessionBitDepth(self, body: dict[str, Any]) -> dict[str, Any]:
         return {"current_setting": self.bits, "possible_settings": ["Bit16", "Bit24"]}
 
-    def _do_GetTimelineSelection(self, body: dict[str, Any]) -> dict[str, Any]:  # noqa: N802
+    def _do_GetTimelineSelection(self, body: dict[str, Any]) -> dict[str, Any]:
         return {"in_time": self.selection[0], "out_time": self.selection[1]}
 
-    def _do_Import(self, body: dict[str, Any]) -> dict[str, Any]:  # noqa: N802
+    def _do_Import(self, body: dict[str, Any]) -> dict[str, Any]:
         audio = body.get("audio_data", {})
         self._copy_in(audio.get("file_list", []), audio.get("destination_path", ""))
         return {"file_list": audio.get("file_list", [])}
 
-    def _do_ImportAudioToClipList(self, body: dict[str, Any]) -> dict[str, Any]:  # noqa: N802
+    def _do_ImportAudioToClipList(self, body: dict[str, Any]) -> dict[str, Any]:
         copies = self._copy_in(body.get("file_list", []), body.get("destination_path", ""))
         entries = []
         for original, copy in copies:
@@ -173,7 +173,7 @@ class PtslStandIn(PTSL_pb2_grpc.PTSLServicer):
             entries.append({"original_input_path": original, "destination_file_list": [made]})
         return {"file_list": entries}
 
-    def _do_SpotClipsByID(self, body: dict[str, Any]) -> dict[str, Any]:  # noqa: N802
+    def _do_SpotClipsByID(self, body: dict[str, Any]) -> dict[str, Any]:
         if body.get("dst_track_name") not in self.tracks:
             raise CommandFailed("PT_NoTrackFound", str(body.get("dst_track_name")))
         unknown = [clip for clip in body.get("src_clips", []) if clip not in self.clips]
