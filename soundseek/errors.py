@@ -119,6 +119,16 @@ DISK_FULL_MESSAGE = (
 )
 
 
+class TransferError(SoundSeekError):
+    """A file could not be transferred (unreadable, a destination that is read-only or full,
+    an option it cannot honour); nothing half-written is left behind."""
+
+    def __init__(self, path: str | Path, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = str(path)
+        self.reason = reason
+
+
 class SpotError(SoundSeekError):
     """Spotting into Pro Tools failed; the message is one line a user can act on (Pro Tools
     not running, too old, no session open, or what Pro Tools itself said)."""

@@ -47,7 +47,7 @@ from soundseek.app.settings import (
     settings_stamp,
 )
 from soundseek.app.status import FileError, LibraryStatus
-from soundseek.errors import ModelError, QuerySyntaxError
+from soundseek.errors import ModelError, QuerySyntaxError, SoundSeekError
 from soundseek.files.roots import new_root
 from soundseek.index.places.registry import RootRegistry
 from soundseek.metadata.ucs import load_catalog
@@ -58,6 +58,7 @@ if TYPE_CHECKING:
     from soundseek.app.library import Library
     from soundseek.app.media_service import Media
     from soundseek.app.review_service import Review
+    from soundseek.app.transfer_service import Transfers
     from soundseek.app.write_service import Writes
     from soundseek.embed.base import Embedder
     from soundseek.index.store import Store
@@ -140,8 +141,23 @@ class App:
 
         return Media(self.paths.render_dir, lambda: self._settings, self._store)
 
+    @cached_property
+    def transfers(self) -> Transfers:
+        """Files and regions rendered for DAWs, their history, spotting (transfer_service)."""
+        from soundseek.app.transfer_service import Transfers
+
+        return Transfers(self.paths.data_dir, self.paths.transfer_dir, lambda: self._settings,
+                         self._store_if_any)  # fmt: skip
+
     def _store(self) -> Store:
         return self.library().store
+
+    def _store_if_any(self) -> Store | None:
+        """The index, for what it knows about a file; a transfer works without one."""
+        try:
+            return self._store()
+        except SoundSeekError:
+            return None
 
     def _embedder_changed(self, emb: Embedder | None) -> None:
         if self._library is not None:
