@@ -30,6 +30,7 @@ _MESSAGES = {  # Pro Tools' error types a user can act on, in words
     "SDK_NotImplemented": "this Pro Tools does not support {command}",
     "PT_NoTrackFound": "Pro Tools has no such track ({message})",
     "PT_HostIsBusy": "Pro Tools is busy (a dialog may be open); try again",
+    "PT_HostNotReady": "Pro Tools is still starting; try again in a moment",
 }
 
 

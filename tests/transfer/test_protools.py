@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import sys
 import time
 from pathlib import Path
 
@@ -162,3 +163,10 @@ def test_a_bad_timecode_is_refused_before_anything_is_rendered(ptsl_standin, tmp
     )
     assert list(tmp_path.glob("*.wav")) == []
     assert "GetSessionSampleRate" not in ptsl_standin.commands()
+
+
+def test_without_py_ptsl_spotting_says_what_to_install(monkeypatch) -> None:
+    monkeypatch.setitem(sys.modules, "soundseek.transfer.protools_client", None)
+    with pytest.raises(SpotError) as excinfo:
+        ProToolsBridge.connect()
+    assert "pip install 'soundseek[protools]'" in one_line_error(excinfo)
