@@ -131,3 +131,8 @@ class TransferError(SoundSeekError):
 
 class TransferOptionError(SoundSeekError, ValueError):
     """A transfer option that cannot be honoured (a rate, depth, template...): a usage error."""
+
+
+class SpotError(SoundSeekError):
+    """Spotting into Pro Tools failed; the message is one line a user can act on (Pro Tools
+    not running, too old, no session open, or what Pro Tools itself said)."""
