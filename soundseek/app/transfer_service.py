@@ -27,10 +27,14 @@ from soundseek.transfer.engine import Transferred, TransferRequest, transfer
 from soundseek.transfer.naming import NameFields
 from soundseek.transfer.options import Region, TransferOptions
 from soundseek.transfer.presets import PRESETS, options_for, preset
+from soundseek.transfer.protools import DEFAULT_ADDRESS, ProToolsBridge, spot_sources
+from soundseek.transfer.protools_types import SessionFormat, SpotResult
 from soundseek.writing.plan import Naming, target
 
 if TYPE_CHECKING:
     from soundseek.index.store import Store
+
+PTSL_ADDRESS_ENV = "SOUNDSEEK_PTSL_ADDRESS"  # where Pro Tools' scripting server listens
 
 
 @dataclass(frozen=True)
@@ -136,6 +140,24 @@ class Transfers:
         region = Region(*rec.region) if rec.region else None
         options = TransferOptions.from_dict(rec.options)
         return self.transfer_one(rec.source, options, region, rec.preset)
+
+    def spot(self, sources: list[str], region: Region | None = None, at: str | None = None,
+             track: str | None = None, semitones: float = 0.0, reverse: bool = False,
+             address: str | None = None) -> SpotResult:  # fmt: skip
+        """Transfer at the open Pro Tools session's rate and depth (the Pro Tools preset for the
+        rest, with the user's overrides), then spot at `at` (a timecode) or the edit cursor,
+        on `track` or new tracks. SpotError in one line if Pro Tools cannot take it."""
+        address = address or os.environ.get(PTSL_ADDRESS_ENV) or DEFAULT_ADDRESS
+        base = self.options("protools", semitones=semitones or None, reverse=reverse or None)
+        if base.channels == "split":  # Pro Tools takes an interleaved file onto one track
+            base = base.replace(channels="keep")
+
+        def render(source: str, session: SessionFormat) -> str:
+            opts = base.replace(rate=session.rate, bits=session.bits)
+            return self.transfer_one(source, opts, region, "protools").outputs[0]
+
+        with ProToolsBridge.connect(address) as pro_tools:
+            return spot_sources(pro_tools, sources, render, at, track)
 
     def records(self) -> list[TransferRecord]:
         return self.history.records()

@@ -111,3 +111,19 @@ def cmd_transfers(args) -> int:
     if not records and not args.json:
         print("no transfers yet")
     return EXIT_OK
+
+
+def cmd_spot(args) -> int:
+    """Exit 0: spotted; 1: Pro Tools could not take it (not running, too old, refused)."""
+    xf = open_app().transfers
+    region = xf.parse_region(args.region) if args.region else None
+    done = xf.spot([args.path], region, args.at, args.track)
+    if args.json:
+        print(json_line({"source": args.path, "timecode": done.timecode,
+                         "tracks": list(done.tracks),
+                         "files": list(done.files), "new_tracks": done.new_tracks}))  # fmt: skip
+    else:
+        where = "new track" if done.new_tracks else "track"
+        print(f"spotted     {args.path}\n{'':11s} at {done.timecode} on {where} "
+              f"{', '.join(done.tracks)}: {', '.join(done.files)}")  # fmt: skip
+    return EXIT_OK

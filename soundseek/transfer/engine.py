@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from soundseek.audio.sources import AudioInfo, open_audio
-from soundseek.errors import SoundSeekError, TransferError, UnreadableFile
+from soundseek.errors import SoundSeekError, TransferError, TransferOptionError, UnreadableFile
 from soundseek.files.fingerprint import content_hash
 from soundseek.metadata.fields import MetadataChange
 from soundseek.transfer import output
@@ -83,7 +83,7 @@ def transfer(
             return plan.result(request, key, _place(made, plan.finals()), reused=True)
         output.ensure_folder(folder)
         return plan.result(request, key, write_outputs(request, info, plan, key), reused=False)
-    except TransferError:
+    except (TransferError, TransferOptionError):
         raise
     except SoundSeekError as exc:
         raise TransferError(request.source, str(exc)) from exc

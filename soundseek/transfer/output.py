@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import hashlib
 import os
 import shutil
 import time
@@ -51,7 +52,9 @@ def check_room(folder: Path, needed: int) -> None:
 
 
 def temp_path(folder: Path, name: str, tag: str = "") -> Path:
-    return folder / f".{name}{tag}.{os.getpid()}{PART}"
+    """A short hidden name (a final name may be at the file system's limit already)."""
+    digest = hashlib.blake2b(name.encode("utf-8", "surrogateescape"), digest_size=6).hexdigest()
+    return folder / f".{digest}{tag}.{os.getpid()}{PART}"
 
 
 def sweep_parts(folder: Path, older_than: float = STALE_SECONDS) -> None:

@@ -64,16 +64,12 @@ def _write_audio(
 ) -> int:
     """Stream the source through the shaper and the quantiser into the writers; returns the
     frames written."""
-    processed = (
-        plan.shape.resamples
-        or plan.shape.fade_in
-        or plan.shape.fade_out
-        or (request.options.channels == "mono" and info.channels > 1)
-    )
+    # Only a rate change or a mono sum makes new values everywhere; a region's edge fades
+    # touch a few milliseconds, and dithering the whole body for them would lose the
+    # bit-exact copy of a 24-bit source.
+    processed = plan.shape.resamples or (request.options.channels == "mono" and info.channels > 1)
     dither = needs_dither(info.bit_depth, plan.bits, bool(processed))
-    quantize = Quantizer(
-        plan.bits, dither, seed=int.from_bytes(plan.folder.name.encode()[:4] or b"0", "little")
-    )
+    quantize = Quantizer(plan.bits, dither, seed)
     written = 0
     src = open_audio(request.source)
     try:
