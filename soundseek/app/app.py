@@ -16,6 +16,7 @@ is written only inside `index()`, which holds the writer lock for the run.
 from __future__ import annotations
 
 import contextlib
+import logging
 import math
 import threading
 from collections.abc import Iterator
@@ -69,6 +70,9 @@ if TYPE_CHECKING:
 # Settings that change which library this home opens, or how it reads it.
 LOCATION_KEYS = frozenset({"location", "s3_endpoint", "s3_region", "root_mounts",
                            "mirror_shared", "search_local_too"})  # fmt: skip
+
+
+log = logging.getLogger(__name__)
 
 
 class App:
@@ -153,10 +157,14 @@ class App:
         return self.library().store
 
     def _store_if_any(self) -> Store | None:
-        """The index, for what it knows about a file; a transfer works without one."""
+        """The index, for what it knows about a file; a transfer works without one (no
+        library folders yet: nothing to open, nothing created)."""
+        if self._library is None and not self.roots.all():
+            return None
         try:
             return self._store()
-        except SoundSeekError:
+        except SoundSeekError as exc:
+            log.info("transferring without the index: %s", exc)
             return None
 
     def _embedder_changed(self, emb: Embedder | None) -> None:

@@ -103,14 +103,15 @@ class Transfers:
         return base.replace(**flags)
 
     def transfer_one(self, source: str, options: TransferOptions, region: Region | None = None,
-                     preset_key: str = "") -> Transferred:  # fmt: skip
-        """Transfer (or reuse) one file; TransferError says why not, in one line."""
+                     preset_key: str = "", copy: bool = True) -> Transferred:  # fmt: skip
+        """Transfer (or reuse) one file; TransferError says why not, in one line. `copy`:
+        "keep original" copies the file as it is (False: hands back the original itself)."""
         source = os.path.abspath(source)
         change, names = self._metadata(source, region)
         folder = Path(options.folder).expanduser() if options.folder else self.folder
         key = preset_key or self.active_preset
         label = preset(key).key if key else ""
-        request = TransferRequest(source, options, region, change, names, label)
+        request = TransferRequest(source, options, region, change, names, label, copy)
         with self._lock:
             done = transfer(request, folder, self.history.made)
             if not done.original:

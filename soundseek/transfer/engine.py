@@ -46,6 +46,7 @@ class TransferRequest:
     change: MetadataChange = field(default_factory=MetadataChange)  # what the copy says
     names: NameFields | None = None  # fields for the naming template (default: from change)
     preset: str = ""
+    copy: bool = False  # "keep original" still copies into the folder (a drag gives the file)
 
 
 @dataclass(frozen=True)
@@ -74,14 +75,19 @@ def transfer(
     opts = request.options.checked()
     try:
         info = _probe(request.source)
-        if opts.passthrough and request.region is None:
+        untouched = opts.passthrough and request.region is None
+        if untouched and not request.copy:
             return _original(request, info)
         key = transfer_key(request)
-        plan = _Plan.make(request, info, folder)
+        plan = _Plan.make(request, info, folder, _suffix(request.source) if untouched else "")
         made = previous(key) if previous else None
         if made and all(os.path.exists(p) for p in made):
             return plan.result(request, key, _place(made, plan.finals()), reused=True)
         output.ensure_folder(folder)
+        if untouched:
+            return plan.result(
+                request, key, _place((request.source,), plan.finals(), link=False), False
+            )
         return plan.result(request, key, write_outputs(request, info, plan, key), reused=False)
     except (TransferError, TransferOptionError):
         raise
@@ -147,7 +153,8 @@ class _Plan:
     names: tuple[str, ...]
 
     @classmethod
-    def make(cls, request: TransferRequest, info: AudioInfo, folder: Path) -> _Plan:
+    def make(cls, request: TransferRequest, info: AudioInfo, folder: Path, ext: str = "") -> _Plan:
+        """`ext`: the extension of an untouched copy (the source's own); else the format's."""
         opts = request.options
         rate = info.samplerate
         start, end, cut_in, cut_out = _span(request.region, opts.handles_ms, info)
@@ -164,7 +171,7 @@ class _Plan:
         first, last = round(start * rate), round(end * rate)
         channels = 1 if opts.channels == "mono" else info.channels
         bits = opts.bits if opts.bits != "keep" else _source_bits(info)
-        names = _names(request, folder, channels, opts.channels == "split")
+        names = _names(request, folder, channels, opts.channels == "split", ext or opts.container)
         return cls(folder, first, max(0, last - first), shape, bits, channels, names)
 
     def finals(self) -> tuple[Path, ...]:
@@ -209,7 +216,13 @@ def _span(
     return start, end, start > 0, end < duration - 1e-6
 
 
-def _names(request: TransferRequest, folder: Path, channels: int, split: bool) -> tuple[str, ...]:
+def _suffix(path: str) -> str:
+    return Path(path).suffix.lstrip(".") or "wav"
+
+
+def _names(
+    request: TransferRequest, folder: Path, channels: int, split: bool, ext: str
+) -> tuple[str, ...]:
     opts = request.options
     fields = request.names or NameFields(Path(request.source).stem)
     if request.region is not None:
@@ -221,7 +234,7 @@ def _names(request: TransferRequest, folder: Path, channels: int, split: bool) -
         if split and channels > 1
         else ("",)
     )
-    return _free_set(folder, stem, suffixes, opts.container)
+    return _free_set(folder, stem, suffixes, ext)
 
 
 def _with_times(fields: NameFields, region: Region) -> NameFields:
@@ -238,17 +251,21 @@ def _free_set(folder: Path, stem: str, suffixes: tuple[str, ...], ext: str) -> t
     raise TransferError(folder, f"no free name like {stem!r}")
 
 
-def _place(made: tuple[str, ...], finals: tuple[Path, ...]) -> tuple[str, ...]:
+def _place(made: tuple[str, ...], finals: tuple[Path, ...], link: bool = True) -> tuple[str, ...]:
     """A reused render, in the folder asked for now: as it is when it is there already,
-    else linked (copied where links fail) under the new names; never rendered again."""
+    else linked (copied where links fail) under the new names; never rendered again. A
+    user's own file is always copied (`link=False`): a DAW editing the copy in place must
+    never reach the original."""
     if all(Path(m).parent == f.parent for m, f in zip(made, finals, strict=True)):
-        return made
+        return made  # already there (an untouched copy of a file in the folder: itself)
     for src, final in zip(made, finals, strict=True):
         output.ensure_folder(final.parent)
         with output.temporaries(final.parent) as temps:
             temp = output.temp_path(final.parent, final.name, ".link")
             temps.append(temp)
             try:
+                if not link:
+                    raise OSError("copy asked for")
                 os.link(src, temp)
             except OSError:
                 shutil.copy2(src, temp)

@@ -14,8 +14,8 @@ import re
 import string
 from dataclasses import dataclass
 
+from soundseek.errors import TransferOptionError as OptionError
 from soundseek.files.names import cut_to_bytes, name_max, readable
-from soundseek.transfer.options import OptionError
 
 FIELDS = ("FXName", "CatID", "CreatorID", "SourceID", "name", "take", "start", "end", "preset")
 DEFAULT_FILE = "{name}"

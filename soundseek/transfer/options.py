@@ -9,6 +9,7 @@ import json
 from dataclasses import dataclass
 
 from soundseek.errors import TransferOptionError as OptionError
+from soundseek.transfer.naming import check_template
 
 RATES = (44_100, 48_000, 88_200, 96_000, 176_400, 192_000)
 BITS = ("16", "24", "32", "32f")  # PCM 16/24/32, IEEE float 32
@@ -71,6 +72,8 @@ class TransferOptions:
             raise OptionError("handles must be 0-60000 ms and fades 0-1000 ms")
         if abs(self.semitones) > MAX_SEMITONES:
             raise OptionError(f"varispeed is limited to ±{MAX_SEMITONES:g} semitones")
+        if self.name:
+            check_template(self.name)
         if self.format == "aiff" and self.bits == "32f":  # AIFC float: few DAWs read it
             raise OptionError("AIFF holds PCM only here: use WAV for 32-bit float")
         return self

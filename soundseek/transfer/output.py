@@ -107,3 +107,27 @@ def reason(exc: BaseException) -> str:
     if "No space left" in text:
         return "the disk is full"
     return text
+
+
+def write_failure(folder: Path, needed: int, exc: BaseException) -> str:
+    """Why writing the copy failed, in words. libsndfile reports every failed write as
+    "System error.", so the cause is looked for here: the disk's free space, then the
+    process's file-size limit, then what was said."""
+    direct = reason(exc)
+    if direct != str(exc):
+        return direct
+    with contextlib.suppress(OSError):
+        if shutil.disk_usage(folder).free < needed + HEADROOM:
+            return "the disk is full"
+    if _size_limit() < needed:
+        return "the file grew past what this process may write (file size limit)"
+    return f"the copy could not be written ({direct.rstrip('.')})"
+
+
+def _size_limit() -> float:
+    try:
+        import resource  # POSIX only
+    except ImportError:
+        return float("inf")
+    soft = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
+    return float("inf") if soft == resource.RLIM_INFINITY else float(soft)

@@ -85,7 +85,9 @@ def _write_audio(
                         w.write(np.ascontiguousarray(q[:, i]))
                 written += len(q)
     except (sf.LibsndfileError, RuntimeError) as exc:
-        raise TransferError(plan.folder, output.reason(exc)) from exc
+        raise TransferError(
+            plan.folder, output.write_failure(plan.folder, _bytes(plan), exc)
+        ) from exc
     finally:
         src.close()
     return written
