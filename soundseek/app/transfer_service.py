@@ -90,6 +90,14 @@ class Transfers:
         span = Region(*region).checked() if region else None
         return list(self.transfer_one(path, options, span).outputs)
 
+    def for_folder(self, path: str, region: tuple[float, float] | None = None,
+                   semitones: float = 0.0, reverse: bool = False) -> list[str]:  # fmt: skip
+        """The files a transfer of this sound leaves in the transfer folder (a copy of the
+        file itself under "keep original")."""
+        options = self.options(None, semitones=semitones or None, reverse=reverse or None)
+        span = Region(*region).checked() if region else None
+        return list(self.transfer_one(path, options, span).outputs)
+
     @staticmethod
     def parse_region(text: str) -> Region:
         """`START-END` in seconds; TransferOptionError if it is not one."""

@@ -83,22 +83,29 @@ class PreviewPane(QWidget):
                              timeout=self._render_ahead)  # fmt: skip
 
     def _layout(self) -> None:
-        bar = QHBoxLayout()
+        """Two rows: the transport, then what a drag delivers (audition shape, preset)."""
+        transport = QHBoxLayout()
         for w in (self.play_button, self.loop, self.auto_play, QLabel("Vol"), self.volume):
-            bar.addWidget(w)
-        bar.addStretch(1)
-        bar.addWidget(self.time)
-        for w in self.shaping.widgets():
-            bar.addWidget(w)
-        for w in (self.drag_handle, self.similar_button, self.export_button):
-            bar.addWidget(w)
+            transport.addWidget(w)
+        transport.addStretch(1)
+        for w in (self.time, self.similar_button, self.export_button):
+            transport.addWidget(w)
+        deliver = QHBoxLayout()
+        deliver.addWidget(QLabel("Pitch"))
+        pitch, reverse, preset = self.shaping.widgets()
+        for w in (pitch, reverse):
+            deliver.addWidget(w)
+        deliver.addStretch(1)
+        for w in (QLabel("Transfer as"), preset, self.drag_handle):
+            deliver.addWidget(w)
         box = QVBoxLayout(self)
         box.setContentsMargins(6, 6, 6, 6)
         box.addWidget(self.title)
         box.addWidget(self.info)
         box.addWidget(self.tags)
         box.addLayout(self.wave_box, 1)
-        box.addLayout(bar)
+        box.addLayout(transport)
+        box.addLayout(deliver)
 
     def attach_player(self, player: Player) -> None:
         self.player = player
@@ -247,12 +254,25 @@ class PreviewPane(QWidget):
         it is the previewed sound, under the active transfer preset."""
         if hit is None:
             return []
-        mine = hit is self.hit
-        region = self.selection() if mine else None
-        semitones, reverse = (
-            (self.shaping.semitones, self.shaping.reverse) if mine else (0.0, False)
-        )
+        region, semitones, reverse = self._as_auditioned(hit)
         return self.app.transfers.for_drag(hit.path, region, semitones, reverse)
+
+    def transfer_paths(self, hit: Hit) -> list[str]:
+        """`hit` copied into the transfer folder under the active preset ("keep original"
+        copies the file as it is), as auditioned when it is the previewed sound."""
+        region, semitones, reverse = self._as_auditioned(hit)
+        return self.app.transfers.for_folder(hit.path, region, semitones, reverse)
+
+    def spot(self, hit: Hit):
+        """`hit` as auditioned, spotted into Pro Tools at its edit cursor on a new track."""
+        region, semitones, reverse = self._as_auditioned(hit)
+        span = self.app.transfers.parse_region(f"{region[0]}-{region[1]}") if region else None
+        return self.app.transfers.spot([hit.path], span, None, None, semitones, reverse)
+
+    def _as_auditioned(self, hit: Hit) -> tuple[tuple[float, float] | None, float, bool]:
+        if hit is not self.hit:
+            return None, 0.0, False
+        return self.selection(), self.shaping.semitones, self.shaping.reverse
 
     def _render_ahead(self) -> None:
         """Make what a drag would deliver before the drag asks (a copy only: "keep
