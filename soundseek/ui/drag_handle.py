@@ -15,6 +15,7 @@ so Explorer-like targets never move the user's file.
 
 from __future__ import annotations
 
+import logging
 import struct
 import sys
 from collections.abc import Callable
@@ -23,6 +24,7 @@ from PySide6.QtCore import QByteArray, QMetaType, QMimeData, QPoint, Qt, QUrl
 from PySide6.QtGui import QDrag
 from PySide6.QtWidgets import QApplication, QPushButton
 
+log = logging.getLogger(__name__)
 URI_LIST = "text/uri-list"
 TEXT = "text/plain"
 WIN_DROP_EFFECT = 'application/x-qt-windows-mime;value="Preferred DropEffect"'
@@ -45,14 +47,17 @@ class FileDragMime(QMimeData):
         self._provide = paths
         self._paths: list[str] | None = None
         self.platform = platform
+        self.failed: Callable[[Exception], None] | None = DragHandle.on_failure
 
     def paths(self) -> list[str]:
         if self._paths is None:
             try:
                 self._paths = [p for p in self._provide() if p]
-            except Exception:  # a failed render must not take the drag (and Qt) down with it
+            except Exception as exc:  # raised inside Qt's drag loop: say it, drop nothing
+                log.warning("nothing to drop: %s", exc)
                 self._paths = []
-                raise
+                if self.failed is not None:
+                    self.failed(exc)
         return self._paths
 
     def formats(self) -> list[str]:
@@ -82,6 +87,8 @@ def file_mime(paths: list[str], platform: str = sys.platform) -> FileDragMime:
 
 class DragHandle(QPushButton):
     """Press and drag to start a copy-drag of whatever `provide()` returns (None: nothing)."""
+
+    on_failure: Callable[[Exception], None] | None = None  # the window says why (status bar)
 
     def __init__(self, text: str, provide: Callable[[], list[str]],
                  has_sound: Callable[[], bool], parent=None) -> None:  # fmt: skip

@@ -27,6 +27,7 @@ from soundseek.app import App
 from soundseek.ui.app_jobs import KeeperController, ModelLoader, SearchRunner
 from soundseek.ui.bridge import AppSignals
 from soundseek.ui.dialogs import EmptyLibrary, ModelBanner
+from soundseek.ui.drag_handle import DragHandle
 from soundseek.ui.elided_label import ElidedLabel
 from soundseek.ui.error_text import describe_error
 from soundseek.ui.library_controller import LibraryController, LibraryWidgets
@@ -128,6 +129,7 @@ class MainWindow(QMainWindow):
         )  # fmt: skip
         self.write_actions = WriteActions(app, self.selection, self.tasks, self)
         self.transfer_actions = TransferActions(app, self.selection, self.preview, self.tasks, self)
+        DragHandle.on_failure = lambda exc: self.show_message(f"nothing dropped: {exc}")
         library_widgets = LibraryWidgets(
             self.sidebar, self.results_stack, self.table, self.empty, self.progress,
             self.pause_button, self.cancel_button, self.errors_button,

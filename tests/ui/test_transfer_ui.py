@@ -141,3 +141,20 @@ def test_transfer_menu_transfers_spots_and_keeps_a_history(qtbot, home, tmp_path
     dialog.table.selectRow(1)
     dialog.again()
     assert dialog.note.text().startswith("reused")
+
+
+def test_a_drop_that_cannot_be_made_says_why_and_drops_nothing(qtbot):
+    from soundseek.errors import TransferError
+    from soundseek.ui.drag_handle import DragHandle
+
+    said: list[str] = []
+    DragHandle.on_failure = lambda exc: said.append(str(exc))
+    try:
+
+        def broken() -> list[str]:
+            raise TransferError("/lib/gone.wav", "No such file or directory")
+
+        mime = FileDragMime(broken, "linux")
+        assert mime.urls() == [] and said == ["/lib/gone.wav: No such file or directory"]
+    finally:
+        DragHandle.on_failure = None
