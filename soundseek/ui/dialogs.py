@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
@@ -53,6 +54,9 @@ class SettingsDialog(QDialog):
             "Drag OGG/Opus/MP3 as WAV (many DAWs reject them)",
             checked=settings.drag_render_unsupported,
         )
+        self.transfer_folder = QLineEdit(settings.transfer_folder)
+        self.transfer_folder.setPlaceholderText("~/Music/SoundSeek Transfers")
+        self.transfer_folder.setToolTip("Where transferred copies for DAWs go (empty: the default)")
         self.theme = QComboBox()
         self.theme.addItems(["dark", "light"])
         self.theme.setCurrentText(settings.theme)
@@ -60,6 +64,7 @@ class SettingsDialog(QDialog):
         for label, widget in (("Model", self.model), ("Device", self.device),
                               ("Exclusions", self.exclusions),
                               ("Audition", self.auto_play), ("Drag", self.render),
+                              ("Transfer folder", self.transfer_folder),
                               ("Theme (restart)", self.theme)):  # fmt: skip
             form.addRow(label, widget)
         buttons = QDialogButtonBox(
@@ -86,6 +91,7 @@ class SettingsDialog(QDialog):
             "exclusions": [p.strip() for p in lines if p.strip()],
             "auto_play": self.auto_play.isChecked(),
             "drag_render_unsupported": self.render.isChecked(),
+            "transfer_folder": self.transfer_folder.text().strip(),
             "theme": self.theme.currentText(),
         }
 
