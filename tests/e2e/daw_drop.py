@@ -137,14 +137,17 @@ def run(root: Path, procs: xs.Processes) -> int:
     ss, library = make_home(root / "home")
     win = SoundSeekWindow(ss, library)
     win.show(SOUNDSEEK_AT)
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_a: win.qapp.quit())
     outcomes: list[Outcome] = []
+
+    def interrupted(sig: int, _frame) -> None:
+        outcomes.append(Outcome("run", "-", "FAIL", f"interrupted ({signal.Signals(sig).name})"))
+        win.qapp.quit()
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, interrupted)
     threading.Thread(target=scenario, args=(win, daws, shots, outcomes), daemon=True).start()
     win.qapp.exec()
-    if not outcomes:
-        outcomes.append(Outcome("run", "-", "FAIL", "interrupted before any case ran"))
-    return summary(outcomes, shots, time.monotonic() - t0)
+    return summary(list(outcomes), shots, time.monotonic() - t0)
 
 
 def main() -> int:
