@@ -10,6 +10,7 @@
 # and the CPU torch wheel, which lives outside the registry, is just one more pinned, hashed line.
 # One superset (Linux, the tests) is resolved first; the app, the bundle and the other
 # platforms' bundles are resolved under its pins, so every set agrees on every shared version.
+# Spot to Pro Tools (the `protools` extra) goes into every set: installs use only the locks.
 # Note each refresh under "Changed" in CHANGELOG.md (what moved), and run installers/drift.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -40,14 +41,16 @@ compile "$out/linux-x86_64-test.txt" x86_64-manylinux_2_34 "${linux[@]}" \
   --extra test --extra cluster --extra bundle
 pins=$(mktemp)
 sed -n 's/^\([A-Za-z0-9_.-]*==[^ ]*\).*/\1/p' "$out/linux-x86_64-test.txt" >"$pins"
-compile "$out/linux-x86_64-app.txt" x86_64-manylinux_2_34 "${linux[@]}" -c "$pins"
+compile "$out/linux-x86_64-app.txt" x86_64-manylinux_2_34 "${linux[@]}" -c "$pins" \
+  --extra protools
 compile "$out/linux-x86_64-bundle.txt" x86_64-manylinux_2_34 "${linux[@]}" -c "$pins" \
-  --extra bundle
+  --extra bundle --extra protools
 
 # Other platforms' bundles: the same versions (torch without the local "+cpu" tag: PyPI's macOS
 # and Windows wheels are the CPU builds).
 sed 's/+cpu//' "$pins" | grep -v '^nvidia' >"$pins.plain"
-compile "$out/windows-x86_64-bundle.txt" x86_64-pc-windows-msvc -c "$pins.plain" --extra bundle
+compile "$out/windows-x86_64-bundle.txt" x86_64-pc-windows-msvc -c "$pins.plain" --extra bundle \
+  --extra protools
 MACOSX_DEPLOYMENT_TARGET=14.0 compile "$out/macos-arm64-bundle.txt" aarch64-apple-darwin \
-  -c "$pins.plain" --extra bundle
+  -c "$pins.plain" --extra bundle --extra protools
 rm -f "$pins" "$pins.plain"

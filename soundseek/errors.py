@@ -117,3 +117,22 @@ DISK_FULL_MESSAGE = (
     "the disk is full (no space left for SoundSeek's data or the file it writes): "
     "free some space and run it again; nothing was changed half-way"
 )
+
+
+class TransferError(SoundSeekError):
+    """A file could not be transferred (unreadable, a destination that is read-only or full,
+    an option it cannot honour); nothing half-written is left behind."""
+
+    def __init__(self, path: str | Path, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = str(path)
+        self.reason = reason
+
+
+class TransferOptionError(SoundSeekError, ValueError):
+    """A transfer option that cannot be honoured (a rate, depth, template...): a usage error."""
+
+
+class SpotError(SoundSeekError):
+    """Spotting into Pro Tools failed; the message is one line a user can act on (Pro Tools
+    not running, too old, no session open, or what Pro Tools itself said)."""

@@ -21,6 +21,7 @@ class AppPaths:
     config_dir: Path
     data_dir: Path
     cache_dir: Path
+    transfer_dir: Path  # transferred copies for DAWs, unless the user chose a folder
 
     @property
     def settings_file(self) -> Path:
@@ -63,11 +64,13 @@ def app_paths(home: str | os.PathLike[str] | None = None) -> AppPaths:
     root = home if home is not None else os.environ.get(HOME_ENV)
     if root:
         base = Path(root).expanduser().resolve()
-        return AppPaths(base / "config", base / "data", base / "cache")
+        return AppPaths(base / "config", base / "data", base / "cache", base / "transfers")
     return AppPaths(
         Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)),
         Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)),
         Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False)),
+        # where people look for audio they made: ~/Music (macOS, Linux), Music (Windows)
+        Path(platformdirs.user_music_dir()) / f"{APP_NAME} Transfers",
     )
 
 

@@ -169,3 +169,16 @@ def pytest_xdist_auto_num_workers(config) -> int:
     ran it in 314-353 s, two in 331-363 s."""
     cores = os.cpu_count() or 1
     return max(2, cores + cores // 2)
+
+
+@pytest.fixture
+def ptsl_standin(tmp_path):
+    """A stand-in Pro Tools (PTSL over gRPC on 127.0.0.1) with a 48 kHz / 24-bit session
+    "Film"; stopped after the test. gRPC is imported only by the tests that use it."""
+    from tests.transfer.ptsl_standin import PtslStandIn
+
+    standin = PtslStandIn(session_folder=tmp_path / "Film").start()
+    try:
+        yield standin
+    finally:
+        standin.stop()

@@ -16,6 +16,7 @@ is written only inside `index()`, which holds the writer lock for the run.
 from __future__ import annotations
 
 import contextlib
+import logging
 import math
 import threading
 from collections.abc import Iterator
@@ -47,7 +48,7 @@ from soundseek.app.settings import (
     settings_stamp,
 )
 from soundseek.app.status import FileError, LibraryStatus
-from soundseek.errors import ModelError, QuerySyntaxError
+from soundseek.errors import ModelError, QuerySyntaxError, SoundSeekError
 from soundseek.files.roots import new_root
 from soundseek.index.places.registry import RootRegistry
 from soundseek.metadata.ucs import load_catalog
@@ -58,6 +59,7 @@ if TYPE_CHECKING:
     from soundseek.app.library import Library
     from soundseek.app.media_service import Media
     from soundseek.app.review_service import Review
+    from soundseek.app.transfer_service import Transfers
     from soundseek.app.write_service import Writes
     from soundseek.embed.base import Embedder
     from soundseek.index.store import Store
@@ -68,6 +70,9 @@ if TYPE_CHECKING:
 # Settings that change which library this home opens, or how it reads it.
 LOCATION_KEYS = frozenset({"location", "s3_endpoint", "s3_region", "root_mounts",
                            "mirror_shared", "search_local_too"})  # fmt: skip
+
+
+log = logging.getLogger(__name__)
 
 
 class App:
@@ -140,8 +145,27 @@ class App:
 
         return Media(self.paths.render_dir, lambda: self._settings, self._store)
 
+    @cached_property
+    def transfers(self) -> Transfers:
+        """Files and regions rendered for DAWs, their history, spotting (transfer_service)."""
+        from soundseek.app.transfer_service import Transfers
+
+        return Transfers(self.paths.data_dir, self.paths.transfer_dir, lambda: self._settings,
+                         self._store_if_any, self.media.drag_file)  # fmt: skip
+
     def _store(self) -> Store:
         return self.library().store
+
+    def _store_if_any(self) -> Store | None:
+        """The index, for what it knows about a file; a transfer works without one (no
+        library folders yet: nothing to open, nothing created)."""
+        if self._library is None and not self.roots.all():
+            return None
+        try:
+            return self._store()
+        except SoundSeekError as exc:
+            log.info("transferring without the index: %s", exc)
+            return None
 
     def _embedder_changed(self, emb: Embedder | None) -> None:
         if self._library is not None:

@@ -38,6 +38,9 @@ class Settings:
     loop: bool = False
     volume: float = 0.8
     drag_render_unsupported: bool = True
+    transfer_preset: str = "keep"  # the DAW preset drags and `transfer` use (transfer.presets)
+    transfer_folder: str = ""  # "": paths.transfer_dir
+    transfer_overrides: dict[str, dict] = field(default_factory=dict)  # preset -> changed fields
     theme: str = "dark"
     watch_polling: bool = False
     ucs_creator_id: str = ""  # UCS filename blocks for `write --rename`

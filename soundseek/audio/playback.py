@@ -65,7 +65,7 @@ class NullOutput:
         return sum(len(b) for b in self.recorded) / self.rate
 
 
-def to_output(data: np.ndarray, rate: int, out_rate: int, out_channels: int) -> np.ndarray:
+def to_output(data: np.ndarray, rate: float, out_rate: int, out_channels: int) -> np.ndarray:
     """Resample and map channels (mono duplicated, surround folded down) for the output."""
     if data.shape[1] != out_channels:
         if data.shape[1] == 1:
@@ -97,7 +97,21 @@ class Player:
         self.path: str | None = None
         self.file_duration = 0.0
         self.started_at: float | None = None
+        self.speed = 1.0  # varispeed: >1 faster and higher (as a transfer renders it)
+        self.reverse = False
         output.start(self._pull_for(output))
+
+    def set_shape(self, semitones: float, reverse: bool) -> bool:
+        """Audition as a transfer with these settings will sound; True if a loaded file must
+        be loaded again (the buffer was made for the old shape)."""
+        speed = float(2.0 ** (semitones / 12.0))
+        changed = (speed, reverse) != (self.speed, self.reverse)
+        with self._lock:
+            self.speed, self.reverse = speed, reverse
+            if changed:
+                self._playing = False
+                self.path = None
+        return changed
 
     def set_output(self, output: AudioOutput) -> None:
         """Switch outputs (device lost, device back); the old one is closed, whatever state it
@@ -119,7 +133,9 @@ class Player:
         """Read the file (or, for very long files, 20 minutes from `around`) into RAM."""
         offset = 0.0 if duration <= MAX_LOAD_SECONDS else max(0.0, around)
         data, rate = read_segment(path, offset, offset + MAX_LOAD_SECONDS)
-        buf = to_output(data, rate, self.output.rate, self.output.channels)
+        buf = to_output(data, rate * self.speed, self.output.rate, self.output.channels)
+        if self.reverse:
+            buf = np.ascontiguousarray(buf[::-1])
         with self._lock:
             self._buf, self._offset, self._pos = buf, offset, 0
             self._playing = False
@@ -150,12 +166,15 @@ class Player:
             self._seek_locked(seconds)
 
     def _seek_locked(self, seconds: float) -> None:
-        frame = int((seconds - self._offset) * self.output.rate)
+        frame = int((seconds - self._offset) / self.speed * self.output.rate)
+        if self.reverse:
+            frame = len(self._buf) - frame
         self._pos = min(max(0, frame), len(self._buf))
 
     def covers(self, seconds: float) -> bool:
         """Whether `seconds` lies in the loaded span (long files load 20 minutes at a time)."""
-        return self._offset <= seconds <= self._offset + len(self._buf) / self.output.rate
+        span = len(self._buf) / self.output.rate * self.speed
+        return self._offset <= seconds <= self._offset + span
 
     @property
     def playing(self) -> bool:
@@ -163,8 +182,10 @@ class Player:
 
     @property
     def position(self) -> float:
-        """Seconds into the file of the frame the output will play next."""
-        return self._offset + self._pos / self.output.rate
+        """Seconds into the file of the frame the output will play next (varispeed and
+        reverse included: the playhead shows where in the file the sound is)."""
+        frame = len(self._buf) - self._pos if self.reverse else self._pos
+        return self._offset + frame / self.output.rate * self.speed
 
     def _pull(self, frames: int, channels: int) -> np.ndarray:
         out = np.zeros((frames, channels), np.float32)

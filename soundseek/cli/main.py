@@ -25,6 +25,7 @@ from soundseek.cli.common import (
     tolerant_stdout,
 )
 from soundseek.cli.model_cmds import HELP as MODEL_HELP
+from soundseek.cli.transfer_args import add_transfer_commands
 from soundseek.errors import (
     DISK_FULL_MESSAGE,
     ClusterError,
@@ -34,6 +35,7 @@ from soundseek.errors import (
     RootError,
     SoundSeekError,
     StoreLocked,
+    TransferOptionError,
     disk_full,
 )
 
@@ -57,12 +59,16 @@ COMMANDS = {
     "location": "team_cmds:cmd_location",
     "root": "team_cmds:cmd_root",
     "cluster": "team_cmds:cmd_cluster",
+    "transfer": "transfer_cmds:cmd_transfer",
+    "transfers": "transfer_cmds:cmd_transfers",
+    "spot": "transfer_cmds:cmd_spot",
 }
 EXIT_BROKEN_PIPE = 141  # what a process killed by SIGPIPE reports, like other Unix tools
 EXIT_CODES = (
     (QuerySyntaxError, EXIT_USAGE),
     (RootError, EXIT_USAGE),
     (LocationError, EXIT_USAGE),
+    (TransferOptionError, EXIT_USAGE),
     (ModelError, EXIT_NO_MODEL),
     (StoreLocked, EXIT_LOCKED),
     (ClusterError, EXIT_ERROR),
@@ -106,6 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
     ts.add_argument("--limit", type=int, default=20)
     ts.add_argument("--json", action="store_true", help="one JSON object per line")
     _write_commands(sub)
+    add_transfer_commands(sub)
     _team_commands(sub)
     return p
 

@@ -11,6 +11,7 @@ for every name, so the index key maps back to the exact file.
 
 from __future__ import annotations
 
+import os
 import re
 
 # What `decode` reads as an escape: an escaped backslash, a byte 0x80-0xff, a lone surrogate.
@@ -76,3 +77,18 @@ def is_utf8(name: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
+
+
+def name_max(folder: str) -> int:
+    """The longest file name (in bytes) the folder's file system takes."""
+    try:
+        return int(os.pathconf(folder or ".", "PC_NAME_MAX"))
+    except (OSError, ValueError, AttributeError):  # no pathconf (Windows), or no answer
+        return 255
+
+
+def cut_to_bytes(text: str, limit: int) -> str:
+    """`text` cut to at most `limit` UTF-8 bytes, never inside a character."""
+    if limit <= 0:
+        return ""
+    return text.encode("utf-8")[:limit].decode("utf-8", "ignore").rstrip()

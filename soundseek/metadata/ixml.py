@@ -31,8 +31,11 @@ def _section(root: ElementTree.Element, tag: str) -> ElementTree.Element:
     return node if node is not None else ElementTree.SubElement(root, tag)
 
 
-def update_ixml(existing: bytes | None, change: MetadataChange) -> bytes:
-    """The document with the change's USER and ASWG fields set (a new BWFXML if none)."""
+def update_ixml(
+    existing: bytes | None, change: MetadataChange, extra_user: dict[str, str] | None = None
+) -> bytes:
+    """The document with the change's USER and ASWG fields set (a new BWFXML if none), and
+    `extra_user` fields (by their USER tag names) too."""
     root = _parse(existing) if existing else ElementTree.Element("BWFXML")
     if root.tag != "BWFXML":
         raise RiffError(f"its iXML root is <{root.tag}>, not <BWFXML>; not rewritten")
@@ -46,4 +49,6 @@ def update_ixml(existing: bytes | None, change: MetadataChange) -> bytes:
         _set(user, USER_NAMES[attr], value)
         if attr in ASWG_NAMES:
             _set(aswg, ASWG_NAMES[attr], value)
+    for tag, value in (extra_user or {}).items():
+        _set(user, tag, value)
     return ElementTree.tostring(root, encoding="utf-8", xml_declaration=True)

@@ -84,7 +84,7 @@ def _bext(existing: bytes | None, description: str) -> bytes:
     return field + existing[256:]
 
 
-def _info(existing: bytes | None, change: MetadataChange) -> bytes:
+def info_payload(existing: bytes | None, change: MetadataChange) -> bytes:
     """LIST-INFO payload with our fields set; other INFO entries kept in their order."""
     entries: list[tuple[bytes, bytes]] = []
     body = existing[4:] if existing else b""
@@ -134,7 +134,7 @@ def new_chunks(fh: BinaryIO, layout: WaveLayout, change: MetadataChange) -> NewC
         # byte and then miss the data chunk. A newline is harmless after the XML.
         new_ixml += b"\n"
     wants_info = any(a in values for a in INFO_NAMES)
-    new_info = _info(_read(fh, info) if info else None, change) if wants_info else None
+    new_info = info_payload(_read(fh, info) if info else None, change) if wants_info else None
     return NewChunks(new_bext, new_ixml, new_info)
 
 
@@ -151,7 +151,12 @@ class Rewritten:
 def rewrite_wave(src: BinaryIO, dst: BinaryIO, change: MetadataChange) -> Rewritten:
     """Stream the original into `dst` with the change applied."""
     layout = read_layout(src)
-    new = new_chunks(src, layout, change)
+    return write_chunks(src, dst, layout, new_chunks(src, layout, change))
+
+
+def write_chunks(src: BinaryIO, dst: BinaryIO, layout: WaveLayout, new: NewChunks) -> Rewritten:
+    """Stream `src` into `dst` with these chunks replaced (or added before the audio data);
+    every other chunk is copied byte for byte, in its place."""
     info = layout.info_list(src)
     dst.write(_head(layout))
     data_at, digest, ds64_at = 0, "", None

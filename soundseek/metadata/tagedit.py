@@ -47,12 +47,13 @@ def format_name(mf: mutagen.FileType) -> str:
     return FORMAT_NAMES.get(type(mf), type(mf).__name__)
 
 
-def write_tags(path: str, change: MetadataChange) -> str:
-    """Apply the change to the file at `path` in place; returns the format's name."""
+def write_tags(path: str, change: MetadataChange, extra: dict[str, str] | None = None) -> str:
+    """Apply the change (and `extra` fields, by their tag names) to the file at `path` in
+    place; returns the format's name."""
     mf = open_writable(path)
     if mf.tags is None:
         mf.add_tags()
-    values = change.values()
+    values = {USER_NAMES[a]: v for a, v in change.values().items()} | (extra or {})
     try:
         if isinstance(mf.tags, ID3):
             _id3(mf.tags, values)
@@ -62,8 +63,8 @@ def write_tags(path: str, change: MetadataChange) -> str:
             else:
                 mf.save(v2_version=version)
         else:
-            for attr, value in values.items():
-                mf.tags[USER_NAMES[attr]] = [value]
+            for name, value in values.items():
+                mf.tags[name] = [value]
             mf.save()
     except MUTAGEN_ERRORS as exc:
         raise TagWriteError(f"mutagen could not save its tags ({exc})") from exc
@@ -71,11 +72,11 @@ def write_tags(path: str, change: MetadataChange) -> str:
 
 
 def _id3(tags: ID3, values: dict[str, str]) -> None:
-    for attr, value in values.items():
-        tags.setall(f"TXXX:{USER_NAMES[attr]}",
-                    [TXXX(encoding=3, desc=USER_NAMES[attr], text=[value])])  # fmt: skip
-    if "description" in values:
-        comment = COMM(encoding=3, lang="eng", desc="", text=[values["description"]])
+    for name, value in values.items():
+        tags.setall(f"TXXX:{name}", [TXXX(encoding=3, desc=name, text=[value])])
+    description = values.get(USER_NAMES["description"])
+    if description:
+        comment = COMM(encoding=3, lang="eng", desc="", text=[description])
         tags.setall("COMM::eng", [comment])
 
 

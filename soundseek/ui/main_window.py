@@ -30,7 +30,7 @@ from soundseek.ui.dialogs import EmptyLibrary, ModelBanner
 from soundseek.ui.elided_label import ElidedLabel
 from soundseek.ui.error_text import describe_error
 from soundseek.ui.library_controller import LibraryController, LibraryWidgets
-from soundseek.ui.menus import add_file_menu, add_review_menu, show_hit_menu
+from soundseek.ui.menus import add_file_menu, add_review_menu, add_transfer_menu, show_hit_menu
 from soundseek.ui.model_controller import ModelController
 from soundseek.ui.preview import PreviewPane
 from soundseek.ui.results_model import SORT_ROLE, ResultsModel
@@ -40,6 +40,7 @@ from soundseek.ui.review_controller import VIEWS, ReviewController
 from soundseek.ui.search_controller import QueryHistory, SearchController
 from soundseek.ui.sidebar import LibraryPanel
 from soundseek.ui.threads import Tasks
+from soundseek.ui.transfer_actions import TransferActions
 from soundseek.ui.ui_state import UiState
 from soundseek.ui.write_actions import WriteActions
 
@@ -85,14 +86,14 @@ class MainWindow(QMainWindow):
         self.banner = ModelBanner()
         self.banner.hide()
         self.sidebar = LibraryPanel(self.app.ucs_categories(), VIEWS)
-        self.results = ResultsModel(self._drag_path)
+        self.results = ResultsModel(self._drag_paths)
         self.proxy = QSortFilterProxyModel(self)
         self.proxy.setSourceModel(self.results)
         self.proxy.setSortRole(SORT_ROLE)
         self.table = make_results_table(self.proxy)
         self.empty = EmptyLibrary()
         self.results_stack = QStackedWidget()
-        self.preview = PreviewPane(self.app, self._drag_path, s.theme)
+        self.preview = PreviewPane(self.app, s.theme)
         self.preview.auto_play.setChecked(s.auto_play)
         self.preview.loop.setChecked(s.loop)
         self.preview.volume.setValue(int(s.volume * 100))
@@ -126,6 +127,7 @@ class MainWindow(QMainWindow):
             self.search, self,
         )  # fmt: skip
         self.write_actions = WriteActions(app, self.selection, self.tasks, self)
+        self.transfer_actions = TransferActions(app, self.selection, self.preview, self.tasks, self)
         library_widgets = LibraryWidgets(
             self.sidebar, self.results_stack, self.table, self.empty, self.progress,
             self.pause_button, self.cancel_button, self.errors_button,
@@ -163,6 +165,7 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         add_file_menu(self, self.library.add_folder, self.models.open_settings, self.close)
         add_review_menu(self, self.review_actions, self.write_actions)
+        add_transfer_menu(self, self.transfer_actions)
 
     def _connect_search(self) -> None:
         field, search, review = self.search_field, self.search, self.review_actions
@@ -190,7 +193,7 @@ class MainWindow(QMainWindow):
 
     def _connect_controllers(self) -> None:
         for source in (self.search, self.review, self.review_actions, self.write_actions,
-                     self.library, self.models):  # fmt: skip
+                       self.transfer_actions, self.library, self.models):  # fmt: skip
             source.message.connect(self.show_message)
         self.library.title_changed.connect(self.setWindowTitle)
         self.library.indexed_counted.connect(self.models.show_label)
@@ -245,9 +248,10 @@ class MainWindow(QMainWindow):
         if text:
             self.status_label.setText(text)
 
-    def _drag_path(self, hit) -> str:
-        region = self.preview.selection() if self.preview.hit is hit else None
-        return self.app.media.drag_file(hit.path, region)
+    def _drag_paths(self, hit) -> list[str]:
+        """What the active transfer preset makes of the hit (the preview's region, pitch and
+        reverse when it is the previewed sound)."""
+        return self.preview.drag_paths(hit)
 
     # -- keys and menus ------------------------------------------------------------------------
     def eventFilter(self, obj, event) -> bool:
@@ -292,7 +296,7 @@ class MainWindow(QMainWindow):
         hit = self.selection.current_hit()
         if hit is not None:
             at = self.table.viewport().mapToGlobal(pos)
-            show_hit_menu(self, at, hit, self.search, self.review_actions)
+            show_hit_menu(self, at, hit, self.search, self.review_actions, self.transfer_actions)
 
     # -- Qt events -----------------------------------------------------------------------------
     def changeEvent(self, event) -> None:

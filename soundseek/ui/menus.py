@@ -12,10 +12,14 @@ from PySide6.QtWidgets import QMainWindow, QMenu, QWidget
 
 from soundseek.ui import actions
 
+TRANSFER_KEY = "Ctrl+Shift+T"
+SPOT_KEY = "Ctrl+Shift+P"
+
 if TYPE_CHECKING:
     from soundseek.search.hits import Hit
     from soundseek.ui.review_actions import ReviewActions
     from soundseek.ui.search_controller import SearchController
+    from soundseek.ui.transfer_actions import TransferActions
     from soundseek.ui.write_actions import WriteActions
 
 
@@ -45,6 +49,16 @@ def add_review_menu(window: QMainWindow, review: ReviewActions, writes: WriteAct
     menu.addAction("Undo last write", writes.undo_last_write)
 
 
+def add_transfer_menu(window: QMainWindow, transfers: TransferActions) -> None:
+    """Getting sounds into a DAW besides dragging: the transfer folder, Pro Tools."""
+    menu = window.menuBar().addMenu("&Transfer")
+    _add_action(window, menu, "Transfer selected to folder", transfers.transfer_selected,
+                TRANSFER_KEY)  # fmt: skip
+    _add_action(window, menu, "Spot to Pro Tools", transfers.spot_to_pro_tools, SPOT_KEY)
+    menu.addSeparator()
+    menu.addAction("Transfer history…", transfers.show_history)
+
+
 def _add_action(owner: QWidget, menu: QMenu, text: str, slot: Callable, key: str) -> None:
     act = QAction(text, owner, shortcut=QKeySequence(key))
     act.triggered.connect(slot)
@@ -52,8 +66,9 @@ def _add_action(owner: QWidget, menu: QMenu, text: str, slot: Callable, key: str
 
 
 def show_hit_menu(
-    parent: QWidget, at: QPoint, hit: Hit, search: SearchController, review: ReviewActions
-) -> None:
+    parent: QWidget, at: QPoint, hit: Hit, search: SearchController, review: ReviewActions,
+    transfers: TransferActions,
+) -> None:  # fmt: skip
     """What can be done with one hit of the results, at a point on screen."""
     menu = QMenu(parent)
     menu.addAction("Copy path", lambda: QGuiApplication.clipboard().setText(hit.path))
@@ -62,6 +77,9 @@ def show_hit_menu(
     menu.addAction("Good match (rank toward it)\t+", lambda: search.mark_current(True))
     menu.addAction("Bad match (rank away, hide it)\t-", lambda: search.mark_current(False))
     menu.addAction("Export…", lambda: search.export(hit, None))
+    menu.addSeparator()
+    menu.addAction(f"Transfer to folder\t{TRANSFER_KEY}", transfers.transfer_selected)
+    menu.addAction(f"Spot to Pro Tools\t{SPOT_KEY}", transfers.spot_to_pro_tools)
     menu.addSeparator()
     menu.addAction("Accept suggestion\tA", review.accept_selected)
     menu.addAction("Reject suggestion\tR", review.reject_selected)

@@ -4,7 +4,6 @@ the tag field for the selected files."""
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -18,6 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from soundseek.ui.audition_shape import AuditionShape
 from soundseek.ui.drag_handle import DragHandle
 from soundseek.ui.tag_editor import TagEditor
 from soundseek.ui.threads import Tasks
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from soundseek.search.hits import Hit
 
 PLAYHEAD_MS = 30
+RENDER_AHEAD_MS = 120  # after the selection settles: a drag usually follows later than that
 LONG_FILE = 10.0
 
 
@@ -38,10 +39,7 @@ class PreviewPane(QWidget):
     similar_requested = Signal(object, object)
     export_requested = Signal(object, object)
 
-    def __init__(
-        self, app: App, drag_path: Callable[[Hit], str | None] | None = None,
-        theme: str = "dark", parent=None,
-    ) -> None:  # fmt: skip
+    def __init__(self, app: App, theme: str = "dark", parent=None) -> None:
         super().__init__(parent)
         self.app = app
         self.theme = theme
@@ -75,29 +73,43 @@ class PreviewPane(QWidget):
             lambda: self.hit and self.export_requested.emit(self.hit, self.selection())
         )
         self.time = QLabel("0:00.0")
+        self.shaping = AuditionShape(app, self._shape_changed)
         self.drag_handle = DragHandle(
-            "⇲ Drag to DAW", lambda: drag_path(self.hit) if drag_path and self.hit else None
+            "⇲ Drag to DAW", lambda: self.drag_paths(self.hit), lambda: self.hit is not None
         )
         self._layout()
         self._timer = QTimer(self, interval=PLAYHEAD_MS, timeout=self._tick)
+        self._ahead = QTimer(self, singleShot=True, interval=RENDER_AHEAD_MS,
+                             timeout=self._render_ahead)  # fmt: skip
 
     def _layout(self) -> None:
-        bar = QHBoxLayout()
+        """Two rows: the transport, then what a drag delivers (audition shape, preset)."""
+        transport = QHBoxLayout()
         for w in (self.play_button, self.loop, self.auto_play, QLabel("Vol"), self.volume):
-            bar.addWidget(w)
-        bar.addStretch(1)
-        for w in (self.time, self.drag_handle, self.similar_button, self.export_button):
-            bar.addWidget(w)
+            transport.addWidget(w)
+        transport.addStretch(1)
+        for w in (self.time, self.similar_button, self.export_button):
+            transport.addWidget(w)
+        deliver = QHBoxLayout()
+        deliver.addWidget(QLabel("Pitch"))
+        pitch, reverse, preset = self.shaping.widgets()
+        for w in (pitch, reverse):
+            deliver.addWidget(w)
+        deliver.addStretch(1)
+        for w in (QLabel("Transfer as"), preset, self.drag_handle):
+            deliver.addWidget(w)
         box = QVBoxLayout(self)
         box.setContentsMargins(6, 6, 6, 6)
         box.addWidget(self.title)
         box.addWidget(self.info)
         box.addWidget(self.tags)
         box.addLayout(self.wave_box, 1)
-        box.addLayout(bar)
+        box.addLayout(transport)
+        box.addLayout(deliver)
 
     def attach_player(self, player: Player) -> None:
         self.player = player
+        player.set_shape(*self.shaping.shape())
         player.loop = self.loop.isChecked()
         player.volume = self.volume.value() / 100
         self._timer.start()
@@ -110,6 +122,7 @@ class PreviewPane(QWidget):
 
         self.wave = WaveformView(self.theme)
         self.wave.seek_requested.connect(self._seek)
+        self.wave.selection_changed.connect(lambda _sel: self._ahead.start())
         self.wave.detail_wanted.connect(self._load_detail)
         self.wave_box.addWidget(self.wave)
         if self.hit is not None:
@@ -129,6 +142,7 @@ class PreviewPane(QWidget):
             f"{f.ext.upper()} · {f.description or f.libfolder}"
         )
         self._show_envelope(hit)
+        self._ahead.start()
         play = self.auto_play.isChecked() if autoplay is None else autoplay
         if self.player is not None:
             self._load_audio(hit, self.start_point(hit) if play else None)
@@ -191,7 +205,7 @@ class PreviewPane(QWidget):
             return
         if not self.player.playing:
             sel = self.selection()
-            self.player.play(sel[0] if sel else None)
+            self.player.play(self._sel_start(sel) if sel else None)
         else:
             self.player.stop()
 
@@ -221,11 +235,59 @@ class PreviewPane(QWidget):
         if playing:
             pos = self.player.position
             sel = self.selection()
-            if sel and self.player.loop and pos >= sel[1]:
-                self.player.seek(sel[0])
+            if sel and self.player.loop and self._past_selection(pos, sel):
+                self.player.seek(self._sel_start(sel))
             if self.wave is not None:
                 self.wave.set_playhead(pos)
             self.time.setText(f"{int(pos // 60)}:{pos % 60:04.1f}")
+
+    def _sel_start(self, sel: tuple[float, float]) -> float:
+        """Where a selection starts sounding: its end when auditioned reversed."""
+        return sel[1] if self.shaping.reverse else sel[0]
+
+    def _past_selection(self, pos: float, sel: tuple[float, float]) -> bool:
+        return pos <= sel[0] if self.shaping.reverse else pos >= sel[1]
+
+    # -- what a drag delivers -----------------------------------------------------------------
+    def drag_paths(self, hit: Hit | None) -> list[str]:
+        """The files a drag of `hit` delivers: as auditioned (region, varispeed, reverse) when
+        it is the previewed sound, under the active transfer preset."""
+        if hit is None:
+            return []
+        region, semitones, reverse = self._as_auditioned(hit)
+        return self.app.transfers.for_drag(hit.path, region, semitones, reverse)
+
+    def transfer_paths(self, hit: Hit) -> list[str]:
+        """`hit` copied into the transfer folder under the active preset ("keep original"
+        copies the file as it is), as auditioned when it is the previewed sound."""
+        region, semitones, reverse = self._as_auditioned(hit)
+        return self.app.transfers.for_folder(hit.path, region, semitones, reverse)
+
+    def spot(self, hit: Hit):
+        """`hit` as auditioned, spotted into Pro Tools at its edit cursor on a new track."""
+        region, semitones, reverse = self._as_auditioned(hit)
+        span = self.app.transfers.parse_region(f"{region[0]}-{region[1]}") if region else None
+        return self.app.transfers.spot([hit.path], span, None, None, semitones, reverse)
+
+    def _as_auditioned(self, hit: Hit) -> tuple[tuple[float, float] | None, float, bool]:
+        if hit is not self.hit:
+            return None, 0.0, False
+        return self.selection(), self.shaping.semitones, self.shaping.reverse
+
+    def _render_ahead(self) -> None:
+        """Make what a drag would deliver before the drag asks (a copy only: "keep
+        original" with nothing changed has nothing to make)."""
+        hit = self.hit
+        if hit is not None and self.shaping.renders():
+            self.tasks.run(lambda: self.drag_paths(hit), lambda _paths: None)
+
+    def _shape_changed(self) -> None:
+        """Pitch or reverse changed: audition it that way now, and render it ahead."""
+        reload = self.player is not None and self.player.set_shape(*self.shaping.shape())
+        if reload and self.hit is not None:
+            at = self.player.position if self.player.playing else None
+            self._load_audio(self.hit, at, around=self.start_point(self.hit))
+        self._ahead.start()
 
     def wait_idle(self, ms: int = 5000) -> None:
         """Tests and shutdown: let background loads finish."""

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QAbstractTableModel, QMimeData, Qt
 from PySide6.QtGui import QColor, QFont
 
-from soundseek.ui.drag_handle import file_mime
+from soundseek.ui.drag_handle import FileDragMime
 
 if TYPE_CHECKING:
     from soundseek.app.review_lists import FileNotes
@@ -94,16 +94,16 @@ _WEAKER_GREY = QColor(150, 150, 150)
 
 
 class ResultsModel(QAbstractTableModel):
-    """Hits in relevance order; `drag_path` maps a hit to the file a DAW should receive.
+    """Hits in relevance order; `drag_paths` maps a hit to the files a DAW should receive.
     Review notes (category, suggestions, tags) arrive later, by content hash."""
 
-    def __init__(self, drag_path: Callable[[Hit], str] | None = None, parent=None) -> None:
+    def __init__(self, drag_paths: Callable[[Hit], list[str]] | None = None, parent=None) -> None:
         super().__init__(parent)
         self.hits: list[Hit] = []
         self.notes: dict[str, FileNotes] = {}
         self.good: frozenset[str] = frozenset()  # paths marked good (feedback): shown bold
         self.weaker = 0  # hits below the divider: greyed (strong matches come first by rank)
-        self.drag_path = drag_path or (lambda h: h.path)
+        self.drag_paths = drag_paths or (lambda h: [h.path])
 
     def set_hits(self, hits: list[Hit]) -> None:
         self.beginResetModel()
@@ -188,5 +188,5 @@ class ResultsModel(QAbstractTableModel):
 
     def mimeData(self, indexes) -> QMimeData:
         """Real local paths as file URLs (never macOS /.file/id= references), one per row."""
-        rows = sorted({i.row() for i in indexes})
-        return file_mime([os.path.abspath(self.drag_path(self.hits[r])) for r in rows])
+        hits = [self.hits[r] for r in sorted({i.row() for i in indexes})]
+        return FileDragMime(lambda: [os.path.abspath(p) for h in hits for p in self.drag_paths(h)])

@@ -8,7 +8,7 @@ import os
 import re
 from dataclasses import dataclass, fields
 
-from soundseek.files.names import readable
+from soundseek.files.names import cut_to_bytes, name_max, readable
 from soundseek.index.tables.records import FileRecord
 from soundseek.metadata.fields import USER_NAMES, WRITE_ONLY, MetadataChange
 from soundseek.metadata.reader import FileMeta, read_metadata
@@ -121,21 +121,6 @@ def _block(text: str) -> str:
     """A UCS filename block: no underscores (they separate blocks), nothing a file system
     refuses, single spaces."""
     return " ".join(_UNSAFE.sub(" ", text).split())
-
-
-def name_max(folder: str) -> int:
-    """The longest file name (in bytes) the folder's file system takes."""
-    try:
-        return int(os.pathconf(folder or ".", "PC_NAME_MAX"))
-    except (OSError, ValueError, AttributeError):  # no pathconf (Windows), or no answer
-        return 255
-
-
-def cut_to_bytes(text: str, limit: int) -> str:
-    """`text` cut to at most `limit` UTF-8 bytes, never inside a character."""
-    if limit <= 0:
-        return ""
-    return text.encode("utf-8")[:limit].decode("utf-8", "ignore").rstrip()
 
 
 def _fits(catid: str, fx: str, number: str, tail: str, limit: int) -> str:

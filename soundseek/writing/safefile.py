@@ -27,12 +27,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from soundseek.errors import WriteRefused
+from soundseek.files.durable import fsync_dir, move_no_replace
 from soundseek.files.fingerprint import audio_span
 from soundseek.files.riff import RiffError
 from soundseek.metadata.fields import MetadataChange
 from soundseek.metadata.riffedit import rewrite_wave
 from soundseek.metadata.tagedit import TagWriteError, open_writable, write_tags
-from soundseek.writing.journal import HASH_BLOCK, Entry, JournalWriter, fsync_dir, sha256_file
+from soundseek.writing.journal import HASH_BLOCK, Entry, JournalWriter, sha256_file
 from soundseek.writing.verify import verify_tagged, verify_wave
 
 TEMP_SUFFIX = ".soundseek-tmp"
@@ -241,22 +242,6 @@ def _replace(entry: Entry) -> bool:
         st = os.stat(entry.path)
         entry.new_size, entry.new_mtime_ns = st.st_size, st.st_mtime_ns
     return True
-
-
-def move_no_replace(path: str, new_path: str) -> None:
-    """Rename, never over another file: a hard link fails if the name is taken (where links
-    exist). Raises FileExistsError when the name is taken."""
-    try:
-        os.link(path, new_path)
-    except FileExistsError:
-        raise
-    except OSError:  # a file system without hard links (exFAT, some shares)
-        if os.path.lexists(new_path):
-            raise FileExistsError(errno.EEXIST, "File exists", new_path) from None
-        os.rename(path, new_path)
-    else:
-        os.unlink(path)
-    fsync_dir(Path(new_path).parent)
 
 
 def _rename(path: str, new_path: str) -> None:

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from soundseek.errors import JournalError
+from soundseek.files.durable import fsync_dir, move_no_replace
 from soundseek.files.riff import RiffError
 from soundseek.metadata.riffedit import copy_span
 from soundseek.writing.journal import (
@@ -38,11 +39,10 @@ from soundseek.writing.journal import (
     UndoLog,
     UndoMark,
     batches,
-    fsync_dir,
     mark_undone,
     sha256_file,
 )
-from soundseek.writing.safefile import TEMP_SUFFIX, audio_bytes, move_no_replace, temp_name
+from soundseek.writing.safefile import TEMP_SUFFIX, audio_bytes, temp_name
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,273 @@
+"""Transfer one sound: its file or a region of it, rendered as the options say into finished
+files under their final names, with its metadata embedded; or, when nothing needs doing,
+the original itself.
+
+An identical transfer (same content, region, options and metadata) is never rendered twice:
+the caller hands in what it made before under that key, and a copy in another folder or
+under another name is linked or copied from it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from soundseek.audio.sources import AudioInfo, open_audio
+from soundseek.errors import SoundSeekError, TransferError, TransferOptionError, UnreadableFile
+from soundseek.files.fingerprint import content_hash
+from soundseek.metadata.fields import MetadataChange
+from soundseek.transfer import output
+from soundseek.transfer.dsp import Shape, fade_frames
+from soundseek.transfer.naming import (
+    DEFAULT_FILE,
+    DEFAULT_REGION,
+    NameFields,
+    file_name,
+    free_name,
+    stem_for,
+)
+from soundseek.transfer.options import Region, TransferOptions
+from soundseek.transfer.render import write_outputs
+
+ENGINE_VERSION = 1  # part of the reuse key: a change in how audio is rendered bumps it
+SPLIT_NAMES = {2: (".L", ".R")}
+
+
+@dataclass(frozen=True)
+class TransferRequest:
+    source: str
+    options: TransferOptions
+    region: Region | None = None
+    change: MetadataChange = field(default_factory=MetadataChange)  # what the copy says
+    names: NameFields | None = None  # fields for the naming template (default: from change)
+    preset: str = ""
+    copy: bool = False  # "keep original" still copies into the folder (a drag gives the file)
+
+
+@dataclass(frozen=True)
+class Transferred:
+    """What a DAW gets: the outputs (one, or one per channel when split), and what they are."""
+
+    source: str
+    outputs: tuple[str, ...]
+    key: str
+    rate: int
+    bits: str
+    channels: int
+    frames: int
+    format: str
+    reused: bool = False
+    original: bool = False  # the source itself, untouched
+
+
+Previous = Callable[[str], tuple[str, ...] | None]
+
+
+def transfer(
+    request: TransferRequest, folder: Path, previous: Previous | None = None
+) -> Transferred:
+    """Render (or reuse) one transfer into `folder`; TransferError says why not."""
+    opts = request.options.checked()
+    try:
+        info = _probe(request.source)
+        untouched = opts.passthrough and request.region is None
+        if untouched and not request.copy:
+            return _original(request, info)
+        key = transfer_key(request)
+        plan = _Plan.make(request, info, folder, _suffix(request.source) if untouched else "")
+        made = previous(key) if previous else None
+        if made and all(os.path.exists(p) for p in made):
+            return plan.result(request, key, _place(made, plan.finals()), reused=True)
+        output.ensure_folder(folder)
+        if untouched:
+            return plan.result(
+                request, key, _place((request.source,), plan.finals(), link=False), False
+            )
+        return plan.result(request, key, write_outputs(request, info, plan, key), reused=False)
+    except (TransferError, TransferOptionError):
+        raise
+    except SoundSeekError as exc:
+        raise TransferError(request.source, str(exc)) from exc
+    except OSError as exc:
+        raise TransferError(request.source, output.reason(exc)) from exc
+
+
+def transfer_key(request: TransferRequest) -> str:
+    """Content + region + options + metadata: equal keys make equal files."""
+    region = request.region and (request.region.start, request.region.end)
+    parts = [
+        content_hash(request.source),
+        region,
+        request.options.render_key(),
+        request.change.values(),
+        ENGINE_VERSION,
+    ]
+    return hashlib.blake2b(json.dumps(parts).encode(), digest_size=12).hexdigest()
+
+
+def _probe(path: str) -> AudioInfo:
+    try:
+        src = open_audio(path)
+    except UnreadableFile as exc:
+        raise TransferError(path, exc.reason if hasattr(exc, "reason") else str(exc)) from exc
+    src.close()
+    return src.info
+
+
+def _original(request: TransferRequest, info: AudioInfo) -> Transferred:
+    return Transferred(
+        request.source,
+        (request.source,),
+        "",
+        info.samplerate,
+        _source_bits(info),
+        info.channels,
+        info.frames,
+        info.format.lower(),
+        original=True,
+    )
+
+
+def _source_bits(info: AudioInfo) -> str:
+    """ "keep" in bits: the source's PCM depth; float as 32f; 8-bit and compressed as 24."""
+    if info.subtype in ("FLOAT", "DOUBLE"):
+        return "32f"
+    return str(info.bit_depth) if info.bit_depth in (16, 24, 32) else "24"
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """Frames, rates and names worked out before a byte is written."""
+
+    folder: Path
+    start_frame: int
+    frames_in: int
+    shape: Shape
+    bits: str
+    out_channels: int
+    names: tuple[str, ...]
+
+    @classmethod
+    def make(cls, request: TransferRequest, info: AudioInfo, folder: Path, ext: str = "") -> _Plan:
+        """`ext`: the extension of an untouched copy (the source's own); else the format's."""
+        opts = request.options
+        rate = info.samplerate
+        start, end, cut_in, cut_out = _span(request.region, opts.handles_ms, info)
+        out_rate = opts.rate or rate
+        shape = Shape(
+            rate,
+            out_rate,
+            opts.speed,
+            opts.channels,
+            fade_frames(opts.fade_ms, out_rate, cut_in),
+            fade_frames(opts.fade_ms, out_rate, cut_out),
+            opts.reverse,
+        )
+        first, last = round(start * rate), round(end * rate)
+        channels = 1 if opts.channels == "mono" else info.channels
+        bits = opts.bits if opts.bits != "keep" else _source_bits(info)
+        names = _names(request, folder, channels, opts.channels == "split", ext or opts.container)
+        return cls(folder, first, max(0, last - first), shape, bits, channels, names)
+
+    def finals(self) -> tuple[Path, ...]:
+        return tuple(self.folder / n for n in self.names)
+
+    @property
+    def frames_out(self) -> int:
+        s = self.shape
+        return round(self.frames_in * s.out_rate / (s.in_rate * s.speed))
+
+    def result(
+        self, request: TransferRequest, key: str, outputs: tuple[str, ...], reused: bool
+    ) -> Transferred:
+        ext = request.options.container
+        channels = 1 if len(outputs) > 1 else self.out_channels
+        return Transferred(
+            request.source,
+            outputs,
+            key,
+            self.shape.out_rate,
+            self.bits,
+            channels,
+            self.frames_out,
+            ext,
+            reused=reused,
+        )
+
+
+def _span(
+    region: Region | None, handles_ms: float, info: AudioInfo
+) -> tuple[float, float, bool, bool]:
+    """The seconds to read, and whether each edge cuts inside the file (and gets a fade)."""
+    duration = info.duration
+    if region is None:
+        return 0.0, duration, False, False
+    pad = handles_ms / 1000.0
+    start, end = max(0.0, region.start - pad), min(duration, region.end + pad)
+    if start >= end:
+        raise TransferError(
+            "region", f"{region.start:g}-{region.end:g} s is past the file's end ({duration:.2f} s)"
+        )
+    return start, end, start > 0, end < duration - 1e-6
+
+
+def _suffix(path: str) -> str:
+    return Path(path).suffix.lstrip(".") or "wav"
+
+
+def _names(
+    request: TransferRequest, folder: Path, channels: int, split: bool, ext: str
+) -> tuple[str, ...]:
+    opts = request.options
+    fields = request.names or NameFields(Path(request.source).stem)
+    if request.region is not None:
+        fields = _with_times(fields, request.region)
+    template = opts.name or (DEFAULT_REGION if request.region else DEFAULT_FILE)
+    stem = stem_for(template, fields)
+    suffixes = (
+        SPLIT_NAMES.get(channels) or tuple(f".{i + 1}" for i in range(channels))
+        if split and channels > 1
+        else ("",)
+    )
+    return _free_set(folder, stem, suffixes, ext)
+
+
+def _with_times(fields: NameFields, region: Region) -> NameFields:
+    return replace(fields, start=region.start, end=region.end)
+
+
+def _free_set(folder: Path, stem: str, suffixes: tuple[str, ...], ext: str) -> tuple[str, ...]:
+    """Names for every output of one transfer, numbered together so a split pair matches."""
+    for n in range(1, 10_000):
+        numbered = stem if n == 1 else f"{stem} {n}"
+        names = tuple(file_name(numbered, s, ext, str(folder)) for s in suffixes)
+        if all(free_name(str(folder), name, set()) == name for name in names):
+            return names
+    raise TransferError(folder, f"no free name like {stem!r}")
+
+
+def _place(made: tuple[str, ...], finals: tuple[Path, ...], link: bool = True) -> tuple[str, ...]:
+    """A reused render, in the folder asked for now: as it is when it is there already,
+    else linked (copied where links fail) under the new names; never rendered again. A
+    user's own file is always copied (`link=False`): a DAW editing the copy in place must
+    never reach the original."""
+    if all(Path(m).parent == f.parent for m, f in zip(made, finals, strict=True)):
+        return made  # already there (an untouched copy of a file in the folder: itself)
+    for src, final in zip(made, finals, strict=True):
+        output.ensure_folder(final.parent)
+        with output.temporaries(final.parent) as temps:
+            temp = output.temp_path(final.parent, final.name, ".link")
+            temps.append(temp)
+            try:
+                if not link:
+                    raise OSError("copy asked for")
+                os.link(src, temp)
+            except OSError:
+                shutil.copy2(src, temp)
+            output.publish(temp, final)
+    return tuple(map(str, finals))
