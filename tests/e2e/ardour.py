@@ -16,6 +16,9 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+import soundfile as sf
+
 from tests.e2e import xsession as xs
 
 SESSION = "e2e"
@@ -108,6 +111,27 @@ class Ardour:
         root = ET.parse(self.session_file).getroot()
         return [Source(s.get("name", ""), s.get("origin", ""))
                 for s in root.iterfind("./Sources/Source")]  # fmt: skip
+
+    def confirm(self, added: list[Source], dropped: list[str]) -> str:
+        """For each dropped file at the session's rate (Ardour copies it unconverted): its
+        session copy holds the very samples of the file dropped (so a 96 kHz original that
+        Ardour resampled itself would not pass for a 48 kHz transferred copy)."""
+        audio = self.session_dir / "interchange" / SESSION / "audiofiles"
+        same = []
+        for path in dropped:
+            data, rate = sf.read(path, dtype="float32", always_2d=True)
+            if rate != 48000:
+                continue
+            mine = sorted((s for s in added if s.matches(os.path.basename(path))),
+                          key=lambda s: s.name)  # fmt: skip
+            copies = [sf.read(str(audio / s.name), dtype="float32")[0] for s in mine]
+            if len(copies) != data.shape[1] or any(
+                c.shape[0] != data.shape[0] or np.abs(c - data[:, i]).max() > 1e-6
+                for i, c in enumerate(copies)
+            ):
+                raise AssertionError(f"Ardour's copy of {os.path.basename(path)} differs from it")
+            same.append(os.path.basename(path))
+        return f"session copies sample-identical to {', '.join(same)}" if same else ""
 
     def show_all(self) -> None:
         """Every track is in view already: the editor's default height holds them."""

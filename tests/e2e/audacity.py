@@ -142,6 +142,10 @@ class Audacity:
         return [Track(t.get("name", ""), t.get("kind", ""), int(t.get("channels", 1)),
                       float(t.get("end", 0.0))) for t in tracks]  # fmt: skip
 
+    def confirm(self, added: list[Track], dropped: list[str]) -> str:
+        """Nothing more to read: the pipe's track list has no sample rate."""
+        return ""
+
     def show_all(self) -> None:
         """Every track in view for the screenshot (View > Track Size > Fit to Height)."""
         assert self.pipe is not None

@@ -79,11 +79,12 @@ def region(win: SoundSeekWindow, target: Point) -> Dropped:
     d = BWF96.seconds
     xs.drag(win.wave_point(d * 0.2), win.wave_point(d * 0.6), steps=6, pause=0.05)
     xs.until(win.region, 5, "drag-selecting on the waveform made no region")
-    rendered = win.handle_file()
-    if not os.path.basename(rendered).startswith(os.path.splitext(BWF96.name)[0] + "_"):
+    rendered = win.handle_files()
+    stem = os.path.splitext(BWF96.name)[0]
+    if len(rendered) != 1 or not os.path.basename(rendered[0]).startswith(stem + "_"):
         raise AssertionError(f"the handle would hand over {rendered}, not a rendered region")
     xs.drag(win.drag_handle().centre, target)
-    return Dropped([rendered])
+    return Dropped(rendered)
 
 
 def three_rows(win: SoundSeekWindow, target: Point) -> Dropped:
@@ -102,7 +103,7 @@ def transferred(win: SoundSeekWindow, target: Point) -> Dropped:
     """(d) With the "ardour" transfer preset, a row of the 96 kHz file goes as a 48 kHz copy
     in the transfer folder. Runs once drags honour Settings.transfer_preset."""
     if not win.set_transfer_preset("ardour"):
-        raise Skipped("waits for Settings.transfer_preset (the lead's transfer presets)")
+        raise Skipped("waits for the preview's transfer preset selector (transferPreset)")
     try:
         _select(win, BWF96.name)
         handed = win.row_drag_paths()
@@ -112,7 +113,8 @@ def transferred(win: SoundSeekWindow, target: Point) -> Dropped:
         folder = win.transfer_folder()
         for path in handed:
             rate = sf.info(path).samplerate
-            if os.path.dirname(os.path.abspath(path)) != folder or rate != 48000:
+            inside = os.path.abspath(path).startswith(folder + os.sep)
+            if not inside or rate != 48000:
                 raise AssertionError(f"the drag hands over {path} at {rate} Hz, not a 48 kHz "
                                      f"copy in the transfer folder {folder}")  # fmt: skip
         xs.drag(win.row(BWF96.name).at(0.3, 0.5), target)

@@ -33,8 +33,8 @@ from tests.e2e.library import make_home
 from tests.e2e.window import SoundSeekWindow
 
 QUERY = "door"
-SOUNDSEEK_AT = xs.Rect(0, 0, 1000, 1300)
-DAWS_AT = (xs.Rect(1000, 0, 1400, 740), xs.Rect(1000, 750, 1400, 550))
+SOUNDSEEK_AT = xs.Rect(0, 0, 1000, 1400)
+DAWS_AT = (xs.Rect(1000, 0, 1400, 740), xs.Rect(1000, 750, 1400, 650))
 PROOF_TIMEOUT = 25.0
 
 
@@ -65,7 +65,8 @@ def prove(daw, before: list, dropped: Dropped) -> tuple[bool, str]:
     proof = f"{what}: {daw.describe(added)}"
     if missing:
         return False, f"{proof}; missing {', '.join(missing)}"
-    return True, proof
+    extra = daw.confirm(added, dropped.paths)
+    return True, f"{proof}; {extra}" if extra else proof
 
 
 def run_case(win: SoundSeekWindow, daw, case: Case) -> Outcome:

@@ -17,6 +17,7 @@ from concurrent.futures import Future
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QPoint, QPointF, QTimer
+from PySide6.QtWidgets import QComboBox
 
 from tests.e2e.xsession import Rect, until
 
@@ -119,9 +120,9 @@ class SoundSeekWindow:
     def region(self) -> tuple[float, float] | None:
         return self.call(self.win.preview.selection)
 
-    def handle_file(self) -> str:
-        """What the "Drag to DAW" handle hands over now (the rendered region)."""
-        return self.call(lambda: self.win.preview.drag_handle.provide() or "")
+    def handle_files(self) -> list[str]:
+        """What the "Drag to DAW" handle hands over now (asked of it as a drop target asks)."""
+        return self.call(lambda: list(self.win.preview.drag_handle.provide() or []))
 
     # -- geometry ------------------------------------------------------------------------------
     def window_id(self) -> int:
@@ -181,7 +182,8 @@ class SoundSeekWindow:
         return self.call(find)
 
     def row_drag_paths(self) -> list[str]:
-        """The files a drag of the selected rows hands over now (the table's own mime data)."""
+        """The files a drag of the selected rows hands over now (the table's own MIME data,
+        asked for its URLs as a drop target asks)."""
 
         def paths() -> list[str]:
             rows = self.win.table.selectionModel().selectedRows()
@@ -190,21 +192,19 @@ class SoundSeekWindow:
         return self.call(paths)
 
     def set_transfer_preset(self, key: str) -> bool:
-        """Choose the DAW transfer preset; False when this SoundSeek has no such setting."""
-        from dataclasses import fields
+        """Choose the DAW transfer preset in the preview's "Transfer as" selector; False when
+        this SoundSeek has none."""
 
-        from soundseek.app.settings import Settings
+        def choose() -> bool:
+            box = self.win.findChild(QComboBox, "transferPreset")
+            index = box.findData(key) if box is not None else -1
+            if index < 0:
+                return False
+            box.setCurrentIndex(index)
+            return self.ss.settings.transfer_preset == key
 
-        if "transfer_preset" not in {f.name for f in fields(Settings)}:
-            return False
-        self.call(lambda: self.ss.update_settings(transfer_preset=key))
-        return True
+        return self.call(choose)
 
     def transfer_folder(self) -> str:
-        """Where transferred copies go: the user's folder, or the home's transfer folder."""
-
-        def folder() -> str:
-            chosen = getattr(self.ss.settings, "transfer_folder", "")
-            return os.path.abspath(chosen or str(self.ss.paths.transfer_dir))
-
-        return self.call(folder)
+        """Where transferred copies go (the user's folder or the home's transfer folder)."""
+        return self.call(lambda: os.path.abspath(str(self.ss.transfers.folder)))

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 T0 = time.monotonic()
-SCREEN = (2400, 1300)  # SoundSeek on the left, the two DAWs stacked on the right
+SCREEN = (2400, 1400)  # SoundSeek on the left, the two DAWs stacked on the right
 
 
 @dataclass(frozen=True)
