@@ -21,10 +21,6 @@ from tests.e2e.window import SoundSeekWindow
 Point = tuple[int, int]
 
 
-class Skipped(Exception):
-    """The case cannot run yet; the message names what it waits for."""
-
-
 @dataclass(frozen=True)
 class Dropped:
     """What a case handed the DAW: file names, and the full paths for the proof to read."""
@@ -100,16 +96,13 @@ def three_rows(win: SoundSeekWindow, target: Point) -> Dropped:
 
 
 def transferred(win: SoundSeekWindow, target: Point) -> Dropped:
-    """(d) With the "ardour" transfer preset, a row of the 96 kHz file goes as a 48 kHz copy
-    in the transfer folder. Runs once drags honour Settings.transfer_preset."""
+    """(d) The "Ardour" preset chosen in the preview's "Transfer as" selector: a row of the
+    96 kHz file goes as a 48 kHz copy in the transfer folder."""
     if not win.set_transfer_preset("ardour"):
-        raise Skipped("waits for the preview's transfer preset selector (transferPreset)")
+        raise AssertionError("no Ardour entry in the preview's transfer preset selector")
     try:
         _select(win, BWF96.name)
         handed = win.row_drag_paths()
-        if handed == [win.row_path(BWF96.name)]:
-            raise Skipped("waits for drags to honour Settings.transfer_preset (the lead's "
-                          "drag wiring: the row still hands over the original file)")  # fmt: skip
         folder = win.transfer_folder()
         for path in handed:
             rate = sf.info(path).samplerate
