@@ -90,11 +90,15 @@ class TransferHistory:
         self._lock = threading.Lock()
 
     def add(self, done: Transferred, region: tuple[float, float] | None, preset: str,
-            options: dict) -> TransferRecord:  # fmt: skip
+            options: dict, files: list[tuple[str, int, int]] | None = None,
+            ) -> TransferRecord:  # fmt: skip
+        """Record a transfer; `files` gives the outputs' (path, size, mtime_ns) when they are
+        not under their names yet (else they are read from the files)."""
+        outputs = (tuple(OutputFile(*f) for f in files) if files is not None
+                   else tuple(OutputFile.of(p) for p in done.outputs))  # fmt: skip
         record = TransferRecord(
-            uuid.uuid4().hex[:12], time.time(), done.source, region, preset, options,
-            tuple(OutputFile.of(p) for p in done.outputs), done.key, done.rate, done.bits,
-            done.channels, done.frames, done.format, done.reused,
+            uuid.uuid4().hex[:12], time.time(), done.source, region, preset, options, outputs,
+            done.key, done.rate, done.bits, done.channels, done.frames, done.format, done.reused,
         )  # fmt: skip
         with self._lock:
             self.path.parent.mkdir(parents=True, exist_ok=True)

@@ -26,6 +26,7 @@ from soundseek.metadata.ucs import load_catalog
 from soundseek.transfer.engine import Transferred, TransferRequest, transfer
 from soundseek.transfer.naming import NameFields
 from soundseek.transfer.options import Region, TransferOptions
+from soundseek.transfer.output import Identity
 from soundseek.transfer.presets import PRESETS, options_for, preset
 from soundseek.transfer.protools import DEFAULT_ADDRESS, ProToolsBridge, spot_sources
 from soundseek.transfer.protools_types import SessionFormat, SpotResult
@@ -120,10 +121,17 @@ class Transfers:
         key = preset_key or self.active_preset
         label = preset(key).key if key else ""
         request = TransferRequest(source, options, region, change, names, label, copy)
+        span = (region.start, region.end) if region else None
+        recorded: list[Transferred] = []
+
+        def remember(made: Transferred, files: list[Identity]) -> None:
+            """On record before the copy takes its name: a kill leaves no unknown copy."""
+            self.history.add(made, span, label, options.as_dict(), files)
+            recorded.append(made)
+
         with self._lock:
-            done = transfer(request, folder, self.history.made)
-            if not done.original:
-                span = (region.start, region.end) if region else None
+            done = transfer(request, folder, self.history.made, remember)
+            if not done.original and not recorded:  # reused where it was: still a transfer
                 self.history.add(done, span, label, options.as_dict())
         return done
 

@@ -65,13 +65,16 @@ class Transferred:
     original: bool = False  # the source itself, untouched
 
 
-Previous = Callable[[str], tuple[str, ...] | None]
+Previous = Callable[[str], tuple[str, ...] | None]  # key -> the intact outputs made before
+Remember = Callable[["Transferred", list[output.Identity]], None]
 
 
 def transfer(
-    request: TransferRequest, folder: Path, previous: Previous | None = None
-) -> Transferred:
-    """Render (or reuse) one transfer into `folder`; TransferError says why not."""
+    request: TransferRequest, folder: Path, previous: Previous | None = None,
+    remember: Remember | None = None,
+) -> Transferred:  # fmt: skip
+    """Render (or reuse) one transfer into `folder`; TransferError says why not. `remember`
+    gets each new copy (and its files' size and time) just before the copy takes its name."""
     opts = request.options.checked()
     try:
         info = _probe(request.source)
@@ -81,20 +84,29 @@ def transfer(
         key = transfer_key(request)
         plan = _Plan.make(request, info, folder, _suffix(request.source) if untouched else "")
         made = previous(key) if previous else None
-        if made and all(os.path.exists(p) for p in made):
-            return plan.result(request, key, _place(made, plan.finals()), reused=True)
+        reused = bool(made and all(os.path.exists(p) for p in made))
+        ready = _on_ready(plan, request, key, reused, remember)
+        if reused:
+            return plan.result(request, key, _place(made, plan.finals(), ready), reused=True)
         output.ensure_folder(folder)
         if untouched:
-            return plan.result(
-                request, key, _place((request.source,), plan.finals(), link=False), False
-            )
-        return plan.result(request, key, write_outputs(request, info, plan, key), reused=False)
+            copied = _place((request.source,), plan.finals(), ready, link=False)
+            return plan.result(request, key, copied, reused=False)
+        return plan.result(request, key, write_outputs(request, info, plan, key, ready), False)
     except (TransferError, TransferOptionError):
         raise
     except SoundSeekError as exc:
         raise TransferError(request.source, str(exc)) from exc
     except OSError as exc:
         raise TransferError(request.source, output.reason(exc)) from exc
+
+
+def _on_ready(plan: _Plan, request: TransferRequest, key: str, reused: bool,
+              remember: Remember | None) -> output.Ready | None:  # fmt: skip
+    if remember is None:
+        return None
+    return lambda files: remember(plan.result(request, key, tuple(f[0] for f in files), reused),
+                                  files)  # fmt: skip
 
 
 def transfer_key(request: TransferRequest) -> str:
@@ -251,16 +263,18 @@ def _free_set(folder: Path, stem: str, suffixes: tuple[str, ...], ext: str) -> t
     raise TransferError(folder, f"no free name like {stem!r}")
 
 
-def _place(made: tuple[str, ...], finals: tuple[Path, ...], link: bool = True) -> tuple[str, ...]:
+def _place(made: tuple[str, ...], finals: tuple[Path, ...], ready: output.Ready | None,
+           link: bool = True) -> tuple[str, ...]:  # fmt: skip
     """A reused render, in the folder asked for now: as it is when it is there already,
     else linked (copied where links fail) under the new names; never rendered again. A
     user's own file is always copied (`link=False`): a DAW editing the copy in place must
     never reach the original."""
     if all(Path(m).parent == f.parent for m, f in zip(made, finals, strict=True)):
         return made  # already there (an untouched copy of a file in the folder: itself)
-    for src, final in zip(made, finals, strict=True):
-        output.ensure_folder(final.parent)
-        with output.temporaries(final.parent) as temps:
+    output.ensure_folder(finals[0].parent)
+    with output.temporaries(finals[0].parent) as temps:
+        pairs = []
+        for src, final in zip(made, finals, strict=True):
             temp = output.temp_path(final.parent, final.name, ".link")
             temps.append(temp)
             try:
@@ -269,5 +283,6 @@ def _place(made: tuple[str, ...], finals: tuple[Path, ...], link: bool = True) -
                 os.link(src, temp)
             except OSError:
                 shutil.copy2(src, temp)
-            output.publish(temp, final)
+            pairs.append((temp, final))
+        output.publish_all(pairs, ready)
     return tuple(map(str, finals))

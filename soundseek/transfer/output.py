@@ -15,7 +15,7 @@ import hashlib
 import os
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from soundseek.errors import TransferError
@@ -58,13 +58,29 @@ def temp_path(folder: Path, name: str, tag: str = "") -> Path:
 
 
 def sweep_parts(folder: Path, older_than: float = STALE_SECONDS) -> None:
-    """Temporary files a killed transfer left (an hour old: a live one is never that slow)."""
+    """Temporary files a killed transfer left: its process is gone (the name carries its
+    pid), or, where that cannot be asked (Windows), an hour has passed."""
     cutoff = time.time() - older_than
     with contextlib.suppress(OSError):
         for entry in os.scandir(folder):
-            if entry.name.endswith(PART) and entry.stat().st_mtime < cutoff:
+            if entry.name.endswith(PART) and _abandoned(entry, cutoff):
                 with contextlib.suppress(OSError):
                     os.unlink(entry.path)
+
+
+def _abandoned(entry: os.DirEntry, cutoff: float) -> bool:
+    if entry.stat().st_mtime < cutoff:
+        return True
+    pid = entry.name[: -len(PART)].rsplit(".", 1)[-1]
+    if os.name == "nt" or not pid.isdigit() or int(pid) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)  # signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        return True
+    except OSError:  # someone else's process: alive
+        return False
+    return False
 
 
 @contextlib.contextmanager
@@ -80,13 +96,33 @@ def temporaries(folder: Path) -> Iterator[list[Path]]:
                 path.unlink(missing_ok=True)
 
 
+Identity = tuple[str, int, int]  # a published file: (path, size, mtime_ns)
+Ready = Callable[[list[Identity]], None]
+
+
+def publish_all(pairs: list[tuple[Path, Path]], ready: Ready | None) -> None:
+    """Make every finished temporary durable, tell `ready` what will be published (so it is
+    on record before it exists: a kill right after leaves no copy the record does not know),
+    then give each its final name. The name change keeps size and modification time."""
+    for temp, _final in pairs:
+        fd = os.open(temp, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    if ready is not None:
+        ready([(str(final), *_identity(temp)) for temp, final in pairs])
+    for temp, final in pairs:
+        publish(temp, final)
+
+
+def _identity(path: Path) -> tuple[int, int]:
+    st = os.stat(path)
+    return st.st_size, st.st_mtime_ns
+
+
 def publish(temp: Path, final: Path) -> None:
-    """Make the finished temporary file durable and give it its name (never over another)."""
-    fd = os.open(temp, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    """Give a finished, synced temporary file its name (never over another)."""
     try:
         move_no_replace(str(temp), str(final))
     except FileExistsError as exc:

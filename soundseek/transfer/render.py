@@ -15,6 +15,7 @@ from soundseek.audio.sources import AudioInfo, open_audio
 from soundseek.errors import TransferError
 from soundseek.transfer import output
 from soundseek.transfer.dsp import BLOCK_FRAMES, shaped
+from soundseek.transfer.output import Ready
 from soundseek.transfer.quantize import SUBTYPES, Quantizer, depth_of, needs_dither
 from soundseek.transfer.stamp import CopyMeta, stamp_aiff, stamp_wave
 from soundseek.transfer.timeref import source_time_reference
@@ -27,7 +28,7 @@ LENGTH_SLACK = 2  # frames a resampler's rounding may add or drop
 
 
 def write_outputs(
-    request: TransferRequest, info: AudioInfo, plan: _Plan, key: str
+    request: TransferRequest, info: AudioInfo, plan: _Plan, key: str, ready: Ready | None = None
 ) -> tuple[str, ...]:
     """The finished, published outputs; the key seeds the dither (same transfer, same bytes)."""
     finals = plan.finals()
@@ -37,10 +38,12 @@ def write_outputs(
         temps.extend(bares)
         frames = _write_audio(request, info, plan, bares, int(key[:8], 16))
         meta = _copy_meta(request, plan)
+        pairs = []
         for bare, final in zip(bares, finals, strict=True):
             done = _stamped(bare, final, meta, request, temps)
             _check(done, plan, frames)
-            output.publish(done, final)
+            pairs.append((done, final))
+        output.publish_all(pairs, ready)
     return tuple(map(str, finals))
 
 

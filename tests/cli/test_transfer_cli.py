@@ -119,3 +119,17 @@ def test_spot_transfers_at_the_session_rate_and_lands_at_the_timecode(
     assert main(["spot", str(src)]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert (len(err) == 1 and "older" in err[0]) or "2024.3" in err[0], err
+
+
+def test_a_copy_says_what_the_user_accepted_in_soundseek(home, library, capsys):
+    """The index's tags and the file's UCS fields travel with the copy into the DAW."""
+    door = str(library["door"])
+    before = library["door"].read_bytes()
+    assert main(["add", str(library["door"].parents[1])]) == 0
+    assert main(["index", "--no-embed"]) == 0
+    assert main(["tag", "add", "keeper", door]) == 0
+    (done,) = run_json(capsys, "transfer", door, "--preset", "protools", "--json")
+    user = wavinfo.WavInfoReader(done["outputs"][0]).ixml.raw_xml.find("USER")
+    assert user.findtext("CATID") == "DOORWood" and user.findtext("FXNAME") == "Creak Slow"
+    assert user.findtext("KEYWORDS") == "hinge squeak, keeper"
+    assert library["door"].read_bytes() == before  # the source is never touched
