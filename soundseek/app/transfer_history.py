@@ -88,6 +88,7 @@ class TransferHistory:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._lock = threading.Lock()
+        self._read: tuple[tuple[int, int], list[TransferRecord]] | None = None  # (stamp, records)
 
     def add(self, done: Transferred, region: tuple[float, float] | None, preset: str,
             options: dict, files: list[tuple[str, int, int]] | None = None,
@@ -110,11 +111,21 @@ class TransferHistory:
         return record
 
     def records(self) -> list[TransferRecord]:
-        """Oldest first; unreadable lines skipped (and logged once per read)."""
+        """Oldest first; unreadable lines skipped (and logged once per read). Read again only
+        when the file changed (another process transferred): a batch of a thousand files
+        looks its history up a thousand times."""
         try:
-            raw = self.path.read_bytes()
+            st = self.path.stat()
         except FileNotFoundError:
             return []
+        stamp = (st.st_size, st.st_mtime_ns)
+        if self._read is not None and self._read[0] == stamp:
+            return self._read[1]
+        records = self._parse(self.path.read_bytes())
+        self._read = (stamp, records)
+        return records
+
+    def _parse(self, raw: bytes) -> list[TransferRecord]:
         out, bad = [], 0
         for line in raw.splitlines():
             try:
