@@ -151,7 +151,8 @@ class App:
         from soundseek.app.transfer_service import Transfers
 
         return Transfers(self.paths.data_dir, self.paths.transfer_dir, lambda: self._settings,
-                         self._store_if_any, self.media.drag_file)  # fmt: skip
+                         self._store_if_any, self.media.drag_file,
+                         self.paths.render_dir / "staged")  # fmt: skip
 
     def _store(self) -> Store:
         return self.library().store

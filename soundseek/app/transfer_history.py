@@ -63,6 +63,7 @@ class TransferRecord:
     frames: int
     format: str
     reused: bool
+    staged: bool = False  # rendered ahead for a drag, in the cache: not shown as a transfer
 
     @property
     def folder(self) -> str:
@@ -88,10 +89,11 @@ class TransferHistory:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._lock = threading.Lock()
+        self._read: tuple[tuple[int, int], list[TransferRecord]] | None = None  # (stamp, records)
 
     def add(self, done: Transferred, region: tuple[float, float] | None, preset: str,
             options: dict, files: list[tuple[str, int, int]] | None = None,
-            ) -> TransferRecord:  # fmt: skip
+            staged: bool = False) -> TransferRecord:  # fmt: skip
         """Record a transfer; `files` gives the outputs' (path, size, mtime_ns) when they are
         not under their names yet (else they are read from the files)."""
         outputs = (tuple(OutputFile(*f) for f in files) if files is not None
@@ -99,6 +101,7 @@ class TransferHistory:
         record = TransferRecord(
             uuid.uuid4().hex[:12], time.time(), done.source, region, preset, options, outputs,
             done.key, done.rate, done.bits, done.channels, done.frames, done.format, done.reused,
+            staged,
         )  # fmt: skip
         with self._lock:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -110,11 +113,21 @@ class TransferHistory:
         return record
 
     def records(self) -> list[TransferRecord]:
-        """Oldest first; unreadable lines skipped (and logged once per read)."""
+        """Oldest first; unreadable lines skipped (and logged once per read). Read again only
+        when the file changed (another process transferred): a batch of a thousand files
+        looks its history up a thousand times."""
         try:
-            raw = self.path.read_bytes()
+            st = self.path.stat()
         except FileNotFoundError:
             return []
+        stamp = (st.st_size, st.st_mtime_ns)
+        if self._read is not None and self._read[0] == stamp:
+            return self._read[1]
+        records = self._parse(self.path.read_bytes())
+        self._read = (stamp, records)
+        return records
+
+    def _parse(self, raw: bytes) -> list[TransferRecord]:
         out, bad = [], 0
         for line in raw.splitlines():
             try:
@@ -128,18 +141,27 @@ class TransferHistory:
     def find(self, record_id: str) -> TransferRecord | None:
         return next((r for r in reversed(self.records()) if r.id == record_id), None)
 
-    def made(self, key: str) -> tuple[str, ...] | None:
-        """The newest outputs made under `key` that are all still as published."""
-        for rec in reversed(self.records()):
-            if rec.key == key and rec.outputs and all(o.unchanged() for o in rec.outputs):
-                return tuple(o.path for o in rec.outputs)
-        return None
+    def made(self, key: str, folder: str = "") -> tuple[str, ...] | None:
+        """The newest outputs made under `key` that are all still as published; those in
+        `folder` first (a copy already where it is wanted is not linked there again)."""
+        intact = [rec for rec in reversed(self.records()) if rec.key == key and _intact(rec)]
+        there = [rec for rec in intact if rec.folder == folder]
+        best = (there or intact or [None])[0]
+        return tuple(o.path for o in best.outputs) if best is not None else None
+
+    def shown(self) -> list[TransferRecord]:
+        """The transfers a user made (renders made ahead for a drag are not among them)."""
+        return [r for r in self.records() if not r.staged]
 
     def takes(self, source: str) -> int:
         """How many distinct renders of this source there were (the next take is one more)."""
         with contextlib.suppress(OSError):
             return len({r.key for r in self.records() if r.source == source and r.key})
         return 0
+
+
+def _intact(rec: TransferRecord) -> bool:
+    return bool(rec.outputs) and all(o.unchanged() for o in rec.outputs)
 
 
 def _upgraded(raw: dict) -> dict:

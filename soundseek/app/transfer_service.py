@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from dataclasses import fields as dataclass_fields
@@ -58,8 +59,10 @@ def own_change(meta: object) -> MetadataChange:
 class Transfers:
     def __init__(self, data_dir: Path, default_folder: Path, settings: Callable[[], Settings],
                  store: Callable[[], Store | None],
-                 keep_drag: Callable[[str, tuple[float, float] | None], str]) -> None:  # fmt: skip
+                 keep_drag: Callable[[str, tuple[float, float] | None], str],
+                 staging: Path) -> None:  # fmt: skip
         self.history = TransferHistory(data_dir / "transfers.jsonl")
+        self.staging = staging  # renders made ahead of a drag (cache): linked out on the drop
         self._keep_drag = keep_drag  # "keep original": the file itself (media.drag_file)
         self._default_folder = default_folder
         self._settings = settings
@@ -99,6 +102,27 @@ class Transfers:
         span = Region(*region).checked() if region else None
         return list(self.transfer_one(path, options, span).outputs)
 
+    def prepare(self, path: str, region: tuple[float, float] | None = None,
+                semitones: float = 0.0, reverse: bool = False) -> None:  # fmt: skip
+        """Render what a drag of this sound would deliver, ahead of the drag, into the cache:
+        the drop then links it into the transfer folder at once. A sound the user only
+        listened to never lands in the transfer folder or its history."""
+        options = self.options(None, semitones=semitones or None, reverse=reverse or None)
+        if options.passthrough:
+            return
+        span = Region(*region).checked() if region else None
+        staged = options.replace(folder=str(self.staging), name="")
+        self.transfer_one(path, staged, span, staged=True)
+
+    def clean_staged(self, keep_days: float = 7.0) -> int:
+        """Renders made ahead and not dropped within a week (a drop made its own link)."""
+        cutoff, removed = time.time() - keep_days * 86400, 0
+        for entry in self.staging.glob("*") if self.staging.is_dir() else []:
+            if entry.is_file() and entry.stat().st_mtime < cutoff:
+                entry.unlink(missing_ok=True)
+                removed += 1
+        return removed
+
     @staticmethod
     def parse_region(text: str) -> Region:
         """`START-END` in seconds; TransferOptionError if it is not one."""
@@ -112,7 +136,8 @@ class Transfers:
         return base.replace(**flags)
 
     def transfer_one(self, source: str, options: TransferOptions, region: Region | None = None,
-                     preset_key: str = "", copy: bool = True) -> Transferred:  # fmt: skip
+                     preset_key: str = "", copy: bool = True,
+                     staged: bool = False) -> Transferred:  # fmt: skip
         """Transfer (or reuse) one file; TransferError says why not, in one line. `copy`:
         "keep original" copies the file as it is (False: hands back the original itself)."""
         source = os.path.abspath(source)
@@ -126,12 +151,12 @@ class Transfers:
 
         def remember(made: Transferred, files: list[Identity]) -> None:
             """On record before the copy takes its name: a kill leaves no unknown copy."""
-            self.history.add(made, span, label, options.as_dict(), files)
+            self.history.add(made, span, label, options.as_dict(), files, staged)
             recorded.append(made)
 
         with self._lock:
-            done = transfer(request, folder, self.history.made, remember)
-            if not done.original and not recorded:  # reused where it was: still a transfer
+            done = transfer(request, folder, lambda k: self.history.made(k, str(folder)), remember)
+            if not done.original and not recorded and not staged:  # reused where it was
                 self.history.add(done, span, label, options.as_dict())
         return done
 
@@ -177,7 +202,8 @@ class Transfers:
             return spot_sources(pro_tools, sources, render, at, track)
 
     def records(self) -> list[TransferRecord]:
-        return self.history.records()
+        """The transfers made, oldest first (not the renders made ahead of a drag)."""
+        return self.history.shown()
 
     def _metadata(self, source: str, region: Region | None) -> tuple[MetadataChange, NameFields]:
         """The file's own metadata plus what the user accepted for it in the index."""

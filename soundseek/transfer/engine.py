@@ -110,13 +110,17 @@ def _on_ready(plan: _Plan, request: TransferRequest, key: str, reused: bool,
 
 
 def transfer_key(request: TransferRequest) -> str:
-    """Content + region + options + metadata: equal keys make equal files."""
+    """Content + region + options + metadata + the source's name: equal keys make equal
+    files. The name is in it because a copy is named after its source: a duplicate under
+    another name gets its own copy, not one named after the file transferred first."""
     region = request.region and (request.region.start, request.region.end)
+    stem = request.names.name if request.names else Path(request.source).stem
     parts = [
         content_hash(request.source),
         region,
         request.options.render_key(),
         request.change.values(),
+        stem,
         ENGINE_VERSION,
     ]
     return hashlib.blake2b(json.dumps(parts).encode(), digest_size=12).hexdigest()

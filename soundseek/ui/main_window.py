@@ -226,6 +226,12 @@ class MainWindow(QMainWindow):
         self._start_audio()
         self.tasks.run(_import_waveform, lambda _r: self.preview.attach_waveform())
         self.model_loader.load()
+        self.tasks.run(self._clean_renders, lambda _n: None)
+
+    def _clean_renders(self) -> int:
+        """Regions and renders made ahead for drags more than a week ago (a DAW that
+        references one newer may still need it; a drop linked its own copy)."""
+        return self.app.media.clean_renders() + self.app.transfers.clean_staged()
 
     def _library_failed(self, exc: Exception) -> None:
         self.show_message(f"The index could not be opened: {describe_error(exc)}")

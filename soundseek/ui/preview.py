@@ -279,7 +279,9 @@ class PreviewPane(QWidget):
         original" with nothing changed has nothing to make)."""
         hit = self.hit
         if hit is not None and self.shaping.renders():
-            self.tasks.run(lambda: self.drag_paths(hit), lambda _paths: None)
+            region, semitones, reverse = self._as_auditioned(hit)
+            prepare = self.app.transfers.prepare
+            self.tasks.run(lambda: prepare(hit.path, region, semitones, reverse), lambda _r: None)
 
     def _shape_changed(self) -> None:
         """Pitch or reverse changed: audition it that way now, and render it ahead."""

@@ -35,8 +35,7 @@ def _json_keys(library, capsys) -> dict[str, list[str]]:
         "status": keys_of(_json_lines(capsys, "status", "--json")),
         "suggest": keys_of(_json_lines(capsys, "suggest", door, "--json")),
         "write --dry-run": keys_of(_json_lines(capsys, "write", "--dry-run", "--json")),
-        "transfer": keys_of(_json_lines(capsys, "transfer", door, "--preset", "protools",
-                                        "--json")),  # fmt: skip
+        "transfer": keys_of(_json_lines(capsys, "transfer", door, "--preset=protools", "--json")),
         "transfers": keys_of(_json_lines(capsys, "transfers", "--json")),
     }
 

@@ -133,3 +133,12 @@ def test_a_copy_says_what_the_user_accepted_in_soundseek(home, library, capsys):
     assert user.findtext("CATID") == "DOORWood" and user.findtext("FXNAME") == "Creak Slow"
     assert user.findtext("KEYWORDS") == "hinge squeak, keeper"
     assert library["door"].read_bytes() == before  # the source is never touched
+
+
+def test_a_duplicate_under_another_name_gets_a_copy_named_after_it(home, tmp_path, capsys):
+    src = _source(tmp_path / "lib")
+    twin = tmp_path / "lib" / "Glass Break Twin.wav"
+    twin.write_bytes(src.read_bytes())
+    done = run_json(capsys, "transfer", str(src), str(twin), "--preset", "ardour", "--json")
+    assert [Path(d["outputs"][0]).name for d in done] == [src.name, twin.name]
+    assert [d["status"] for d in done] == ["transferred", "transferred"]

@@ -3,6 +3,7 @@ once; the preset selector and the audition controls decide what the drag deliver
 
 from __future__ import annotations
 
+import os
 import struct
 import time
 from types import SimpleNamespace
@@ -90,17 +91,19 @@ def test_several_rows_drag_as_several_files_rendered_ahead(qtbot, home, tmp_path
     pane = PreviewPane(app)
     qtbot.addWidget(pane)
     sources = [_wav(tmp_path / "lib", f"take {n}.wav", 0.3) for n in range(3)]
-    pane.show_hit(_hit(sources[0], 0.3))
-    qtbot.waitUntil(lambda: app.transfers.folder.exists() and any(app.transfers.folder.iterdir()),
-                    timeout=5000)  # fmt: skip
+    pane.show_hit(_hit(sources[0], 0.3))  # listened to: rendered ahead, in the cache
+    staging = app.transfers.staging
+    qtbot.waitUntil(lambda: staging.is_dir() and any(staging.iterdir()), timeout=5000)
+    assert not app.transfers.folder.exists() and app.transfers.records() == []
     model = ResultsModel(pane.drag_paths)
     model.set_hits([_hit(s, 0.3) for s in sources])
     mime = model.mimeData([model.index(r, 0) for r in range(3)])
     files = [u.toLocalFile() for u in mime.urls()]
     assert [sf.info(f).samplerate for f in files] == [48_000] * 3
-    assert len({f for f in files}) == 3 and all(
-        f.startswith(str(app.transfers.folder)) for f in files
-    )
+    assert all(f.startswith(str(app.transfers.folder)) for f in files) and len(set(files)) == 3
+    (staged,) = list(staging.iterdir())
+    assert os.path.samefile(files[0], staged)  # the drop linked the render made ahead
+    assert len(app.transfers.records()) == 3
 
 
 class _Selection:
