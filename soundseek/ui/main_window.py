@@ -27,7 +27,6 @@ from soundseek.app import App
 from soundseek.ui.app_jobs import KeeperController, ModelLoader, SearchRunner
 from soundseek.ui.bridge import AppSignals
 from soundseek.ui.dialogs import EmptyLibrary, ModelBanner
-from soundseek.ui.drag_handle import DragHandle
 from soundseek.ui.elided_label import ElidedLabel
 from soundseek.ui.error_text import describe_error
 from soundseek.ui.library_controller import LibraryController, LibraryWidgets
@@ -87,7 +86,7 @@ class MainWindow(QMainWindow):
         self.banner = ModelBanner()
         self.banner.hide()
         self.sidebar = LibraryPanel(self.app.ucs_categories(), VIEWS)
-        self.results = ResultsModel(self._drag_paths)
+        self.results = ResultsModel(lambda hit: self.preview.drag_paths(hit))
         self.proxy = QSortFilterProxyModel(self)
         self.proxy.setSourceModel(self.results)
         self.proxy.setSortRole(SORT_ROLE)
@@ -129,7 +128,6 @@ class MainWindow(QMainWindow):
         )  # fmt: skip
         self.write_actions = WriteActions(app, self.selection, self.tasks, self)
         self.transfer_actions = TransferActions(app, self.selection, self.preview, self.tasks, self)
-        DragHandle.on_failure = lambda exc: self.show_message(f"nothing dropped: {exc}")
         library_widgets = LibraryWidgets(
             self.sidebar, self.results_stack, self.table, self.empty, self.progress,
             self.pause_button, self.cancel_button, self.errors_button,
@@ -226,12 +224,7 @@ class MainWindow(QMainWindow):
         self._start_audio()
         self.tasks.run(_import_waveform, lambda _r: self.preview.attach_waveform())
         self.model_loader.load()
-        self.tasks.run(self._clean_renders, lambda _n: None)
-
-    def _clean_renders(self) -> int:
-        """Regions and renders made ahead for drags more than a week ago (a DAW that
-        references one newer may still need it; a drop linked its own copy)."""
-        return self.app.media.clean_renders() + self.app.transfers.clean_staged()
+        self.tasks.run(self.transfer_actions.clean_old_renders, lambda _n: None)
 
     def _library_failed(self, exc: Exception) -> None:
         self.show_message(f"The index could not be opened: {describe_error(exc)}")
@@ -255,11 +248,6 @@ class MainWindow(QMainWindow):
         """In the status bar; an empty text leaves the last message up."""
         if text:
             self.status_label.setText(text)
-
-    def _drag_paths(self, hit) -> list[str]:
-        """What the active transfer preset makes of the hit (the preview's region, pitch and
-        reverse when it is the previewed sound)."""
-        return self.preview.drag_paths(hit)
 
     # -- keys and menus ------------------------------------------------------------------------
     def eventFilter(self, obj, event) -> bool:

@@ -10,6 +10,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QWidget
 
 from soundseek.app import App
+from soundseek.ui.drag_handle import DragHandle
 from soundseek.ui.transfer_history import TransferHistoryDialog
 
 if TYPE_CHECKING:
@@ -29,6 +30,12 @@ class TransferActions(QObject):
         self.preview = preview
         self.tasks = tasks
         self.dialog_parent = parent
+        DragHandle.on_failure = lambda exc: self.message.emit(f"nothing dropped: {exc}")
+
+    def clean_old_renders(self) -> int:
+        """Regions and renders made ahead for drags more than a week ago (a DAW that
+        references a newer one may still need it; a drop linked its own copy)."""
+        return self.app.media.clean_renders() + self.app.transfers.clean_staged()
 
     def transfer_selected(self) -> None:
         """The selected rows (the previewed one as auditioned) into the transfer folder."""
