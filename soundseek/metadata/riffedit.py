@@ -154,9 +154,12 @@ def rewrite_wave(src: BinaryIO, dst: BinaryIO, change: MetadataChange) -> Rewrit
     return write_chunks(src, dst, layout, new_chunks(src, layout, change))
 
 
-def write_chunks(src: BinaryIO, dst: BinaryIO, layout: WaveLayout, new: NewChunks) -> Rewritten:
+def write_chunks(
+    src: BinaryIO, dst: BinaryIO, layout: WaveLayout, new: NewChunks, hashed: bool = True
+) -> Rewritten:
     """Stream `src` into `dst` with these chunks replaced (or added before the audio data);
-    every other chunk is copied byte for byte, in its place."""
+    every other chunk is copied byte for byte, in its place. `hashed=False`: no digest of
+    the audio (a file SoundSeek just wrote itself has nothing to prove)."""
     info = layout.info_list(src)
     dst.write(_head(layout))
     data_at, digest, ds64_at = 0, "", None
@@ -165,7 +168,7 @@ def write_chunks(src: BinaryIO, dst: BinaryIO, layout: WaveLayout, new: NewChunk
             _add_missing(dst, layout, new, info)
             data_at = dst.tell() + 8
             _copy(src, dst, chunk.start, chunk.payload)
-            digest = copy_span(src, chunk.payload, chunk.size, dst)
+            digest = copy_span(src, chunk.payload, chunk.size, dst, hashed)
             _copy(src, dst, chunk.payload + chunk.size, chunk.end)
         elif chunk.cid == b"bext" and new.bext is not None:
             dst.write(_chunk_bytes(b"bext", new.bext))
@@ -216,21 +219,24 @@ def _patch_sizes(dst: BinaryIO, form: bytes, ds64_at: int | None) -> None:
     dst.seek(0, 2)
 
 
-def copy_span(src: BinaryIO, offset: int, size: int, out: BinaryIO | None = None) -> str:
+def copy_span(
+    src: BinaryIO, offset: int, size: int, out: BinaryIO | None = None, hashed: bool = True
+) -> str:
     """blake2b of `size` bytes from `offset`, copied on to `out` when given: the one loop
-    that moves audio, in a rewrite, its verification and an undo."""
-    h = hashlib.blake2b(digest_size=16)
+    that moves audio, in a rewrite, its verification and an undo ("" when not `hashed`)."""
+    h = hashlib.blake2b(digest_size=16) if hashed else None
     src.seek(offset)
     left = size
     while left:
         block = src.read(min(COPY_BLOCK, left))
         if not block:
             raise RiffError("the file ended while it was being copied")
-        h.update(block)
+        if h is not None:
+            h.update(block)
         if out is not None:
             out.write(block)
         left -= len(block)
-    return h.hexdigest()
+    return h.hexdigest() if h is not None else ""
 
 
 def _copy(src: BinaryIO, dst: BinaryIO, start: int, end: int) -> None:

@@ -72,7 +72,7 @@ def stamp_wave(bare: str, out: str, meta: CopyMeta) -> None:
     """Write `bare` (as libsndfile made it) into `out` with the metadata chunks added."""
     with open(bare, "rb") as src, open(out, "wb") as dst:
         layout = read_layout(src)
-        write_chunks(src, dst, layout, wave_chunks(meta))
+        write_chunks(src, dst, layout, wave_chunks(meta), hashed=False)
 
 
 def stamp_aiff(path: str, meta: CopyMeta) -> None:
