@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QLineEdit, QWidget
 from soundseek.ui.results_model import ResultsModel
 from soundseek.ui.search_controller import DEFAULT_PLACEHOLDER, SearchController
 from soundseek.ui.write_actions import WriteActions
+from tests.ui.fakes import Selection
 
 
 class Runner:
@@ -22,17 +23,6 @@ class Runner:
 
     def submit(self, _call, label: str) -> None:
         self.labels.append(label)
-
-
-class Selection:
-    def __init__(self, hits: list) -> None:
-        self.hits = hits
-
-    def current_hit(self):
-        return self.hits[0] if self.hits else None
-
-    def selected_hits(self) -> list:
-        return list(self.hits)
 
 
 def _hit(path: str):

@@ -16,6 +16,7 @@ from soundseek.app import App
 from soundseek.ui.drag_handle import WIN_DROP_EFFECT, FileDragMime, file_mime
 from soundseek.ui.preview import PreviewPane
 from soundseek.ui.results_model import ResultsModel
+from tests.ui.fakes import Selection
 
 DRAG_START_BUDGET_S = 0.150
 
@@ -106,17 +107,6 @@ def test_several_rows_drag_as_several_files_rendered_ahead(qtbot, home, tmp_path
     assert len(app.transfers.records()) == 3
 
 
-class _Selection:
-    def __init__(self, hits: list) -> None:
-        self.hits = hits
-
-    def current_hit(self):
-        return self.hits[0] if self.hits else None
-
-    def selected_hits(self) -> list:
-        return list(self.hits)
-
-
 def test_transfer_menu_transfers_spots_and_keeps_a_history(qtbot, home, tmp_path, monkeypatch,
                                                            ptsl_standin):  # fmt: skip
     from soundseek.ui.transfer_actions import TransferActions
@@ -128,7 +118,7 @@ def test_transfer_menu_transfers_spots_and_keeps_a_history(qtbot, home, tmp_path
     src = _wav(tmp_path / "lib", "Whoosh Fast.wav", 0.5)
     pane.show_hit(_hit(src, 0.5))
     said: list[str] = []
-    xf = TransferActions(app, _Selection([pane.hit]), pane, pane.tasks, pane)
+    xf = TransferActions(app, Selection([pane.hit]), pane, pane.tasks, pane)
     xf.message.connect(said.append)
     xf.transfer_selected()  # "keep original": the file copied as it is
     qtbot.waitUntil(lambda: said[-1].startswith("transferred"), timeout=5000)
