@@ -241,6 +241,12 @@ def test_drag_handle_carries_the_selected_region(qtbot, make_window, library):
     assert (
         region.startswith(str(win.paths.render_dir)) and abs(sf.info(region).duration - 2.0) < 1e-3
     )
+    win.table.setFocus()
+    qtbot.keyClick(win.table, Qt.Key.Key_T, Qt.KeyboardModifier.ControlModifier
+                   | Qt.KeyboardModifier.ShiftModifier)  # fmt: skip
+    qtbot.waitUntil(lambda: "transferred" in win.status_label.text(), timeout=10000)
+    (copy,) = list(win.app.transfers.folder.iterdir())  # the selected region, as auditioned
+    assert abs(sf.info(str(copy)).duration - 2.0) < 1e-3 and not copy.name.startswith(".")
 
 
 def test_zooming_into_a_long_file_draws_detail(qtbot, make_window, tmp_path):
