@@ -86,12 +86,14 @@ class Transfers:
     def for_drag(self, path: str, region: tuple[float, float] | None = None,
                  semitones: float = 0.0, reverse: bool = False) -> list[str]:  # fmt: skip
         """The files a drag of this sound delivers under the active preset, as auditioned
-        (varispeed, reverse). "Keep original" with nothing changed drags the file itself (a
-        region rendered at its rate and depth; OGG/MP3 as WAV if the settings say so)."""
+        (varispeed, reverse). "Keep original" with nothing changed drags the file itself
+        (OGG/MP3 as WAV if the settings say so); a region is a transfer at the file's own rate
+        and depth, into the transfer folder: a DAW that references files where they lie
+        (REAPER, Logic) must find it there next year, not in a cache."""
         options = self.options(None, semitones=semitones or None, reverse=reverse or None)
-        if options.passthrough:
-            return [self._keep_drag(path, region)]
         span = Region(*region).checked() if region else None
+        if options.passthrough and span is None:
+            return [self._keep_drag(path, None)]
         return list(self.transfer_one(path, options, span).outputs)
 
     def for_folder(self, path: str, region: tuple[float, float] | None = None,
@@ -108,9 +110,9 @@ class Transfers:
         the drop then links it into the transfer folder at once. A sound the user only
         listened to never lands in the transfer folder or its history."""
         options = self.options(None, semitones=semitones or None, reverse=reverse or None)
-        if options.passthrough:
-            return
         span = Region(*region).checked() if region else None
+        if options.passthrough and span is None:
+            return
         staged = options.replace(folder=str(self.staging), name="")
         self.transfer_one(path, staged, span, staged=True)
 

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 PLAYHEAD_MS = 30
 RENDER_AHEAD_MS = 120  # after the selection settles: a drag usually follows later than that
+RENDER_AHEAD_MAX_S = 120.0  # longer sounds are not rendered on the chance of a drag
 LONG_FILE = 10.0
 
 
@@ -278,8 +279,11 @@ class PreviewPane(QWidget):
         """Make what a drag would deliver before the drag asks (a copy only: "keep
         original" with nothing changed has nothing to make)."""
         hit = self.hit
-        if hit is not None and self.shaping.renders():
-            region, semitones, reverse = self._as_auditioned(hit)
+        if hit is None or not (self.shaping.renders() or self.selection()):
+            return
+        region, semitones, reverse = self._as_auditioned(hit)
+        span = (region[1] - region[0]) if region else hit.file.duration
+        if span <= RENDER_AHEAD_MAX_S:  # a long ambience renders when it is dropped
             prepare = self.app.transfers.prepare
             self.tasks.run(lambda: prepare(hit.path, region, semitones, reverse), lambda _r: None)
 

@@ -33,9 +33,10 @@ class TransferActions(QObject):
         DragHandle.on_failure = lambda exc: self.message.emit(f"nothing dropped: {exc}")
 
     def clean_old_renders(self) -> int:
-        """Regions and renders made ahead for drags more than a week ago (a DAW that
-        references a newer one may still need it; a drop linked its own copy)."""
-        return self.app.media.clean_renders() + self.app.transfers.clean_staged()
+        """Renders made ahead for drags and not dropped within a week (a drop linked or
+        copied its own file into the transfer folder, which is never cleaned: DAWs that
+        reference files where they lie need them there)."""
+        return self.app.transfers.clean_staged()
 
     def transfer_selected(self) -> None:
         """The selected rows (the previewed one as auditioned) into the transfer folder."""

@@ -128,7 +128,7 @@ def test_drag_gives_local_file_urls_and_region_renders_wav(
     win.preview.wave.set_selection(2.0, 3.5)
     mime = win.proxy.mimeData([idx])
     rendered = mime.urls()[0].toLocalFile()
-    assert rendered.endswith(".wav") and rendered.startswith(str(win.paths.render_dir))
+    assert rendered.endswith(".wav") and rendered.startswith(str(win.app.transfers.folder))
     info = sf.info(rendered)
     assert info.samplerate == 48000 and abs(info.duration - 1.5) < 1e-3
     type_query(qtbot, win, "dog")
@@ -238,9 +238,8 @@ def test_drag_handle_carries_the_selected_region(qtbot, make_window, library):
     assert whole == str(library["thunder"])
     win.preview.wave.set_selection(1.0, 3.0)
     region = win.preview.drag_handle.mime().urls()[0].toLocalFile()
-    assert (
-        region.startswith(str(win.paths.render_dir)) and abs(sf.info(region).duration - 2.0) < 1e-3
-    )
+    transfers = str(win.app.transfers.folder)  # never the cache: DAWs may reference it
+    assert region.startswith(transfers) and abs(sf.info(region).duration - 2.0) < 1e-3
     win.table.setFocus()
     qtbot.keyClick(win.table, Qt.Key.Key_T, Qt.KeyboardModifier.ControlModifier
                    | Qt.KeyboardModifier.ShiftModifier)  # fmt: skip
