@@ -52,7 +52,7 @@ class PtslWire:
         except grpc.FutureTimeoutError:
             self._channel.close()
             raise SpotError(f"Pro Tools is not running or not reachable at {address}") from None
-        self._stub = PTSL_pb2_grpc.PTSLStub(self._channel)
+        self._rpc = PTSL_pb2_grpc.PTSLStub(self._channel)
 
     def close(self) -> None:
         self._channel.close()
@@ -79,7 +79,7 @@ class PtslWire:
         )
         request = pt.Request(header=header, request_body_json=_request_json(command, body))
         try:
-            response = self._stub.SendGrpcRequest(request, timeout=timeout)
+            response = self._rpc.SendGrpcRequest(request, timeout=timeout)
         except grpc.RpcError as exc:
             raise self._rpc_error(exc, _named(command), timeout) from None
         status = pt.TaskStatus.Name(response.header.status)
