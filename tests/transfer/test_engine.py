@@ -184,3 +184,14 @@ def test_an_unreadable_source_is_a_transfer_error(tmp_path):
     with pytest.raises(TransferError, match=r"broken\.wav"):
         _go(bad, tmp_path / "out", rate=48_000)
     assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())
+
+
+def test_a_copy_past_4_gb_is_written_as_rf64_with_its_metadata(hires, tmp_path, monkeypatch):
+    """Forced here with a tiny limit: the same path a 4 GB+ transfer takes."""
+    import soundseek.transfer.render as render
+
+    monkeypatch.setattr(render, "RIFF_LIMIT", 0)
+    change = MetadataChange(description="Long ambience")
+    (out,) = _go(hires, tmp_path / "out", rate=48_000, change=change).outputs
+    assert Path(out).read_bytes()[:4] == b"RF64" and sf.info(out).frames == 96_000
+    assert wavinfo.WavInfoReader(out).bext.description == "Long ambience"
