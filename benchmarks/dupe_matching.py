@@ -87,20 +87,28 @@ def landmark_matches(items: list[Item]) -> dict[int, list[tuple[int, float, floa
 LM_MIN = 6
 
 
-def verified_matches(items: list[Item]) -> dict[int, list[tuple[int, float, float]]]:
-    """Landmark candidates (score >= 0.05) checked at the landmark offset: the score is the
-    log-mel sequence correlation there (+-2 frames), which separates two strikes of one bell."""
+Matches = dict[int, list[tuple[int, float, float]]]
+
+
+def _checked(items: list[Item], check) -> Matches:
+    """Landmark candidates (score >= 0.05), each scored again by `check(i, q, offset)`
+    (None: not comparable, dropped)."""
     out = {}
     for q, found in landmark_matches(items).items():
-        checked = []
-        for i, score, off in found:
-            if score < 0.05:
-                continue
-            lag = round(off * FP_RATE / MEL_HOP)
-            ncc = mel_ncc_at(items[i].fps["melvec"][1], items[q].fps["melvec"][1], lag)
-            checked.append((i, ncc, off))
-        out[q] = checked
+        scored = ((i, check(i, q, off), off) for i, score, off in found if score >= 0.05)
+        out[q] = [(i, s, off) for i, s, off in scored if s is not None]
     return out
+
+
+def verified_matches(items: list[Item]) -> Matches:
+    """Landmark candidates checked at the landmark offset: the score is the log-mel sequence
+    correlation there (+-2 frames), which separates two strikes of one bell."""
+
+    def mel(i: int, q: int, off: float) -> float:
+        lag = round(off * FP_RATE / MEL_HOP)
+        return mel_ncc_at(items[i].fps["melvec"][1], items[q].fps["melvec"][1], lag)
+
+    return _checked(items, mel)
 
 
 def chromaprint_matches(items: list[Item]) -> dict[int, list[tuple[int, float, float]]]:
@@ -146,21 +154,16 @@ def melvec_matches(items: list[Item], top: int = 8) -> dict[int, list[tuple[int,
 WAVE_SLACK, WAVE_MAX_S = 256, 10.0
 
 
-def wave_matches(items: list[Item]) -> dict[int, list[tuple[int, float, float]]]:
-    """Landmark candidates (score >= 0.05) checked on the waveforms at the landmark offset
-    (+-WAVE_SLACK samples, the first WAVE_MAX_S s of the overlap): the score is the waveform
-    correlation. At index time the candidate is decoded again (only candidates are)."""
-    out = {}
-    for q, found in landmark_matches(items).items():
-        checked = []
-        for i, score, off in found:
-            if score < 0.05:
-                continue
-            a, b, k = items[i].mono, items[q].mono, round(off * FP_RATE)
-            lo, hi = max(0, -k), min(len(b), len(a) - k, max(0, -k) + int(WAVE_MAX_S * FP_RATE))
-            if hi - lo < 64:
-                continue
-            seg = a[max(0, lo + k - WAVE_SLACK) : hi + k + WAVE_SLACK]
-            checked.append((i, wave_ncc(seg, b[lo:hi]), off))
-        out[q] = checked
-    return out
+def wave_matches(items: list[Item]) -> Matches:
+    """Landmark candidates checked on the waveforms at the landmark offset (+-WAVE_SLACK
+    samples, the first WAVE_MAX_S s of the overlap): the score is the waveform correlation.
+    At index time the candidate is decoded again (only candidates are)."""
+
+    def wave(i: int, q: int, off: float) -> float | None:
+        a, b, k = items[i].mono, items[q].mono, round(off * FP_RATE)
+        lo, hi = max(0, -k), min(len(b), len(a) - k, max(0, -k) + int(WAVE_MAX_S * FP_RATE))
+        if hi - lo < 64:
+            return None
+        return wave_ncc(a[max(0, lo + k - WAVE_SLACK) : hi + k + WAVE_SLACK], b[lo:hi])
+
+    return _checked(items, wave)
