@@ -90,8 +90,7 @@ class Transfers:
         (OGG/MP3 as WAV if the settings say so); a region is a transfer at the file's own rate
         and depth, into the transfer folder: a DAW that references files where they lie
         (REAPER, Logic) must find it there next year, not in a cache."""
-        options = self.options(None, semitones=semitones or None, reverse=reverse or None)
-        span = Region(*region).checked() if region else None
+        options, span = self._as_auditioned(region, semitones, reverse)
         if options.passthrough and span is None:
             return [self._keep_drag(path, None)]
         return list(self.transfer_one(path, options, span).outputs)
@@ -100,8 +99,7 @@ class Transfers:
                    semitones: float = 0.0, reverse: bool = False) -> list[str]:  # fmt: skip
         """The files a transfer of this sound leaves in the transfer folder (a copy of the
         file itself under "keep original")."""
-        options = self.options(None, semitones=semitones or None, reverse=reverse or None)
-        span = Region(*region).checked() if region else None
+        options, span = self._as_auditioned(region, semitones, reverse)
         return list(self.transfer_one(path, options, span).outputs)
 
     def prepare(self, path: str, region: tuple[float, float] | None = None,
@@ -109,12 +107,18 @@ class Transfers:
         """Render what a drag of this sound would deliver, ahead of the drag, into the cache:
         the drop then links it into the transfer folder at once. A sound the user only
         listened to never lands in the transfer folder or its history."""
-        options = self.options(None, semitones=semitones or None, reverse=reverse or None)
-        span = Region(*region).checked() if region else None
+        options, span = self._as_auditioned(region, semitones, reverse)
         if options.passthrough and span is None:
             return
         staged = options.replace(folder=str(self.staging), name="")
         self.transfer_one(path, staged, span, staged=True)
+
+    def _as_auditioned(self, region: tuple[float, float] | None, semitones: float,
+                       reverse: bool) -> tuple[TransferOptions, Region | None]:  # fmt: skip
+        """The active preset's options with the preview's varispeed and reverse, and the
+        region to render (None: the whole file)."""
+        options = self.options(None, semitones=semitones or None, reverse=reverse or None)
+        return options, Region(*region).checked() if region else None
 
     def clean_staged(self, keep_days: float = 7.0) -> int:
         """Renders made ahead and not dropped within a week (a drop made its own link)."""
@@ -138,16 +142,16 @@ class Transfers:
         return base.replace(**flags)
 
     def transfer_one(self, source: str, options: TransferOptions, region: Region | None = None,
-                     preset_key: str = "", copy: bool = True,
-                     staged: bool = False) -> Transferred:  # fmt: skip
-        """Transfer (or reuse) one file; TransferError says why not, in one line. `copy`:
-        "keep original" copies the file as it is (False: hands back the original itself)."""
+                     preset_key: str = "", staged: bool = False) -> Transferred:  # fmt: skip
+        """Transfer (or reuse) one file; TransferError says why not, in one line. "Keep
+        original" copies the file as it is (a drag of it hands over the file itself instead,
+        through `for_drag`)."""
         source = os.path.abspath(source)
-        change, names = self._metadata(source, region)
+        change, names = self._metadata(source)
         folder = Path(options.folder).expanduser() if options.folder else self.folder
         key = preset_key or self.active_preset
         label = preset(key).key if key else ""
-        request = TransferRequest(source, options, region, change, names, label, copy)
+        request = TransferRequest(source, options, region, change, names, label, copy=True)
         span = (region.start, region.end) if region else None
         recorded: list[Transferred] = []
 
@@ -207,7 +211,7 @@ class Transfers:
         """The transfers made, oldest first (not the renders made ahead of a drag)."""
         return self.history.shown()
 
-    def _metadata(self, source: str, region: Region | None) -> tuple[MetadataChange, NameFields]:
+    def _metadata(self, source: str) -> tuple[MetadataChange, NameFields]:
         """The file's own metadata plus what the user accepted for it in the index."""
         catalog = load_catalog()
         try:

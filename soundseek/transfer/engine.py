@@ -28,7 +28,6 @@ from soundseek.transfer.naming import (
     DEFAULT_REGION,
     NameFields,
     file_name,
-    free_name,
     stem_for,
 )
 from soundseek.transfer.options import Region, TransferOptions
@@ -65,7 +64,7 @@ class Transferred:
     original: bool = False  # the source itself, untouched
 
 
-Previous = Callable[[str], tuple[str, ...] | None]  # key -> the intact outputs made before
+Previous = Callable[[str], tuple[str, ...] | None]  # key -> outputs made before, still intact
 Remember = Callable[["Transferred", list[output.Identity]], None]
 
 
@@ -83,10 +82,9 @@ def transfer(
             return _original(request, info)
         key = transfer_key(request)
         plan = _Plan.make(request, info, folder, _suffix(request.source) if untouched else "")
-        made = previous(key) if previous else None
-        reused = bool(made and all(os.path.exists(p) for p in made))
-        ready = _on_ready(plan, request, key, reused, remember)
-        if reused:
+        made = previous(key) if previous else None  # intact, as `previous` promises
+        ready = _on_ready(plan, request, key, made is not None, remember)
+        if made is not None:
             return plan.result(request, key, _place(made, plan.finals(), ready), reused=True)
         output.ensure_folder(folder)
         if untouched:
@@ -130,7 +128,7 @@ def _probe(path: str) -> AudioInfo:
     try:
         src = open_audio(path)
     except UnreadableFile as exc:
-        raise TransferError(path, exc.reason if hasattr(exc, "reason") else str(exc)) from exc
+        raise TransferError(path, exc.reason) from exc
     src.close()
     return src.info
 
@@ -167,6 +165,7 @@ class _Plan:
     bits: str
     out_channels: int
     names: tuple[str, ...]
+    ext: str  # of the outputs: the format's, or an untouched copy's own
 
     @classmethod
     def make(cls, request: TransferRequest, info: AudioInfo, folder: Path, ext: str = "") -> _Plan:
@@ -187,11 +186,17 @@ class _Plan:
         first, last = round(start * rate), round(end * rate)
         channels = 1 if opts.channels == "mono" else info.channels
         bits = opts.bits if opts.bits != "keep" else _source_bits(info)
-        names = _names(request, folder, channels, opts.channels == "split", ext or opts.container)
-        return cls(folder, first, max(0, last - first), shape, bits, channels, names)
+        ext = ext or opts.container
+        names = _names(request, folder, channels, opts.channels == "split", ext)
+        return cls(folder, first, max(0, last - first), shape, bits, channels, names, ext)
 
     def finals(self) -> tuple[Path, ...]:
         return tuple(self.folder / n for n in self.names)
+
+    @property
+    def file_channels(self) -> int:
+        """Channels in each output file: one each when split."""
+        return 1 if len(self.names) > 1 else self.out_channels
 
     @property
     def frames_out(self) -> int:
@@ -201,17 +206,15 @@ class _Plan:
     def result(
         self, request: TransferRequest, key: str, outputs: tuple[str, ...], reused: bool
     ) -> Transferred:
-        ext = request.options.container
-        channels = 1 if len(outputs) > 1 else self.out_channels
         return Transferred(
             request.source,
             outputs,
             key,
             self.shape.out_rate,
             self.bits,
-            channels,
+            self.file_channels,
             self.frames_out,
-            ext,
+            self.ext,
             reused=reused,
         )
 
@@ -262,7 +265,7 @@ def _free_set(folder: Path, stem: str, suffixes: tuple[str, ...], ext: str) -> t
     for n in range(1, 10_000):
         numbered = stem if n == 1 else f"{stem} {n}"
         names = tuple(file_name(numbered, s, ext, str(folder)) for s in suffixes)
-        if all(free_name(str(folder), name, set()) == name for name in names):
+        if not any(os.path.lexists(folder / name) for name in names):
             return names
     raise TransferError(folder, f"no free name like {stem!r}")
 

@@ -9,7 +9,6 @@ destination's name limit in bytes, never inside a character; non-ASCII names sta
 
 from __future__ import annotations
 
-import os
 import re
 import string
 from dataclasses import dataclass
@@ -83,13 +82,3 @@ def file_name(stem: str, suffix: str, ext: str, folder: str) -> str:
     tail = f"{suffix}.{ext}"
     room = name_max(folder) - len(tail.encode("utf-8"))
     return (cut_to_bytes(stem, room) or "transfer") + tail
-
-
-def free_name(folder: str, name: str, taken: set[str]) -> str:
-    """`name`, or `name 2`, `name 3`...: a transfer never writes over a file that is there."""
-    stem, ext = os.path.splitext(name)
-    for n in range(1, 10_000):
-        candidate = name if n == 1 else f"{stem} {n}{ext}"
-        if candidate.lower() not in taken and not os.path.lexists(os.path.join(folder, candidate)):
-            return candidate
-    raise OptionError(f"no free name like {name!r} in {folder}")

@@ -55,11 +55,11 @@ def _bytes(plan: _Plan) -> int:
 def _open_writers(request: TransferRequest, plan: _Plan, paths: list[Path]) -> list[sf.SoundFile]:
     container = request.options.container
     fmt = "AIFF" if container == "aiff" else ("RF64" if _bytes(plan) > RIFF_LIMIT else "WAV")
-    per_file = 1 if len(paths) > 1 else plan.out_channels
     return [
-        sf.SoundFile(str(p), "w", plan.shape.out_rate, per_file, SUBTYPES[plan.bits], format=fmt)
+        sf.SoundFile(str(p), "w", plan.shape.out_rate, plan.file_channels, SUBTYPES[plan.bits],
+                     format=fmt)
         for p in paths
-    ]
+    ]  # fmt: skip
 
 
 def _write_audio(
@@ -135,8 +135,11 @@ def _check(path: Path, plan: _Plan, frames: int) -> None:
         got = sf.info(str(path))
     except (sf.LibsndfileError, RuntimeError) as exc:
         raise TransferError(path.name, f"the written copy does not read back ({exc})") from exc
-    channels = 1 if len(plan.names) > 1 else plan.out_channels
-    if got.samplerate != plan.shape.out_rate or got.channels != channels or got.frames != frames:
+    if (got.samplerate, got.channels, got.frames) != (
+        plan.shape.out_rate,
+        plan.file_channels,
+        frames,
+    ):
         raise TransferError(
             path.name,
             f"the written copy reads back as {got.samplerate} Hz, "

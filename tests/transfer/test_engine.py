@@ -195,3 +195,14 @@ def test_a_copy_past_4_gb_is_written_as_rf64_with_its_metadata(hires, tmp_path, 
     (out,) = _go(hires, tmp_path / "out", rate=48_000, change=change).outputs
     assert Path(out).read_bytes()[:4] == b"RF64" and sf.info(out).frames == 96_000
     assert wavinfo.WavInfoReader(out).bext.description == "Long ambience"
+
+
+def test_keep_original_copies_the_file_as_it_is_and_says_what_it_is(tmp_path):
+    source = tmp_path / "src" / "Rain Light.flac"
+    source.parent.mkdir()
+    sf.write(str(source), np.zeros((4800, 2), np.float32), 44_100, format="FLAC")
+    request = TransferRequest(str(source), TransferOptions(format="keep"), copy=True)
+    done = transfer(request, tmp_path / "out")
+    (out,) = done.outputs
+    assert Path(out).name == "Rain Light.flac" and Path(out).read_bytes() == source.read_bytes()
+    assert (done.format, done.rate, done.channels, done.original) == ("flac", 44_100, 2, False)
