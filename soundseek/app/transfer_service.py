@@ -189,20 +189,21 @@ class Transfers:
         options = TransferOptions.from_dict(rec.options)
         return self.transfer_one(rec.source, options, region, rec.preset)
 
-    def spot(self, sources: list[str], region: Region | None = None, at: str | None = None,
-             track: str | None = None, semitones: float = 0.0, reverse: bool = False,
-             address: str | None = None) -> SpotResult:  # fmt: skip
+    def spot(self, sources: list[str], region: tuple[float, float] | None = None,
+             at: str | None = None, track: str | None = None, semitones: float = 0.0,
+             reverse: bool = False, address: str | None = None) -> SpotResult:  # fmt: skip
         """Transfer at the open Pro Tools session's rate and depth (the Pro Tools preset for the
         rest, with the user's overrides), then spot at `at` (a timecode) or the edit cursor,
         on `track` or new tracks. SpotError in one line if Pro Tools cannot take it."""
         address = address or os.environ.get(PTSL_ADDRESS_ENV) or DEFAULT_ADDRESS
         base = self.options("protools", semitones=semitones or None, reverse=reverse or None)
+        span = Region(*region).checked() if region else None
         if base.channels == "split":  # Pro Tools takes an interleaved file onto one track
             base = base.replace(channels="keep")
 
         def render(source: str, session: SessionFormat) -> str:
             opts = base.replace(rate=session.rate, bits=session.bits)
-            return self.transfer_one(source, opts, region, "protools").outputs[0]
+            return self.transfer_one(source, opts, span, "protools").outputs[0]
 
         with ProToolsBridge.connect(address) as pro_tools:
             return spot_sources(pro_tools, sources, render, at, track)

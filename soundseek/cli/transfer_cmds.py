@@ -117,7 +117,8 @@ def cmd_spot(args) -> int:
     """Exit 0: spotted; 1: Pro Tools could not take it (not running, too old, refused)."""
     xf = open_app().transfers
     region = xf.parse_region(args.region) if args.region else None
-    done = xf.spot([args.path], region, args.at, args.track)
+    span = (region.start, region.end) if region else None
+    done = xf.spot([args.path], span, args.at, args.track)
     if args.json:
         print(json_line({"source": args.path, "timecode": done.timecode,
                          "tracks": list(done.tracks),

@@ -267,8 +267,7 @@ class PreviewPane(QWidget):
     def spot(self, hit: Hit):
         """`hit` as auditioned, spotted into Pro Tools at its edit cursor on a new track."""
         region, semitones, reverse = self._as_auditioned(hit)
-        span = self.app.transfers.parse_region(f"{region[0]}-{region[1]}") if region else None
-        return self.app.transfers.spot([hit.path], span, None, None, semitones, reverse)
+        return self.app.transfers.spot([hit.path], region, None, None, semitones, reverse)
 
     def _as_auditioned(self, hit: Hit) -> tuple[tuple[float, float] | None, float, bool]:
         if hit is not self.hit:

@@ -107,13 +107,15 @@ def test_spot_transfers_at_the_session_rate_and_lands_at_the_timecode(
 ):
     src = _source(tmp_path / "lib")
     monkeypatch.setenv("SOUNDSEEK_PTSL_ADDRESS", ptsl_standin.address)
-    (spot,) = run_json(capsys, "spot", str(src), "--at", "01:00:10:00", "--json")
+    (spot,) = run_json(capsys, "spot", str(src), "--region", "0.2-0.7", "--at", "01:00:10:00",
+                       "--json")  # fmt: skip
     assert spot["timecode"] == "01:00:10:00" and spot["new_tracks"] is True
     sent = ptsl_standin.last("Import").body
     (path,) = sent["audio_data"]["file_list"]
     assert wav_problems(path, 48_000) == [] and ptsl_standin.file_problems == []
     assert sent["audio_data"]["location_data"]["location_value"] == "01:00:10:00"
     assert sf.info(path).samplerate == 48_000 and sf.info(str(src)).samplerate == 96_000
+    assert sf.info(path).frames == 24_000  # the region, at the session's rate
     ptsl_standin.version = (2, 0, 0)  # Pro Tools 2023.x
     capsys.readouterr()
     assert main(["spot", str(src)]) == 1
