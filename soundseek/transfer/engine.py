@@ -86,10 +86,10 @@ def transfer(
         ready = _on_ready(plan, request, key, made is not None, remember)
         if made is not None:
             return plan.result(request, key, _place(made, plan.finals(), ready), reused=True)
-        output.ensure_folder(folder)
         if untouched:
             copied = _place((request.source,), plan.finals(), ready, link=False)
             return plan.result(request, key, copied, reused=False)
+        output.ensure_folder(folder)
         return plan.result(request, key, write_outputs(request, info, plan, key, ready), False)
     except (TransferError, TransferOptionError):
         raise

@@ -24,6 +24,7 @@ from soundseek.files.durable import fsync_dir, move_no_replace
 PART = ".soundseek-part"
 STALE_SECONDS = 3600.0
 HEADROOM = 1 << 20
+_SWEPT: set[str] = set()  # folders whose leftover temporaries this process has removed
 
 
 def ensure_folder(folder: Path) -> None:
@@ -34,7 +35,9 @@ def ensure_folder(folder: Path) -> None:
         raise TransferError(folder, f"cannot create the folder ({reason(exc)})") from exc
     if not os.access(folder, os.W_OK):
         raise TransferError(folder, "the folder is read-only; choose another destination")
-    sweep_parts(folder)
+    if str(folder) not in _SWEPT:  # once per folder and process: a batch does not rescan it
+        sweep_parts(folder)
+        _SWEPT.add(str(folder))
 
 
 def check_room(folder: Path, needed: int) -> None:
