@@ -56,6 +56,7 @@ from soundseek.paths import AppPaths, app_paths
 
 if TYPE_CHECKING:
     from soundseek.app.cluster import ClusterOptions
+    from soundseek.app.copies_service import Copies
     from soundseek.app.library import Library
     from soundseek.app.media_service import Media
     from soundseek.app.review_service import Review
@@ -153,6 +154,13 @@ class App:
         return Transfers(self.paths.data_dir, self.paths.transfer_dir, lambda: self._settings,
                          self._store_if_any, self.media.drag_file,
                          self.paths.render_dir / "staged")  # fmt: skip
+
+    @cached_property
+    def copies(self) -> Copies:
+        """Copies of one sound: groups, the keeper, and what to do with the others."""
+        from soundseek.app.copies_service import Copies
+
+        return Copies(self._store)
 
     def _store(self) -> Store:
         return self.library().store

@@ -21,6 +21,7 @@ from soundseek.files.roots import owning_root, relpath_of
 from soundseek.index.places.objectstore import ObjectStoreError
 from soundseek.index.places.place import Place, WriteLock, as_place
 from soundseek.index.places.registry import RootRegistry
+from soundseek.index.prints.printstore import PrintStore
 from soundseek.index.tables._lancedb import lancedb
 from soundseek.index.tables.access import TableAccess
 from soundseek.index.tables.annotations import Annotations
@@ -46,6 +47,8 @@ from soundseek.index.tables.schema import (
     FILES_SCHEMA,
     GUESSES,
     GUESSES_SCHEMA,
+    PRINTS,
+    PRINTS_SCHEMA,
     SCHEMA_VERSION,
     TAGS,
     TAGS_SCHEMA,
@@ -61,7 +64,7 @@ from soundseek.index.wordindex.sync import WordSync
 
 _INDEXED = sql_str(FileStatus.INDEXED.value)
 _CREATED = ((FILES, FILES_SCHEMA), (ENVELOPES, ENVELOPES_SCHEMA), (TAGS, TAGS_SCHEMA),
-            (GUESSES, GUESSES_SCHEMA), (ACCEPTED, ACCEPTED_SCHEMA))  # fmt: skip
+            (GUESSES, GUESSES_SCHEMA), (ACCEPTED, ACCEPTED_SCHEMA), (PRINTS, PRINTS_SCHEMA))  # fmt: skip
 
 
 class Store:
@@ -73,6 +76,7 @@ class Store:
         self.writable = writable
         self._lock: WriteLock | None = None
         self.words: WordSync | None = None
+        self.prints: PrintStore | None = None
         try:
             if writable:
                 self._lock = self.place.writer_lock()
@@ -89,6 +93,7 @@ class Store:
             )
             self.windows = WindowTable(self.tables, self.place.cache_dir, cache)
             self.envelopes = EnvelopeTable(self.tables)
+            self.prints = PrintStore(self.tables, self.place.cache_dir)
             self.upgrade_notes = upgrade_if_needed(
                 self.tables, self.roots.load(), self.place.writer_lock
             )
@@ -105,6 +110,8 @@ class Store:
     def close(self) -> None:
         if self.words is not None:
             self.words.close()
+        if self.prints is not None:
+            self.prints.close()
         if self._lock:
             self._lock.release()
             self._lock = None

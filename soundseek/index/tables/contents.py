@@ -15,6 +15,7 @@ from soundseek.index.tables.schema import (
     ENVELOPES,
     ENVELOPES_SCHEMA,
     FILES,
+    PRINTS,
     TAGS,
     WINDOWS,
 )
@@ -80,7 +81,7 @@ def sweep_orphans(tables: TableAccess) -> int:
     every = unique_column(files, "content_hash")
     live = unique_column(files, "content_hash", f"status = {_INDEXED}")
     removed = 0
-    for name, keep in ((WINDOWS, live), (ENVELOPES, every)):
+    for name, keep in ((WINDOWS, live), (ENVELOPES, every), (PRINTS, every)):
         t = tables.table(name)
         if t is None or not t.count_rows():
             continue

@@ -23,7 +23,8 @@ ENVELOPES = "envelopes_v3"
 GUESSES = "ucs_guesses_v3"  # additive, like TAGS: zero-shot UCS categories by content
 ACCEPTED = "accepted_categories_v3"  # additive: UCS categories the user accepted, by content
 TAGS = "tags_v3"  # additive (created when a writer opens the index; older versions ignore it)
-CONTENT_TABLES = (WINDOWS, ENVELOPES, GUESSES, ACCEPTED, TAGS)  # keyed by content_hash
+PRINTS = "prints_v3"  # additive, like TAGS: each content's sound print (copies are found by it)
+CONTENT_TABLES = (WINDOWS, ENVELOPES, GUESSES, ACCEPTED, TAGS, PRINTS)  # keyed by content_hash
 PK = {"lance-schema:unenforced-primary-key": "true"}
 
 _PLAIN = {str: pa.string(), int: pa.int32(), float: pa.float64()}  # metadata.fields' kinds
@@ -53,6 +54,13 @@ ENVELOPES_SCHEMA = pa.schema(
     [
         pa.field("content_hash", pa.string(), nullable=False, metadata=PK),
         pa.field("peaks", pa.binary()),
+    ]
+)
+
+PRINTS_SCHEMA = pa.schema(
+    [
+        pa.field("content_hash", pa.string(), nullable=False, metadata=PK),
+        pa.field("print", pa.binary()),  # audio.soundprint.SoundPrint.to_bytes()
     ]
 )
 

@@ -1,0 +1,1 @@
+"""Sound prints by content, and the inverted index that finds copies among them."""
