@@ -61,12 +61,14 @@ def built_once(tmp_path_factory, name: str, build) -> Path:
 
 
 def _with_export(folder: Path, build, model_id: str) -> Path:
-    """The model, with its ONNX export and gate verdict made once: every test that imports
-    it gets them with the copy (tests of the export itself copy it without)."""
+    """The model, with its ONNX exports (audio and text) and gate verdicts made once: every
+    test that imports it gets them with the copy, instead of each test's first index run
+    exporting and gating the text encoder again (tests of the exports themselves copy the
+    model without them: test_backends, test_gui_trust's one-time stage)."""
     from soundseek.embed.clap import ClapEmbedder
 
     build(folder)
-    ClapEmbedder(folder, model_id, device="cpu")
+    ClapEmbedder(folder, model_id, device="cpu").export_text()
     return folder
 
 
@@ -146,13 +148,26 @@ def where(request, home):
     return S3Place(S3Location.parse(uri, endpoint=endpoint), cache=home.cache_dir / "lib")
 
 
-# Longest first: pytest-xdist hands out modules in collection order, and a long module that
-# starts last keeps one core busy while the other idles. test_zero_shot comes after others,
-# so that test_relevance has built the trained model (under its file lock) by the time it asks.
+# Longest first (measured with --durations on the 2-core machine), so that the last modules
+# to start are short ones: with `--dist loadscope` a whole module runs on one worker, and a long
+# module that starts last keeps one worker busy while the others have nothing left to do.
+# test_zero_shot comes after test_relevance, so that test_relevance has built the trained model
+# (under its file lock) by the time it asks.
 LONG_MODULES = (
-    "test_cluster.py", "test_relevance.py", "test_team.py", "test_kill_resume.py",
-    "test_gui.py", "test_gui_trust.py", "test_zero_shot.py", "test_watch.py",
+    "test_gui.py", "test_cluster.py", "test_team.py", "test_relevance.py", "test_backends.py",
+    "test_gui_trust.py", "test_kill_resume.py", "test_indexer.py", "test_store.py",
+    "test_writeback.py", "test_search.py", "test_watch.py", "test_hostile_files.py",
+    "test_decoder_crash.py", "test_zero_shot.py",
 )  # fmt: skip
+
+
+def pytest_configure(config):
+    """Keep the order above under `--dist loadscope`: pytest-xdist's default
+    (--loadscope-reorder) hands out the modules with the most tests first, which put
+    test_cluster and test_kill_resume (three tests and one, ~150 s together) at the very end
+    of the run, on one worker, the other two idle."""
+    if getattr(config.option, "dist", "no") == "loadscope":
+        config.option.loadscopereorder = False
 
 
 def pytest_collection_modifyitems(config, items):
