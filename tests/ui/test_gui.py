@@ -674,7 +674,7 @@ def test_write_from_the_review_menu_shows_the_change_first_and_undo_puts_it_back
     assert read_metadata(files["hiss"][0]).keywords == ""
 
     monkeypatch.setattr(QMessageBox, "question", lambda *a: QMessageBox.StandardButton.Yes)
-    menu_action(win, "Undo last write").trigger()
+    menu_action(win, "Undo last change").trigger()
     qtbot.waitUntil(lambda: "restored 2 files" in win.status_label.text(), timeout=20000)
     assert all(Path(p).read_bytes() == data for p, data in before.items())
 
