@@ -34,7 +34,8 @@ if TYPE_CHECKING:
 
 LEVEL_CHOICES = (("Identical audio", IDENTICAL), ("Same recording", RECORDING),
                  ("Contained regions", CONTAINED))  # fmt: skip
-COLUMN_WIDTHS = (64, 300, 240, 110, 110, 60, 70, 70, 30, 70, 80)
+COLUMN_WIDTHS = (64, 280, 240, 110, 120, 60, 70, 70, 30, 70, 80)
+OFFSET_COLUMN = 4
 PLAY_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
 
 
@@ -107,6 +108,8 @@ class DuplicatesDialog(QDialog):
         tree.setAllColumnsShowFocus(True)
         for col, width in enumerate(COLUMN_WIDTHS):
             tree.setColumnWidth(col, width)
+        tree.header().setStretchLastSection(False)
+        tree.header().setSectionResizeMode(1, tree.header().ResizeMode.Stretch)
         tree.installEventFilter(self)
         return tree
 
@@ -146,6 +149,8 @@ class DuplicatesDialog(QDialog):
         for row in range(len(groups)):
             self.tree.setFirstColumnSpanned(row, QModelIndex(), True)
         self.tree.expandAll()
+        regions = any(c.offset_s is not None for g in groups for c in g.copies)
+        self.tree.setColumnHidden(OFFSET_COLUMN, not regions)  # only regions have an offset
         files = sum(len(g.copies) for g in groups)
         freed = sum(c.file.size for g in groups for c in g.others)
         self.counts.setText(f"{len(groups)} groups · {files} files · {size_text(freed)} "
