@@ -46,7 +46,7 @@ CREATE TABLE IF NOT EXISTS state(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 class Item:
     """A stored content, as the matcher needs it."""
 
-    __slots__ = ("id", "content", "duration", "hashes", "stride")
+    __slots__ = ("content", "duration", "hashes", "id", "stride")
 
     def __init__(self, id: int, content: str, duration: float, hashes: int, stride: int):
         self.id, self.content, self.duration = id, content, duration
@@ -135,7 +135,7 @@ class PrintIndex:
         with self._lock, self._con:
             cur = self._con.execute(
                 "INSERT OR IGNORE INTO items(content, duration, hashes, stride) VALUES (?,?,?,?)",
-                (content, float(duration), int(len(hashes)), int(stride)),
+                (content, float(duration), len(hashes), int(stride)),
             )
             if not cur.rowcount:
                 return

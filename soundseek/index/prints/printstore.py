@@ -70,7 +70,11 @@ class PrintStore:
         files, prints = self._tables.table(FILES), self._tables.table(PRINTS)
         if files is None:
             return []
-        have = unique_column(prints, "content_hash") if prints is not None else pa.array([], pa.string())
+        have = (
+            unique_column(prints, "content_hash")
+            if prints is not None
+            else pa.array([], pa.string())
+        )
         every = unique_column(files, "content_hash", "status = 'indexed'")
         missing = every.filter(pc.invert(pc.is_in(every, value_set=have))).to_pylist()
         return missing[:limit] if limit else missing
@@ -94,4 +98,3 @@ class PrintStore:
         counts = pc.value_counts(col.combine_chunks())
         many = pc.greater(counts.field("counts"), 1)
         return [c for c in counts.field("values").filter(many).to_pylist() if c]
-
