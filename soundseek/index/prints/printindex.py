@@ -124,7 +124,8 @@ class PrintIndex:
         ids = list(ids)
         if not ids:
             return {}
-        q = f"SELECT id, content, duration, hashes, stride FROM items WHERE id IN ({','.join('?' * len(ids))})"
+        marks = ",".join("?" * len(ids))
+        q = f"SELECT id, content, duration, hashes, stride FROM items WHERE id IN ({marks})"
         with self._lock:
             return {r[0]: Item(*r) for r in self._con.execute(q, ids)}
 
@@ -189,10 +190,9 @@ class PrintIndex:
         with self._lock:
             for start in range(0, len(keys), 400):
                 part = [int(k) for k in keys[start : start + 400]]
-                rows = self._con.execute(
-                    f"SELECT hash, item, frame FROM postings WHERE hash IN ({','.join('?' * len(part))})",
-                    part,
-                ).fetchall()
+                marks = ",".join("?" * len(part))
+                sql = f"SELECT hash, item, frame FROM postings WHERE hash IN ({marks})"
+                rows = self._con.execute(sql, part).fetchall()
                 if rows:
                     a = np.asarray(rows, np.int64)
                     found_h.append(a[:, 0]), found_i.append(a[:, 1]), found_t.append(a[:, 2])
@@ -247,7 +247,7 @@ def _drop_common(h: np.ndarray, item: np.ndarray, t: np.ndarray):
     """Postings of hashes held by more than COMMON_ITEMS items are dropped (stop words)."""
     if not len(h):
         return h, item, t
-    keys, first, counts = np.unique(h, return_index=True, return_counts=True)
+    keys, counts = np.unique(h, return_counts=True)
     if counts.max() <= COMMON_ITEMS:
         return h, item, t
     common = keys[counts > COMMON_ITEMS]
