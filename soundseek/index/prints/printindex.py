@@ -120,6 +120,10 @@ class PrintIndex:
         with self._lock:
             return self._con.execute("SELECT COUNT(*) FROM items").fetchone()[0]
 
+    def relation_count(self) -> int:
+        with self._lock:
+            return self._con.execute("SELECT COUNT(*) FROM relations").fetchone()[0]
+
     def items(self, ids: Iterable[int]) -> dict[int, Item]:
         ids = list(ids)
         if not ids:
