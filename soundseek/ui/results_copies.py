@@ -53,11 +53,17 @@ def level_word(level: str) -> str:
     return LEVEL_WORDS.get(level, level)
 
 
+def copy_level(row: ResultRow) -> str:
+    """How a copy row's file relates to its hit ("identical", "recording")."""
+    of = row.of
+    return next((c.level for c in of.copies if c.path == row.hit.path), "") if of else ""
+
+
 def name_text(row: ResultRow, expanded: bool) -> str:
     """The Name cell: "×3" after a hit with copies (▾ when they are listed), a copy indented."""
     name = os.path.basename(row.hit.path)
     if row.of is not None:
-        return f"    ↳ {name}"
+        return f"    ↳ {name} · {level_word(copy_level(row))}"
     if not row.hit.copies:
         return name
     return f"{name}   {'▾' if expanded else '▸'} ×{len(row.hit.copies) + 1}"
@@ -66,8 +72,8 @@ def name_text(row: ResultRow, expanded: bool) -> str:
 def copies_tooltip(row: ResultRow) -> str:
     """Which other files hold the sound (for the Name cell's tooltip), and how to list them."""
     if row.of is not None:
-        level = next((c.level for c in row.of.copies if c.path == row.hit.path), "")
-        return f"{level_word(level)} copy of {os.path.basename(row.of.path)}\n{row.hit.path}"
+        of = os.path.basename(row.of.path)
+        return f"{level_word(copy_level(row))} copy of {of}\n{row.hit.path}"
     if not row.hit.copies:
         return ""
     others = "".join(f"\n  {c.path} ({level_word(c.level)})" for c in row.hit.copies)

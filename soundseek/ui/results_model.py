@@ -79,6 +79,7 @@ COLUMNS: list[tuple[str, Callable[[Hit, FileNotes | None], object], Callable]] =
     ("Modified", _hit(lambda h: _mtime(h)), _f("mtime_ns")),
 ]  # fmt: skip
 SUGGESTED_COLUMN = 8
+RANKED_COLUMNS = (1, 2)  # relevance and sound: a hit's, not its copies'
 TAGS_COLUMN = 9
 
 
@@ -196,6 +197,8 @@ class ResultsModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             if col == 0:
                 return name_text(row, self.is_expanded(hit))
+            if row.is_copy and col in RANKED_COLUMNS:  # ranked as its hit is: said once
+                return ""
             return COLUMNS[col][1](hit, self.notes_of(hit))
         if role == SORT_ROLE:  # a copy sorts as its hit does (and then under it: `place`)
             ranked = row.of or hit

@@ -149,14 +149,17 @@ def test_a_hit_with_copies_shows_one_row_that_unfolds_under_it(qtbot):
     assert names() == ["door.wav   ▸ ×3", "apple.wav"]
     tip = proxy.index(0, 0).data(Qt.ItemDataRole.ToolTipRole)
     assert "/lib/b/door.wav (identical)" in tip and "/lib/c/d.mp3 (same recording)" in tip
+    table.sortByColumn(4, Qt.SortOrder.AscendingOrder)  # by format: both hits are WAV
     selection.select_row(0)
     assert rows.key(Qt.Key.Key_Right)
-    assert names() == ["door.wav   ▾ ×3", "    ↳ door.wav", "    ↳ d.mp3", "apple.wav"]
+    unfolded = ["door.wav   ▾ ×3", "    ↳ door.wav · identical", "    ↳ d.mp3 · same recording"]
+    assert names() == [*unfolded, "apple.wav"]
     table.sortByColumn(0, Qt.SortOrder.AscendingOrder)  # by name: the copies stay under it
-    assert names() == ["apple.wav", "door.wav   ▾ ×3", "    ↳ door.wav", "    ↳ d.mp3"]
+    assert names() == ["apple.wav", *unfolded]
     table.sortByColumn(0, Qt.SortOrder.DescendingOrder)
-    assert names()[:3] == ["door.wav   ▾ ×3", "    ↳ door.wav", "    ↳ d.mp3"]
+    assert names() == [*unfolded, "apple.wav"]
     copy = proxy.index(2, 0)
+    assert proxy.index(2, 1).data() == "", "a copy is not ranked on its own"
     assert copy.data(HIT_ROLE).path == "/lib/c/d.mp3" and copy.data(HIT_ROLE).start == 0.5
     urls = model.mimeData([proxy.mapToSource(copy)]).urls()
     assert [u.toLocalFile() for u in urls] == ["/lib/c/d.mp3"], "a copy drags its own file"
