@@ -54,7 +54,7 @@ def copy_cells(c: Copy) -> list[str]:
     f = c.file
     return [
         KEEPER_MARK if c.keeper else "", os.path.basename(c.path), f.libfolder, relation_text(c),
-        offset_text(c), (f.format or f.ext).upper(),
+        offset_text(c), f.ext.upper(),
         f"{f.samplerate / 1000:g} kHz" if f.samplerate else "",
         f"{f.bit_depth}-bit" if f.bit_depth else "—", str(f.channels or ""),
         duration_text(f.duration), size_text(f.size),

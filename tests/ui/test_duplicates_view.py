@@ -14,7 +14,7 @@ from soundseek.files.roots import Root
 from soundseek.index.tables.records import FileRecord
 from soundseek.search.hits import Hit, HitCopy
 from soundseek.ui.duplicates_model import COPY_ROLE
-from soundseek.ui.duplicates_view import DuplicatesDialog
+from soundseek.ui.duplicates_view import OFFSET_COLUMN, DuplicatesDialog
 from soundseek.ui.results_copies import CopyRows
 from soundseek.ui.results_model import HIT_ROLE, ResultsModel
 from soundseek.ui.results_table import ResultsProxy, ResultsSelection
@@ -41,7 +41,9 @@ DOOR = group("g1", "recording", (rec("a/door.wav", "h1"), "identical", None),
              (rec("c/door.mp3", "h2", "MP3", 44100), "recording", None))  # fmt: skip
 RAIN = group("g2", "identical", (rec("a/rain.wav", "h3"), "identical", None),
              (rec("b/rain copy.wav", "h3"), "identical", None))  # fmt: skip
-LEVELS = {"identical": [RAIN], "recording": [DOOR, RAIN]}
+HITS = group("g3", "contained", (rec("a/hits.wav", "h6"), "identical", None),
+             (rec("a/hit 2.wav", "h7"), "contained", 1.25))  # fmt: skip
+LEVELS = {"identical": [RAIN], "recording": [DOOR, RAIN], "contained": [DOOR, RAIN, HITS]}
 
 
 @pytest.fixture
@@ -76,6 +78,11 @@ def test_groups_are_listed_keeper_first_and_the_level_narrows_them(qtbot, view):
     view.level.setCurrentIndex(0)  # identical audio only
     qtbot.waitUntil(lambda: view.model.rowCount() == 1)
     assert files_of(view, 0) == [("★", "rain.wav"), ("", "rain copy.wav")]
+    assert view.tree.isColumnHidden(OFFSET_COLUMN), "no regions: no offsets to show"
+    view.level.setCurrentIndex(2)  # regions of longer files too
+    qtbot.waitUntil(lambda: view.model.rowCount() == 3)
+    region = view.model.index(1, OFFSET_COLUMN, view.model.index(2, 0))
+    assert region.data() == "at 1.25 s" and not view.tree.isColumnHidden(OFFSET_COLUMN)
 
 
 def test_an_action_touches_the_others_only_after_confirmation(qtbot, view, monkeypatch):
