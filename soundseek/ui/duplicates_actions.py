@@ -25,15 +25,15 @@ MISSING = "{what} is not available in this version of SoundSeek (app.copies.{nam
 class ActionWords:
     button: str  # the button and the confirmation's title
     doing: str  # in the status bar while it runs
-    done: str  # in the report: "hid 3 files"
+    done: str  # in the report, with the files counted: "hid {files}"
     title: str  # the report's title
 
 
 WORDS = {
-    "hide": ActionWords("Hide copies", "hiding", "hid", "Copies hidden"),
-    "trash": ActionWords("Move copies to Trash", "moving to Trash", "moved to Trash",
-                         "Copies moved to Trash"),
-    "move": ActionWords("Move copies to folder…", "moving", "moved", "Copies moved"),
+    "hide": ActionWords("Hide copies", "hiding", "hid {files}", "Copies hidden"),
+    "trash": ActionWords("Move copies to Trash", "moving to Trash",
+                         "moved {files} to the Trash", "Copies moved to Trash"),
+    "move": ActionWords("Move copies to folder…", "moving", "moved {files}", "Copies moved"),
 }  # fmt: skip
 
 
@@ -44,10 +44,11 @@ def _count(n: int, word: str) -> str:
 def confirm_text(action: str, groups: list[CopyGroup], dest: str | None = None) -> str:
     """The question before an action: which files, how many, that keepers stay, how to undo."""
     files = _count(sum(len(g.others) for g in groups), "file")
-    kept = f"The keeper of each of the {_count(len(groups), 'group')} stays"
+    kept = "The keeper stays" if len(groups) == 1 else \
+        f"The keeper of each of the {len(groups)} groups stays"  # fmt: skip
     if action == "hide":
-        return f"Hide {files} from search results and from this list? {kept} shown. " \
-               "Undo (Ctrl+Z) shows them again."  # fmt: skip
+        return f"Hide {files} from search results? {kept} shown; hidden files stay listed " \
+               "here, marked hidden. Undo (Ctrl+Z) shows them again."  # fmt: skip
     if action == "trash":
         return f"Move {files} to the system Trash? {kept} where it is. Nothing is deleted: " \
                "Undo (Ctrl+Z) puts them back."  # fmt: skip
@@ -58,7 +59,7 @@ def action_report(action: str, outcomes: list) -> Report:
     """Counts of the files done and refused; each refusal with its reason."""
     done = sum(o.status == "done" for o in outcomes)
     refused = [o for o in outcomes if o.status == "refused"]
-    summary = f"{WORDS[action].done} {_count(done, 'file')}"
+    summary = WORDS[action].done.format(files=_count(done, "file"))
     summary += f", {len(refused)} refused" if refused else ""
     hint = UNDO_HINT + (" Show Details for why each refused file was left." if refused else "")
     details = [f"{os.path.basename(o.path)}: {o.reason}" for o in refused]
@@ -70,7 +71,7 @@ class DuplicatesActions(QObject):
 
     message = Signal(str)
     loading = Signal()
-    groups_loaded = Signal(object)  # list[CopyGroup]
+    groups_loaded = Signal(object, object)  # list[CopyGroup], the paths hidden from results
     changed = Signal()  # an action or an export finished: the list may be stale
 
     def __init__(self, app, tasks: Tasks, parent: QWidget) -> None:
@@ -85,9 +86,17 @@ class DuplicatesActions(QObject):
         self._generation += 1
         gen = self._generation
         self.loading.emit()
-        self.tasks.run(lambda: self.app.copies.groups(level=level),
-                       lambda groups: gen == self._generation and self.groups_loaded.emit(groups),
-                       lambda exc: self.message.emit(f"copies: {describe_error(exc)}"))  # fmt: skip
+        copies = self.app.copies
+        hidden = getattr(copies, "hidden", None) or frozenset  # an app without hiding: none
+
+        def read() -> tuple[list[CopyGroup], frozenset[str]]:
+            return copies.groups(level=level), frozenset(hidden())
+
+        def show(found) -> None:
+            if gen == self._generation:
+                self.groups_loaded.emit(*found)
+
+        self.tasks.run(read, show, lambda exc: self.message.emit(f"copies: {describe_error(exc)}"))
 
     def _call(self, name: str, what: str) -> Callable | None:
         call = getattr(self.app.copies, name, None)

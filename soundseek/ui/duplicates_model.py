@@ -9,7 +9,7 @@ import os
 from dataclasses import replace
 
 from PySide6.QtCore import QModelIndex, Qt
-from PySide6.QtGui import QFont, QStandardItem, QStandardItemModel
+from PySide6.QtGui import QColor, QFont, QStandardItem, QStandardItemModel
 
 from soundseek.copies.groups import CONTAINED, IDENTICAL, LEVELS, Copy, CopyGroup
 from soundseek.ui.results_copies import level_word
@@ -22,6 +22,7 @@ COPY_ROLE = Qt.ItemDataRole.UserRole + 11
 KEEPER_MARK = "★"
 _BOLD = QFont()
 _BOLD.setBold(True)
+_HIDDEN_GREY = QColor(130, 130, 130)
 
 
 def size_text(n: int) -> str:
@@ -39,8 +40,8 @@ def offset_text(c: Copy) -> str:
     return f"at {c.offset_s:.2f} s" if c.offset_s >= 0 else f"holds it at {-c.offset_s:.2f} s"
 
 
-def relation_text(c: Copy) -> str:
-    return "keeper" if c.keeper else level_word(c.level)
+def relation_text(c: Copy, hidden: bool = False) -> str:
+    return ("keeper" if c.keeper else level_word(c.level)) + (" · hidden" if hidden else "")
 
 
 def group_text(g: CopyGroup) -> str:
@@ -50,10 +51,11 @@ def group_text(g: CopyGroup) -> str:
             f"{os.path.basename(g.keeper.path)} · others take {size_text(freed)}")  # fmt: skip
 
 
-def copy_cells(c: Copy) -> list[str]:
+def copy_cells(c: Copy, hidden: bool = False) -> list[str]:
     f = c.file
     return [
-        KEEPER_MARK if c.keeper else "", os.path.basename(c.path), f.libfolder, relation_text(c),
+        KEEPER_MARK if c.keeper else "", os.path.basename(c.path), f.libfolder,
+        relation_text(c, hidden),
         offset_text(c), f.ext.upper(),
         f"{f.samplerate / 1000:g} kHz" if f.samplerate else "",
         f"{f.bit_depth}-bit" if f.bit_depth else "—", str(f.channels or ""),
@@ -85,15 +87,18 @@ def with_keeper(group: CopyGroup, path: str) -> CopyGroup:
 
 
 class DuplicatesModel(QStandardItemModel):
-    """Groups as rows, their files as children; `keepers` (group id → path) survives reloads."""
+    """Groups as rows, their files as children; `keepers` (group id → path) survives reloads.
+    Files hidden from results are listed greyed, marked hidden."""
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.setHorizontalHeaderLabels(HEADERS)
         self.groups: list[CopyGroup] = []
         self.keepers: dict[str, str] = {}
+        self.hidden: frozenset[str] = frozenset()
 
-    def set_groups(self, groups: list[CopyGroup]) -> None:
+    def set_groups(self, groups: list[CopyGroup], hidden: frozenset[str] = frozenset()) -> None:
+        self.hidden = hidden
         self.groups = [with_keeper(g, self.keepers[g.id]) if g.id in self.keepers else g
                        for g in groups]  # fmt: skip
         self.removeRows(0, self.rowCount())
@@ -113,13 +118,16 @@ class DuplicatesModel(QStandardItemModel):
 
     def _fill(self, head: QStandardItem, g: CopyGroup) -> None:
         for c in g.copies:
-            cells = [QStandardItem(text) for text in copy_cells(c)]
+            hidden = c.path in self.hidden
+            cells = [QStandardItem(text) for text in copy_cells(c, hidden)]
             for col, item in enumerate(cells):
                 item.setData(c, COPY_ROLE)
                 item.setEditable(False)
                 item.setToolTip(c.path if col else "the copy to keep" if c.keeper else "")
                 if c.keeper:
                     item.setFont(_BOLD)
+                if hidden:
+                    item.setForeground(_HIDDEN_GREY)
             cells[0].setTextAlignment(Qt.AlignmentFlag.AlignCenter)
             head.appendRow(cells)
 

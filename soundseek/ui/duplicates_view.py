@@ -142,10 +142,10 @@ class DuplicatesDialog(QDialog):
     def reload(self) -> None:
         self.actions.load(self.level.currentData())
 
-    def _show_groups(self, groups: list[CopyGroup]) -> None:
+    def _show_groups(self, groups: list[CopyGroup], hidden: frozenset[str]) -> None:
         self.loaded = True
         current = self.model.group_of(self.tree.currentIndex())
-        self.model.set_groups(groups)
+        self.model.set_groups(groups, hidden)
         for row in range(len(groups)):
             self.tree.setFirstColumnSpanned(row, QModelIndex(), True)
         self.tree.expandAll()

@@ -1,7 +1,7 @@
 """What "Write metadata to files…" and "Undo last change" do: a dry run shown first, then the
 journaled write in the background, and a report of what was written or put back. The undo
 takes back the last write, or (where the app journals both) whichever is newer of the last
-write and the last action on copies (hide, move, Trash)."""
+write and the last action on copies (hide, move, Trash): app.changes, where present."""
 
 from __future__ import annotations
 
@@ -95,8 +95,10 @@ class WriteActions(QObject):
 
     def undo_last_change(self, parent: QWidget | None = None) -> None:
         """Ask, saying what the undo puts back (read off the UI thread): the newer of the last
-        write and the last action on copies where the app undoes both, else the last write."""
-        last = getattr(self.app, "last_change", None) or self.app.writes.last_write
+        write and the last action on copies where the app journals both (`app.changes`),
+        else the last write."""
+        changes = getattr(self.app, "changes", None)
+        last = changes.last_change if changes is not None else self.app.writes.last_write
         parent = parent or self.dialog_parent
         self.tasks.run(last, lambda change: self._confirm_undo(change, parent),
                        lambda exc: self.message.emit(f"undo failed: {exc}"))  # fmt: skip
@@ -109,7 +111,8 @@ class WriteActions(QObject):
         answer = QMessageBox.question(parent, "Undo last change", f"{change}?")
         if answer != QMessageBox.StandardButton.Yes:
             return
-        undo = getattr(self.app, "undo_last", None) or self.app.writes.undo_writes
+        changes = getattr(self.app, "changes", None)
+        undo = changes.undo_last if changes is not None else self.app.writes.undo_writes
         self.tasks.run(undo, self._undone,
                        lambda exc: self.message.emit(f"undo failed: {exc}"))  # fmt: skip
 

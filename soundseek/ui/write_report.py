@@ -33,50 +33,16 @@ def write_report(outcomes: list) -> Report:
     return Report("Metadata written", ", ".join(parts), hint, details)
 
 
-def _restored(u) -> bool:
-    """A write's undo says `restored`; an action on copies says `status` "done"."""
-    return bool(getattr(u, "restored", getattr(u, "status", "") == "done"))
-
-
 def undo_report(outcomes: list) -> Report:
     """Counts of restored files and of files left as they are (each with its reason)."""
-    restored = sum(_restored(u) for u in outcomes)
-    left = [u for u in outcomes if not _restored(u) and "never" not in u.reason]
-    summary = f"restored {restored} files"
+    restored = sum(u.restored for u in outcomes)
+    left = [u for u in outcomes if not u.restored and "never" not in u.reason]
+    summary = f"restored {restored} file{'s' * (restored != 1)}"
     if left:
         summary += f", {len(left)} left as they are ({left[0].reason})"
     hint = "Show Details for why each file was left as it is." if left else ""
     details = [f"{os.path.basename(u.path)}: {u.reason}" for u in left]
     return Report("Change undone", summary, hint, details)
-
-
-_UNDONE = {"hide": "hidden", "trash": "moved to Trash", "move": "moved"}
-
-
-def describe_change(last) -> str | None:
-    """The undo's question (None: nothing to undo). `last` is (batch_id, files) as
-    app.writes.last_write says it; app.last_change may put the kind of change first
-    ((kind, batch_id, files)) or give an object with kind, batch_id and files."""
-    kind, batch_id, files = _change_parts(last)
-    if not batch_id:
-        return None
-    n = f"{files} file{'s' * (files != 1)}"
-    if kind in ("", "write", "writes", "metadata"):
-        were = "they were" if files != 1 else "it was"
-        return f"Put the {n} of the last write back as {were}, byte for byte"
-    return f"Put back the {n} {_UNDONE.get(kind, kind)} by the last action on copies"
-
-
-def _change_parts(last) -> tuple[str, str, int]:
-    if last is None:
-        return "", "", 0
-    if isinstance(last, tuple):
-        kind, batch_id, files = ("", *last) if len(last) == 2 else last[:3]
-    else:
-        kind = getattr(last, "kind", "") or getattr(last, "action", "")
-        batch_id = getattr(last, "batch_id", "")
-        files = getattr(last, "files", getattr(last, "count", 0))
-    return str(kind or ""), batch_id, files if isinstance(files, int) else len(files)
 
 
 def show_report(parent: QWidget, report: Report) -> QMessageBox:
@@ -90,3 +56,27 @@ def show_report(parent: QWidget, report: Report) -> QMessageBox:
     box.setModal(False)
     box.show()
     return box
+
+
+_UNDONE = {"hide": "hidden", "trash": "moved to the Trash", "move": "moved"}
+
+
+def describe_change(last) -> str | None:
+    """The undo's question (None: nothing to undo). `last` is (batch_id, files) as
+    app.writes.last_write says it, or app.changes.last_change's LastChange (batch_id, action:
+    write | hide | move | trash, files, dest) or None."""
+    if last is None:
+        return None
+    if isinstance(last, tuple):
+        batch_id, files = last
+        action, dest = "write", ""
+    else:
+        batch_id, action, files, dest = last.batch_id, last.action, last.files, last.dest
+    if not batch_id:
+        return None
+    n = f"{files} file{'s' * (files != 1)}"
+    if action == "write":
+        were = "they were" if files != 1 else "it was"
+        return f"Put the {n} of the last write back as {were}, byte for byte"
+    where = f" to {dest}" if dest else ""
+    return f"Put back the {n} {_UNDONE.get(action, action)}{where} by the last action on copies"

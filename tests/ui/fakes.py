@@ -66,10 +66,14 @@ class Copies:
     def export(self, groups, path) -> None:
         self.exported.append((list(groups), path))
 
+    def hidden(self) -> set[str]:
+        """The others of the groups hidden (and not undone)."""
+        return {c.path for action, groups, _d in self.applied if action == "hide"
+                for g in groups for c in g.others}  # fmt: skip
+
 
 class Writes:
-    """`app.writes` with nothing written: its undo is never the one taken when the app has
-    `undo_last`."""
+    """`app.writes` with nothing written."""
 
     def last_write(self) -> tuple[str, int]:
         return "", 0
@@ -78,20 +82,44 @@ class Writes:
         return "", []
 
 
+@dataclass(frozen=True)
+class LastChange:
+    batch_id: str
+    action: str
+    files: int
+    dest: str = ""
+
+
+@dataclass(frozen=True)
+class Undone:
+    path: str
+    restored: bool
+    reason: str = ""
+
+
+class Changes:
+    """`app.changes`: the last action on copies is the newest change; undo puts it back."""
+
+    def __init__(self, copies: Copies) -> None:
+        self.copies = copies
+        self.undone: list[str] = []
+
+    def last_change(self) -> LastChange | None:
+        if not self.copies.applied:
+            return None
+        action, groups, dest = self.copies.applied[-1]
+        return LastChange("batch-1", action, sum(len(g.others) for g in groups), dest or "")
+
+    def undo_last(self) -> tuple[str, list]:
+        _action, groups, _dest = self.copies.applied.pop()
+        self.undone.append("batch-1")
+        return "batch-1", [Undone(c.path, True) for g in groups for c in g.others]
+
+
 class CopiesApp:
-    """The app as the Duplicates view and the undo see it; `undo_last` puts back the last
-    action on copies."""
+    """The app as the Duplicates view and the undo see it."""
 
     def __init__(self, copies: Copies) -> None:
         self.copies = copies
         self.writes = Writes()
-        self.undone: list[str] = []
-
-    def last_change(self) -> tuple[str, str, int]:
-        action, groups, _dest = self.copies.applied[-1]
-        return action, "batch-1", sum(len(g.others) for g in groups)
-
-    def undo_last(self) -> tuple[str, list]:
-        self.undone.append("batch-1")
-        action, groups, _dest = self.copies.applied[-1]
-        return "batch-1", [CopyOutcome(c.path, action, "done") for g in groups for c in g.others]
+        self.changes = Changes(copies)
