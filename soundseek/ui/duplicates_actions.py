@@ -55,11 +55,13 @@ def confirm_text(action: str, groups: list[CopyGroup], dest: str | None = None) 
     return f"Move {files} to {dest}? {kept} where it is. Undo (Ctrl+Z) moves them back."
 
 
-def action_report(action: str, outcomes: list) -> Report:
-    """Counts of the files done and refused; each refusal with its reason."""
+def action_report(action: str, outcomes: list, dest: str | None = None) -> Report:
+    """Counts of the files done and refused (and where they went); each refusal with its
+    reason."""
     done = sum(o.status == "done" for o in outcomes)
     refused = [o for o in outcomes if o.status == "refused"]
     summary = WORDS[action].done.format(files=_count(done, "file"))
+    summary += f" to {dest}" if dest else ""
     summary += f", {len(refused)} refused" if refused else ""
     hint = UNDO_HINT + (" Show Details for why each refused file was left." if refused else "")
     details = [f"{os.path.basename(o.path)}: {o.reason}" for o in refused]
@@ -123,30 +125,29 @@ class DuplicatesActions(QObject):
         answer = QMessageBox.question(parent, WORDS[action].button,
                                       confirm_text(action, groups, dest))  # fmt: skip
         if answer == QMessageBox.StandardButton.Yes:
-            self._run(action, lambda cancel: apply(action, groups, dest=dest, cancel=cancel),
-                      parent, sum(len(g.others) for g in groups))  # fmt: skip
+            self._run(action, groups, dest, apply, parent)
 
-    def _run(self, action: str, job, parent: QWidget, total: int) -> None:
+    def _run(self, action: str, groups: list[CopyGroup], dest: str | None, apply: Callable,
+             parent: QWidget) -> None:  # fmt: skip
+        """The action in a worker: progress in the status bar, a report when it ends."""
         outcomes: list = []
+        total = sum(len(g.others) for g in groups)
 
         def progress(outcome) -> None:
             outcomes.append(outcome)
             self.message.emit(f"{WORDS[action].doing} {len(outcomes)}/{total}…")
 
-        worker = Worker(job, self)
+        worker = Worker(lambda cancel: apply(action, groups, dest=dest, cancel=cancel), self)
         worker.progress.connect(progress)
         worker.done.connect(
-            lambda result: self._finished(
-                action, outcomes or (list(result) if isinstance(result, list) else []), parent
-            )
+            lambda _last: self._finished(action_report(action, outcomes, dest), parent)
         )
         worker.failed.connect(lambda exc: self._failed(action, exc))
         self.worker = worker
         worker.start()
 
-    def _finished(self, action: str, outcomes: list, parent: QWidget) -> None:
+    def _finished(self, report: Report, parent: QWidget) -> None:
         self.worker = None
-        report = action_report(action, outcomes)
         self.message.emit(report.summary + (" (details in the report)" if report.details else ""))
         if self.report_box is not None:
             self.report_box.close()
