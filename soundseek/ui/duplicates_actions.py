@@ -8,14 +8,17 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
-from soundseek.copies.groups import CopyGroup
 from soundseek.ui.error_text import describe_error
 from soundseek.ui.threads import Tasks, Worker
 from soundseek.ui.write_report import Report, show_report
+
+if TYPE_CHECKING:
+    from soundseek.copies.groups import CopyGroup
 
 UNDO_HINT = "Undo (Ctrl+Z here, or Review ▸ Undo last change) puts them back."
 MISSING = "{what} is not available in this version of SoundSeek (app.copies.{name} is missing)"

@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import os
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QColor, QFont, QStandardItem, QStandardItemModel
 
-from soundseek.copies.groups import CONTAINED, IDENTICAL, LEVELS, Copy, CopyGroup
-from soundseek.ui.results_copies import level_word
+from soundseek.ui.results_copies import CONTAINED, IDENTICAL, LEVELS, level_word
 from soundseek.ui.results_model import duration_text
+
+if TYPE_CHECKING:
+    from soundseek.copies.groups import Copy, CopyGroup
 
 HEADERS = ("Keep", "Name", "Folder", "Relation", "Offset", "Format", "Rate", "Bit depth", "Ch",
            "Duration", "Size")  # fmt: skip

@@ -5,6 +5,7 @@ A window of its own, not modal: the main window stays usable beside it."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QModelIndex, Qt
@@ -21,13 +22,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from soundseek.copies.groups import CONTAINED, IDENTICAL, RECORDING, Copy, CopyGroup
-from soundseek.search.hits import Hit
 from soundseek.ui.duplicates_actions import WORDS, DuplicatesActions
 from soundseek.ui.duplicates_model import COPY_ROLE, DuplicatesModel, size_text
 from soundseek.ui.elided_label import ElidedLabel
+from soundseek.ui.results_copies import CONTAINED, IDENTICAL, RECORDING
 
 if TYPE_CHECKING:
+    from soundseek.copies.groups import CopyGroup
+    from soundseek.index.tables.records import FileRecord
     from soundseek.ui.preview import PreviewPane
     from soundseek.ui.threads import Tasks
     from soundseek.ui.write_actions import WriteActions
@@ -39,10 +41,18 @@ OFFSET_COLUMN = 4
 PLAY_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
 
 
-def copy_as_hit(c: Copy) -> Hit:
-    """A copy as the preview takes a hit (no query matched it: no score, no moment)."""
-    return Hit(path=c.path, rank=0, score=0.0, sound=None, start=None, end=None, matched=[],
-               file=c.file)  # fmt: skip
+@dataclass(frozen=True)
+class CopyAudition:
+    """A copy as the preview takes a hit: its file, and no query's moment in it (nothing was
+    searched for). The preview, a drag and "More like this" read only these."""
+
+    file: FileRecord
+    start: float | None = None
+    end: float | None = None
+
+    @property
+    def path(self) -> str:
+        return self.file.path
 
 
 class DuplicatesDialog(QDialog):
@@ -171,7 +181,7 @@ class DuplicatesDialog(QDialog):
         group = self.model.group_of(current)
         c = c or (group.keeper if group is not None else None)
         if c is not None:
-            self.preview.show_hit(copy_as_hit(c))
+            self.preview.show_hit(CopyAudition(c.file))
 
     def selected_groups(self) -> list[CopyGroup]:
         """The groups with a selected row (every group when none is), keepers as chosen."""

@@ -18,8 +18,10 @@ if TYPE_CHECKING:
     from soundseek.ui.results_table import ResultsSelection
     from soundseek.ui.review_controller import ReviewController
 
-LEVEL_WORDS = {"identical": "identical", "recording": "same recording",
-               "contained": "region"}  # fmt: skip
+# The relation names app.copies speaks (groups' levels, a copy's relation), tightest first.
+IDENTICAL, RECORDING, CONTAINED = "identical", "recording", "contained"
+LEVELS = (IDENTICAL, RECORDING, CONTAINED)
+LEVEL_WORDS = {IDENTICAL: "identical", RECORDING: "same recording", CONTAINED: "region"}
 SHOW_KEYS = (Qt.Key.Key_Right,)
 HIDE_KEYS = (Qt.Key.Key_Left,)
 
