@@ -98,7 +98,9 @@ class DuplicatesDialog(QDialog):
         top.addWidget(self.counts)
         actions = QHBoxLayout()
         for w in (self.keep_button, *self.buttons.values(), self.export_button):
+            w.setAutoDefault(False)  # Enter auditions; it never acts on files
             actions.addWidget(w)
+        self.undo_button.setAutoDefault(False)
         actions.addStretch(1)
         actions.addWidget(self.undo_button)
         box = QVBoxLayout(self)

@@ -80,6 +80,10 @@ def test_groups_are_listed_keeper_first_and_the_level_narrows_them(qtbot, view):
         "same recording", "MP3", "44.1 kHz", "—"]  # fmt: skip
     view.tree.setCurrentIndex(mp3)
     assert view.preview.shown[-1].path == mp3.data(COPY_ROLE).path, "selecting auditions it"
+    qtbot.keyClick(view.tree, Qt.Key.Key_Space)
+    qtbot.keyClick(view.tree, Qt.Key.Key_Return)
+    assert view.preview.keys == ["toggle", "start"], "space plays or stops, Enter from the start"
+    assert files_of(view, 0)[0] == ("★", "door.wav"), "Enter never acts on the files"
     view.level.setCurrentIndex(0)  # identical audio only
     qtbot.waitUntil(lambda: view.model.rowCount() == 1)
     assert files_of(view, 0) == [("★", "rain.wav"), ("", "rain copy.wav")]
