@@ -64,3 +64,16 @@ def test_the_print_index_finds_a_region_at_its_offset(tmp_path):
     (item, agree, frames), *_ = index.candidates(region.hashes)
     assert item.content == "long" and agree >= 10
     assert abs(frames * 128 / 12000 - 4.25) < 0.05
+
+
+def test_a_forgotten_content_takes_its_postings_and_relations_along(tmp_path):
+    from soundseek.index.prints.relations import RECORDING, Relation
+
+    index = PrintIndex(tmp_path / "p.sqlite", writable=True)
+    p = print_of(creak(2.0, seed=8))
+    index.add("a", p.duration, p.hashes, p.stride, [])
+    index.add("b", p.duration, p.hashes, p.stride, [Relation("a", "b", RECORDING)])
+    assert index.forget(["a"]) == 1
+    assert index.relations() == [] and index.contents() == ["b"]
+    (item, agree, _off), = index.candidates(p.hashes)
+    assert item.content == "b" and agree == len(np.unique(p.hashes, axis=0))
