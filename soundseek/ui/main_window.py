@@ -330,14 +330,10 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:
         self.save_state()
-        self.keeper.shutdown()
-        self.search_runner.shutdown()
-        self.model_loader.shutdown()
-        self.write_actions.shutdown()
-        self.duplicates.actions.shutdown()
-        self.review.shutdown()
-        self.tasks.shutdown()
-        self.preview.tasks.shutdown()
+        for part in (self.keeper, self.search_runner, self.model_loader, self.write_actions,
+                     self.duplicates.actions, self.review, self.tasks,
+                     self.preview.tasks):  # fmt: skip
+            part.shutdown()  # in this order: the workers end before the window goes
         if self.audio is not None:
             self.audio.close()
         self.signals.detach()
