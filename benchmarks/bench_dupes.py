@@ -87,13 +87,18 @@ def printed(path: str, costs: dict) -> object:
     return p
 
 
-def add_all(items: list[dict], index: PrintIndex, costs: dict) -> list:
+def add_all(items: list[dict], index: PrintIndex, costs: dict, checks: list) -> list:
     paths = {it["id"]: it["path"] for it in items}
+    family = {it["id"]: it["family"] for it in items}
     relations = []
     for n, it in enumerate(items):
         p = printed(it["path"], costs)
         t0 = time.perf_counter()
-        found = find_relations(it["id"], p, index, paths.get)
+
+        def report(c, check, me=it["id"]):
+            checks.append((family[me] == family[c.item.content], check.mel, check.wave))
+
+        found = find_relations(it["id"], p, index, paths.get, report)
         index.add(it["id"], p.duration, p.hashes, p.stride, found)
         costs["match"].append(time.perf_counter() - t0)
         relations += found
@@ -178,6 +183,22 @@ def regions(by_id: dict, orig_of: dict, relations: list) -> dict:
             "max_error_ms": max((e["error_ms"] for e in errs), default=None)}  # fmt: skip
 
 
+def sweep(checks: list[tuple[bool, float, float]]) -> list[dict]:
+    """Every checked candidate pair (same family or not) against pairs of thresholds: how
+    many different-family pairs each would accept, how many same-family pairs it would
+    reject (families pair across packages too: the precision above says how often)."""
+    same = np.array([c[0] for c in checks], bool)
+    mel = np.array([c[1] for c in checks])
+    wave = np.array([c[2] for c in checks])
+    out = []
+    for m in (0.8, 0.85, 0.9):
+        for w in (0.0, 0.8, 0.85, 0.9, 0.93, 0.95, 0.97):
+            ok = (mel >= m) & (wave >= w)
+            out.append({"mel": m, "wave": w, "same_rejected": int((same & ~ok).sum()),
+                        "other_accepted": int((~same & ok).sum())})  # fmt: skip
+    return out
+
+
 def summary(costs: dict) -> dict:
     def ms(v):
         return {
@@ -202,16 +223,19 @@ def main() -> None:
         print(f"{len(items)} files ({args.limit} originals) in {time.perf_counter() - t0:.0f} s")
         index = PrintIndex(Path(tmp) / "prints.sqlite", writable=True)
         costs: dict[str, list[float]] = {"decode": [], "print": [], "match": []}
-        relations = add_all(items, index, costs)
+        checks: list[tuple[bool, float, float]] = []
+        relations = add_all(items, index, costs, checks)
         size = (Path(tmp) / "prints.sqlite").stat().st_size
         result = evaluate(items, relations)
     result.update(cost=summary(costs), files=len(items), seconds=time.perf_counter() - t0,
-                  index_bytes_per_file=size / len(items))  # fmt: skip
+                  index_bytes_per_file=size / len(items), thresholds=sweep(checks))  # fmt: skip
     Path(args.out).parent.mkdir(exist_ok=True)
     Path(args.out).write_text(json.dumps(result, indent=1))
     for k in ("recall_found", "recall_direct"):
         print(k, " ".join(f"{t}={v:.3f}" for t, v in result[k].items()))
     print({k: result[k] for k in ("relations", "false_relations", "precision", "regions", "cost")})
+    for row in result["thresholds"]:
+        print(row)
 
 
 if __name__ == "__main__":

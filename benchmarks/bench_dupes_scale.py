@@ -89,8 +89,10 @@ def bulk_load(index: PrintIndex, gen: Generator, n: int, upto: int) -> int:
             for _ in range(batch):
                 n += 1
                 duration, hashes, stride = gen.one()
-                cur = con.execute("INSERT INTO items(content, duration, hashes, stride) "
-                                  "VALUES (?,?,?,?)", (f"g{n:08d}", duration, len(hashes), stride))
+                cur = con.execute(
+                    "INSERT INTO items(content, duration, hashes, stride) VALUES (?,?,?,?)",
+                    (f"g{n:08d}", duration, len(hashes), stride),
+                )
                 item = cur.lastrowid
                 rows += [(int(h), item, int(t)) for h, t in np.unique(hashes, axis=0)]
             rows.sort()
@@ -106,7 +108,8 @@ def checkpoint(index: PrintIndex, path: Path, queries: list[SoundPrint], n: int,
     query_ms = (time.perf_counter() - t0) / len(queries) * 1000
     size = sum(f.stat().st_size for f in path.parent.glob(path.name + "*"))
     row = {"files": n, "db_mb": size / 1e6, "bytes_per_file": size / n,
-           "rss_mb": rss_mb(), "anon_rss_mb": rss_mb("RssAnon"), "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+           "rss_mb": rss_mb(), "anon_rss_mb": rss_mb("RssAnon"),
+           "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
            "add_ms_median": float(np.median(add_times) * 1000),
            "add_ms_p95": float(np.percentile(add_times, 95) * 1000),
            "query_ms_mean": query_ms}  # fmt: skip

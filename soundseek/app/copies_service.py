@@ -65,13 +65,22 @@ class Copies:
             by_content = self._by_content[1]
         return by_content.get
 
-    def collapse(self, result: SearchResult, hidden: set[str] | None = None) -> SearchResult:
-        """One row per sound. With no library open (the instant search path, which must not
-        open the tables) the hits' groups are read from the print and word indexes."""
+    def collapse(self, result: SearchResult, limit: int, also_hide: str = "") -> SearchResult:
+        """One row per sound, at most `limit`, files hidden from results left out;
+        `also_hide`: the file "more like this" started from (never its own result, nor the
+        copy shown for its copies). With no library open (the instant search path, which
+        must not open the tables) the hits' groups come from the print and word indexes."""
         from soundseek.search.collapse import collapse
 
+        hidden = set(self.hidden()) | ({also_hide} if also_hide else set())
         group_of = self._for_hits(result) if self._open_store() is None else self.group_of()
-        return collapse(result, group_of, hidden or set())
+        collapsed = collapse(result, group_of, hidden)
+        collapsed.hits = collapsed.hits[:limit]
+        return collapsed
+
+    def hidden(self) -> set[str]:
+        """Paths hidden from results (none until the actions layer records some)."""
+        return set()
 
     def _for_hits(self, result: SearchResult) -> Callable[[str], CopyGroup | None]:
         """The groups of the hits' contents, from SQLite only: relations followed out from

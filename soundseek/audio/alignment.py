@@ -10,6 +10,7 @@ of the same drum, which shares many peaks, scores lower (measured in benchmarks/
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
@@ -22,6 +23,8 @@ from soundseek.audio.soundprint import PRINT_RATE
 MEL_HOP, MEL_BANDS = 240, 32  # 20 ms frames
 CHECK_SECONDS = 20.0  # the overlap compared (a long copy is decided by its first 20 s)
 HEAD_SECONDS = 30.0  # a file's start, kept for the next comparison
+WAVE_SECONDS = 5.0  # the waveform check's span
+WAVE_SLACK = 256  # samples either side of the landmarks' alignment (their step is 128)
 SPREAD = 2  # frames either side of the alignment
 
 
@@ -70,25 +73,55 @@ def frames_correlation(a: np.ndarray, b: np.ndarray, lag: int, spread: int = SPR
     return best
 
 
-@lru_cache(maxsize=64)
+@dataclass(frozen=True)
+class Check:
+    """How alike two aligned sounds are: `mel`, the log-mel frames' correlation (spectral
+    shape over time, codec-proof); `wave`, the waveforms' best normalised correlation within
+    WAVE_SLACK samples of the alignment (gain-proof; another strike of one drum, or a tone a
+    little higher, falls well below a copy's)."""
+
+    mel: float
+    wave: float
+
+
+@lru_cache(maxsize=16)
 def _head(path: str, mtime_ns: int) -> np.ndarray:
-    """Log-mel of a file's first HEAD_SECONDS: a file compared with several candidates (its
-    other copies) is read once."""
-    return log_mel(_read(path, 0.0, HEAD_SECONDS))
+    """A file's first HEAD_SECONDS at the print rate: a file compared with several candidates
+    (its other copies) is read once."""
+    return _read(path, 0.0, HEAD_SECONDS)
 
 
-def _mel_from(path: str, start: float, seconds: float) -> tuple[np.ndarray, int]:
-    """(log-mel from about `start`, the frame `start` falls on in it)."""
-    if start + min(seconds, CHECK_SECONDS) <= HEAD_SECONDS:
-        return _head(path, os.stat(path).st_mtime_ns), round(start * PRINT_RATE / MEL_HOP)
-    return log_mel(_read(path, start, seconds)), 0
+def _audio_from(path: str, start: float, seconds: float) -> np.ndarray:
+    if start + seconds <= HEAD_SECONDS:
+        head = _head(path, os.stat(path).st_mtime_ns)
+        first = round(start * PRINT_RATE)
+        return head[first : first + round(seconds * PRINT_RATE)]
+    return _read(path, start, seconds)
 
 
-def aligned_similarity(outer: str, inner: str, offset_s: float, inner_s: float) -> float:
-    """`inner` placed `offset_s` seconds into `outer` (negative: it starts before it): the
-    log-mel correlation over their overlap, at most CHECK_SECONDS of it."""
-    seconds = min(CHECK_SECONDS, inner_s - max(0.0, -offset_s)) + 0.1
-    a, at_a = _mel_from(outer, max(0.0, offset_s), seconds)
-    b, at_b = _mel_from(inner, max(0.0, -offset_s), seconds)
-    frames = int(seconds * PRINT_RATE / MEL_HOP)
-    return frames_correlation(a[at_a : at_a + frames], b[at_b : at_b + frames], 0)
+def wave_correlation(long: np.ndarray, short: np.ndarray) -> float:
+    """Best normalised correlation of `short` anywhere inside `long` (FFT)."""
+    if len(short) < 64 or len(long) < len(short) or not np.any(short):
+        return 0.0
+    n = 1 << int(np.ceil(np.log2(len(long) + len(short))))
+    corr = np.fft.irfft(np.fft.rfft(long, n) * np.conj(np.fft.rfft(short, n)), n)
+    lags = len(long) - len(short) + 1
+    energy = np.r_[0.0, np.cumsum(long.astype(np.float64) ** 2)]
+    window = energy[len(short) : len(short) + lags] - energy[:lags]
+    ncc = corr[:lags] / (np.sqrt(window * float((short.astype(np.float64) ** 2).sum())) + 1e-12)
+    return float(ncc.max())
+
+
+def aligned_check(outer: str, inner: str, offset_s: float, inner_s: float) -> Check:
+    """`inner` placed `offset_s` seconds into `outer` (negative: it starts before it), compared
+    over their overlap (at most CHECK_SECONDS of it)."""
+    seconds = max(0.05, min(CHECK_SECONDS, inner_s - max(0.0, -offset_s)))
+    slack = WAVE_SLACK / PRINT_RATE
+    start = max(0.0, offset_s)
+    a = _audio_from(outer, max(0.0, start - slack), seconds + 2 * slack)
+    b = _audio_from(inner, max(0.0, -offset_s), seconds)
+    lead = round((start - max(0.0, start - slack)) * PRINT_RATE)
+    mel = frames_correlation(log_mel(a[lead : lead + len(b)]), log_mel(b), 0)
+    span = round(WAVE_SECONDS * PRINT_RATE)
+    wave = wave_correlation(a[: span + 2 * WAVE_SLACK], b[:span])
+    return Check(mel, wave)

@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from soundseek.audio.alignment import aligned_similarity
+from soundseek.audio.alignment import Check, aligned_check
 from soundseek.audio.soundprint import SoundPrint, frame_seconds, keep_subset
 from soundseek.errors import SoundSeekError
 from soundseek.index.prints.printindex import Item, PrintIndex
@@ -23,11 +23,13 @@ log = logging.getLogger(__name__)
 
 MIN_AGREE, MIN_SHARE = 5, 0.05
 VERIFY_MIN = 0.85  # log-mel correlation at the alignment (see benchmarks/bench_dupes.py)
+WAVE_MIN = 0.9  # waveform correlation there: copies keep it, another strike of a drum not
 CONTAIN_EXTRA_S, CONTAIN_RATIO = 1.0, 0.75
 EDGE_S = 0.15  # how far a "contained" sound may stick out of its container (fades, padding)
 CANDIDATES = 32  # checked at most per new sound (its other copies, best first)
 
 PathOf = Callable[[str], "str | None"]  # a readable file holding a content, or None
+Report = Callable[["Candidate", Check], None]  # every checked candidate (benchmarks)
 
 
 @dataclass(frozen=True)
@@ -64,8 +66,12 @@ def _inside(offset: float, inner: float, outer: float) -> bool:
     return clearly_shorter and offset >= -EDGE_S and offset + inner <= outer + EDGE_S
 
 
-def find_relations(content: str, p: SoundPrint, index: PrintIndex, path_of: PathOf
-                   ) -> list[Relation]:  # fmt: skip
+def accepted(check: Check) -> bool:
+    return check.mel >= VERIFY_MIN and check.wave >= WAVE_MIN
+
+
+def find_relations(content: str, p: SoundPrint, index: PrintIndex, path_of: PathOf,
+                   report: Report | None = None) -> list[Relation]:  # fmt: skip
     """The relations of a new content to stored ones, each checked on the audio; a candidate
     whose files cannot be read now is left (it is compared again when either is printed)."""
     here = path_of(content)
@@ -82,10 +88,12 @@ def find_relations(content: str, p: SoundPrint, index: PrintIndex, path_of: Path
         outer, inner = (here, there) if rel.outer == content else (there, here)
         inner_s = p.duration if rel.inner == content else c.item.duration
         try:
-            score = aligned_similarity(outer, inner, rel.offset_s, inner_s)
+            check = aligned_check(outer, inner, rel.offset_s, inner_s)
         except (SoundSeekError, OSError) as exc:
             log.info("copy check skipped (%s): %s", there, exc)
             continue
-        if score >= VERIFY_MIN:
-            found.append(relation(content, p.duration, c, round(score, 4)))
+        if report is not None:
+            report(c, check)
+        if accepted(check):
+            found.append(relation(content, p.duration, c, round(min(check.mel, check.wave), 4)))
     return found

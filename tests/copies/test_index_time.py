@@ -21,8 +21,12 @@ def lib(tmp_path):
     master = creak(8.0, seed=21)
     return {
         "master": write(d / "masters" / "creak master.wav", master, subtype="PCM_24"),
-        "mp3ish": write(d / "previews" / "creak preview.ogg", master[4800:] * 0.5,
-                        format="OGG", subtype="VORBIS"),  # fmt: skip
+        "mp3ish": write(
+            d / "previews" / "creak preview.ogg",
+            master[4800:] * 0.5,
+            format="OGG",
+            subtype="VORBIS",
+        ),
         "region": write(d / "previews" / "creak cut.wav", master[2 * RATE : 4 * RATE]),
         "other": write(d / "masters" / "another creak.wav", creak(8.0, seed=22)),
     }

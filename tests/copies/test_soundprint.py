@@ -75,5 +75,5 @@ def test_a_forgotten_content_takes_its_postings_and_relations_along(tmp_path):
     index.add("b", p.duration, p.hashes, p.stride, [Relation("a", "b", RECORDING)])
     assert index.forget(["a"]) == 1
     assert index.relations() == [] and index.contents() == ["b"]
-    (item, agree, _off), = index.candidates(p.hashes)
+    ((item, agree, _off),) = index.candidates(p.hashes)
     assert item.content == "b" and agree == len(np.unique(p.hashes, axis=0))

@@ -248,4 +248,3 @@ class PrintIndex:
                 for row in self._con.execute(q, part + part):
                     out[(row[0], row[1])] = Relation(*row)
             return list(out.values())
-
