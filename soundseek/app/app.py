@@ -21,7 +21,6 @@ import math
 import threading
 from collections.abc import Iterator
 from dataclasses import replace
-from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -40,6 +39,7 @@ from soundseek.app.location import describe as describe_location
 from soundseek.app.model_service import Models
 from soundseek.app.own_writes import OwnWrites
 from soundseek.app.root_service import Roots
+from soundseek.app.services import Services
 from soundseek.app.settings import (
     Settings,
     load_settings,
@@ -56,12 +56,7 @@ from soundseek.paths import AppPaths, app_paths
 
 if TYPE_CHECKING:
     from soundseek.app.cluster import ClusterOptions
-    from soundseek.app.copies_service import Copies
     from soundseek.app.library import Library
-    from soundseek.app.media_service import Media
-    from soundseek.app.review_service import Review
-    from soundseek.app.transfer_service import Transfers
-    from soundseek.app.write_service import Writes
     from soundseek.embed.base import Embedder
     from soundseek.index.store import Store
     from soundseek.ingest.index_run import IndexProgress
@@ -76,7 +71,7 @@ LOCATION_KEYS = frozenset({"location", "s3_endpoint", "s3_region", "root_mounts"
 log = logging.getLogger(__name__)
 
 
-class App:
+class App(Services):
     """SoundSeek for one home (settings, models) and its index."""
 
     def __init__(self, paths: AppPaths, settings: Settings) -> None:
@@ -121,49 +116,6 @@ class App:
         if self._library is not None:
             self._library.close()
         self._library = None
-
-    # -- what the application hands out -------------------------------------------------------
-    # Review, writes and media bring LanceDB and numpy with them: each is built on first use.
-    @cached_property
-    def review(self) -> Review:
-        """Tags, UCS categories and the review lists (review_service)."""
-        from soundseek.app.review_service import Review
-
-        return Review(lambda: self.place, self._store)
-
-    @cached_property
-    def writes(self) -> Writes:
-        """Metadata written into the files, and undone (write_service)."""
-        from soundseek.app.write_service import Writes
-
-        return Writes(self.paths.data_dir, lambda: self._settings, lambda: self.place,
-                      self._store, self.search, self.own_writes)  # fmt: skip
-
-    @cached_property
-    def media(self) -> Media:
-        """Envelopes, drags and exports (media_service)."""
-        from soundseek.app.media_service import Media
-
-        return Media(self.paths.render_dir, lambda: self._settings, self._store)
-
-    @cached_property
-    def transfers(self) -> Transfers:
-        """Files and regions rendered for DAWs, their history, spotting (transfer_service)."""
-        from soundseek.app.transfer_service import Transfers
-
-        return Transfers(self.paths.data_dir, self.paths.transfer_dir, lambda: self._settings,
-                         self._store_if_any, self.media.drag_file,
-                         self.paths.render_dir / "staged")  # fmt: skip
-
-    @cached_property
-    def copies(self) -> Copies:
-        """Copies of one sound: groups, the keeper, and what to do with the others."""
-        from soundseek.app.copies_service import Copies
-
-        return Copies(self._store)
-
-    def _store(self) -> Store:
-        return self.library().store
 
     def _store_if_any(self) -> Store | None:
         """The index, for what it knows about a file; a transfer works without one (no
@@ -313,13 +265,22 @@ class App:
         return load_catalog().categories
 
     def search(
-        self, query: str, limit: int = 50, steer: Steer | None = None, loads_model: bool = False
-    ) -> SearchResult:
+        self, query: str, limit: int = 50, steer: Steer | None = None, loads_model: bool = False,
+        all_copies: bool = False,
+    ) -> SearchResult:  # fmt: skip
         """Ranked files for a typed query; `steer.good/bad`: relevance feedback. The way is
         planned in search.routing (the query parsed there, once): instant, from the word index
         and window cache, while no index is open and no model loaded; else, or when the
         instant way cannot answer, the full one. `loads_model` (the shell): load the model
-        before the full way when it could listen."""
+        before the full way when it could listen. Copies of one sound are one row (the
+        others in `hit.copies`) unless `all_copies`."""
+        if all_copies:
+            return self._search(query, limit, steer, loads_model)
+        return self.copies.collapse(self._search(query, wider(limit), steer, loads_model), limit)
+
+    def _search(
+        self, query: str, limit: int, steer: Steer | None, loads_model: bool
+    ) -> SearchResult:
         from soundseek.search.routing import Situation, Way, plan_search
 
         ready = self._library is not None or self.models.embedder is not None
@@ -351,16 +312,19 @@ class App:
 
     def similar(
         self, path: str, at: float | None = None, limit: int = 50, filters: str = "",
-        steer: Steer | None = None,
+        steer: Steer | None = None, all_copies: bool = False,
     ) -> SearchResult:  # fmt: skip
         """More like a file: by its stored vectors, or by listening to a file from outside;
-        `steer` moves it ("like this, but more distant") and carries feedback."""
+        `steer` moves it ("like this, but more distant") and carries feedback. Copies are
+        one row unless `all_copies`."""
         from soundseek.search.steer_request import NONE
 
         if at is not None and not (math.isfinite(at) and at >= 0):
             raise QuerySyntaxError(f"the moment to match must be a number of seconds from the "
                                    f"start of the file, not {at:g}")  # fmt: skip
-        return self.library().searcher.similar_file(path, at, limit, filters, steer or NONE)
+        wanted = limit if all_copies else wider(limit)
+        found = self.library().searcher.similar_file(path, at, wanted, filters, steer or NONE)
+        return found if all_copies else self.copies.collapse(found, limit, also_hide=path)
 
     def similar_region(
         self, path: str, start: float, end: float, limit: int = 50, filters: str = "",
@@ -370,8 +334,14 @@ class App:
         from soundseek.search.steer_request import NONE
 
         audio = segment_for_embedding(path, start, end)
-        return self.library().searcher.similar_audio(audio, limit, filters, steer or NONE)
+        found = self.library().searcher.similar_audio(audio, wider(limit), filters, steer or NONE)
+        return self.copies.collapse(found, limit)
 
     def sound_search_note(self) -> str | None:
         """Why sound search is off right now, or None when it works."""
         return self.library().searcher.sound_available()
+
+
+def wider(limit: int) -> int:
+    """Hits asked for when copies collapse: rows merge, so a page still fills."""
+    return limit + max(10, limit // 2)

@@ -3,38 +3,110 @@
 Groups are read from the index: identical audio from the content hashes, the looser relations
 (same recording, a region of a longer file) from the print index that the index run keeps.
 A caller can narrow them to files under some paths (a group is shown whole when any of its
-files is there)."""
+files is there). Search results collapse by these groups (`collapse`)."""
 
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from soundseek.copies.groups import RECORDING, CopyGroup, build_groups, check_level
+from soundseek.index.prints.relations import CONTAINED
 
 if TYPE_CHECKING:
+    from soundseek.files.roots import Root
     from soundseek.index.store import Store
+    from soundseek.search.hits import SearchResult
 
 
 class Copies:
-    def __init__(self, store: Callable[[], Store]) -> None:
+    def __init__(self, store: Callable[[], Store], open_store: Callable[[], Store | None],
+                 cache_dir: Callable[[], Path], roots: Callable[[], dict[str, Root]]
+                 ) -> None:  # fmt: skip
         self._store = store  # the open index's store (opened on first use)
+        self._open_store = open_store  # the store if a library is open now, else None
+        self._cache_dir = cache_dir  # the print and word indexes (read without the store)
+        self._roots = roots  # root id -> Root, to place records read from the word index
+        self._lock = threading.Lock()
+        self._by_content: tuple[object, dict[str, CopyGroup]] | None = None
 
     def groups(self, paths: list[str] | None = None, level: str = RECORDING) -> list[CopyGroup]:
         """Copy groups at `level` (identical, recording or contained: each admits the tighter
         ones), largest first; only those with a file under one of `paths` when given."""
         check_level(level)
-        store = self._store()
-        relations = store.prints.relations()
-        contents = set(store.prints.shared_contents())
-        contents |= {c for r in relations for c in (r.outer, r.inner)}
-        records = store.records_by_hash(sorted(contents)) if contents else []
-        groups = build_groups(records, relations, level)
+        groups = self._all_groups(self._store(), level)
         if paths:
             roots = [os.path.abspath(p) for p in paths]
             groups = [g for g in groups if any(_under(c.path, roots) for c in g.copies)]
         return groups
+
+    def _all_groups(self, store: Store, level: str) -> list[CopyGroup]:
+        relations = store.prints.relations()
+        contents = set(store.prints.shared_contents())
+        contents |= {c for r in relations for c in (r.outer, r.inner)}
+        records = store.records_by_hash(sorted(contents)) if contents else []
+        return build_groups(records, relations, level)
+
+    def group_of(self) -> Callable[[str], CopyGroup | None]:
+        """content hash -> its group at "recording" (cached until files or relations change)."""
+        store = self._open_store()
+        if store is None:
+            return lambda _content: None
+        stamp = store.prints.stamp()
+        with self._lock:
+            if self._by_content is None or self._by_content[0] != stamp:
+                groups = self._all_groups(store, RECORDING)
+                by = {c.file.content_hash: g for g in groups for c in g.copies}
+                self._by_content = (stamp, by)
+            by_content = self._by_content[1]
+        return by_content.get
+
+    def collapse(self, result: SearchResult, limit: int, also_hide: str = "") -> SearchResult:
+        """One row per sound, at most `limit`, files hidden from results left out;
+        `also_hide`: the file "more like this" started from (never its own result, nor the
+        copy shown for its copies). With no library open (the instant search path, which
+        must not open the tables) the hits' groups come from the print and word indexes."""
+        from soundseek.search.collapse import collapse
+
+        hidden = set(self.hidden()) | ({also_hide} if also_hide else set())
+        group_of = self._for_hits(result) if self._open_store() is None else self.group_of()
+        collapsed = collapse(result, group_of, hidden)
+        collapsed.hits = collapsed.hits[:limit]
+        return collapsed
+
+    def hidden(self) -> set[str]:
+        """Paths hidden from results (none until the actions layer records some)."""
+        return set()
+
+    def _for_hits(self, result: SearchResult) -> Callable[[str], CopyGroup | None]:
+        """The groups of the hits' contents, from SQLite only: relations followed out from
+        the hits (a group is connected), the files of those contents from the word index."""
+        from soundseek.index.prints.printstore import read_relations
+        from soundseek.index.wordindex.fts import existing_words
+
+        contents = {h.file.content_hash for h in result.hits if h.file.content_hash}
+        relations, todo = {}, set(contents)
+        for _hop in range(4):
+            found = read_relations(self._cache_dir(), sorted(todo)) if todo else []
+            relations.update(((r.outer, r.inner), r) for r in found if r.level != CONTAINED)
+            todo = {c for r in found for c in (r.outer, r.inner)} - contents
+            contents |= todo
+        words = existing_words(self._cache_dir())
+        if words is None:
+            records = [h.file for h in result.hits]
+        else:
+            try:
+                roots = self._roots()
+                records = [replace(r, root=roots.get(r.root_id))
+                           for r in words.records_by_hash(sorted(contents))]  # fmt: skip
+            finally:
+                words.close()
+        groups = build_groups(records, relations.values(), RECORDING)
+        return {c.file.content_hash: g for g in groups for c in g.copies}.get
 
 
 def _under(path: str, roots: list[str]) -> bool:

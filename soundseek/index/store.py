@@ -64,7 +64,8 @@ from soundseek.index.wordindex.sync import WordSync
 
 _INDEXED = sql_str(FileStatus.INDEXED.value)
 _CREATED = ((FILES, FILES_SCHEMA), (ENVELOPES, ENVELOPES_SCHEMA), (TAGS, TAGS_SCHEMA),
-            (GUESSES, GUESSES_SCHEMA), (ACCEPTED, ACCEPTED_SCHEMA), (PRINTS, PRINTS_SCHEMA))  # fmt: skip
+            (GUESSES, GUESSES_SCHEMA), (ACCEPTED, ACCEPTED_SCHEMA),
+            (PRINTS, PRINTS_SCHEMA))  # fmt: skip
 
 
 class Store:
@@ -108,10 +109,9 @@ class Store:
         return self._lock is not None and self._lock.lost.is_set()
 
     def close(self) -> None:
-        if self.words is not None:
-            self.words.close()
-        if self.prints is not None:
-            self.prints.close()
+        for part in (self.words, self.prints):
+            if part is not None:
+                part.close()
         if self._lock:
             self._lock.release()
             self._lock = None
