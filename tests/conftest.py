@@ -151,13 +151,15 @@ def where(request, home):
 # Longest first (measured with --durations on the 2-core machine), so that the last modules
 # to start are short ones: with `--dist loadscope` a whole module runs on one worker, and a long
 # module that starts last keeps one worker busy while the others have nothing left to do.
-# test_zero_shot comes after test_relevance, so that test_relevance has built the trained model
-# (under its file lock) by the time it asks.
+# pytest-xdist hands a worker its next module as soon as two or fewer of its tests are left: the
+# module fourth in line lands behind test_cluster (three tests, 2-4 min) once its first test is
+# done. test_zero_shot goes there: a few tests, and by the time it runs test_relevance (started
+# at once on another worker) has trained the model they share (under its file lock).
 LONG_MODULES = (
-    "test_gui.py", "test_cluster.py", "test_team.py", "test_relevance.py", "test_backends.py",
-    "test_gui_trust.py", "test_kill_resume.py", "test_indexer.py", "test_store.py",
-    "test_writeback.py", "test_search.py", "test_watch.py", "test_hostile_files.py",
-    "test_decoder_crash.py", "test_zero_shot.py",
+    "test_gui.py", "test_cluster.py", "test_relevance.py", "test_zero_shot.py", "test_team.py",
+    "test_gui_trust.py", "test_backends.py", "test_kill_resume.py", "test_indexer.py",
+    "test_store.py", "test_writeback.py", "test_search.py", "test_watch.py",
+    "test_hostile_files.py", "test_decoder_crash.py",
 )  # fmt: skip
 
 
