@@ -399,10 +399,17 @@ def test_a_file_still_keyed_the_old_way_is_rekeyed_before_its_write(home, tmp_pa
     _reindex_embeds_nothing_and_keeps_the_tag(home, lib, wav, capsys)
 
 
-def test_only_the_newest_batches_are_kept_for_undo(home, tmp_path):
+def test_only_the_newest_batches_are_kept_for_undo(home, tmp_path, monkeypatch):
+    """Past the limit the oldest batches go and the newest is undone. The limit is lowered
+    from 20 to 3 here: the pruning is the same at any limit, and each write batch costs the
+    test ~0.4 s (22 of them were ~9 s)."""
     from soundseek.app import App
-    from soundseek.writing.journal import KEEP_BATCHES, batches
+    from soundseek.writing import batch, journal
+    from soundseek.writing.journal import batches
 
+    KEEP_BATCHES = 3
+    for module in (batch, journal):
+        monkeypatch.setattr(module, "KEEP_BATCHES", KEEP_BATCHES)
     lib = tmp_path / "lib"
     lib.mkdir()
     wav = write_bwf(lib / "w.wav", tone(0.2, 400))
@@ -418,4 +425,5 @@ def test_only_the_newest_batches_are_kept_for_undo(home, tmp_path):
     from soundseek.metadata.reader import read_metadata
 
     words = read_metadata(str(wav)).keywords
-    assert "t20" in words and "t21" not in words
+    newest = KEEP_BATCHES + 1
+    assert f"t{newest - 1}" in words and f"t{newest}" not in words
