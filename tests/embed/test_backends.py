@@ -94,7 +94,9 @@ def test_mps_resize_as_a_matrix_equals_the_bicubic_one(tiny_embedder):
     assert torch.allclose(got, want, atol=1e-4)
 
 
-def test_switching_to_a_gate_passing_runtime_keeps_the_vectors(home, tmp_path, fresh_model):
+def test_switching_to_a_gate_passing_runtime_keeps_the_vectors(home, tmp_path, tiny_model_dir):
+    """An index made through torch, then through ONNX Runtime (its export and passed gate
+    cached beside the model, as after any first load): no file is embedded again."""
     import soundfile as sf
 
     from soundseek.index.store import Store
@@ -103,8 +105,11 @@ def test_switching_to_a_gate_passing_runtime_keeps_the_vectors(home, tmp_path, f
     lib = tmp_path / "lib"
     lib.mkdir()
     sf.write(lib / "a.wav", noise(2.0), 48000)
-    index(home, [lib], ClapEmbedder(fresh_model, "tiny", "cpu", 1, backend="torch"))
-    onnx = ClapEmbedder(fresh_model, "tiny", "cpu", 1)
+    model = tmp_path / "tiny"
+    shutil.copytree(tiny_model_dir, model)
+    index(home, [lib], ClapEmbedder(model, "tiny", "cpu", 1, backend="torch"))
+    onnx = ClapEmbedder(model, "tiny", "cpu", 1)
+    assert onnx.gate is not None and onnx.gate.passed
     events = index(home, [lib], onnx)
     assert not any("re-embedding" in e.message for e in events)
     assert Store(home.store_dir).info.runtimes == ("torch-fp32", "onnxruntime-fp32")
