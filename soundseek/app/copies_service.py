@@ -34,7 +34,7 @@ from soundseek.writing.undo import Undone
 if TYPE_CHECKING:
     from soundseek.index.store import Store
 
-__all__ = ["ActionOutcome", "CopiesBatch", "Copies"]
+__all__ = ["ActionOutcome", "Copies", "CopiesBatch"]
 
 
 @dataclass(frozen=True)
