@@ -200,8 +200,19 @@ def mark_undone(batch: ActionBatch) -> None:
 
 
 def prune(root: Path, keep: int = KEEP_BATCHES) -> None:
-    """Forget all but the newest `keep` batches (they can no longer be undone)."""
-    if root.is_dir():
-        folders = sorted((p for p in root.iterdir() if p.is_dir()), reverse=True)
-        for folder in folders[keep:]:
-            shutil.rmtree(folder, ignore_errors=True)
+    """Forget all but the newest `keep` batches (they can no longer be undone), and any
+    batch a kill left before it began a file. The caller holds the copies lock."""
+    if not root.is_dir():
+        return
+    folders = sorted((p for p in root.iterdir() if p.is_dir()), reverse=True)
+    empty = [f for f in folders if not _began(f)]
+    folders = [f for f in folders if f not in empty]
+    for folder in empty + folders[keep:]:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _began(folder: Path) -> bool:
+    try:
+        return b'"op": "begin"' in (folder / ACTIONS).read_bytes()
+    except OSError:
+        return False
