@@ -123,3 +123,33 @@ def test_export_csv_and_json(lib, tmp_path):
     assert app.copies.export(groups, str(tmp_path / "g.json")) == 5
     doc = json.loads((tmp_path / "g.json").read_text())
     assert doc["format"] == 1 and doc["groups"][0]["files"][0]["keeper"] is True
+
+
+def test_undo_takes_the_newer_of_a_write_batch_and_a_copies_batch():
+    from soundseek.app.changes import Changes
+    from soundseek.app.copies_service import CopiesBatch
+
+    class Writes:
+        def last_write(self):
+            return "20260101-120000-01767268800000000000-7", 4
+
+        def undo_writes(self):
+            return "write", []
+
+    class Copies:
+        batch: CopiesBatch | None = None
+
+        def last_action(self):
+            return self.batch
+
+        def undo_copies(self):
+            return "copies", []
+
+    writes, copies = Writes(), Copies()
+    changes = Changes(lambda: writes, lambda: copies)
+    assert changes.last_change().describe() == "metadata written into 4 files"
+    copies.batch = CopiesBatch("20260101-120001-01767268801000000000-7", "move", 2, "/x")
+    assert changes.last_change().describe() == "copies moved: 2 files (to /x)"
+    assert changes.undo_last() == ("copies", [])
+    copies.batch = CopiesBatch("20251231-120001-01767182401000000000-7", "trash", 1)
+    assert changes.undo_last() == ("write", [])
