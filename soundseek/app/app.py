@@ -161,9 +161,12 @@ class App:
     @cached_property
     def copies(self) -> Copies:
         """Copies of one sound: groups, the keeper, and what to do with the others."""
-        from soundseek.app.copies_service import Copies
+        from soundseek.app.copies_service import Copies, CopyActions
 
-        return Copies(self.paths.data_dir, lambda: self.place, self._store, self.own_writes)
+        return Copies(self._store, lambda: self._library.store if self._library else None,
+                      lambda: self.place.cache_dir, self.registry.by_id,
+                      CopyActions(self.paths.data_dir, lambda: self.place,
+                                  lambda: self.registry.by_id(), self.own_writes))  # fmt: skip
 
     def _store(self) -> Store:
         return self.library().store
@@ -316,13 +319,32 @@ class App:
         return load_catalog().categories
 
     def search(
-        self, query: str, limit: int = 50, steer: Steer | None = None, loads_model: bool = False
-    ) -> SearchResult:
+        self, query: str, limit: int = 50, steer: Steer | None = None, loads_model: bool = False,
+        all_copies: bool = False,
+    ) -> SearchResult:  # fmt: skip
         """Ranked files for a typed query; `steer.good/bad`: relevance feedback. The way is
         planned in search.routing (the query parsed there, once): instant, from the word index
         and window cache, while no index is open and no model loaded; else, or when the
         instant way cannot answer, the full one. `loads_model` (the shell): load the model
-        before the full way when it could listen."""
+        before the full way when it could listen. Copies of one sound are one row (the
+        others in `hit.copies`) unless `all_copies`."""
+        if all_copies:
+            return self._search(query, limit, steer, loads_model)
+        return self._collapsed(self._search(query, _wider(limit), steer, loads_model), limit)
+
+    def _collapsed(self, result: SearchResult, limit: int) -> SearchResult:
+        collapsed = self.copies.collapse(result, self.copies_hidden())
+        collapsed.hits = collapsed.hits[:limit]
+        return collapsed
+
+    def copies_hidden(self) -> set[str]:
+        """Paths the user hid from results (Duplicates view, `dupes --apply hide`)."""
+        hidden = getattr(self.copies, "hidden", None)
+        return set(hidden()) if hidden is not None else set()
+
+    def _search(
+        self, query: str, limit: int, steer: Steer | None, loads_model: bool
+    ) -> SearchResult:
         from soundseek.search.routing import Situation, Way, plan_search
 
         ready = self._library is not None or self.models.embedder is not None
@@ -354,16 +376,19 @@ class App:
 
     def similar(
         self, path: str, at: float | None = None, limit: int = 50, filters: str = "",
-        steer: Steer | None = None,
+        steer: Steer | None = None, all_copies: bool = False,
     ) -> SearchResult:  # fmt: skip
         """More like a file: by its stored vectors, or by listening to a file from outside;
-        `steer` moves it ("like this, but more distant") and carries feedback."""
+        `steer` moves it ("like this, but more distant") and carries feedback. Copies are
+        one row unless `all_copies`."""
         from soundseek.search.steer_request import NONE
 
         if at is not None and not (math.isfinite(at) and at >= 0):
             raise QuerySyntaxError(f"the moment to match must be a number of seconds from the "
                                    f"start of the file, not {at:g}")  # fmt: skip
-        return self.library().searcher.similar_file(path, at, limit, filters, steer or NONE)
+        wanted = limit if all_copies else _wider(limit)
+        found = self.library().searcher.similar_file(path, at, wanted, filters, steer or NONE)
+        return found if all_copies else self._collapsed(found, limit)
 
     def similar_region(
         self, path: str, start: float, end: float, limit: int = 50, filters: str = "",
@@ -373,8 +398,14 @@ class App:
         from soundseek.search.steer_request import NONE
 
         audio = segment_for_embedding(path, start, end)
-        return self.library().searcher.similar_audio(audio, limit, filters, steer or NONE)
+        found = self.library().searcher.similar_audio(audio, _wider(limit), filters, steer or NONE)
+        return self._collapsed(found, limit)
 
     def sound_search_note(self) -> str | None:
         """Why sound search is off right now, or None when it works."""
         return self.library().searcher.sound_available()
+
+
+def _wider(limit: int) -> int:
+    """Hits asked for when copies collapse: rows merge, so a page still fills."""
+    return limit + max(10, limit // 2)

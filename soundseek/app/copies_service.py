@@ -1,171 +1,137 @@
-"""`app.copies`: the library's copies of one sound, grouped, with the copy to keep, and what
-to do with the others.
+"""`app.copies`: the library's copies of one sound, grouped, with the copy to keep.
 
 Groups are read from the index: identical audio from the content hashes, the looser relations
 (same recording, a region of a longer file) from the print index that the index run keeps.
 A caller can narrow them to files under some paths (a group is shown whole when any of its
-files is there). The actions (hide, move to a folder, system trash) are journaled and undone
-by `writing.copy_actions` / `copy_undo`; this object composes them with the index refresh
-and the folder watcher, as `app.writes` does for metadata. Exports live in copies_export.
-"""
+files is there). Search results collapse by these groups (`collapse`). What to do with the
+copies (hide, move, trash, export, undo) is `CopyActions` (copies_actions), offered here too:
+`app.copies.apply`, `export`, `hidden`, `last_action`, `undo_copies`."""
 
 from __future__ import annotations
 
 import os
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from soundseek.app.copies_export import export_groups
-from soundseek.app.folders import usable_folder
-from soundseek.app.own_writes import OwnWrites
+from soundseek.app.copies_actions import ActionOutcome, CopiesBatch, CopyActions
 from soundseek.copies.groups import RECORDING, CopyGroup, build_groups, check_level
-from soundseek.copies.hidden import DOC_NAME, HiddenCopies
-from soundseek.errors import CopiesOptionError
-from soundseek.index.places.place import Place
-from soundseek.index.tables.records import FileKey
-from soundseek.writing.copy_actions import DONE, ActionOutcome, plan_actions, run_actions
-from soundseek.writing.copy_journal import ACTION_NAMES, HIDE, MOVE, TRASH, last_batch
-from soundseek.writing.copy_undo import undo_last
-from soundseek.writing.undo import Undone
+from soundseek.index.prints.relations import CONTAINED
 
 if TYPE_CHECKING:
+    from soundseek.files.roots import Root
     from soundseek.index.store import Store
+    from soundseek.search.hits import SearchResult
+    from soundseek.writing.undo import Undone
 
-__all__ = ["ActionOutcome", "Copies", "CopiesBatch"]
-
-
-@dataclass(frozen=True)
-class CopiesBatch:
-    """The copies batch an undo would undo: its id, action (hide|move|trash), how many files
-    it began, and the folder of a move."""
-
-    id: str
-    action: str
-    files: int
-    dest: str = ""
+__all__ = ["ActionOutcome", "Copies", "CopiesBatch", "CopyActions"]
 
 
 class Copies:
-    def __init__(self, data_dir: Path, place: Callable[[], Place], store: Callable[[], Store],
-                 own_writes: OwnWrites) -> None:  # fmt: skip
-        self._data_dir = data_dir
-        self._place = place  # changes with the library's location
+    def __init__(self, store: Callable[[], Store], open_store: Callable[[], Store | None],
+                 cache_dir: Callable[[], Path], roots: Callable[[], dict[str, Root]],
+                 actions: CopyActions) -> None:  # fmt: skip
         self._store = store  # the open index's store (opened on first use)
-        self._own_writes = own_writes  # the watcher ignores these files' events
-
-    @property
-    def journal_dir(self) -> Path:
-        """The copies journal's folder (beside the metadata journal), made if missing."""
-        return usable_folder(self._data_dir / "journal-copies", "the copies journal")
+        self._open_store = open_store  # the store if a library is open now, else None
+        self._cache_dir = cache_dir  # the print and word indexes (read without the store)
+        self._roots = roots  # root id -> Root, to place records read from the word index
+        self._lock = threading.Lock()
+        self._by_content: tuple[object, dict[str, CopyGroup]] | None = None
+        self.actions = actions
 
     def groups(self, paths: list[str] | None = None, level: str = RECORDING) -> list[CopyGroup]:
         """Copy groups at `level` (identical, recording or contained: each admits the tighter
         ones), largest first; only those with a file under one of `paths` when given."""
         check_level(level)
-        store = self._store()
-        relations = store.prints.relations()
-        contents = set(store.prints.shared_contents())
-        contents |= {c for r in relations for c in (r.outer, r.inner)}
-        records = store.records_by_hash(sorted(contents)) if contents else []
-        groups = build_groups(records, relations, level)
+        groups = self._all_groups(self._store(), level)
         if paths:
             roots = [os.path.abspath(p) for p in paths]
             groups = [g for g in groups if any(_under(c.path, roots) for c in g.copies)]
         return groups
 
-    # -- hidden copies ----------------------------------------------------------------------
-    def hidden_keys(self) -> set[FileKey]:
-        """The index keys (root id, relpath) of the files hidden from results."""
-        return self._hidden().hidden_keys()
+    def _all_groups(self, store: Store, level: str) -> list[CopyGroup]:
+        relations = store.prints.relations()
+        contents = set(store.prints.shared_contents())
+        contents |= {c for r in relations for c in (r.outer, r.inner)}
+        records = store.records_by_hash(sorted(contents)) if contents else []
+        return build_groups(records, relations, level)
 
-    def hidden(self) -> set[str]:
-        """The paths, on this machine, of the files hidden from results (a file of a library
-        folder not known here is left out)."""
-        roots = self._store().roots.by_id()
-        return {roots[k.root_id].local_path(k.relpath) for k in self.hidden_keys()
-                if k.root_id in roots}  # fmt: skip
+    def group_of(self) -> Callable[[str], CopyGroup | None]:
+        """content hash -> its group at "recording" (cached until files or relations change)."""
+        store = self._open_store()
+        if store is None:
+            return lambda _content: None
+        stamp = store.prints.stamp()
+        with self._lock:
+            if self._by_content is None or self._by_content[0] != stamp:
+                groups = self._all_groups(store, RECORDING)
+                by = {c.file.content_hash: g for g in groups for c in g.copies}
+                self._by_content = (stamp, by)
+            by_content = self._by_content[1]
+        return by_content.get
 
-    def _hidden(self) -> HiddenCopies:
-        return HiddenCopies(self._place().doc(DOC_NAME))
+    def collapse(self, result: SearchResult, hidden: set[str] | None = None) -> SearchResult:
+        """One row per sound. With no library open (the instant search path, which must not
+        open the tables) the hits' groups are read from the print and word indexes."""
+        from soundseek.search.collapse import collapse
 
-    # -- actions ----------------------------------------------------------------------------
+        if self._open_store() is None:
+            group_of = self._for_hits(result)
+        else:
+            group_of = self.group_of()
+        return collapse(result, group_of, hidden or set())
+
+    def _for_hits(self, result: SearchResult) -> Callable[[str], CopyGroup | None]:
+        """The groups of the hits' contents, from SQLite only: relations followed out from
+        the hits (a group is connected), the files of those contents from the word index."""
+        from soundseek.index.prints.printstore import read_relations
+        from soundseek.index.wordindex.fts import existing_words
+
+        contents = {h.file.content_hash for h in result.hits if h.file.content_hash}
+        relations, todo = {}, set(contents)
+        for _hop in range(4):
+            found = read_relations(self._cache_dir(), sorted(todo)) if todo else []
+            relations.update(((r.outer, r.inner), r) for r in found if r.level != CONTAINED)
+            todo = {c for r in found for c in (r.outer, r.inner)} - contents
+            contents |= todo
+        words = existing_words(self._cache_dir())
+        if words is None:
+            records = [h.file for h in result.hits]
+        else:
+            try:
+                roots = self._roots()
+                records = [replace(r, root=roots.get(r.root_id))
+                           for r in words.records_by_hash(sorted(contents))]  # fmt: skip
+            finally:
+                words.close()
+        groups = build_groups(records, relations.values(), RECORDING)
+        return {c.file.content_hash: g for g in groups for c in g.copies}.get
+
+    # -- what to do with the copies: CopyActions (copies_actions) ------------------------------
     def apply(self, action: str, groups: list[CopyGroup], dest: str | None = None,
               dry_run: bool = False, cancel: threading.Event | None = None,
               ) -> Iterator[ActionOutcome]:  # fmt: skip
-        """Act on every copy of `groups` but its keeper: `hide` (from results; no file is
-        touched), `move` (to the folder `dest`, never over another file: a taken name gets
-        "name 2"), `trash` (the system trash). One journaled batch (undo with `undo_copies`
-        or `app.changes.undo_last`), yielding an ActionOutcome per file: status done, refused
-        (with its reason: changed since it was indexed, gone, its keeper gone...) or planned
-        (`dry_run`: nothing is touched). `cancel` stops between files. Raises
-        CopiesOptionError for an unknown action or a move without a usable folder, WritesBusy
-        while another process acts on copies."""
-        folder = self._check(action, dest, dry_run)
-        if dry_run:
-            yield from plan_actions(action, groups, folder)
-            return
-        acted: list[ActionOutcome] = []
-        try:
-            for o in run_actions(action, groups, self.journal_dir, self._hidden(), folder, cancel):
-                if o.status == DONE and action != HIDE:
-                    acted.append(o)
-                yield o
-        finally:
-            self._after([o.new_path for o in acted if o.new_path], [o.path for o in acted])
-
-    def _check(self, action: str, dest: str | None, dry_run: bool) -> str:
-        if action not in ACTION_NAMES:
-            raise CopiesOptionError(f"unknown action {action!r}: use one of "
-                                    f"{', '.join(ACTION_NAMES)}")  # fmt: skip
-        if action != MOVE:
-            return ""
-        if not dest:
-            raise CopiesOptionError("moving copies needs a folder to move them to")
-        folder = os.path.abspath(dest)
-        if os.path.exists(folder) and not os.path.isdir(folder):
-            raise CopiesOptionError(f"{folder} is a file, not a folder to move copies to")
-        if not dry_run:
-            try:
-                os.makedirs(folder, exist_ok=True)
-            except OSError as exc:
-                raise CopiesOptionError(f"cannot make the folder {folder} "
-                                        f"({exc.strerror or exc})") from exc  # fmt: skip
-        return folder
+        """Hide, move (to `dest`) or trash every copy of `groups` but its keeper, journaled
+        and undoable; an ActionOutcome per file (see CopyActions.apply)."""
+        return self.actions.apply(action, groups, dest, dry_run, cancel)
 
     def export(self, groups: list[CopyGroup], path: str) -> int:
-        """Write the groups to `path`, CSV or JSON by its extension (one row per file: group
-        id, level, path, keeper, offset_s, format, samplerate, bit_depth, channels, duration,
-        size); returns the rows written. Raises CopiesOptionError for another extension."""
-        return export_groups(groups, path)
+        """The groups to a .csv or .json file; returns the rows (see CopyActions.export)."""
+        return self.actions.export(groups, path)
+
+    def hidden(self) -> set[str]:
+        """The paths hidden from results (see CopyActions.hidden)."""
+        return self.actions.hidden()
 
     def last_action(self) -> CopiesBatch | None:
-        """The copies batch `undo_copies` would undo, or None (so a shell can say what an
-        undo puts back before it asks)."""
-        batch = last_batch(self.journal_dir)
-        if batch is None:
-            return None
-        return CopiesBatch(batch.id, batch.action, len(batch.entries), batch.dest)
+        """The copies batch `undo_copies` would undo, or None."""
+        return self.actions.last_action()
 
     def undo_copies(self) -> tuple[str, list[Undone]]:
-        """Undo the last copies batch: hidden copies shown again, moved and trashed ones put
-        back at their names (a name now taken: a numbered one, said in the reason); returns
-        (its id, each file's outcome), ("", []) if there is none."""
-        batch_id, action, outcomes = undo_last(self.journal_dir, self._hidden())
-        if action in (MOVE, TRASH):
-            back = [u for u in outcomes if u.restored]
-            self._after([u.path for u in back], [u.was for u in back if u.was])
-        return batch_id, outcomes
-
-    def _after(self, present: list[str], gone: list[str]) -> None:
-        """The index learns where the files are now; the watcher ignores these changes."""
-        from soundseek.app.writing import refresh_after
-
-        refresh_after(self._place(), present, gone)
-        for path in present + gone:
-            self._own_writes.add(path)
+        """Undo the last copies batch: (its id, each file's outcome)."""
+        return self.actions.undo_copies()
 
 
 def _under(path: str, roots: list[str]) -> bool:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import soxr
 
+from soundseek.audio.soundprint import PrintBuilder
 from soundseek.audio.sources import AudioSource, open_audio
 
 TARGET_RATE = 48_000
@@ -101,8 +102,11 @@ def _mono_blocks(src: AudioSource) -> Iterator[np.ndarray]:
         yield downmix(block)
 
 
-def iter_windows(path: str, envelope: EnvelopeBuilder | None = None) -> Iterator[Window]:
-    """Yield consecutive 10 s windows; the last one ends at the file's end (full length)."""
+def iter_windows(
+    path: str, envelope: EnvelopeBuilder | None = None, printer: PrintBuilder | None = None
+) -> Iterator[Window]:
+    """Yield consecutive 10 s windows; the last one ends at the file's end (full length). The
+    envelope sees the source-rate audio, the printer the 48 kHz stream."""
     with _Opened(path) as src:
         if envelope is not None:
             envelope.size(src.info.frames)
@@ -112,10 +116,16 @@ def iter_windows(path: str, envelope: EnvelopeBuilder | None = None) -> Iterator
             for mono in _mono_blocks(src):
                 if envelope is not None:
                     envelope.feed(mono)
-                yield stream.resample_chunk(mono)
-            yield stream.resample_chunk(np.zeros(0, np.float32), last=True)
+                yield _printed(stream.resample_chunk(mono), printer)
+            yield _printed(stream.resample_chunk(np.zeros(0, np.float32), last=True), printer)
 
         yield from cut_windows(resampled())
+
+
+def _printed(chunk: np.ndarray, printer: PrintBuilder | None) -> np.ndarray:
+    if printer is not None:
+        printer.feed(chunk)
+    return chunk
 
 
 def cut_windows(chunks: Iterable[np.ndarray]) -> Iterator[Window]:

@@ -212,6 +212,9 @@ def _search_commands(sub) -> None:
     for p in (s, m):
         p.add_argument("--min-confidence", type=_fraction, default=0.0, metavar="C",
                        help="only hits at least this sure (0-1; the `confidence` key)")  # fmt: skip
+        p.add_argument("--all-copies", action="store_true",
+                       help="every copy of a sound as its own row (default: one row per "
+                            "sound, the others under `copies`)")  # fmt: skip
 
 
 def _fraction(text: str) -> float:

@@ -55,19 +55,25 @@ def _print_hit(h) -> None:
     )
     for why in h.why:
         print(f"       {why}")
+    if h.copies:
+        n = len(h.copies)
+        print(f"       + {n} cop{'ies' if n != 1 else 'y'}: {', '.join(c.path for c in h.copies[:3])}"
+              + (" ..." if n > 3 else ""))  # fmt: skip
 
 
 def cmd_search(args) -> int:
     """The application picks the way: instant when it can answer (no LanceDB, no torch), else
     the full one with the model loaded."""
     steer = Steer(good=tuple(args.good), bad=tuple(args.bad))
-    result = open_app().search(args.query, args.limit, steer, loads_model=True)
+    result = open_app().search(args.query, args.limit, steer, loads_model=True,
+                               all_copies=args.all_copies)  # fmt: skip
     _print(result, args.json, args.min_confidence)
     return EXIT_OK
 
 
 def cmd_similar(args) -> int:
     change = Steer(args.plus, args.minus, tuple(args.good), tuple(args.bad))
-    result = _app_with_model().similar(args.file, args.at, args.limit, args.filter, change)
+    result = _app_with_model().similar(args.file, args.at, args.limit, args.filter, change,
+                                       all_copies=args.all_copies)  # fmt: skip
     _print(result, args.json, args.min_confidence)
     return EXIT_OK

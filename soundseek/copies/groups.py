@@ -111,8 +111,8 @@ def build_groups(
     members: dict[str, list[str]] = defaultdict(list)
     for content in by_content:
         members[joined.find(content)].append(content)
-    groups = [_group(sorted(cs), by_content, kept) for cs in members.values()]
-    groups = [g for g in groups if len(g.copies) > 1]
+    many = [cs for cs in members.values() if sum(len(by_content[c]) for c in cs) > 1]
+    groups = [_group(sorted(cs), by_content, kept) for cs in many]
     return sorted(groups, key=lambda g: (-len(g.copies), g.keeper.path))
 
 

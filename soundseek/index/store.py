@@ -64,7 +64,8 @@ from soundseek.index.wordindex.sync import WordSync
 
 _INDEXED = sql_str(FileStatus.INDEXED.value)
 _CREATED = ((FILES, FILES_SCHEMA), (ENVELOPES, ENVELOPES_SCHEMA), (TAGS, TAGS_SCHEMA),
-            (GUESSES, GUESSES_SCHEMA), (ACCEPTED, ACCEPTED_SCHEMA), (PRINTS, PRINTS_SCHEMA))  # fmt: skip
+            (GUESSES, GUESSES_SCHEMA), (ACCEPTED, ACCEPTED_SCHEMA),
+            (PRINTS, PRINTS_SCHEMA))  # fmt: skip
 
 
 class Store:

@@ -103,4 +103,4 @@ class WindowBatcher:
             np.stack([v.vector for v in vecs]).astype(np.float32, copy=False) if vecs else None
         )
         idxs, starts, ends = [v.index for v in vecs], [v.start for v in vecs], [v.end for v in vecs]
-        return EmbeddedFile(done.digest, done.envelope, idxs, starts, ends, stacked)
+        return EmbeddedFile(done.digest, done.envelope, idxs, starts, ends, stacked, done.print)

@@ -25,6 +25,7 @@ from multiprocessing.connection import Connection, wait
 import numpy as np
 
 from soundseek.audio.decode import EnvelopeBuilder, iter_windows
+from soundseek.audio.soundprint import PrintBuilder
 from soundseek.embed.features import FeatureSpec, LogMel
 from soundseek.errors import UnreadableFile
 from soundseek.ingest.messages import (
@@ -71,15 +72,15 @@ def _worker_main(conn: Connection, spec: FeatureSpec | None, decode: Decode) -> 
 def decode_file(digest: str, path: str, logmel: LogMel | None, send: Send) -> FileEnd:
     """Stream one file's windows out; the last message says how it ended."""
     try:
-        envelope = EnvelopeBuilder()
+        envelope, printer = EnvelopeBuilder(), PrintBuilder()
         count = 0
-        for w in iter_windows(path, envelope):
+        for w in iter_windows(path, envelope, printer):
             if not np.isfinite(w.samples).all():
                 raise UnreadableFile(path, "the audio data holds non-numbers (NaN or infinity)")
             data = logmel(w.samples) if logmel is not None else w.samples
             send(DecodedWindow(digest, w.index, w.start, w.end, data))
             count += 1
-        return FileDone(digest, envelope.to_bytes(), count)
+        return FileDone(digest, envelope.to_bytes(), count, printer.finish().to_bytes())
     except UnreadableFile as exc:
         return FileFailed(digest, exc.reason)
     except Exception as exc:  # a decoder bug costs one file, never the run

@@ -98,5 +98,6 @@ def write_results(
             np.concatenate([f.vectors for f in with_vectors]),
         )
     store.envelopes.put({f.digest: f.envelope for f in done})
+    store.prints.put({f.digest: f.print for f in done})
     store.upsert_files(records)
     return len(records)

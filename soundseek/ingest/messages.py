@@ -42,6 +42,7 @@ class FileDone:
     digest: str
     envelope: bytes
     count: int
+    print: bytes = b""  # audio.soundprint.SoundPrint.to_bytes(): how its copies are found
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,7 @@ class EmbeddedFile:
     starts: list[float]
     ends: list[float]
     vectors: np.ndarray | None  # (windows, dim); None for a file without audio windows
+    print: bytes = b""  # the sound print (see FileDone)
 
     @property
     def count(self) -> int:

@@ -9,6 +9,7 @@ from soundseek.embed.base import Embedder, pipeline_of
 from soundseek.index.store import Store
 from soundseek.index.tables.filters import ONLY_ERRORS
 from soundseek.ingest.category_guesses import guess_categories
+from soundseek.ingest.copy_finding import find_copies
 from soundseek.ingest.index_run import IndexOptions, IndexProgress
 from soundseek.ingest.local_runner import LocalRunner
 from soundseek.ingest.runner import EmbedRunner, run_embedding
@@ -35,6 +36,8 @@ def run_index(
         yield from run_embedding(store, opts, embedder, t0, embed or LocalRunner())
     if embedder is not None and not opts.cancelled():
         yield from guess_categories(store, embedder, t0)
+    if not opts.cancelled():
+        yield from find_copies(store, opts, t0)
     yield IndexProgress("maintain", message="optimising the index", elapsed=time.monotonic() - t0)
     store.maintain()
     final = "cancelled" if opts.cancelled() else "done"

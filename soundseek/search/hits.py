@@ -12,6 +12,21 @@ JSON_FIELDS = ("duration", "samplerate", "channels", "bit_depth", "format", "cat
                "subcategory", "description", "keywords", "library")  # fmt: skip
 
 
+@dataclass(frozen=True)
+class HitCopy:
+    """Another file holding the same sound as a hit (results collapse copies into one row):
+    `level` is "identical" (the same audio) or "recording" (another encode, rate, gain or a
+    trim of it)."""
+
+    path: str
+    level: str
+    file: FileRecord = field(repr=False)
+
+    def to_json(self) -> dict:
+        return {"path": self.path, "level": self.level, "format": self.file.format,
+                "samplerate": self.file.samplerate, "bit_depth": self.file.bit_depth}  # fmt: skip
+
+
 @dataclass
 class Hit:
     """One ranked file. `sound`: the sound side's calibrated confidence, the fraction of this
@@ -30,6 +45,7 @@ class Hit:
     why: list[str] = field(default_factory=list)  # words that stood in: "gunshot → pistol ..."
     confidence: float = 1.0
     strong: bool = True
+    copies: list[HitCopy] = field(default_factory=list)  # the other files of its sound
 
     def to_json(self) -> dict:
         """The `--json` line: its keys are an interface scripts rely on (add, never rename)."""
@@ -40,6 +56,7 @@ class Hit:
             **{k: getattr(self.file, k) for k in JSON_FIELDS},
             "root_id": self.file.root_id,
             "confidence": round(self.confidence, 4), "strong": self.strong,
+            "copies": [c.to_json() for c in self.copies],
         }  # fmt: skip
 
 

@@ -46,7 +46,7 @@ CREATE TABLE IF NOT EXISTS state(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 class Item:
     """A stored content, as the matcher needs it."""
 
-    __slots__ = ("id", "content", "duration", "hashes", "stride")
+    __slots__ = ("content", "duration", "hashes", "id", "stride")
 
     def __init__(self, id: int, content: str, duration: float, hashes: int, stride: int):
         self.id, self.content, self.duration = id, content, duration
@@ -120,11 +120,16 @@ class PrintIndex:
         with self._lock:
             return self._con.execute("SELECT COUNT(*) FROM items").fetchone()[0]
 
+    def relation_count(self) -> int:
+        with self._lock:
+            return self._con.execute("SELECT COUNT(*) FROM relations").fetchone()[0]
+
     def items(self, ids: Iterable[int]) -> dict[int, Item]:
         ids = list(ids)
         if not ids:
             return {}
-        q = f"SELECT id, content, duration, hashes, stride FROM items WHERE id IN ({','.join('?' * len(ids))})"
+        marks = ",".join("?" * len(ids))
+        q = f"SELECT id, content, duration, hashes, stride FROM items WHERE id IN ({marks})"
         with self._lock:
             return {r[0]: Item(*r) for r in self._con.execute(q, ids)}
 
@@ -135,7 +140,7 @@ class PrintIndex:
         with self._lock, self._con:
             cur = self._con.execute(
                 "INSERT OR IGNORE INTO items(content, duration, hashes, stride) VALUES (?,?,?,?)",
-                (content, float(duration), int(len(hashes)), int(stride)),
+                (content, float(duration), len(hashes), int(stride)),
             )
             if not cur.rowcount:
                 return
@@ -189,10 +194,9 @@ class PrintIndex:
         with self._lock:
             for start in range(0, len(keys), 400):
                 part = [int(k) for k in keys[start : start + 400]]
-                rows = self._con.execute(
-                    f"SELECT hash, item, frame FROM postings WHERE hash IN ({','.join('?' * len(part))})",
-                    part,
-                ).fetchall()
+                marks = ",".join("?" * len(part))
+                sql = f"SELECT hash, item, frame FROM postings WHERE hash IN ({marks})"
+                rows = self._con.execute(sql, part).fetchall()
                 if rows:
                     a = np.asarray(rows, np.int64)
                     found_h.append(a[:, 0]), found_i.append(a[:, 1]), found_t.append(a[:, 2])
@@ -247,7 +251,7 @@ def _drop_common(h: np.ndarray, item: np.ndarray, t: np.ndarray):
     """Postings of hashes held by more than COMMON_ITEMS items are dropped (stop words)."""
     if not len(h):
         return h, item, t
-    keys, first, counts = np.unique(h, return_index=True, return_counts=True)
+    keys, counts = np.unique(h, return_counts=True)
     if counts.max() <= COMMON_ITEMS:
         return h, item, t
     common = keys[counts > COMMON_ITEMS]

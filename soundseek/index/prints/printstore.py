@@ -64,13 +64,24 @@ class PrintStore:
         index = self.index()
         return index.relations(contents) if index is not None else []
 
+    def stamp(self) -> tuple[str, int]:
+        """Changes whenever the files or the relations do (callers cache groups by it)."""
+        files = self._tables.table(FILES)
+        index = self.index()
+        return (str(files.version) if files is not None else "0",
+                index.relation_count() if index is not None else 0)  # fmt: skip
+
     def unprinted(self, limit: int = 0) -> list[str]:
         """Indexed contents with no print stored (indexed before prints existed, or by a
         version that did not make them): the index run prints them, decode only."""
         files, prints = self._tables.table(FILES), self._tables.table(PRINTS)
         if files is None:
             return []
-        have = unique_column(prints, "content_hash") if prints is not None else pa.array([], pa.string())
+        have = (
+            unique_column(prints, "content_hash")
+            if prints is not None
+            else pa.array([], pa.string())
+        )
         every = unique_column(files, "content_hash", "status = 'indexed'")
         missing = every.filter(pc.invert(pc.is_in(every, value_set=have))).to_pylist()
         return missing[:limit] if limit else missing
@@ -95,3 +106,15 @@ class PrintStore:
         many = pc.greater(counts.field("counts"), 1)
         return [c for c in counts.field("values").filter(many).to_pylist() if c]
 
+
+def read_relations(cache_dir: Path, contents: list[str]) -> list[Relation]:
+    """Relations touching these contents, read without opening the tables (the instant search
+    path: SQLite only); none when the print index was never made."""
+    path = Path(cache_dir) / PRINTS_FILE
+    if not path.exists() or not contents:
+        return []
+    index = PrintIndex(path, writable=False)
+    try:
+        return index.relations(contents)
+    finally:
+        index.close()
