@@ -50,13 +50,18 @@ def test_groups_hide_and_undo(lib):
     assert [(len(g.copies), os.path.basename(g.keeper.path)) for g in groups] == [
         (3, "hit.wav"), (2, "air.wav")]  # fmt: skip
     assert all(g.keeper.path.startswith(str(base / "lib" / "A")) for g in groups)
+    [row] = app.search("hit").hits
+    assert len(row.copies) == 2, "copies collapse into the keeper's row"
     outcomes = list(app.copies.apply("hide", groups))
     assert {o.status for o in outcomes} == {"done"} and len(outcomes) == 3
+    [row] = app.search("hit").hits
+    assert row.path == groups[0].keeper.path and not row.copies, "hidden from results"
     assert app.copies.hidden() == {str(base / "lib" / f) for f in ("B/hit.wav", "C/hit.wav",
                                                                    "B/air.wav")}  # fmt: skip
     assert app.changes.last_change().describe() == "copies hidden: 3 files"
     batch, undone = app.changes.undo_last()
     assert batch and all(u.restored for u in undone) and app.copies.hidden() == set()
+    assert len(app.search("hit").hits[0].copies) == 2
 
 
 def test_move_keeps_the_keeper_and_undo_puts_every_file_back(lib):
