@@ -125,12 +125,16 @@ def _freedesktop_trashes(original: str) -> list[tuple[str, str]]:
 
 
 def _freedesktop_records(original: str) -> list[Trashed]:
+    """Records naming `original`. Only those whose name starts with its stem are read (a
+    trash names a file after it: `take.wav`, `take 2.wav`), so a full trash costs one
+    listing, not a read of every record, per file."""
     original = os.path.abspath(original)
+    stem = os.path.splitext(os.path.basename(original))[0]
     out = []
     for trash, top in _freedesktop_trashes(original):
         info_dir = os.path.join(trash, "info")
         for name in sorted(os.listdir(info_dir)):
-            if not name.endswith(INFO_SUFFIX):
+            if not (name.endswith(INFO_SUFFIX) and name.startswith(stem)):
                 continue
             info = os.path.join(info_dir, name)
             origin = trashinfo_origin(info, top)
