@@ -112,18 +112,23 @@ def evaluate(items: list[dict], relations: list) -> dict:
     groups = build_groups(_records(items), relations, CONTAINED)
     group_of = {c.file.content_hash: g.id for g in groups for c in g.copies}
     direct = {(r.outer, r.inner) for r in relations} | {(r.inner, r.outer) for r in relations}
-    found, direct_found = defaultdict(list), defaultdict(list)
+    found, direct_found, misses = defaultdict(list), defaultdict(list), []
     for it in items:
         if it["transform"] == "orig":
             continue
         o = orig_of[it["family"]]["id"]
         g = group_of.get(it["id"])
-        found[it["transform"]].append(g is not None and g == group_of.get(o))
+        ok = g is not None and g == group_of.get(o)
+        found[it["transform"]].append(ok)
         direct_found[it["transform"]].append((it["id"], o) in direct)
+        if not ok:
+            misses.append({"transform": it["transform"], "source": it["source"],
+                           "duration": orig_of[it["family"]]["duration"]})  # fmt: skip
     return {
         "recall_found": {t: float(np.mean(v)) for t, v in sorted(found.items())},
         "recall_direct": {t: float(np.mean(v)) for t, v in sorted(direct_found.items())},
         "n": {t: len(v) for t, v in sorted(found.items())},
+        "misses": misses,
         **precision(by_id, orig_of, relations),
         "regions": regions(by_id, orig_of, relations),
     }
@@ -175,7 +180,10 @@ def regions(by_id: dict, orig_of: dict, relations: list) -> dict:
 
 def summary(costs: dict) -> dict:
     def ms(v):
-        return {"median_ms": float(np.median(v) * 1000), "p95_ms": float(np.percentile(v, 95) * 1000)}
+        return {
+            "median_ms": float(np.median(v) * 1000),
+            "p95_ms": float(np.percentile(v, 95) * 1000),
+        }
 
     return {k: ms(v) for k, v in costs.items() if v}
 

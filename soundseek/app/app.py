@@ -332,8 +332,11 @@ class App:
             return self._search(query, limit, steer, loads_model)
         return self._collapsed(self._search(query, _wider(limit), steer, loads_model), limit)
 
-    def _collapsed(self, result: SearchResult, limit: int) -> SearchResult:
-        collapsed = self.copies.collapse(result, self.copies_hidden())
+    def _collapsed(self, result: SearchResult, limit: int, also_hide: str = "") -> SearchResult:
+        """Copies as one row; `also_hide`: the file "more like this" started from, which is
+        never its own result, nor the copy shown for its copies."""
+        hidden = self.copies_hidden() | ({also_hide} if also_hide else set())
+        collapsed = self.copies.collapse(result, hidden)
         collapsed.hits = collapsed.hits[:limit]
         return collapsed
 
@@ -388,7 +391,7 @@ class App:
                                    f"start of the file, not {at:g}")  # fmt: skip
         wanted = limit if all_copies else _wider(limit)
         found = self.library().searcher.similar_file(path, at, wanted, filters, steer or NONE)
-        return found if all_copies else self._collapsed(found, limit)
+        return found if all_copies else self._collapsed(found, limit, also_hide=path)
 
     def similar_region(
         self, path: str, start: float, end: float, limit: int = 50, filters: str = "",

@@ -77,10 +77,7 @@ class Copies:
         open the tables) the hits' groups are read from the print and word indexes."""
         from soundseek.search.collapse import collapse
 
-        if self._open_store() is None:
-            group_of = self._for_hits(result)
-        else:
-            group_of = self.group_of()
+        group_of = self._for_hits(result) if self._open_store() is None else self.group_of()
         return collapse(result, group_of, hidden or set())
 
     def _for_hits(self, result: SearchResult) -> Callable[[str], CopyGroup | None]:

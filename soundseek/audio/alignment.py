@@ -9,6 +9,9 @@ of the same drum, which shares many peaks, scores lower (measured in benchmarks/
 
 from __future__ import annotations
 
+import os
+from functools import lru_cache
+
 import numpy as np
 import soxr
 
@@ -18,6 +21,7 @@ from soundseek.audio.soundprint import PRINT_RATE
 
 MEL_HOP, MEL_BANDS = 240, 32  # 20 ms frames
 CHECK_SECONDS = 20.0  # the overlap compared (a long copy is decided by its first 20 s)
+HEAD_SECONDS = 30.0  # a file's start, kept for the next comparison
 SPREAD = 2  # frames either side of the alignment
 
 
@@ -66,11 +70,25 @@ def frames_correlation(a: np.ndarray, b: np.ndarray, lag: int, spread: int = SPR
     return best
 
 
+@lru_cache(maxsize=64)
+def _head(path: str, mtime_ns: int) -> np.ndarray:
+    """Log-mel of a file's first HEAD_SECONDS: a file compared with several candidates (its
+    other copies) is read once."""
+    return log_mel(_read(path, 0.0, HEAD_SECONDS))
+
+
+def _mel_from(path: str, start: float, seconds: float) -> tuple[np.ndarray, int]:
+    """(log-mel from about `start`, the frame `start` falls on in it)."""
+    if start + min(seconds, CHECK_SECONDS) <= HEAD_SECONDS:
+        return _head(path, os.stat(path).st_mtime_ns), round(start * PRINT_RATE / MEL_HOP)
+    return log_mel(_read(path, start, seconds)), 0
+
+
 def aligned_similarity(outer: str, inner: str, offset_s: float, inner_s: float) -> float:
     """`inner` placed `offset_s` seconds into `outer` (negative: it starts before it): the
     log-mel correlation over their overlap, at most CHECK_SECONDS of it."""
-    start = max(0.0, offset_s)
     seconds = min(CHECK_SECONDS, inner_s - max(0.0, -offset_s)) + 0.1
-    a = log_mel(_read(outer, start, seconds))
-    b = log_mel(_read(inner, max(0.0, -offset_s), seconds))
-    return frames_correlation(a, b, 0)
+    a, at_a = _mel_from(outer, max(0.0, offset_s), seconds)
+    b, at_b = _mel_from(inner, max(0.0, -offset_s), seconds)
+    frames = int(seconds * PRINT_RATE / MEL_HOP)
+    return frames_correlation(a[at_a : at_a + frames], b[at_b : at_b + frames], 0)

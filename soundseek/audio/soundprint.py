@@ -85,8 +85,9 @@ class PrintBuilder:
     def __init__(self) -> None:
         self._stream = soxr.ResampleStream(SOURCE_RATE, PRINT_RATE, 1, dtype="float32",
                                            quality="LQ")  # fmt: skip
-        self._buf = np.zeros(0, np.float32)
-        self._first = 0  # absolute frame of _buf[0]
+        self._parts: list[np.ndarray] = []  # samples not hashed yet, joined only when due
+        self._pending = 0
+        self._first = 0  # absolute frame of the first pending sample
         self._rows: list[np.ndarray] = []
         self._samples = 0
 
@@ -95,12 +96,17 @@ class PrintBuilder:
 
     def _take(self, x: np.ndarray) -> None:
         self._samples += len(x)
-        self._buf = np.concatenate([self._buf, x.astype(np.float32, copy=False)])
+        self._parts.append(x.astype(np.float32, copy=False))
+        self._pending += len(x)
         need = (CHUNK_FRAMES + _OVERLAP_FRAMES) * HOP + NFFT
-        while len(self._buf) >= need:
-            self._hash(self._buf[:need], CHUNK_FRAMES)
-            self._buf = self._buf[CHUNK_FRAMES * HOP :]
+        if self._pending < need:
+            return
+        buf = np.concatenate(self._parts)
+        while len(buf) >= need:
+            self._hash(buf[:need], CHUNK_FRAMES)
+            buf = buf[CHUNK_FRAMES * HOP :]
             self._first += CHUNK_FRAMES
+        self._parts, self._pending = [buf], len(buf)
 
     def _hash(self, samples: np.ndarray, anchors: int | None) -> None:
         """Hash a chunk; only anchors in its first `anchors` frames (None: all) are kept, the
@@ -113,8 +119,9 @@ class PrintBuilder:
 
     def finish(self) -> SoundPrint:
         self._take(self._stream.resample_chunk(np.zeros(0, np.float32), last=True))
-        if len(self._buf) or not self._rows:
-            self._hash(self._buf, None)
+        rest = np.concatenate(self._parts) if self._parts else np.zeros(0, np.float32)
+        if len(rest) or not self._rows:
+            self._hash(rest, None)
         rows = np.concatenate(self._rows) if self._rows else np.zeros((0, 2), np.int64)
         duration = self._samples / PRINT_RATE
         stride = stride_for(len(rows), duration)

@@ -50,6 +50,8 @@ class ProgressPrinter:
             )
         if p.phase == "categories":
             return f"UCS suggestions: {p.files_done}/{p.files_total} files"
+        if p.phase == "prints":
+            return f"printing earlier sounds: {p.files_done}/{p.files_total}"
         if p.phase == "copies":
             return f"copies: {p.files_done} sounds compared"
         return f"{p.phase} after {human_seconds(p.elapsed)}; {p.errors} unreadable files"

@@ -57,8 +57,8 @@ def _print_hit(h) -> None:
         print(f"       {why}")
     if h.copies:
         n = len(h.copies)
-        print(f"       + {n} cop{'ies' if n != 1 else 'y'}: {', '.join(c.path for c in h.copies[:3])}"
-              + (" ..." if n > 3 else ""))  # fmt: skip
+        listed = ", ".join(c.path for c in h.copies[:3]) + (" ..." if n > 3 else "")
+        print(f"       + {n} cop{'ies' if n != 1 else 'y'}: {listed}")
 
 
 def cmd_search(args) -> int:

@@ -25,7 +25,7 @@ MIN_AGREE, MIN_SHARE = 5, 0.05
 VERIFY_MIN = 0.85  # log-mel correlation at the alignment (see benchmarks/bench_dupes.py)
 CONTAIN_EXTRA_S, CONTAIN_RATIO = 1.0, 0.75
 EDGE_S = 0.15  # how far a "contained" sound may stick out of its container (fades, padding)
-CANDIDATES = 12
+CANDIDATES = 32  # checked at most per new sound (its other copies, best first)
 
 PathOf = Callable[[str], "str | None"]  # a readable file holding a content, or None
 

@@ -12,6 +12,7 @@ from soundseek.ingest.category_guesses import guess_categories
 from soundseek.ingest.copy_finding import find_copies
 from soundseek.ingest.index_run import IndexOptions, IndexProgress
 from soundseek.ingest.local_runner import LocalRunner
+from soundseek.ingest.print_backfill import backfill_prints
 from soundseek.ingest.runner import EmbedRunner, run_embedding
 from soundseek.ingest.scanning import scan_and_describe
 
@@ -36,6 +37,8 @@ def run_index(
         yield from run_embedding(store, opts, embedder, t0, embed or LocalRunner())
     if embedder is not None and not opts.cancelled():
         yield from guess_categories(store, embedder, t0)
+    if embedder is not None and not opts.cancelled():
+        yield from backfill_prints(store, opts, t0)
     if not opts.cancelled():
         yield from find_copies(store, opts, t0)
     yield IndexProgress("maintain", message="optimising the index", elapsed=time.monotonic() - t0)

@@ -18,8 +18,9 @@ from soundseek.search.hits import Hit, HitCopy, SearchResult
 GroupOf = Callable[[str], "CopyGroup | None"]  # content hash -> its group at "recording"
 
 
-def collapse(result: SearchResult, group_of: GroupOf, hidden: set[str] | frozenset[str] = frozenset()
-             ) -> SearchResult:  # fmt: skip
+def collapse(
+    result: SearchResult, group_of: GroupOf, hidden: set[str] | frozenset[str] = frozenset()
+) -> SearchResult:
     """The result with one row per sound (ranks renumbered) and hidden files left out."""
     rows: list[Hit] = []
     shown: set[str] = set()

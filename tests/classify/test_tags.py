@@ -10,7 +10,8 @@ from soundseek.cli import main
 
 
 def _hits(capsys, query: str) -> set[str]:
-    assert main(["search", query, "--json"]) == 0
+    """The files a query matches, each its own row (copies not collapsed)."""
+    assert main(["search", query, "--json", "--all-copies"]) == 0
     return {
         json.loads(line)["path"].rsplit("/", 1)[-1] for line in capsys.readouterr().out.splitlines()
     }

@@ -22,13 +22,18 @@ def test_new_user_flow_without_model(home, library, capsys):
     assert main(["index"]) == 3, "no model: metadata indexed, exit code says the model is missing"
     err = capsys.readouterr().err
     assert "soundseek model import" in err
+    doors = {"DOORWood_Creak Slow_JD_MYLIB_01.wav", "copy of door — take 2.wav"}
     assert main(["search", "creak", "--json"]) == 0
     out = capsys.readouterr()
-    hits = [json.loads(line) for line in out.out.splitlines()]
-    assert {h["path"].rsplit("/", 1)[-1] for h in hits} == {
-        "DOORWood_Creak Slow_JD_MYLIB_01.wav", "copy of door — take 2.wav",
-    }  # fmt: skip
+    (hit,) = [json.loads(line) for line in out.out.splitlines()]  # one sound, two files
+    assert {
+        p.rsplit("/", 1)[-1] for p in [hit["path"], *(c["path"] for c in hit["copies"])]
+    } == doors
+    assert hit["copies"][0]["level"] == "identical"
     assert "no CLAP model" in out.err
+    assert main(["search", "creak", "--json", "--all-copies"]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert {h["path"].rsplit("/", 1)[-1] for h in rows} == doors and not rows[0]["copies"]
     assert main(["search", "dur:<abc"]) == 2
 
 
@@ -37,7 +42,7 @@ def test_full_flow_with_tiny_model(home, library, installed_tiny, capsys):
     assert main(["index"]) == 0
     capsys.readouterr()
     assert main(["search", "door creak", "--limit", "3"]) == 0
-    lines = capsys.readouterr().out.splitlines()
+    lines = [ln for ln in capsys.readouterr().out.splitlines() if not ln.startswith("      ")]
     assert len(lines) == 3 and lines[0].lstrip().startswith("1.")
     assert main(["similar", str(library["door"]), "--json"]) == 0
     first = json.loads(capsys.readouterr().out.splitlines()[0])

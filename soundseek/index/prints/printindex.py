@@ -8,7 +8,8 @@ million files cost disk, not memory. Items are small integers so a posting is ~1
 
 A query counts, per stored item, how many of its hashes agree on one time offset (the
 Shazam/audfprint test); the caller checks the best candidates on the audio itself. Hashes
-held by very many items (a sine's, silence's) are skipped: they would pair everything.
+with very many postings (a sine's, silence's) are skipped: they would pair everything, and
+reading them would make a query's cost grow with the library.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from soundseek.index.prints.relations import Relation
 
 PRINTS_FILE = "prints.sqlite"
 SCHEMA_VERSION = 1  # PRAGMA user_version; another version is rebuilt from the prints table
-COMMON_ITEMS = 2000  # a hash in more items than this is skipped by queries (a stop word)
+COMMON = 1000  # a hash with more postings than this is skipped by queries (a stop word)
 MMAP_BYTES = 1 << 30
 
 _SCHEMA = """
@@ -120,6 +121,10 @@ class PrintIndex:
         with self._lock:
             return self._con.execute("SELECT COUNT(*) FROM items").fetchone()[0]
 
+    def contents(self) -> list[str]:
+        with self._lock:
+            return [r[0] for r in self._con.execute("SELECT content FROM items")]
+
     def relation_count(self) -> int:
         with self._lock:
             return self._con.execute("SELECT COUNT(*) FROM relations").fetchone()[0]
@@ -163,6 +168,7 @@ class PrintIndex:
     def forget(self, contents: Iterable[str]) -> int:
         """Drop contents no file holds any more (their postings and relations)."""
         gone = 0
+        contents = list(contents)
         with self._lock, self._con:
             for c in contents:
                 row = self._con.execute("SELECT id FROM items WHERE content=?", (c,)).fetchone()
@@ -189,17 +195,15 @@ class PrintIndex:
         if not len(hashes):
             return []
         query = np.unique(hashes, axis=0)
-        keys = np.unique(query[:, 0])
         found_h, found_i, found_t = [], [], []
+        sql = "SELECT item, frame FROM postings WHERE hash = ? LIMIT ?"
         with self._lock:
-            for start in range(0, len(keys), 400):
-                part = [int(k) for k in keys[start : start + 400]]
-                marks = ",".join("?" * len(part))
-                sql = f"SELECT hash, item, frame FROM postings WHERE hash IN ({marks})"
-                rows = self._con.execute(sql, part).fetchall()
-                if rows:
+            for key in np.unique(query[:, 0]).tolist():
+                rows = self._con.execute(sql, (key, COMMON + 1)).fetchall()
+                if rows and len(rows) <= COMMON:  # a hash everything has says nothing
                     a = np.asarray(rows, np.int64)
-                    found_h.append(a[:, 0]), found_i.append(a[:, 1]), found_t.append(a[:, 2])
+                    found_h.append(np.full(len(a), key, np.int64))
+                    found_i.append(a[:, 0]), found_t.append(a[:, 1])
         if not found_h:
             return []
         return self._best(query, *(np.concatenate(x) for x in (found_h, found_i, found_t)),
@@ -207,7 +211,6 @@ class PrintIndex:
 
     def _best(self, query: np.ndarray, h: np.ndarray, item: np.ndarray, t: np.ndarray,
               top: int, min_agree: int) -> list[tuple[Item, int, int]]:  # fmt: skip
-        h, item, t = _drop_common(h, item, t)
         order = np.argsort(query[:, 0], kind="stable")
         qh, qt = query[order, 0], query[order, 1]
         lo, hi = np.searchsorted(qh, h, "left"), np.searchsorted(qh, h, "right")
@@ -246,14 +249,3 @@ class PrintIndex:
                     out[(row[0], row[1])] = Relation(*row)
             return list(out.values())
 
-
-def _drop_common(h: np.ndarray, item: np.ndarray, t: np.ndarray):
-    """Postings of hashes held by more than COMMON_ITEMS items are dropped (stop words)."""
-    if not len(h):
-        return h, item, t
-    keys, counts = np.unique(h, return_counts=True)
-    if counts.max() <= COMMON_ITEMS:
-        return h, item, t
-    common = keys[counts > COMMON_ITEMS]
-    keep = ~np.isin(h, common)
-    return h[keep], item[keep], t[keep]

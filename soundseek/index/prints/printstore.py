@@ -86,6 +86,15 @@ class PrintStore:
         missing = every.filter(pc.invert(pc.is_in(every, value_set=have))).to_pylist()
         return missing[:limit] if limit else missing
 
+    def forget_gone(self) -> int:
+        """Drop from the print index the contents whose prints went (their files were
+        deleted: sweep_orphans dropped the prints); returns how many."""
+        index, prints = self.index(), self._tables.table(PRINTS)
+        if index is None or prints is None or not self._tables.writable:
+            return 0
+        have = set(unique_column(prints, "content_hash").to_pylist())
+        return index.forget(c for c in index.contents() if c not in have)
+
     def unmatched(self, batch: int = 256) -> Iterator[dict[str, bytes]]:
         """Stored prints the print index has not taken in, a batch at a time."""
         index, prints = self.index(), self._tables.table(PRINTS)
