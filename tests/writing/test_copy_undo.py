@@ -127,3 +127,36 @@ def test_damaged_journal_lines_are_skipped_and_reported(tmp_path):
     problems = [u.reason for u in outcomes if not u.restored]
     assert len(problems) == 2 and "not UTF-8" in problems[0]
     assert os.path.exists(path) and os.listdir(dest) == []
+
+
+def test_across_devices_a_move_is_a_verified_copy_and_a_kill_before_the_source_goes_is_undone(
+    tmp_path, monkeypatch
+):
+    import errno
+
+    from soundseek.writing import copy_moves
+
+    real = copy_moves.move_no_replace
+
+    def other_device(src, dst):  # a rename between devices fails; the partial copy's does not
+        if not os.path.basename(src).endswith(copy_moves.PART_SUFFIX):
+            raise OSError(errno.EXDEV, "Invalid cross-device link")
+        real(src, dst)
+
+    monkeypatch.setattr(copy_moves, "move_no_replace", other_device)
+    lib, dest, root = tmp_path / "lib", tmp_path / "dest", tmp_path / "journal"
+    dest.mkdir()
+    a, b = _file(lib / "a.wav", b"a"), _file(lib / "b.wav", b"b")
+    before = {p: Path(p).read_bytes() for p in (a, b)}
+    journal = ActionWriter(root, MOVE, str(dest))
+    e = _begin(journal, 1, a, str(dest / "a.wav"))
+    _take(MOVE, e, Hidden())
+    journal.done(e)
+    assert not os.path.exists(a) and Path(e.target).read_bytes() == before[a]
+    _begin(journal, 2, b, str(dest / "b.wav"))  # killed after the copy, before the source went
+    Path(dest / "b.wav").write_bytes(before[b])
+    journal._lines.close()
+    _, _, outcomes = undo_last(root, Hidden())
+    assert [u.restored for u in outcomes] == [False, True]
+    assert {p: Path(p).read_bytes() for p in (a, b)} == before
+    assert os.listdir(dest) == [] and sorted(os.listdir(lib)) == ["a.wav", "b.wav"]
