@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QSortFilterProxyModel, QStringListModel, Qt, QTimer
+from PySide6.QtCore import QEvent, QStringListModel, Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCompleter,
@@ -27,14 +27,22 @@ from soundseek.app import App
 from soundseek.ui.app_jobs import KeeperController, ModelLoader, SearchRunner
 from soundseek.ui.bridge import AppSignals
 from soundseek.ui.dialogs import EmptyLibrary, ModelBanner
+from soundseek.ui.duplicates_view import DuplicatesDialog
 from soundseek.ui.elided_label import ElidedLabel
 from soundseek.ui.error_text import describe_error
 from soundseek.ui.library_controller import LibraryController, LibraryWidgets
-from soundseek.ui.menus import add_file_menu, add_review_menu, add_transfer_menu, show_hit_menu
+from soundseek.ui.menus import (
+    add_file_menu,
+    add_library_menu,
+    add_review_menu,
+    add_transfer_menu,
+    show_hit_menu,
+)
 from soundseek.ui.model_controller import ModelController
 from soundseek.ui.preview import PreviewPane
-from soundseek.ui.results_model import SORT_ROLE, ResultsModel
-from soundseek.ui.results_table import ResultsSelection, make_results_table
+from soundseek.ui.results_copies import CopyRows
+from soundseek.ui.results_model import ResultsModel
+from soundseek.ui.results_table import ResultsProxy, ResultsSelection, make_results_table
 from soundseek.ui.review_actions import ReviewActions
 from soundseek.ui.review_controller import VIEWS, ReviewController
 from soundseek.ui.search_controller import QueryHistory, SearchController
@@ -87,9 +95,8 @@ class MainWindow(QMainWindow):
         self.banner.hide()
         self.sidebar = LibraryPanel(self.app.ucs_categories(), VIEWS)
         self.results = ResultsModel(lambda hit: self.preview.drag_paths(hit))
-        self.proxy = QSortFilterProxyModel(self)
+        self.proxy = ResultsProxy(self)
         self.proxy.setSourceModel(self.results)
-        self.proxy.setSortRole(SORT_ROLE)
         self.table = make_results_table(self.proxy)
         self.empty = EmptyLibrary()
         self.results_stack = QStackedWidget()
@@ -128,6 +135,8 @@ class MainWindow(QMainWindow):
         )  # fmt: skip
         self.write_actions = WriteActions(app, self.selection, self.tasks, self)
         self.transfer_actions = TransferActions(app, self.selection, self.preview, self.tasks, self)
+        self.copy_rows = CopyRows(self.results, self.selection, self.review, self)
+        self.duplicates = DuplicatesDialog(app, self.tasks, self.preview, self.write_actions, self)
         library_widgets = LibraryWidgets(
             self.sidebar, self.results_stack, self.table, self.empty, self.progress,
             self.pause_button, self.cancel_button, self.errors_button,
@@ -166,6 +175,7 @@ class MainWindow(QMainWindow):
         add_file_menu(self, self.library.add_folder, self.models.open_settings, self.close)
         add_review_menu(self, self.review_actions, self.write_actions)
         add_transfer_menu(self, self.transfer_actions)
+        add_library_menu(self, self.duplicates.show_view)
 
     def _connect_search(self) -> None:
         field, search, review = self.search_field, self.search, self.review_actions
@@ -193,7 +203,8 @@ class MainWindow(QMainWindow):
 
     def _connect_controllers(self) -> None:
         for source in (self.search, self.review, self.review_actions, self.write_actions,
-                       self.transfer_actions, self.library, self.models):  # fmt: skip
+                       self.transfer_actions, self.library, self.models,
+                       self.duplicates.actions):  # fmt: skip
             source.message.connect(self.show_message)
         self.library.title_changed.connect(self.setWindowTitle)
         self.library.indexed_counted.connect(self.models.show_label)
@@ -272,7 +283,8 @@ class MainWindow(QMainWindow):
 
     def _results_key(self, key: int, modifiers) -> bool:
         """Space plays or stops, Enter plays from the start, Esc goes back to the field,
-        + and - mark the current hit, plain letters are the review keys."""
+        + and - mark the current hit, Right and Left show and fold its copies, plain letters
+        are the review keys."""
         if key == Qt.Key.Key_Space:
             self.preview.toggle()
             return True
@@ -282,7 +294,7 @@ class MainWindow(QMainWindow):
         if key == Qt.Key.Key_Escape:
             self.search_field.setFocus()
             return True
-        if self.search.steer_key(key):
+        if self.search.steer_key(key) or self.copy_rows.key(key):
             return True
         if modifiers == Qt.KeyboardModifier.NoModifier:
             return self.review_actions.review_key(key)
@@ -292,7 +304,8 @@ class MainWindow(QMainWindow):
         hit = self.selection.current_hit()
         if hit is not None:
             at = self.table.viewport().mapToGlobal(pos)
-            show_hit_menu(self, at, hit, self.search, self.review_actions, self.transfer_actions)
+            show_hit_menu(self, at, hit, self.search, self.review_actions, self.transfer_actions,
+                          self.copy_rows)  # fmt: skip
 
     # -- Qt events -----------------------------------------------------------------------------
     def changeEvent(self, event) -> None:
@@ -317,13 +330,10 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:
         self.save_state()
-        self.keeper.shutdown()
-        self.search_runner.shutdown()
-        self.model_loader.shutdown()
-        self.write_actions.shutdown()
-        self.review.shutdown()
-        self.tasks.shutdown()
-        self.preview.tasks.shutdown()
+        for part in (self.keeper, self.search_runner, self.model_loader, self.write_actions,
+                     self.duplicates.actions, self.review, self.tasks,
+                     self.preview.tasks):  # fmt: skip
+            part.shutdown()  # in this order: the workers end before the window goes
         if self.audio is not None:
             self.audio.close()
         self.signals.detach()

@@ -1,5 +1,6 @@
 """The window's menus and what each entry calls: File, Review (the review keys, accept all
-above a confidence, write-back) and the results table's context menu."""
+above a confidence, write-back, undo), Transfer, Library (duplicates) and the results table's
+context menu."""
 
 from __future__ import annotations
 
@@ -14,9 +15,11 @@ from soundseek.ui import actions
 
 TRANSFER_KEY = "Ctrl+Shift+T"
 SPOT_KEY = "Ctrl+Shift+P"
+DUPLICATES_KEY = "Ctrl+Alt+D"
 
 if TYPE_CHECKING:
     from soundseek.search.hits import Hit
+    from soundseek.ui.results_copies import CopyRows
     from soundseek.ui.review_actions import ReviewActions
     from soundseek.ui.search_controller import SearchController
     from soundseek.ui.transfer_actions import TransferActions
@@ -46,7 +49,7 @@ def add_review_menu(window: QMainWindow, review: ReviewActions, writes: WriteAct
                 "Ctrl+Shift+A")  # fmt: skip
     menu.addSeparator()
     menu.addAction("Write metadata to files…", writes.write_to_files)
-    menu.addAction("Undo last write", writes.undo_last_write)
+    menu.addAction("Undo last change", lambda: writes.undo_last_change())
 
 
 def add_transfer_menu(window: QMainWindow, transfers: TransferActions) -> None:
@@ -59,6 +62,12 @@ def add_transfer_menu(window: QMainWindow, transfers: TransferActions) -> None:
     menu.addAction("Transfer history…", transfers.show_history)
 
 
+def add_library_menu(window: QMainWindow, find_duplicates: Callable) -> None:
+    """What concerns the library as a whole: its copies of one sound."""
+    menu = window.menuBar().addMenu("&Library")
+    _add_action(window, menu, "Find duplicates…", find_duplicates, DUPLICATES_KEY)
+
+
 def _add_action(owner: QWidget, menu: QMenu, text: str, slot: Callable, key: str) -> None:
     act = QAction(text, owner, shortcut=QKeySequence(key))
     act.triggered.connect(slot)
@@ -67,10 +76,14 @@ def _add_action(owner: QWidget, menu: QMenu, text: str, slot: Callable, key: str
 
 def show_hit_menu(
     parent: QWidget, at: QPoint, hit: Hit, search: SearchController, review: ReviewActions,
-    transfers: TransferActions,
+    transfers: TransferActions, copies: CopyRows | None = None,
 ) -> None:  # fmt: skip
     """What can be done with one hit of the results, at a point on screen."""
     menu = QMenu(parent)
+    if copies is not None and copies.can_show():
+        menu.addAction(f"Show copies ({len(hit.copies)})\tRight", copies.show)
+    elif copies is not None and copies.can_hide():
+        menu.addAction("Fold copies\tLeft", copies.hide)
     menu.addAction("Copy path", lambda: QGuiApplication.clipboard().setText(hit.path))
     menu.addAction("Reveal in file manager", lambda: actions.reveal(hit.path))
     menu.addAction("More like this", lambda: search.more_like(hit, None))

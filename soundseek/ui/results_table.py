@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QItemSelectionModel, QSortFilterProxyModel, Qt
 from PySide6.QtWidgets import QAbstractItemView, QTableView
 
-from soundseek.ui.results_model import HIT_ROLE
+from soundseek.ui.results_model import HIT_ROLE, SORT_ROLE
 
 if TYPE_CHECKING:
     from soundseek.search.hits import Hit
@@ -18,6 +18,23 @@ COLUMN_WIDTHS = {0: 360, 1: 80, 2: 60, 3: 80, 4: 60, 5: 60, 6: 40, 7: 90, 8: 150
 SELECT_ROW = (
     QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
 )
+
+
+class ResultsProxy(QSortFilterProxyModel):
+    """Sorts the results by a column; rows that sort alike keep relevance order, and a hit's
+    listed copies stay right under it (they sort as their hit does), either way round."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.setSortRole(SORT_ROLE)
+
+    def lessThan(self, left, right) -> bool:
+        a, b = left.data(SORT_ROLE), right.data(SORT_ROLE)
+        if a != b:
+            return super().lessThan(left, right)
+        source = self.sourceModel()
+        descending = self.sortOrder() == Qt.SortOrder.DescendingOrder
+        return (source.place(left.row()) < source.place(right.row())) != descending
 
 
 def make_results_table(model: QSortFilterProxyModel) -> QTableView:
@@ -72,6 +89,14 @@ class ResultsSelection:
         current = self.table.currentIndex()
         first = min((i.row() for i in rows), default=current.row() if current.isValid() else -1)
         return first if first >= 0 else None
+
+    def select_hit(self, hit: Hit) -> bool:
+        """Make the row showing this hit the current and selected one."""
+        for row in range(self.proxy.rowCount()):
+            if self.proxy.index(row, 0).data(HIT_ROLE) is hit:
+                self.table.selectionModel().setCurrentIndex(self.proxy.index(row, 0), SELECT_ROW)
+                return True
+        return False
 
     def select_row(self, row: int) -> bool:
         """Make this row (or the last, when fewer are shown) the current and selected one."""

@@ -1,5 +1,7 @@
-"""What "Write metadata to files…" and "Undo last write" do: a dry run shown first, then the
-journaled write in the background, and a report of what was written or put back."""
+"""What "Write metadata to files…" and "Undo last change" do: a dry run shown first, then the
+journaled write in the background, and a report of what was written or put back. The undo
+takes back the last write, or (where the app journals both) whichever is newer of the last
+write and the last action on copies (hide, move, Trash): app.changes, where present."""
 
 from __future__ import annotations
 
@@ -11,7 +13,13 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 from soundseek.app import App
 from soundseek.ui.threads import Worker
 from soundseek.ui.write_dialog import WriteDialog
-from soundseek.ui.write_report import Report, show_report, undo_report, write_report
+from soundseek.ui.write_report import (
+    Report,
+    describe_change,
+    show_report,
+    undo_report,
+    write_report,
+)
 
 if TYPE_CHECKING:
     from soundseek.ui.results_table import ResultsSelection
@@ -85,24 +93,27 @@ class WriteActions(QObject):
             self.report_box.close()
         self.report_box = show_report(self.dialog_parent, result)
 
-    def undo_last_write(self) -> None:
-        """Ask, saying how many files the undo puts back (read off the UI thread)."""
-        self.tasks.run(self.app.writes.last_write, self._confirm_undo,
+    def undo_last_change(self, parent: QWidget | None = None) -> None:
+        """Ask, saying what the undo puts back (read off the UI thread): the newer of the last
+        write and the last action on copies where the app journals both (`app.changes`),
+        else the last write."""
+        changes = getattr(self.app, "changes", None)
+        last = changes.last_change if changes is not None else self.app.writes.last_write
+        parent = parent or self.dialog_parent
+        self.tasks.run(last, lambda change: self._confirm_undo(change, parent),
                        lambda exc: self.message.emit(f"undo failed: {exc}"))  # fmt: skip
 
-    def _confirm_undo(self, last: tuple[str, int]) -> None:
-        batch_id, files = last
-        if not batch_id:
-            self.message.emit("nothing to undo: no write to put back")
+    def _confirm_undo(self, last, parent: QWidget) -> None:
+        change = describe_change(last)
+        if change is None:
+            self.message.emit("nothing to undo")
             return
-        answer = QMessageBox.question(
-            self.dialog_parent, "Undo last write",
-            f"Put the {files} file{'s' * (files != 1)} of the last write back as "
-            f"{'they were' if files != 1 else 'it was'}, byte for byte?",
-        )  # fmt: skip
+        answer = QMessageBox.question(parent, "Undo last change", f"{change}?")
         if answer != QMessageBox.StandardButton.Yes:
             return
-        self.tasks.run(self.app.writes.undo_writes, self._undone,
+        changes = getattr(self.app, "changes", None)
+        undo = changes.undo_last if changes is not None else self.app.writes.undo_writes
+        self.tasks.run(undo, self._undone,
                        lambda exc: self.message.emit(f"undo failed: {exc}"))  # fmt: skip
 
     def _undone(self, result) -> None:

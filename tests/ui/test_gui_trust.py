@@ -194,7 +194,7 @@ def test_write_and_undo_say_what_they_did_with_counts(
                     timeout=20000)  # fmt: skip
     box = writes.report_box
     assert box.text() == "Wrote 2 files, 1 unchanged, 1 refused."
-    assert "Details" in box.informativeText() and "Undo last write" in box.informativeText()
+    assert "Details" in box.informativeText() and "Undo last change" in box.informativeText()
     assert box.detailedText().startswith(os.path.basename(gone) + ": ")
     assert "wrote 2 files, 1 unchanged, 1 refused" in win.status_label.text()
     box.close()
@@ -202,7 +202,7 @@ def test_write_and_undo_say_what_they_did_with_counts(
     asked = []
     monkeypatch.setattr(QMessageBox, "question", lambda _p, _t, text: asked.append(text)
                         or QMessageBox.StandardButton.Yes)  # fmt: skip
-    menu_action(win, "Undo last write").trigger()
+    menu_action(win, "Undo last change").trigger()
     qtbot.waitUntil(lambda: writes.report_box is not box and writes.report_box is not None,
                     timeout=20000)  # fmt: skip
     assert asked == ["Put the 2 files of the last write back as they were, byte for byte?"]
