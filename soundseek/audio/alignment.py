@@ -100,8 +100,10 @@ def _audio_from(path: str, start: float, seconds: float) -> np.ndarray:
 
 
 def wave_correlation(long: np.ndarray, short: np.ndarray) -> float:
-    """Best normalised correlation of `short` anywhere inside `long` (FFT)."""
-    if len(short) < 64 or len(long) < len(short) or not np.any(short):
+    """Best normalised correlation of `short` anywhere inside `long` (FFT). A `short` longer
+    than `long` (two files a resampler made a sample apart) is cut to it."""
+    short = short[: len(long)]
+    if len(short) < 64 or not np.any(short):
         return 0.0
     n = 1 << int(np.ceil(np.log2(len(long) + len(short))))
     corr = np.fft.irfft(np.fft.rfft(long, n) * np.conj(np.fft.rfft(short, n)), n)
