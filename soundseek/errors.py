@@ -136,3 +136,8 @@ class TransferOptionError(SoundSeekError, ValueError):
 class SpotError(SoundSeekError):
     """Spotting into Pro Tools failed; the message is one line a user can act on (Pro Tools
     not running, too old, no session open, or what Pro Tools itself said)."""
+
+
+class CopiesOptionError(SoundSeekError, ValueError):
+    """An action on copies that cannot be taken as asked (an unknown action, a move without a
+    folder, an export to a format SoundSeek does not write): a usage error."""

@@ -3,7 +3,8 @@
 `App` keeps what every part shares: the settings, the event bus, where the library is and
 its open index, status, index runs and search. The rest it hands out as small objects built
 over the modules beside it: `app.models` (model_service), `app.roots` (root_service),
-`app.review` (review_service), `app.writes` (write_service) and `app.media` (media_service).
+`app.review` (review_service), `app.writes` (write_service), `app.media` (media_service),
+`app.copies` (copies_service) and `app.changes` (changes: undo of the newest change).
 
 Opening it is cheap (settings, library folders, a cached summary); the index (LanceDB) and
 the model (torch) load on first use or when a shell asks, so a window can appear at once and
@@ -25,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from soundseek.app import root_rules
+from soundseek.app.changes import Changes
 from soundseek.app.events import EventBus, LibraryOpened, RootsChanged, SettingsChanged
 from soundseek.app.index_runs import IndexRunner
 from soundseek.app.location import (
@@ -89,6 +91,7 @@ class App(Services):
                            lambda: self._settings, self.update_settings, self.events)  # fmt: skip
         self._runner = IndexRunner(paths, lambda: self._settings, lambda: self.place,
                                    self.roots, self.models, self.events)  # fmt: skip
+        self.changes = Changes(lambda: self.writes, lambda: self.copies)  # undo of the newest
 
     def _bind_place(self) -> None:
         """Where the library is, from the settings (again after a location or mount change)."""

@@ -3,17 +3,20 @@
 Groups are read from the index: identical audio from the content hashes, the looser relations
 (same recording, a region of a longer file) from the print index that the index run keeps.
 A caller can narrow them to files under some paths (a group is shown whole when any of its
-files is there). Search results collapse by these groups (`collapse`)."""
+files is there). Search results collapse by these groups (`collapse`). What to do with the
+copies (hide, move, trash, export, undo) is `CopyActions` (copies_actions), offered here too:
+`app.copies.apply`, `export`, `hidden`, `last_action`, `undo_copies`."""
 
 from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from soundseek.app.copies_actions import ActionOutcome, CopiesBatch, CopyActions
 from soundseek.copies.groups import RECORDING, CopyGroup, build_groups, check_level
 from soundseek.index.prints.relations import CONTAINED
 
@@ -21,18 +24,22 @@ if TYPE_CHECKING:
     from soundseek.files.roots import Root
     from soundseek.index.store import Store
     from soundseek.search.hits import SearchResult
+    from soundseek.writing.undo import Undone
+
+__all__ = ["ActionOutcome", "Copies", "CopiesBatch", "CopyActions"]
 
 
 class Copies:
     def __init__(self, store: Callable[[], Store], open_store: Callable[[], Store | None],
-                 cache_dir: Callable[[], Path], roots: Callable[[], dict[str, Root]]
-                 ) -> None:  # fmt: skip
+                 cache_dir: Callable[[], Path], roots: Callable[[], dict[str, Root]],
+                 actions: CopyActions) -> None:  # fmt: skip
         self._store = store  # the open index's store (opened on first use)
         self._open_store = open_store  # the store if a library is open now, else None
         self._cache_dir = cache_dir  # the print and word indexes (read without the store)
         self._roots = roots  # root id -> Root, to place records read from the word index
         self._lock = threading.Lock()
         self._by_content: tuple[object, dict[str, CopyGroup]] | None = None
+        self.actions = actions
 
     def groups(self, paths: list[str] | None = None, level: str = RECORDING) -> list[CopyGroup]:
         """Copy groups at `level` (identical, recording or contained: each admits the tighter
@@ -78,10 +85,6 @@ class Copies:
         collapsed.hits = collapsed.hits[:limit]
         return collapsed
 
-    def hidden(self) -> set[str]:
-        """Paths hidden from results (none until the actions layer records some)."""
-        return set()
-
     def _for_hits(self, result: SearchResult) -> Callable[[str], CopyGroup | None]:
         """The groups of the hits' contents, from SQLite only: relations followed out from
         the hits (a group is connected), the files of those contents from the word index."""
@@ -107,6 +110,30 @@ class Copies:
                 words.close()
         groups = build_groups(records, relations.values(), RECORDING)
         return {c.file.content_hash: g for g in groups for c in g.copies}.get
+
+    # -- what to do with the copies: CopyActions (copies_actions) ------------------------------
+    def apply(self, action: str, groups: list[CopyGroup], dest: str | None = None,
+              dry_run: bool = False, cancel: threading.Event | None = None,
+              ) -> Iterator[ActionOutcome]:  # fmt: skip
+        """Hide, move (to `dest`) or trash every copy of `groups` but its keeper, journaled
+        and undoable; an ActionOutcome per file (see CopyActions.apply)."""
+        return self.actions.apply(action, groups, dest, dry_run, cancel)
+
+    def export(self, groups: list[CopyGroup], path: str) -> int:
+        """The groups to a .csv or .json file; returns the rows (see CopyActions.export)."""
+        return self.actions.export(groups, path)
+
+    def hidden(self) -> set[str]:
+        """The paths hidden from results (see CopyActions.hidden)."""
+        return self.actions.hidden()
+
+    def last_action(self) -> CopiesBatch | None:
+        """The copies batch `undo_copies` would undo, or None."""
+        return self.actions.last_action()
+
+    def undo_copies(self) -> tuple[str, list[Undone]]:
+        """Undo the last copies batch: (its id, each file's outcome)."""
+        return self.actions.undo_copies()
 
 
 def _under(path: str, roots: list[str]) -> bool:

@@ -54,10 +54,12 @@ class Services:
     @cached_property
     def copies(self) -> Copies:
         """Copies of one sound: groups, the keeper, and what to do with the others."""
-        from soundseek.app.copies_service import Copies
+        from soundseek.app.copies_service import Copies, CopyActions
 
         return Copies(self._store, lambda: self._library.store if self._library else None,
-                      lambda: self.place.cache_dir, self.registry.by_id)  # fmt: skip
+                      lambda: self.place.cache_dir, self.registry.by_id,
+                      CopyActions(self.paths.data_dir, lambda: self.place,
+                                  lambda: self.registry.by_id(), self.own_writes))  # fmt: skip
 
     def _store(self) -> Store:
         return self.library().store

@@ -24,7 +24,8 @@ MEL_HOP, MEL_BANDS = 240, 32  # 20 ms frames
 CHECK_SECONDS = 20.0  # the overlap compared (a long copy is decided by its first 20 s)
 HEAD_SECONDS = 30.0  # a file's start, kept for the next comparison
 WAVE_SECONDS = 5.0  # the waveform check's span
-WAVE_SLACK = 256  # samples either side of the landmarks' alignment (their step is 128)
+WAVE_SLACK = 720  # samples either side of the landmarks' alignment (60 ms: a loop's or a
+# decaying hit's hashes can agree a few frames off the true alignment)
 SPREAD = 2  # frames either side of the alignment
 
 
@@ -82,6 +83,7 @@ class Check:
 
     mel: float
     wave: float
+    shift_s: float = 0.0  # where the waveforms line up best, from the alignment asked for
 
 
 @lru_cache(maxsize=16)
@@ -100,16 +102,42 @@ def _audio_from(path: str, start: float, seconds: float) -> np.ndarray:
 
 
 def wave_correlation(long: np.ndarray, short: np.ndarray) -> float:
-    """Best normalised correlation of `short` anywhere inside `long` (FFT)."""
-    if len(short) < 64 or len(long) < len(short) or not np.any(short):
-        return 0.0
+    """Best normalised correlation of `short` anywhere inside `long` (FFT). A `short` longer
+    than `long` (two files a resampler made a sample apart) is cut to it."""
+    return wave_alignment(long, short)[0]
+
+
+def wave_alignment(long: np.ndarray, short: np.ndarray) -> tuple[float, int]:
+    """(best normalised correlation, the sample of `long` where `short` fits best)."""
+    short = short[: len(long)]
+    if len(short) < 64 or not np.any(short):
+        return 0.0, 0
     n = 1 << int(np.ceil(np.log2(len(long) + len(short))))
     corr = np.fft.irfft(np.fft.rfft(long, n) * np.conj(np.fft.rfft(short, n)), n)
     lags = len(long) - len(short) + 1
     energy = np.r_[0.0, np.cumsum(long.astype(np.float64) ** 2)]
     window = energy[len(short) : len(short) + lags] - energy[:lags]
     ncc = corr[:lags] / (np.sqrt(window * float((short.astype(np.float64) ** 2).sum())) + 1e-12)
-    return float(ncc.max())
+    best = int(np.argmax(ncc))
+    return max(float(ncc[best]), _between_samples(long, short, ncc, best)), best
+
+
+def _between_samples(long: np.ndarray, short: np.ndarray, ncc: np.ndarray, at: int) -> float:
+    """The correlation at the fraction of a sample where the peak really is: two cuts of one
+    sound rarely start on the same instant of the print rate's grid, and at 12 kHz half a
+    sample decorrelates the top octave. The fraction comes from a parabola through the peak;
+    `short` is delayed by it in the frequency domain."""
+    if not 0 < at < len(ncc) - 1:
+        return -1.0
+    y0, y1, y2 = ncc[at - 1], ncc[at], ncc[at + 1]
+    bend = y0 - 2 * y1 + y2
+    frac = 0.5 * (y0 - y2) / bend if bend < 0 else 0.0
+    n = len(short)
+    spec = np.fft.rfft(short.astype(np.float64), 2 * n)
+    delayed = np.fft.irfft(spec * np.exp(-2j * np.pi * np.fft.rfftfreq(2 * n) * frac), 2 * n)[:n]
+    seg = long[at : at + n].astype(np.float64)
+    denom = np.sqrt((seg * seg).sum() * (delayed * delayed).sum())
+    return float((seg * delayed).sum() / denom) if denom > 0 else -1.0
 
 
 def aligned_check(outer: str, inner: str, offset_s: float, inner_s: float) -> Check:
@@ -123,5 +151,5 @@ def aligned_check(outer: str, inner: str, offset_s: float, inner_s: float) -> Ch
     lead = round((start - max(0.0, start - slack)) * PRINT_RATE)
     mel = frames_correlation(log_mel(a[lead : lead + len(b)]), log_mel(b), 0)
     span = round(WAVE_SECONDS * PRINT_RATE)
-    wave = wave_correlation(a[: span + 2 * WAVE_SLACK], b[:span])
-    return Check(mel, wave)
+    wave, at = wave_alignment(a[: span + 2 * WAVE_SLACK], b[:span])
+    return Check(mel, wave, (at - lead) / PRINT_RATE)

@@ -24,11 +24,13 @@ from soundseek.cli.common import (
     fail,
     tolerant_stdout,
 )
+from soundseek.cli.dupes_args import add_dupes_command
 from soundseek.cli.model_cmds import HELP as MODEL_HELP
 from soundseek.cli.transfer_args import add_transfer_commands
 from soundseek.errors import (
     DISK_FULL_MESSAGE,
     ClusterError,
+    CopiesOptionError,
     LocationError,
     ModelError,
     QuerySyntaxError,
@@ -62,6 +64,7 @@ COMMANDS = {
     "transfer": "transfer_cmds:cmd_transfer",
     "transfers": "transfer_cmds:cmd_transfers",
     "spot": "transfer_cmds:cmd_spot",
+    "dupes": "dupes_cmds:cmd_dupes",
 }
 EXIT_BROKEN_PIPE = 141  # what a process killed by SIGPIPE reports, like other Unix tools
 EXIT_CODES = (
@@ -69,6 +72,7 @@ EXIT_CODES = (
     (RootError, EXIT_USAGE),
     (LocationError, EXIT_USAGE),
     (TransferOptionError, EXIT_USAGE),
+    (CopiesOptionError, EXIT_USAGE),
     (ModelError, EXIT_NO_MODEL),
     (StoreLocked, EXIT_LOCKED),
     (ClusterError, EXIT_ERROR),
@@ -113,6 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
     ts.add_argument("--json", action="store_true", help="one JSON object per line")
     _write_commands(sub)
     add_transfer_commands(sub)
+    add_dupes_command(sub)
     _team_commands(sub)
     return p
 
@@ -150,7 +155,8 @@ def _write_commands(sub) -> None:
                     help="also rename to CatID_FXName_CreatorID_SourceID (UCS)")  # fmt: skip
     wr.add_argument("--dry-run", action="store_true", help="show what would change, write nothing")
     wr.add_argument("--json", action="store_true", help="one JSON object per file")
-    un = sub.add_parser("undo", help="undo the last `write` batch, byte for byte")
+    un = sub.add_parser("undo", help="undo the last change: a `write` batch, byte for byte, "
+                        "or a `dupes --apply`")  # fmt: skip
     un.add_argument("--json", action="store_true", help="one JSON object per file")
 
 

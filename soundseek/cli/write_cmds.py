@@ -1,4 +1,5 @@
-"""`soundseek write` and `soundseek undo`: metadata into the files, safely, and back out."""
+"""`soundseek write` and `soundseek undo`: metadata into the files, safely, and back out
+(`undo` undoes the newest change of either kind: a write batch or a `dupes --apply`)."""
 
 from __future__ import annotations
 
@@ -71,8 +72,9 @@ def cmd_write(args) -> int:
 
 
 def cmd_undo(args) -> int:
-    """Undo the last write batch. Exit 0: all restored; 1: some could not be."""
-    batch_id, outcomes = open_app().writes.undo_writes()
+    """Undo the last change (a write batch or a `dupes --apply`). Exit 0: all restored; 1:
+    some could not be."""
+    batch_id, outcomes = open_app().changes.undo_last()
     for u in outcomes:
         if args.json:
             print(json_line({"path": u.path, "restored": u.restored, "reason": u.reason,

@@ -69,7 +69,8 @@ class CopyGroup:
     def to_json(self) -> dict:
         """The `dupes --json` line (an interface: add keys, never rename)."""
         return {"id": self.id, "level": self.level,
-                "files": [{"path": c.path, "keeper": c.keeper, "level": c.level,
+                "files": [{"path": c.path, "keeper": c.keeper,
+                           "level": None if c.keeper else c.level,
                            "offset_s": c.offset_s, "format": c.file.format,
                            "samplerate": c.file.samplerate, "bit_depth": c.file.bit_depth,
                            "channels": c.file.channels, "duration": c.file.duration,

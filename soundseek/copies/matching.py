@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from soundseek.audio.alignment import Check, aligned_check
 from soundseek.audio.soundprint import SoundPrint, frame_seconds, keep_subset
@@ -94,6 +94,8 @@ def find_relations(content: str, p: SoundPrint, index: PrintIndex, path_of: Path
             continue
         if report is not None:
             report(c, check)
-        if accepted(check):
-            found.append(relation(content, p.duration, c, round(min(check.mel, check.wave), 4)))
+        if accepted(check):  # the waveforms place the copy to the sample
+            exact = replace(c, offset_s=c.offset_s + (check.shift_s if rel.inner == content
+                                                      else -check.shift_s))  # fmt: skip
+            found.append(relation(content, p.duration, exact, round(min(check.mel, check.wave), 4)))
     return found

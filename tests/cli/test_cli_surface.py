@@ -37,6 +37,12 @@ def _json_keys(library, capsys) -> dict[str, list[str]]:
         "write --dry-run": keys_of(_json_lines(capsys, "write", "--dry-run", "--json")),
         "transfer": keys_of(_json_lines(capsys, "transfer", door, "--preset=protools", "--json")),
         "transfers": keys_of(_json_lines(capsys, "transfers", "--json")),
+        "dupes": keys_of(_json_lines(capsys, "dupes", "--level", "identical", "--json")),
+        "dupes --apply --dry-run": keys_of(
+            _json_lines(
+                capsys, "dupes", "--level", "identical", "--apply", "hide", "--dry-run", "--json"
+            )
+        ),
     }
 
 

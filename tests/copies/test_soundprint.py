@@ -77,3 +77,12 @@ def test_a_forgotten_content_takes_its_postings_and_relations_along(tmp_path):
     assert index.relations() == [] and index.contents() == ["b"]
     ((item, agree, _off),) = index.candidates(p.hashes)
     assert item.content == "b" and agree == len(np.unique(p.hashes, axis=0))
+
+
+def test_a_copy_a_sample_longer_still_correlates_fully():
+    """Two files of one sound a resampler made one sample apart in length."""
+    from soundseek.audio.alignment import wave_correlation
+
+    x = creak(1.0, seed=9)[::4]
+    assert wave_correlation(x, np.r_[x, 0.0]) > 0.999
+    assert wave_correlation(x, creak(1.0, seed=10)[::4]) < 0.5
