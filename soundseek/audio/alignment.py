@@ -24,6 +24,7 @@ MEL_HOP, MEL_BANDS = 240, 32  # 20 ms frames
 CHECK_SECONDS = 20.0  # the overlap compared (a long copy is decided by its first 20 s)
 HEAD_SECONDS = 30.0  # a file's start, kept for the next comparison
 WAVE_SECONDS = 5.0  # the waveform check's span
+BLOCK, BLOCK_FLOOR = 600, 1e-3  # 50 ms pieces; those 30 dB under the loudest are not judged
 WAVE_SLACK = 720  # samples either side of the landmarks' alignment (60 ms: a loop's or a
 # decaying hit's hashes can agree a few frames off the true alignment)
 SPREAD = 2  # frames either side of the alignment
@@ -119,7 +120,7 @@ def wave_alignment(long: np.ndarray, short: np.ndarray) -> tuple[float, int]:
     window = energy[len(short) : len(short) + lags] - energy[:lags]
     ncc = corr[:lags] / (np.sqrt(window * float((short.astype(np.float64) ** 2).sum())) + 1e-12)
     best = int(np.argmax(ncc))
-    return max(float(ncc[best]), _between_samples(long, short, ncc, best)), best
+    return _between_samples(long, short, ncc, best), best
 
 
 def _between_samples(long: np.ndarray, short: np.ndarray, ncc: np.ndarray, at: int) -> float:
@@ -127,17 +128,31 @@ def _between_samples(long: np.ndarray, short: np.ndarray, ncc: np.ndarray, at: i
     sound rarely start on the same instant of the print rate's grid, and at 12 kHz half a
     sample decorrelates the top octave. The fraction comes from a parabola through the peak;
     `short` is delayed by it in the frequency domain."""
-    if not 0 < at < len(ncc) - 1:
-        return -1.0
-    y0, y1, y2 = ncc[at - 1], ncc[at], ncc[at + 1]
-    bend = y0 - 2 * y1 + y2
-    frac = 0.5 * (y0 - y2) / bend if bend < 0 else 0.0
+    frac = 0.0
+    if 0 < at < len(ncc) - 1:
+        y0, y1, y2 = ncc[at - 1], ncc[at], ncc[at + 1]
+        bend = y0 - 2 * y1 + y2
+        frac = 0.5 * (y0 - y2) / bend if bend < 0 else 0.0
     n = len(short)
     spec = np.fft.rfft(short.astype(np.float64), 2 * n)
     delayed = np.fft.irfft(spec * np.exp(-2j * np.pi * np.fft.rfftfreq(2 * n) * frac), 2 * n)[:n]
     seg = long[at : at + n].astype(np.float64)
-    denom = np.sqrt((seg * seg).sum() * (delayed * delayed).sum())
-    return float((seg * delayed).sum() / denom) if denom > 0 else -1.0
+    return _blockwise(seg, delayed)
+
+
+def _blockwise(x: np.ndarray, y: np.ndarray) -> float:
+    """The mean correlation of BLOCK-long pieces that are not near silence (within BLOCK_FLOOR
+    of the loudest): every part of the sound counts, not just its loud attack, so two strikes
+    of one bell, alike at the hit and apart in the ring, do not pass as one recording."""
+    n = len(x) // BLOCK
+    if n < 1:
+        denom = np.sqrt((x * x).sum() * (y * y).sum())
+        return float((x * y).sum() / denom) if denom > 0 else -1.0
+    xb, yb = x[: n * BLOCK].reshape(n, BLOCK), y[: n * BLOCK].reshape(n, BLOCK)
+    ex, ey = (xb * xb).sum(axis=1), (yb * yb).sum(axis=1)
+    loud = ex >= ex.max() * BLOCK_FLOOR
+    ncc = (xb * yb).sum(axis=1)[loud] / (np.sqrt(ex[loud] * ey[loud]) + 1e-20)
+    return float(ncc.mean())
 
 
 def aligned_check(outer: str, inner: str, offset_s: float, inner_s: float) -> Check:

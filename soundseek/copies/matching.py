@@ -23,7 +23,8 @@ log = logging.getLogger(__name__)
 
 MIN_AGREE, MIN_SHARE = 5, 0.05
 VERIFY_MIN = 0.85  # log-mel correlation at the alignment (see benchmarks/bench_dupes.py)
-WAVE_MIN = 0.9  # waveform correlation there: copies keep it, another strike of a drum not
+WAVE_MIN = 0.955  # waveform correlation there, piece by piece: a copy keeps it (an Ogg
+# Vorbis one 0.97 or more, MP3 0.99), another strike of one drum or bell does not (0.43-0.95)
 CONTAIN_EXTRA_S, CONTAIN_RATIO = 1.0, 0.75
 EDGE_S = 0.15  # how far a "contained" sound may stick out of its container (fades, padding)
 CANDIDATES = 32  # checked at most per new sound (its other copies, best first)
