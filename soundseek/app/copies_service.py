@@ -9,6 +9,7 @@ copies (hide, move, trash, export, undo) is `CopyActions` (copies_actions), offe
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections.abc import Callable, Iterator
@@ -18,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from soundseek.app.copies_actions import ActionOutcome, CopiesBatch, CopyActions
 from soundseek.copies.groups import RECORDING, CopyGroup, build_groups, check_level
+from soundseek.errors import SoundSeekError
 from soundseek.index.prints.relations import CONTAINED
 
 if TYPE_CHECKING:
@@ -27,6 +29,9 @@ if TYPE_CHECKING:
     from soundseek.writing.undo import Undone
 
 __all__ = ["ActionOutcome", "Copies", "CopiesBatch", "CopyActions"]
+
+
+log = logging.getLogger(__name__)
 
 
 class Copies:
@@ -79,11 +84,20 @@ class Copies:
         must not open the tables) the hits' groups come from the print and word indexes."""
         from soundseek.search.collapse import collapse
 
-        hidden = set(self.hidden()) | ({also_hide} if also_hide else set())
+        hidden = self._hidden_now() | ({also_hide} if also_hide else set())
         group_of = self._for_hits(result) if self._open_store() is None else self.group_of()
         collapsed = collapse(result, group_of, hidden)
         collapsed.hits = collapsed.hits[:limit]
         return collapsed
+
+    def _hidden_now(self) -> set[str]:
+        """The hidden files, or none when they cannot be read now (a team library's storage
+        out of reach): a search never fails for them."""
+        try:
+            return set(self.hidden())
+        except (SoundSeekError, OSError) as exc:
+            log.warning("hidden copies not read (%s): searching without them", exc)
+            return set()
 
     def _for_hits(self, result: SearchResult) -> Callable[[str], CopyGroup | None]:
         """The groups of the hits' contents, from SQLite only: relations followed out from

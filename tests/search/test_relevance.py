@@ -175,9 +175,9 @@ def _tone_library(root: Path, names: list[str]) -> Path:
 
     from tests.audiofiles import tone
 
-    for name in names:
+    for i, name in enumerate(names):  # each its own sound (one audio would be copies, one row)
         (root / name).parent.mkdir(parents=True, exist_ok=True)
-        sf.write(str(root / name), tone(0.5, 300), 48000)
+        sf.write(str(root / name), tone(0.5, 300 + 37 * i), 48000)
     return root
 
 

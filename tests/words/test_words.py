@@ -36,10 +36,10 @@ def words_app(tmp_path_factory):
 
     base = tmp_path_factory.mktemp("words")
     lib = base / "lib"
-    quiet = np.zeros(2400, dtype=np.float32)
-    for name in NAMES:
+    rng = np.random.default_rng(0)
+    for name in NAMES:  # each its own sound: files of one audio would be one row, copies
         (lib / name).parent.mkdir(parents=True, exist_ok=True)
-        sf.write(lib / name, quiet, 48000)
+        sf.write(lib / name, 0.01 * rng.standard_normal(2400).astype(np.float32), 48000)
     old = os.environ.get("SOUNDSEEK_HOME")
     os.environ["SOUNDSEEK_HOME"] = str(base / "home")
     try:
