@@ -8,6 +8,9 @@ import ctypes
 
 import numpy as np
 
+from soundseek.audio.alignment import melbank
+from soundseek.audio.landmarks import log_spectrum, running_max
+
 FP_RATE = 11025
 
 
@@ -21,30 +24,10 @@ LM_MIN_PEAKS, LM_NT, LM_NF, LM_DT0 = 60, 2, 4, 0
 LM_BLOCK, LM_PEAKS_PER_BLOCK = 22, 10  # ~0.25 s blocks, up to 40 peaks/s
 
 
-def _maxfilt(a: np.ndarray, k: int, axis: int) -> np.ndarray:
-    """Running max of width 2k+1 along an axis (no scipy here)."""
-    out = a.copy()
-    for s in range(1, k + 1):
-        lo = [slice(None)] * a.ndim
-        hi = [slice(None)] * a.ndim
-        lo[axis], hi[axis] = slice(s, None), slice(None, -s)
-        np.maximum(out[tuple(hi)], a[tuple(lo)], out=out[tuple(hi)])
-        np.maximum(out[tuple(lo)], a[tuple(hi)], out=out[tuple(lo)])
-    return out
-
-
-def _logspec(mono: np.ndarray, nfft: int, hop: int) -> np.ndarray:
-    if len(mono) < nfft:
-        mono = np.pad(mono, (0, nfft - len(mono)))
-    frames = np.lib.stride_tricks.sliding_window_view(mono, nfft)[::hop]
-    spec = np.abs(np.fft.rfft(frames * np.hanning(nfft).astype(np.float32), axis=1))
-    return np.log(spec[:, 1:] + 1e-6)  # (frames, nfft/2) without DC
-
-
 def landmark_fp(mono: np.ndarray) -> np.ndarray:
     """(hash, frame) rows: local spectral peaks, each paired with its next LM_FANOUT peaks."""
-    spec = _logspec(mono, LM_NFFT, LM_HOP)
-    peak = (spec == _maxfilt(_maxfilt(spec, LM_NT, 0), LM_NF, 1)) & (spec > spec.max() - 8.0)
+    spec = log_spectrum(mono, LM_NFFT, LM_HOP)
+    peak = (spec == running_max(running_max(spec, LM_NT, 0), LM_NF, 1)) & (spec > spec.max() - 8.0)
     t, f = np.nonzero(peak)
     t, f = _strongest_per_block(t, f, spec[t, f], max(1, len(spec) // LM_BLOCK))
     order = np.lexsort((f, t))
@@ -133,23 +116,12 @@ CP_HOP_S = 4096 / 3 / FP_RATE
 MEL_NFFT, MEL_HOP, MEL_BANDS = 512, 220, 32  # 20 ms frames
 
 
-def _melbank() -> np.ndarray:
-    mel = np.linspace(0, 2595 * np.log10(1 + 5000 / 700), MEL_BANDS + 2)
-    hz = 700 * (10 ** (mel / 2595) - 1)
-    bins = np.fft.rfftfreq(MEL_NFFT, 1 / FP_RATE)[1:]
-    bank = np.zeros((len(bins), MEL_BANDS), np.float32)
-    for b in range(MEL_BANDS):
-        lo, mid, hi = hz[b : b + 3]
-        bank[:, b] = np.clip(np.minimum((bins - lo) / (mid - lo), (hi - bins) / (hi - mid)), 0, 1)
-    return bank
-
-
-MELBANK = _melbank()
+MELBANK = melbank(FP_RATE, MEL_NFFT, MEL_BANDS, 5000.0)
 
 
 def melvec_fp(mono: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(64-d unit vector: per-band mean and std of log-mel, gain removed; the frame sequence)."""
-    power = np.exp(2 * _logspec(mono, MEL_NFFT, MEL_HOP))
+    power = np.exp(2 * log_spectrum(mono, MEL_NFFT, MEL_HOP))
     frames = np.log(power @ MELBANK + 1e-9).astype(np.float32)
     energy = frames.max(axis=1)
     active = frames[energy > energy.max() - 12] if len(frames) else frames

@@ -16,6 +16,7 @@ from benchmarks.dupe_fingerprints import (
     mel_ncc_at,
     wave_ncc,
 )
+from soundseek.index.prints.printindex import offset_votes
 
 
 @dataclass
@@ -55,18 +56,7 @@ class PostingIndex:
         if not n.sum():
             return {}
         starts = np.repeat(lo - np.r_[0, np.cumsum(n)[:-1]], n) + np.arange(n.sum())
-        diff = self.pos[starts] - np.repeat(rows[:, 1], n) + 65536
-        key, count = np.unique(self.items[starts] * 262144 + diff, return_counts=True)
-        smooth = count.copy()
-        for d in (-1, 1):
-            at = np.searchsorted(key, key + d).clip(0, len(key) - 1)
-            smooth += np.where(key[at] == key + d, count[at], 0)
-        best: dict[int, tuple[int, int]] = {}
-        for k, c in zip(key.tolist(), smooth.tolist(), strict=True):
-            item = k // 262144
-            if c > best.get(item, (0, 0))[0]:
-                best[item] = (c, k % 262144 - 65536)
-        return best
+        return offset_votes(self.items[starts], self.pos[starts] - np.repeat(rows[:, 1], n))
 
 
 def landmark_matches(items: list[Item]) -> dict[int, list[tuple[int, float, float]]]:

@@ -30,18 +30,20 @@ WAVE_SLACK = 720  # samples either side of the landmarks' alignment (60 ms: a lo
 SPREAD = 2  # frames either side of the alignment
 
 
-def _melbank() -> np.ndarray:
-    mel = np.linspace(0, 2595 * np.log10(1 + (PRINT_RATE / 2 - 500) / 700), MEL_BANDS + 2)
+def melbank(rate: int = PRINT_RATE, nfft: int = NFFT, bands: int = MEL_BANDS,
+            top_hz: float = PRINT_RATE / 2 - 500) -> np.ndarray:  # fmt: skip
+    """(nfft/2, bands) triangular mel filters over the bins above DC, up to `top_hz`."""
+    mel = np.linspace(0, 2595 * np.log10(1 + top_hz / 700), bands + 2)
     hz = 700 * (10 ** (mel / 2595) - 1)
-    bins = np.fft.rfftfreq(NFFT, 1 / PRINT_RATE)[1:]
-    bank = np.zeros((len(bins), MEL_BANDS), np.float32)
-    for b in range(MEL_BANDS):
+    bins = np.fft.rfftfreq(nfft, 1 / rate)[1:]
+    bank = np.zeros((len(bins), bands), np.float32)
+    for b in range(bands):
         lo, mid, hi = hz[b : b + 3]
         bank[:, b] = np.clip(np.minimum((bins - lo) / (mid - lo), (hi - bins) / (hi - mid)), 0, 1)
     return bank
 
 
-_BANK = _melbank()
+_BANK = melbank()
 _WINDOW = np.hanning(NFFT).astype(np.float32)
 
 

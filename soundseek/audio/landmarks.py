@@ -24,16 +24,17 @@ BLOCK, PEAKS_PER_BLOCK, MIN_PEAKS = 22, 10, 60
 _WINDOW = np.hanning(NFFT).astype(np.float32)
 
 
-def log_spectrum(mono: np.ndarray) -> np.ndarray:
-    """(frames, NFFT/2) log magnitudes, DC dropped; a signal shorter than a window is padded."""
-    if len(mono) < NFFT:
-        mono = np.pad(mono, (0, NFFT - len(mono)))
-    frames = np.lib.stride_tricks.sliding_window_view(mono, NFFT)[::HOP]
-    spec = np.abs(np.fft.rfft(frames * _WINDOW, axis=1))
+def log_spectrum(mono: np.ndarray, nfft: int = NFFT, hop: int = HOP) -> np.ndarray:
+    """(frames, nfft/2) log magnitudes, DC dropped; a signal shorter than a window is padded."""
+    if len(mono) < nfft:
+        mono = np.pad(mono, (0, nfft - len(mono)))
+    frames = np.lib.stride_tricks.sliding_window_view(mono, nfft)[::hop]
+    window = _WINDOW if nfft == NFFT else np.hanning(nfft).astype(np.float32)
+    spec = np.abs(np.fft.rfft(frames * window, axis=1))
     return np.log(spec[:, 1:] + 1e-6).astype(np.float32)
 
 
-def _running_max(a: np.ndarray, k: int, axis: int) -> np.ndarray:
+def running_max(a: np.ndarray, k: int, axis: int) -> np.ndarray:
     """Max over a window of 2k+1 along one axis."""
     out = a.copy()
     for s in range(1, k + 1):
@@ -49,7 +50,7 @@ def peaks(spec: np.ndarray, first_frame: int, blocks_total: int | None = None):
     """(frame, bin) of the kept peaks; frames are absolute (`first_frame` is the chunk's)."""
     if not spec.size:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    local = spec == _running_max(_running_max(spec, NEIGH_T, 0), NEIGH_F, 1)
+    local = spec == running_max(running_max(spec, NEIGH_T, 0), NEIGH_F, 1)
     t, f = np.nonzero(local & (spec > spec.max() - FLOOR))
     mag = spec[t, f]
     t = t + first_frame

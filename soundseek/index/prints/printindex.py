@@ -217,17 +217,7 @@ class PrintIndex:
         n = hi - lo
         rep = np.repeat(np.arange(len(h)), n)
         qi = np.repeat(lo - np.r_[0, np.cumsum(n)[:-1]], n) + np.arange(n.sum())
-        diff = t[rep] - qt[qi] + (1 << 20)
-        key, count = np.unique(item[rep] * (1 << 22) + diff, return_counts=True)
-        smooth = count.copy()
-        for d in (-1, 1):
-            at = np.searchsorted(key, key + d).clip(0, len(key) - 1)
-            smooth += np.where(key[at] == key + d, count[at], 0)
-        best: dict[int, tuple[int, int]] = {}
-        for k, c in zip(key.tolist(), smooth.tolist(), strict=True):
-            i = k >> 22
-            if c >= min_agree and c > best.get(i, (0, 0))[0]:
-                best[i] = (c, (k & ((1 << 22) - 1)) - (1 << 20))
+        best = offset_votes(item[rep], t[rep] - qt[qi], min_agree)
         ranked = sorted(best.items(), key=lambda kv: -kv[1][0])[:top]
         items = self.items(i for i, _ in ranked)
         return [(items[i], c, off) for i, (c, off) in ranked if i in items]
@@ -248,3 +238,21 @@ class PrintIndex:
                 for row in self._con.execute(q, part + part):
                     out[(row[0], row[1])] = Relation(*row)
             return list(out.values())
+
+
+def offset_votes(items: np.ndarray, offsets: np.ndarray, min_agree: int = 1
+                 ) -> dict[int, tuple[int, int]]:  # fmt: skip
+    """Per item, the frame offset most of its shared hashes agree on (+-1 frame, where a
+    resampled copy's peaks land) and how many agree: {item: (votes, offset)}, items with at
+    least `min_agree` votes. Offsets are within +-2**20 frames."""
+    key, count = np.unique(items * (1 << 22) + offsets + (1 << 20), return_counts=True)
+    smooth = count.copy()
+    for d in (-1, 1):
+        at = np.searchsorted(key, key + d).clip(0, len(key) - 1)
+        smooth += np.where(key[at] == key + d, count[at], 0)
+    best: dict[int, tuple[int, int]] = {}
+    for k, c in zip(key.tolist(), smooth.tolist(), strict=True):
+        i = k >> 22
+        if c >= min_agree and c > best.get(i, (0, 0))[0]:
+            best[i] = (c, (k & ((1 << 22) - 1)) - (1 << 20))
+    return best
