@@ -8,64 +8,22 @@ import ctypes
 
 import numpy as np
 
-from soundseek.audio.alignment import melbank
-from soundseek.audio.landmarks import log_spectrum, running_max
+from soundseek.audio.alignment import frames_correlation, melbank
+from soundseek.audio.landmarks import log_spectrum, pair_hashes, peaks
 
 FP_RATE = 11025
 
 
 # ----------------------------------------------------------------------------- (a) landmarks
 
-LM_NFFT, LM_HOP = 512, 128  # 46 ms window, 11.6 ms hop at 11025 Hz
-LM_FANOUT, LM_DT, LM_DF = 6, 48, 48
-# short sounds: a floor on peaks, a small peak neighbourhood (frames, bins), and same-frame
-# pairs (a transient's peaks all sit in one frame)
-LM_MIN_PEAKS, LM_NT, LM_NF, LM_DT0 = 60, 2, 4, 0
-LM_BLOCK, LM_PEAKS_PER_BLOCK = 22, 10  # ~0.25 s blocks, up to 40 peaks/s
+LM_HOP = 128  # the product's landmark hop (audio.landmarks.HOP): 11.6 ms at 11025 Hz
 
 
 def landmark_fp(mono: np.ndarray) -> np.ndarray:
-    """(hash, frame) rows: local spectral peaks, each paired with its next LM_FANOUT peaks."""
-    spec = log_spectrum(mono, LM_NFFT, LM_HOP)
-    peak = (spec == running_max(running_max(spec, LM_NT, 0), LM_NF, 1)) & (spec > spec.max() - 8.0)
-    t, f = np.nonzero(peak)
-    t, f = _strongest_per_block(t, f, spec[t, f], max(1, len(spec) // LM_BLOCK))
-    order = np.lexsort((f, t))
-    t, f = t[order], f[order]
-    rows = []
-    for j in range(1, LM_FANOUT * 4):
-        dt, df = t[j:] - t[:-j], f[j:] - f[:-j]
-        ok = (dt >= LM_DT0) & (dt < LM_DT) & (np.abs(df) < LM_DF) & ((dt > 0) | (df > 0))
-        h = (f[:-j][ok] << 14) | ((df[ok] + LM_DF) << 6) | dt[ok]
-        rows.append(np.stack([h, t[:-j][ok]], axis=1))
-    rows = np.concatenate(rows) if rows else np.zeros((0, 2), np.int64)
-    return _cap_fanout(rows)
-
-
-def _strongest_per_block(t, f, mag, blocks: int) -> tuple[np.ndarray, np.ndarray]:
-    """The strongest peaks of each LM_BLOCK-frame block, at least LM_MIN_PEAKS in all: a local
-    choice, so trimming the loud start does not change which peaks the tail keeps. (Measured:
-    fixed 6 per 11 frames, length-independent, lost 9 points of recall under 0.5 s; a floor
-    of 60 rather than 30 gained 2 points there and 4 on 300 ms start padding.)"""
-    per = max(LM_PEAKS_PER_BLOCK, -(-LM_MIN_PEAKS // blocks))
-    block = np.minimum(t // LM_BLOCK, blocks - 1)
-    order = np.lexsort((-mag, block))
-    t, f, block = t[order], f[order], block[order]
-    first = np.searchsorted(block, block, "left")
-    keep = np.arange(len(t)) - first < per
-    return t[keep], f[keep]
-
-
-def _cap_fanout(rows: np.ndarray) -> np.ndarray:
-    """At most LM_FANOUT pairs per anchor (same anchor = same frame and f1)."""
-    if not len(rows):
-        return rows.astype(np.int64)
-    anchor = rows[:, 1] * 512 + (rows[:, 0] >> 14)
-    order = np.argsort(anchor, kind="stable")
-    rows, anchor = rows[order], anchor[order]
-    first = np.r_[0, np.nonzero(np.diff(anchor))[0] + 1]
-    rank = np.arange(len(rows)) - np.repeat(first, np.diff(np.r_[first, len(rows)]))
-    return np.unique(rows[rank < LM_FANOUT], axis=0).astype(np.int64)
+    """(hash, frame) rows: local spectral peaks, each paired with its next few peaks.
+    The product's own code (audio.landmarks), which the study's parameters became."""
+    t, f = peaks(log_spectrum(mono), 0)
+    return pair_hashes(t, f)
 
 
 # ----------------------------------------------------------------------------- (b) chromaprint
@@ -150,15 +108,7 @@ def mel_ncc(a: np.ndarray, b: np.ndarray) -> tuple[float, int]:
 
 def mel_ncc_at(a: np.ndarray, b: np.ndarray, lag: int, spread: int = 2) -> float:
     """Best correlation of b placed at a[lag:] (+-spread frames) over their overlap."""
-    best = -1.0
-    for k in range(lag - spread, lag + spread + 1):
-        lo, hi = max(0, -k), min(len(b), len(a) - k)
-        if hi - lo < 1:
-            continue
-        x, y = a[lo + k : hi + k], b[lo:hi]
-        x, y = x - x.mean(), y - y.mean()
-        best = max(best, float((x * y).sum() / (np.sqrt((x * x).sum() * (y * y).sum()) + 1e-9)))
-    return best
+    return frames_correlation(a, b, lag, spread)
 
 
 def wave_ncc(a: np.ndarray, b: np.ndarray) -> float:
