@@ -29,7 +29,8 @@ from pathlib import Path
 
 from soundseek.errors import JournalError
 from soundseek.files.durable import LineFile, fsync_dir
-from soundseek.writing.journal import UNDO_LOG, UNDONE, UndoMark, read_lines
+from soundseek.writing.journal import UNDONE, UndoMark, read_lines, read_marks
+from soundseek.writing.journal import prune as prune_batches
 
 ACTIONS = "actions.jsonl"
 FORMAT = 1
@@ -145,25 +146,8 @@ def read_batch(folder: Path) -> ActionBatch:
         batch.problems.append(f"{ACTIONS}: no readable batch line; nothing in it is undone")
         by_n = {}
     batch.entries = [by_n[n] for n in sorted(by_n)]
-    _read_marks(batch)
+    read_marks(batch)
     return batch
-
-
-def _read_marks(batch: ActionBatch) -> None:
-    records, problems = read_lines(batch.folder / UNDO_LOG)
-    batch.problems += problems
-    for i, rec in records:
-        n, op = rec.get("n"), rec["op"]
-        if not isinstance(n, int):
-            batch.problems.append(f"{UNDO_LOG} line {i} skipped (no file number)")
-        elif op == "begin":
-            batch.mark(n).begun = True
-        elif op == "name" and isinstance(rec.get("path"), str):
-            batch.mark(n).name = rec["path"]
-        elif op == "end" and isinstance(rec.get("path"), str):
-            batch.mark(n).end = rec
-        else:
-            batch.problems.append(f"{UNDO_LOG} line {i} skipped (an unknown or damaged step)")
 
 
 def batches(root: Path) -> Iterator[ActionBatch]:
@@ -186,33 +170,7 @@ def batch_time_ns(batch_id: str) -> int:
     return int(parts[2]) if len(parts) > 2 and parts[2].isdigit() else 0
 
 
-def mark_undone(batch: ActionBatch) -> None:
-    path = batch.folder / UNDONE
-    try:
-        with open(path, "w", encoding="utf-8") as fh:
-            fh.write(time.strftime("%Y-%m-%d %H:%M:%S"))
-            fh.flush()
-            os.fsync(fh.fileno())
-        fsync_dir(batch.folder)
-    except OSError as exc:
-        raise JournalError(f"cannot mark batch {batch.id} undone ({exc.strerror or exc})") from exc
-    batch.undone = True
-
-
 def prune(root: Path, keep: int = KEEP_BATCHES) -> None:
-    """Forget all but the newest `keep` batches (they can no longer be undone), and any
-    batch a kill left before it began a file. The caller holds the copies lock."""
-    if not root.is_dir():
-        return
-    folders = sorted((p for p in root.iterdir() if p.is_dir()), reverse=True)
-    empty = [f for f in folders if not _began(f)]
-    folders = [f for f in folders if f not in empty]
-    for folder in empty + folders[keep:]:
-        shutil.rmtree(folder, ignore_errors=True)
-
-
-def _began(folder: Path) -> bool:
-    try:
-        return b'"op": "begin"' in (folder / ACTIONS).read_bytes()
-    except OSError:
-        return False
+    """Forget all but the newest `keep` batches, and any a kill left before it began a file.
+    The caller holds the copies lock."""
+    prune_batches(root, keep, ACTIONS)

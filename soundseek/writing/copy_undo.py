@@ -30,10 +30,9 @@ from soundseek.writing.copy_journal import (
     ActionBatch,
     ActionEntry,
     last_batch,
-    mark_undone,
 )
 from soundseek.writing.copy_moves import ContentMismatch, free_name, move_file, remove_part
-from soundseek.writing.journal import UndoLog, UndoMark, sha256_file
+from soundseek.writing.journal import UndoLog, UndoMark, mark_undone, sha256_file
 from soundseek.writing.trash import forget, in_trash, stale_records
 from soundseek.writing.undo import Undone
 

@@ -257,7 +257,7 @@ def read_batch(folder: Path) -> Batch:
         elif not _apply(by_n.get(rec.get("n")), op, rec):
             batch.problems.append(f"{ENTRIES} line {i} skipped (an unknown or damaged step)")
     batch.entries = [by_n[n] for n in sorted(by_n)]
-    _read_marks(batch)
+    read_marks(batch)
     return batch
 
 
@@ -283,7 +283,8 @@ def _apply(entry: Entry | None, op: str, rec: dict) -> bool:
     return True
 
 
-def _read_marks(batch: Batch) -> None:
+def read_marks(batch: Batch) -> None:
+    """An undo's progress lines onto the batch's marks (both journals' undos write them)."""
     records, problems = read_lines(batch.folder / UNDO_LOG)
     batch.problems += problems
     for i, rec in records:
@@ -341,30 +342,35 @@ def renames(root: Path) -> dict[str, str]:
 
 
 def mark_undone(batch: Batch) -> None:
+    """The batch is undone: an older one is next (either journal's batches)."""
     path = batch.folder / UNDONE
-    with open(path, "w", encoding="utf-8") as fh:
-        fh.write(time.strftime("%Y-%m-%d %H:%M:%S"))
-        fh.flush()
-        os.fsync(fh.fileno())
-    fsync_dir(batch.folder)
+    try:
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(time.strftime("%Y-%m-%d %H:%M:%S"))
+            fh.flush()
+            os.fsync(fh.fileno())
+        fsync_dir(batch.folder)
+    except OSError as exc:
+        raise JournalError(f"cannot mark batch {batch.id} undone ({exc.strerror or exc})") from exc
     batch.undone = True
 
 
-def prune(root: Path, keep: int = KEEP_BATCHES) -> int:
+def prune(root: Path, keep: int = KEEP_BATCHES, lines: str = ENTRIES) -> int:
     """Forget all but the newest `keep` batches (they can no longer be undone), and any
-    batch a kill left before it wrote a file; returns how many were removed."""
+    batch a kill left before it began a file (`lines`: the batch's journal file, this
+    journal's or the copies journal's); returns how many were removed."""
     folders = (
         sorted((p for p in root.iterdir() if p.is_dir()), reverse=True) if root.is_dir() else []
     )
-    empty = [f for f in folders if not _has_entries(f)]
+    empty = [f for f in folders if not _has_entries(f / lines)]
     folders = [f for f in folders if f not in empty]
     for folder in empty + folders[keep:]:
         shutil.rmtree(folder, ignore_errors=True)
     return len(empty) + max(0, len(folders) - keep)
 
 
-def _has_entries(folder: Path) -> bool:
+def _has_entries(path: Path) -> bool:
     try:
-        return b'"op": "begin"' in (folder / ENTRIES).read_bytes()
+        return b'"op": "begin"' in path.read_bytes()
     except OSError:
         return False
