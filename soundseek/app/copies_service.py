@@ -102,16 +102,21 @@ class Copies:
     def _for_hits(self, result: SearchResult) -> Callable[[str], CopyGroup | None]:
         """The groups of the hits' contents, from SQLite only: relations followed out from
         the hits (a group is connected), the files of those contents from the word index."""
-        from soundseek.index.prints.printstore import read_relations
+        from soundseek.index.prints.printstore import open_reader
         from soundseek.index.wordindex.fts import existing_words
 
         contents = {h.file.content_hash for h in result.hits if h.file.content_hash}
         relations, todo = {}, set(contents)
-        for _hop in range(4):
-            found = read_relations(self._cache_dir(), sorted(todo)) if todo else []
-            relations.update(((r.outer, r.inner), r) for r in found if r.level != CONTAINED)
-            todo = {c for r in found for c in (r.outer, r.inner)} - contents
-            contents |= todo
+        prints = open_reader(self._cache_dir())
+        try:
+            for _hop in range(4):
+                found = prints.relations(sorted(todo)) if prints is not None and todo else []
+                relations.update(((r.outer, r.inner), r) for r in found if r.level != CONTAINED)
+                todo = {c for r in found for c in (r.outer, r.inner)} - contents
+                contents |= todo
+        finally:
+            if prints is not None:
+                prints.close()
         words = existing_words(self._cache_dir())
         if words is None:
             records = [h.file for h in result.hits]

@@ -43,7 +43,6 @@ def match_new(store: Store, cancel: threading.Event | None = None) -> Iterator[i
     index = store.prints.index()
     if index is None:
         return
-    store.prints.forget_gone()
     paths, done = _Paths(store), 0
     for batch in store.prints.unmatched():
         paths.prefetch(list(batch))

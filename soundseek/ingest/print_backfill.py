@@ -8,11 +8,8 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 
-from soundseek.audio.decode import iter_windows
-from soundseek.audio.soundprint import PrintBuilder
-from soundseek.errors import UnreadableFile
 from soundseek.index.store import Store
-from soundseek.ingest.decoders import DecodePool, Send
+from soundseek.ingest.decoders import DecodePool, Send, decode_file
 from soundseek.ingest.index_run import IndexOptions, IndexProgress
 from soundseek.ingest.messages import FileDone, FileEnd, FileFailed
 
@@ -20,16 +17,13 @@ COMMIT = 256  # prints written per batch
 
 
 def print_only(digest: str, path: str, _logmel: object, _send: Send) -> FileEnd:
-    """A decoder task that sends no windows: the file's print, or why it failed."""
-    try:
-        printer = PrintBuilder()
-        for _ in iter_windows(path, None, printer):
-            pass
-        return FileDone(digest, b"", 0, printer.finish().to_bytes())
-    except UnreadableFile as exc:
-        return FileFailed(digest, exc.reason)
-    except Exception as exc:  # a decoder bug costs one print, never the run
-        return FileFailed(digest, f"decoding failed ({type(exc).__name__}: {exc})")
+    """A decoder task that sends no windows: the indexer's own decode (its print and its
+    failures as they are), the windows dropped in the worker."""
+    return decode_file(digest, path, None, _drop)
+
+
+def _drop(_window: object) -> None:
+    pass
 
 
 def backfill_prints(store: Store, opts: IndexOptions, t0: float) -> Iterator[IndexProgress]:

@@ -40,14 +40,20 @@ class WriteProgress:
 
 
 def writer_lock(journal_root: Path) -> WriterLock:
-    lock = WriterLock(journal_root / "write.lock")
+    return journal_lock(journal_root / "write.lock", "writing metadata", "the write journal")
+
+
+def journal_lock(path: Path, doing: str, journal: str) -> WriterLock:
+    """One process at a time changes users' files through a journal: the lock at `path`, or
+    WritesBusy saying what the other process is `doing`."""
+    lock = WriterLock(path)
     try:
         return lock.acquire()
     except StoreLocked as exc:
-        raise WritesBusy("another SoundSeek process is writing metadata; try again when it "
+        raise WritesBusy(f"another SoundSeek process is {doing}; try again when it "
                          "has finished") from exc  # fmt: skip
     except OSError as exc:  # a full disk, a journal folder that is a file, permissions
-        raise JournalError(f"cannot use the write journal in {journal_root} "
+        raise JournalError(f"cannot use {journal} in {path.parent} "
                            f"({exc.strerror or exc})") from exc  # fmt: skip
 
 

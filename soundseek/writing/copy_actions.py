@@ -21,9 +21,9 @@ from pathlib import Path
 from typing import Protocol
 
 from soundseek.copies.groups import CopyGroup
-from soundseek.errors import JournalError, StoreLocked, WritesBusy
 from soundseek.index.places.lock import WriterLock
 from soundseek.index.tables.records import FileKey, FileRecord
+from soundseek.writing.batch import journal_lock
 from soundseek.writing.copy_journal import (
     HIDE,
     MOVE,
@@ -80,15 +80,7 @@ def targets(groups: Iterable[CopyGroup]) -> list[Target]:
 
 
 def action_lock(journal_root: Path) -> WriterLock:
-    lock = WriterLock(journal_root / "actions.lock")
-    try:
-        return lock.acquire()
-    except StoreLocked as exc:
-        raise WritesBusy("another SoundSeek process is acting on copies; try again when it "
-                         "has finished") from exc  # fmt: skip
-    except OSError as exc:
-        raise JournalError(f"cannot use the copies journal in {journal_root} "
-                           f"({exc.strerror or exc})") from exc  # fmt: skip
+    return journal_lock(journal_root / "actions.lock", "acting on copies", "the copies journal")
 
 
 # -- checks -------------------------------------------------------------------------------------

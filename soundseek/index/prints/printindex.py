@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from soundseek.index.prints.relations import Relation
+from soundseek.index.tables.querying import chunks
 
 PRINTS_FILE = "prints.sqlite"
 SCHEMA_VERSION = 1  # PRAGMA user_version; another version is rebuilt from the prints table
@@ -99,24 +100,6 @@ class PrintIndex:
             self._con.commit()
 
     # -- items -----------------------------------------------------------------------------------
-    def known(self, contents: Iterable[str]) -> set[str]:
-        """Which of these contents are in the index."""
-        out: set[str] = set()
-        part: list[str] = []
-        with self._lock:
-            for c in contents:
-                part.append(c)
-                if len(part) == 500:
-                    out |= self._known(part)
-                    part = []
-            if part:
-                out |= self._known(part)
-        return out
-
-    def _known(self, part: list[str]) -> set[str]:
-        q = f"SELECT content FROM items WHERE content IN ({','.join('?' * len(part))})"
-        return {r[0] for r in self._con.execute(q, part)}
-
     def count(self) -> int:
         with self._lock:
             return self._con.execute("SELECT COUNT(*) FROM items").fetchone()[0]
@@ -229,10 +212,8 @@ class PrintIndex:
         with self._lock:
             if contents is None:
                 return [Relation(*row) for row in self._con.execute(sql)]
-            wanted = list(dict.fromkeys(contents))
             out: dict[tuple[str, str], Relation] = {}
-            for start in range(0, len(wanted), 400):
-                part = wanted[start : start + 400]
+            for part in chunks(list(dict.fromkeys(contents)), 400):
                 marks = ",".join("?" * len(part))
                 q = f"{sql} WHERE o.content IN ({marks}) OR i.content IN ({marks})"
                 for row in self._con.execute(q, part + part):

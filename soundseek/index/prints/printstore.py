@@ -86,23 +86,18 @@ class PrintStore:
         missing = every.filter(pc.invert(pc.is_in(every, value_set=have))).to_pylist()
         return missing[:limit] if limit else missing
 
-    def forget_gone(self) -> int:
-        """Drop from the print index the contents whose prints went (their files were
-        deleted: sweep_orphans dropped the prints); returns how many."""
-        index, prints = self.index(), self._tables.table(PRINTS)
-        if index is None or prints is None or not self._tables.writable:
-            return 0
-        have = set(unique_column(prints, "content_hash").to_pylist())
-        return index.forget(c for c in index.contents() if c not in have)
-
     def unmatched(self, batch: int = 256) -> Iterator[dict[str, bytes]]:
-        """Stored prints the print index has not taken in, a batch at a time."""
+        """Stored prints the print index has not taken in, a batch at a time. The writer
+        first drops from the print index the contents whose prints went (their files were
+        deleted: sweep_orphans dropped the prints): both sides are read once for both."""
         index, prints = self.index(), self._tables.table(PRINTS)
         if index is None or prints is None:
             return
-        have = unique_column(prints, "content_hash").to_pylist()
-        todo = sorted(set(have) - index.known(have))
-        for part in chunks(todo, batch):
+        have = set(unique_column(prints, "content_hash").to_pylist())
+        taken = set(index.contents())
+        if self._tables.writable:
+            index.forget(sorted(taken - have))
+        for part in chunks(sorted(have - taken), batch):
             yield self.stored(part)
 
     def shared_contents(self) -> list[str]:
@@ -116,14 +111,8 @@ class PrintStore:
         return [c for c in counts.field("values").filter(many).to_pylist() if c]
 
 
-def read_relations(cache_dir: Path, contents: list[str]) -> list[Relation]:
-    """Relations touching these contents, read without opening the tables (the instant search
-    path: SQLite only); none when the print index was never made."""
+def open_reader(cache_dir: Path) -> PrintIndex | None:
+    """The print index, read-only, without opening the tables (the instant search path:
+    SQLite only); None when it was never made. The caller closes it."""
     path = Path(cache_dir) / PRINTS_FILE
-    if not path.exists() or not contents:
-        return []
-    index = PrintIndex(path, writable=False)
-    try:
-        return index.relations(contents)
-    finally:
-        index.close()
+    return PrintIndex(path, writable=False) if path.exists() else None
