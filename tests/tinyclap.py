@@ -262,11 +262,16 @@ def write_class_library(root: Path, per_class: int, seed: int = 2026, classes=No
 def index_class_library(model_dir: Path, root: Path, per_class: int, seed: int = 2026):
     """A private home under `root` with the trained model imported, as a user would, and a
     class library (`write_class_library`) added and indexed through the CLI; returns the
-    library's {class: [paths]}. SOUNDSEEK_HOME is set only while this runs."""
+    library's {class: [paths]}. SOUNDSEEK_HOME is set only while this runs.
+
+    The audio goes through the CPU default, int8 ONNX Runtime (its gate passes for this
+    model): the relevance, suggestion and tag tests that use this library test int8 vectors,
+    and would fail here, not quietly test fp32 ones, if the default changed."""
     import pytest
 
     from soundseek.app import App
     from soundseek.cli import main
+    from soundseek.index.store import Store
     from soundseek.paths import app_paths
 
     with pytest.MonkeyPatch.context() as mp:
@@ -275,6 +280,7 @@ def index_class_library(model_dir: Path, root: Path, per_class: int, seed: int =
         files = write_class_library(root / "neutral", per_class, seed=seed)
         assert main(["add", str(root / "neutral")]) == 0
         assert main(["index"]) == 0
+        assert Store(app_paths().store_dir).info.runtimes == ("onnxruntime-int8",)
     return files
 
 

@@ -84,12 +84,14 @@ class Models:
     def installed_models(self) -> list[str]:
         return [p.name for p in models.installed_models(self._paths)]
 
-    def load_model(self) -> Embedder:
-        """Load the configured model from disk; raises (and announces) a typed ModelError."""
+    def load_model(self, precision: str | None = None) -> Embedder:
+        """Load the configured model from disk; raises (and announces) a typed ModelError.
+        `precision` overrides the setting for this load (`soundseek index --precision`)."""
         s = self._settings()
         try:
             emb = models.load_embedder(self._paths, s.model, s.device, s.torch_threads,
-                                       s.audio_backend, s.precision, self._preparing)  # fmt: skip
+                                       s.audio_backend, precision or s.precision,
+                                       self._preparing)  # fmt: skip
         except ModelError as exc:
             self.embedder, self.model_error = None, exc
             self._events.emit(ModelChanged(None, exc))

@@ -30,7 +30,9 @@ class Settings:
     device: str = "auto"
     torch_threads: int = 0
     audio_backend: str = "auto"  # auto | torch | onnx (CPU: ONNX Runtime when it passes the gate)
-    precision: str = "auto"  # auto | fp32 | fp16 | int8 (int8: ONNX on CPU, opt-in, gated)
+    # auto | fp32 | fp16 | int8. auto: int8 ONNX on the CPU where this model's gate passes,
+    # else fp32; fp16 on CUDA/MPS where it passes. fp32 never quantises.
+    precision: str = "auto"
     batch_size: int = 8
     index_workers: int = 0  # decoder processes; 0: cores - 1
     caption_prompts: bool = True

@@ -55,7 +55,7 @@ def cmd_index(args) -> int:
     follow_preparation(app, printer)  # a new model's one-time export and gate
     if not args.no_embed:
         try:
-            app.models.load_model()
+            app.models.load_model(args.precision)
         except ModelUnavailable as exc:
             missing = True
             note(f"indexing metadata only. {exc}")

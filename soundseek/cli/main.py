@@ -66,6 +66,7 @@ COMMANDS = {
     "spot": "transfer_cmds:cmd_spot",
     "dupes": "dupes_cmds:cmd_dupes",
 }
+PRECISIONS = ("auto", "int8", "fp32", "fp16")  # the `precision` setting's values
 EXIT_BROKEN_PIPE = 141  # what a process killed by SIGPIPE reports, like other Unix tools
 EXIT_CODES = (
     (QuerySyntaxError, EXIT_USAGE),
@@ -179,8 +180,13 @@ def _library_commands(sub) -> None:
         "--workers",
         type=argtypes.count_or_default,
         default=None,
-        help="decoder processes (default: cores - 1, or the `index_workers` setting)",
+        help="decoder processes (default: cores - 1, more up to the core count while the "
+        "model waits; or the `index_workers` setting)",
     )
+    i.add_argument("--precision", choices=PRECISIONS, default=None,
+                   help="the audio encoder's precision for this run (default: the `precision` "
+                   "setting, auto: int8 on the CPU where the model's fidelity gate passes, "
+                   "else fp32)")  # fmt: skip
     w = sub.add_parser("watch", help="keep the library current until stopped (Ctrl-C)")
     w.add_argument("--no-embed", action="store_true", help="metadata only (no model needed)")
     w.add_argument(

@@ -55,6 +55,11 @@ def default_workers() -> int:
     return max(1, (os.cpu_count() or 2) - 1)
 
 
+def most_workers() -> int:
+    """As many decoders as cores, when the model leaves them idle (ingest.feeding)."""
+    return max(1, os.cpu_count() or 1)
+
+
 # -- in the worker process ------------------------------------------------------------------
 
 
@@ -131,8 +136,22 @@ class DecodePool:
         self._spec = spec
         self._workers: list[_Worker] = []
         self._exhausted = False
-        for _ in range(max(1, workers)):
+        self._wanted = max(1, workers)
+        self._stopping = False
+        for _ in range(self._wanted):
             self._spawn()
+
+    @property
+    def workers(self) -> int:
+        return len(self._workers)
+
+    def want(self, workers: int) -> None:
+        """More decoders, started by the iteration between two messages (any thread)."""
+        self._wanted = max(self._wanted, workers)
+
+    def stop(self) -> None:
+        """End the iteration within a poll (any thread); `close` then stops the workers."""
+        self._stopping = True
 
     def _spawn(self) -> None:
         ours, theirs = self._ctx.Pipe(duplex=True)
@@ -161,7 +180,10 @@ class DecodePool:
 
     def __iter__(self) -> Iterator[DecodedWindow | FileDone | FileFailed]:
         self._feed()
-        while any(w.assigned for w in self._workers):
+        while not self._stopping and any(w.assigned for w in self._workers):
+            while len(self._workers) < self._wanted and not self._exhausted:
+                self._spawn()
+                self._feed()
             ready = wait([w.conn for w in self._workers], timeout=POLL_SECONDS)
             for w in [w for w in self._workers if w.conn in ready]:
                 try:

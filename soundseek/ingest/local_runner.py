@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from soundseek.embed.base import Embedder, FeatureEncoder
 from soundseek.ingest.batcher import WindowBatcher
 from soundseek.ingest.decoders import DecodePool
+from soundseek.ingest.feeding import Prefetch
 from soundseek.ingest.index_run import IndexOptions
 from soundseek.ingest.messages import FileJob
 from soundseek.ingest.runner import Tick
@@ -17,7 +18,8 @@ from soundseek.ingest.runner import Tick
 
 @dataclass(frozen=True)
 class LocalRunner:
-    """Decoder processes (opts.workers of them) and batches of opts.batch_size windows."""
+    """Decoder processes (opts.workers of them, more up to opts.max_workers while the model
+    waits for windows) and batches of opts.batch_size windows."""
 
     def opening(self, files: int) -> str:
         return ""
@@ -28,13 +30,15 @@ class LocalRunner:
     ) -> Iterator[Iterator[Tick]]:
         in_workers = features_in_workers(embedder)
         pool = DecodePool(jobs, opts.workers, embedder.feature_spec if in_workers else None)
+        ahead = Prefetch(pool, 2 * opts.batch_size, max(opts.workers, opts.max_workers))
         try:
-            yield _ticks(pool, WindowBatcher(embedder, opts.batch_size, in_workers), opts)
+            yield _ticks(ahead, WindowBatcher(embedder, opts.batch_size, in_workers), opts)
         finally:
+            ahead.close()
             pool.close()
 
 
-def _ticks(pool: DecodePool, batcher: WindowBatcher, opts: IndexOptions) -> Iterator[Tick]:
+def _ticks(pool: Prefetch, batcher: WindowBatcher, opts: IndexOptions) -> Iterator[Tick]:
     """A tick per decoder message; on cancel the partial batch is left (its files stay
     pending), while the files already embedded are still committed."""
     for message in pool:

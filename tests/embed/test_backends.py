@@ -15,23 +15,38 @@ from soundseek.embed.clap import ClapEmbedder
 from tests.helpers import index
 
 
-@pytest.fixture
-def fresh_model(tiny_model_dir, tmp_path):
+def _fresh(model_dir, dest):
     """A copy without cached exports or verdicts (the gate runs again)."""
-    dest = tmp_path / "tiny"
-    shutil.copytree(tiny_model_dir, dest, ignore=shutil.ignore_patterns(backends.CACHE_DIR))
+    shutil.copytree(model_dir, dest, ignore=shutil.ignore_patterns(backends.CACHE_DIR))
     return dest
 
 
-def test_cpu_uses_onnx_runtime_after_passing_the_gate(fresh_model):
-    emb = ClapEmbedder(fresh_model, "tiny", "cpu", 1)
-    assert (emb.pipeline.backend, emb.pipeline.precision) == ("onnxruntime", "fp32")
-    assert emb.gate.passed and emb.gate.mean_cos >= 0.999 and emb.gate.top10_overlap >= 0.9
+@pytest.fixture
+def fresh_model(tiny_model_dir, tmp_path):
+    """The untrained tiny model: its int8 export fails the gate (below)."""
+    return _fresh(tiny_model_dir, tmp_path / "tiny")
+
+
+@pytest.fixture
+def fresh_trained(trained_tiny_dir, tmp_path):
+    """The trained tiny model: its int8 export passes the gate."""
+    return _fresh(trained_tiny_dir, tmp_path / "trained")
+
+
+def test_cpu_uses_int8_onnx_runtime_after_passing_the_gate(fresh_trained):
+    emb = ClapEmbedder(fresh_trained, "trained", "cpu", 1)
+    assert (emb.pipeline.backend, emb.pipeline.precision) == ("onnxruntime", "int8")
+    assert emb.gate.passed and emb.gate.mean_cos >= 0.99 and emb.gate.worst_cos >= 0.98
+    assert emb.gate.top10_overlap >= 0.9 and emb.gate.query_top10 >= 0.9
     mel = gate_windows(emb.feature_spec)
     reference = TorchAudio(emb.model, "cpu").embed_mel(mel)
-    assert (emb.embed_features(mel) * reference).sum(axis=1).min() > 0.999
-    again = ClapEmbedder(fresh_model, "tiny", "cpu", 1)
+    assert (emb.embed_features(mel) * reference).sum(axis=1).min() > 0.99
+    again = ClapEmbedder(fresh_trained, "trained", "cpu", 2)
     assert again.gate == emb.gate, "the export and the verdict are cached beside the model"
+    assert np.abs(again.embed_features(mel) - emb.embed_features(mel)).max() < 1e-5, (
+        "a window's int8 vector is its own, however the windows are batched and split"
+    )
+    assert np.abs(again.embed_features(mel[5:6]) - emb.embed_features(mel)[5:6]).max() < 1e-5
 
 
 def test_side_by_side_sessions_give_the_same_vectors_in_order(tiny_model_dir):
@@ -47,21 +62,34 @@ def test_side_by_side_sessions_give_the_same_vectors_in_order(tiny_model_dir):
     assert np.abs(three.embed_features(mel[:1]) - a[:1]).max() < 1e-5
 
 
-def test_int8_is_opt_in_and_gated(fresh_model):
-    emb = ClapEmbedder(fresh_model, "tiny", "cpu", 1, precision="int8")
-    if emb.pipeline.precision == "int8":
-        assert emb.gate.mean_cos >= 0.99 and emb.gate.worst_cos >= 0.98
-    else:
-        assert emb.pipeline.precision == "fp32"  # int8 failed its gate: never used
+def test_fp32_asked_for_never_quantises(fresh_trained):
+    emb = ClapEmbedder(fresh_trained, "trained", "cpu", 1, precision="fp32")
+    assert emb.pipeline.runtime == "onnxruntime-fp32" and emb.gate.mean_cos >= 0.999
+    assert not list((fresh_trained / backends.CACHE_DIR).glob("*.int8.onnx"))
+
+
+def test_int8_that_ranks_differently_falls_back_to_fp32(fresh_model):
+    """The untrained model hears every window almost alike: int8 keeps each vector within
+    a cosine of 0.999 of torch's, but not which windows are nearest each other."""
+    emb = ClapEmbedder(fresh_model, "tiny", "cpu", 1)
+    assert emb.pipeline.runtime == "onnxruntime-fp32"
+    verdicts = {k.split(":")[0]: v for k, v in backends.load_verdicts(fresh_model).items()}
+    int8 = verdicts["onnxruntime-int8"]
+    assert not int8["passed"] and int8["mean_cos"] > 0.999 and int8["top10_overlap"] < 0.9
+    cache = fresh_model / backends.CACHE_DIR
+    assert not list(cache.glob("*.int8.onnx")), "an export that failed is not kept"
+    again = ClapEmbedder(fresh_model, "tiny", "cpu", 1)
+    assert again.pipeline.runtime == "onnxruntime-fp32"
+    assert not list(cache.glob("*.int8.onnx")), "nor made again"
 
 
 def test_a_runtime_that_disagrees_is_not_used(fresh_model, monkeypatch):
-    noisy = np.random.default_rng(0).standard_normal((24, 32)).astype(np.float32)
+    noisy = np.random.default_rng(0).standard_normal((48, 32)).astype(np.float32)
     monkeypatch.setattr(backends.OnnxAudio, "embed_mel", lambda self, mel: noisy[: len(mel)])
     emb = ClapEmbedder(fresh_model, "tiny", "cpu", 1)
     assert emb.pipeline.runtime == "torch-fp32" and emb.gate is None
     verdicts = backends.load_verdicts(fresh_model)
-    assert [v["passed"] for v in verdicts.values()] == [False]
+    assert [v["passed"] for v in verdicts.values()] == [False, False]
 
 
 def test_the_gate_catches_a_small_but_real_disagreement():
@@ -73,6 +101,24 @@ def test_the_gate_catches_a_small_but_real_disagreement():
     assert judge(ref, ref, "fp32").passed
     assert not judge(ref, drift, "fp32").passed  # ~0.998 mean cosine: not good enough
     assert judge(ref, drift, "int8").passed
+
+
+def test_the_gate_catches_vectors_close_in_cosine_that_rank_queries_differently():
+    """Near-identical windows (a tight cluster, as from a model that hears little difference
+    between them): a drift that keeps every cosine above 0.999 still reorders what each text
+    query finds first, and users see rankings."""
+    rng = np.random.default_rng(2)
+    centre = rng.standard_normal(32).astype(np.float32)
+    ref = centre + 0.02 * rng.standard_normal((48, 32)).astype(np.float32)
+    ref /= np.linalg.norm(ref, axis=1, keepdims=True)
+    drift = ref + 0.004 * rng.standard_normal(ref.shape).astype(np.float32)
+    drift /= np.linalg.norm(drift, axis=1, keepdims=True)
+    queries = rng.standard_normal((24, 32)).astype(np.float32)
+    queries /= np.linalg.norm(queries, axis=1, keepdims=True)
+    assert (ref * drift).sum(axis=1).min() > 0.999
+    assert judge(ref, ref, "int8", queries).passed
+    result = judge(ref, drift, "int8", queries)
+    assert result.query_top10 < 0.9 and not result.passed
 
 
 def test_torch_can_be_asked_for(fresh_model):

@@ -1,0 +1,89 @@
+"""Decoding goes on while the model runs, and a model that waits for windows gets decoders."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from soundseek.ingest import feeding
+from soundseek.ingest.feeding import Prefetch
+
+
+class Source:
+    """Stands in for the decoder pool: yields `n` items, one every `every` seconds."""
+
+    def __init__(self, n: int, every: float = 0.0, fail_at: int | None = None) -> None:
+        self.n, self.every, self.fail_at = n, every, fail_at
+        self.workers, self.made, self.asked = 1, 0, []
+        self._stop = threading.Event()
+
+    def __iter__(self):
+        for i in range(self.n):
+            if self._stop.is_set():
+                return
+            time.sleep(self.every)
+            if i == self.fail_at:
+                raise OSError("decoder pipe broke")
+            self.made += 1
+            yield i
+
+    def want(self, workers: int) -> None:
+        self.asked.append(workers)
+        self.workers = workers
+
+    def stop(self) -> None:
+        self._stop.set()
+
+
+def test_items_arrive_in_order_and_the_source_runs_ahead_of_a_busy_model():
+    source = Source(20)
+    ahead = Prefetch(source, size=8)
+    got = []
+    try:
+        for item in ahead:
+            if item == 0:
+                time.sleep(0.3)  # the model runs a batch: the decoders do not wait for it
+                assert source.made >= 8
+            got.append(item)
+    finally:
+        ahead.close()
+    assert got == list(range(20))
+
+
+def test_a_decoder_error_reaches_the_indexer():
+    ahead = Prefetch(Source(5, fail_at=3), size=4)
+    with pytest.raises(OSError, match="pipe broke"):
+        list(ahead)
+    ahead.close()
+
+
+def test_a_model_that_waits_gets_more_decoders_up_to_the_cap(monkeypatch):
+    monkeypatch.setattr(feeding, "PERIOD_SECONDS", 0.05)
+    source = Source(30, every=0.01)
+    ahead = Prefetch(source, size=4, max_workers=3)
+    list(ahead)
+    ahead.close()
+    assert source.asked[:2] == [2, 3] and source.workers == 3
+
+
+def test_a_busy_model_keeps_the_decoders_it_has(monkeypatch):
+    monkeypatch.setattr(feeding, "PERIOD_SECONDS", 0.05)
+    source = Source(12)
+    ahead = Prefetch(source, size=16, max_workers=4)
+    for _ in ahead:
+        time.sleep(0.02)  # the model is the slow side
+    ahead.close()
+    assert source.asked == []
+
+
+def test_closing_early_stops_the_reading_thread():
+    source = Source(1000, every=0.001)
+    ahead = Prefetch(source, size=4)
+    for item in ahead:
+        if item == 2:
+            break
+    ahead.close()
+    assert not ahead._thread.is_alive()
+    assert source.made < 1000
