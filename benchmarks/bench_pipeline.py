@@ -1,13 +1,19 @@
-"""Indexing throughput against another checkout's pipeline (`--vs`, e.g. the previous release
-in a git worktree), on the same files, in the same run.
+"""Indexing throughput against another checkout's pipeline (`--vs`, e.g. the first release
+in a git worktree), on the same files, in the same run, `--repeat` times alternating (medians
+reported: short runs are noisy).
 
 Without `--model`, the ceiling: a model that costs nothing, so only decoding, features,
-batching and commits are timed, with decoder processes 1..N. With `--model DIR` (e.g. the
-full-size architecture with random weights that `bench_index` builds), end to end: both
-pipelines run that model on the CPU; this one with its chosen audio backend (`--backend`).
+batching and commits are timed. With `--model DIR` (e.g. the full-size architecture with
+random weights that `bench_index` builds, or a tiny one: pipeline-bound), end to end: both
+pipelines run that model on the CPU; this one with its chosen audio backend and precision.
+`--workers auto` is the product's default (cores - 1 decoders, more while the model waits).
 
-  .venv/bin/python -m benchmarks.bench_pipeline --library DIR --workers 1 2 --vs /tmp/prev
-  .venv/bin/python -m benchmarks.bench_pipeline --library DIR --workers 1 --model M --vs /tmp/prev
+The timed part is the index run itself, from a new home, model loaded. The one-off costs are
+reported apart: loading the model (its exports cached) and, with `--first-use`, preparing it
+from a fresh copy of the folder (ONNX exports, int8 quantisation, fidelity gates, text export).
+
+  .venv/bin/python -m benchmarks.bench_pipeline --library DIR --workers auto 1 2 --vs /tmp/prev
+  .venv/bin/python -m benchmarks.bench_pipeline --library DIR --model M --vs /tmp/prev --repeat 3
 """
 
 from __future__ import annotations
@@ -51,23 +57,29 @@ class InstantEncoder:
         return self.embed_features(np.zeros((len(texts), 1)))
 
 
-def run_this(library: Path, workers: int, model: Path | None = None, backend: str = "auto",
-             precision: str = "auto") -> dict:  # fmt: skip
-    from soundseek.app import App
+def load(model: Path | None, backend: str, precision: str):
+    """The embedder, and how long loading it took (its exports already made)."""
     from soundseek.embed.clap import ClapEmbedder
+
+    t = time.perf_counter()
+    if model is None:
+        return InstantEncoder(), time.perf_counter() - t
+    emb = ClapEmbedder(model, "bench", "cpu", backend=backend, precision=precision)
+    emb.export_text()
+    return emb, time.perf_counter() - t
+
+
+def run_this(library: Path, workers: str, emb) -> dict:
+    from soundseek.app import App
     from soundseek.paths import app_paths
 
     with tempfile.TemporaryDirectory() as home:
         app = App.open(app_paths(home))
         app.roots.add_root(str(library))
-        if model is None:
-            app.models.embedder = InstantEncoder()
-        else:
-            app.models.embedder = ClapEmbedder(model, "bench", "cpu", backend=backend,
-                                               precision=precision)  # fmt: skip
+        app.models.embedder = emb
         t = time.perf_counter()
         last = None
-        for p in app.index(workers=workers, batch_size=16):
+        for p in app.index(workers=None if workers == "auto" else int(workers), batch_size=16):
             last = p
         seconds = time.perf_counter() - t
         windows = app.library().store.windows.count()
@@ -75,8 +87,30 @@ def run_this(library: Path, workers: int, model: Path | None = None, backend: st
     return {"workers": workers, "seconds": seconds, "windows": windows, "files": files,
             "windows_per_s": windows / seconds, "files_per_s": files / seconds,
             "phase": last.phase if last else None,
-            "runtime": app.models.embedder.pipeline.runtime if model else "instant",
-            "gate": str(getattr(app.models.embedder, "gate", None))}  # fmt: skip
+            "runtime": emb.pipeline.runtime if hasattr(emb, "pipeline") else "instant",
+            "gate": str(getattr(emb, "gate", None))}  # fmt: skip
+
+
+def first_use(model: Path, backend: str, precision: str) -> dict:
+    """A fresh copy of the model folder prepared as a new user's first index run does."""
+    import shutil
+
+    from soundseek.embed.clap import ClapEmbedder
+
+    with tempfile.TemporaryDirectory() as tmp:
+        fresh = Path(tmp) / model.name
+        shutil.copytree(model, fresh, ignore=shutil.ignore_patterns(".soundseek"))
+        steps: dict[str, float] = {}
+        t = time.perf_counter()
+
+        def heard(step) -> None:
+            steps[f"{step.what or 'done'}@{len(steps)}"] = round(time.perf_counter() - t, 1)
+
+        emb = ClapEmbedder(fresh, "bench", "cpu", backend=backend, precision=precision,
+                           on_step=heard)  # fmt: skip
+        emb.export_text(heard)
+        return {"seconds": time.perf_counter() - t, "steps": steps,
+                "runtime": emb.pipeline.runtime, "gate": str(emb.gate)}  # fmt: skip
 
 
 PREVIOUS = """
@@ -127,27 +161,50 @@ def run_previous(library: Path, tree: Path, model: Path | None = None) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--library", type=Path, required=True)
-    ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    ap.add_argument("--workers", nargs="+", default=["auto"], help="auto or counts")
     ap.add_argument("--vs", type=Path, help="a checkout of the previous release")
     ap.add_argument("--model", type=Path, help="a model folder: end to end instead of ceiling")
     ap.add_argument("--backend", default="auto", help="this pipeline's audio backend")
-    ap.add_argument("--precision", nargs="+", default=["auto"], help="e.g. auto int8")
+    ap.add_argument("--precision", nargs="+", default=["auto"], help="e.g. auto fp32")
+    ap.add_argument("--repeat", type=int, default=1)
+    ap.add_argument("--first-use", action="store_true", help="time preparing a fresh copy")
+    ap.add_argument("--out", default=None, help="file name under bench-out/")
     args = ap.parse_args()
-    result: dict = {"library": str(args.library), "cores": os.cpu_count(), "this": [],
-                    "model": str(args.model) if args.model else "instant"}  # fmt: skip
+    result: dict = {"library": str(args.library), "cores": os.cpu_count(), "this": {},
+                    "model": str(args.model) if args.model else "instant",
+                    "previous": []}  # fmt: skip
+    if args.model and args.first_use:
+        result["first_use"] = first_use(args.model, args.backend, args.precision[0])
+        print(json.dumps({"first_use": result["first_use"]}), flush=True)
+    embedders = {}
     for precision in args.precision if args.model else ["auto"]:
-        for w in args.workers:
-            result["this"].append(run_this(args.library, w, args.model, args.backend, precision))
-            print(json.dumps(result["this"][-1]), flush=True)
-    if args.vs:
-        result["previous"] = run_previous(args.library, args.vs, args.model)
-        print(json.dumps({"previous": result["previous"]}), flush=True)
-        best = max(r["windows_per_s"] for r in result["this"])
-        result["ratio_best_vs_previous"] = best / result["previous"]["windows_per_s"]
+        embedders[precision], seconds = load(args.model, args.backend, precision)
+        result.setdefault("load_seconds", {})[precision] = seconds
+    for _ in range(args.repeat):
+        for precision, emb in embedders.items():
+            for w in args.workers:
+                run = run_this(args.library, w, emb)
+                result["this"].setdefault(f"{precision}/{w}", []).append(run)
+                print(json.dumps(run), flush=True)
+        if args.vs:
+            result["previous"].append(run_previous(args.library, args.vs, args.model))
+            print(json.dumps({"previous": result["previous"][-1]}), flush=True)
+    summarise(result)
     print(json.dumps(result, indent=2))
     Path("bench-out").mkdir(exist_ok=True)
-    name = "pipeline.json" if args.model is None else "pipeline-model.json"
+    name = args.out or ("pipeline.json" if args.model is None else "pipeline-model.json")
     Path("bench-out", name).write_text(json.dumps(result, indent=2))
+
+
+def summarise(result: dict) -> None:
+    """Median windows/s per configuration, and each one's ratio to the previous release."""
+    median = {k: float(np.median([r["windows_per_s"] for r in runs]))
+              for k, runs in result["this"].items()}  # fmt: skip
+    result["median_windows_per_s"] = median
+    if result["previous"]:
+        prev = float(np.median([r["windows_per_s"] for r in result["previous"]]))
+        result["previous_median_windows_per_s"] = prev
+        result["ratio_vs_previous"] = {k: v / prev for k, v in median.items()}
 
 
 if __name__ == "__main__":

@@ -74,7 +74,9 @@ class GateResult:
 
 
 def checkpoint_id(folder: Path) -> str:
-    """Weights + config, by size, mtime and sampled content: cheap, and changes when they do."""
+    """Weights + config, by name, size and sampled content (never the file times): cheap,
+    changes when they do, and the same for every copy of a model, so exports and verdicts
+    made for one copy (cached beside it, copied with it on import) serve them all."""
     h = hashlib.blake2b(digest_size=8)
     for name in sorted(os.listdir(folder)):
         path = folder / name
