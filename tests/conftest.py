@@ -162,7 +162,7 @@ def _shared_templates(config) -> None:
     """Every home of the session (and of later sessions: pytest's cache folder) shares one
     templates folder: a new word index then copies its ~173k-row lexicon from a template
     made once (soundseek.index.wordindex.lexicon) instead of loading the dictionary again
-    (~1.4 s a home). Templates are keyed and checked, so sharing them is safe; tests of the
+    (~1.2 s a home). Templates are keyed and checked, so sharing them is safe; tests of the
     templates themselves point the variable at their own folder."""
     cache = getattr(config, "cache", None)
     folder = (cache.mkdir("soundseek-templates") if cache is not None
