@@ -12,6 +12,7 @@ import platformdirs
 APP_NAME = "SoundSeek"
 HOME_ENV = "SOUNDSEEK_HOME"
 RESOURCES_ENV = "SOUNDSEEK_RESOURCES"
+TEMPLATES_ENV = "SOUNDSEEK_TEMPLATES"
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,15 @@ def resources_dir() -> Path:
     if bundle:
         return Path(bundle) / "resources"
     return Path(__file__).resolve().parents[1] / "resources"
+
+
+def templates_dir() -> Path:
+    """Files made once per machine that every new library starts from (the word index's
+    lexicon): env override (the test suite shares one folder between its homes), else the
+    installation's cache. They are keyed by what made them and checked before each use, so
+    any number of homes and processes may share them."""
+    override = os.environ.get(TEMPLATES_ENV)
+    return Path(override) if override else app_paths().cache_dir / "templates"
 
 
 def os_name(path: str) -> str | bytes:

@@ -3,6 +3,7 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -16,27 +17,11 @@ os.environ["TRANSFORMERS_OFFLINE"] = "1"
 
 import pytest
 
-from soundseek.paths import app_paths
+from soundseek.paths import TEMPLATES_ENV, app_paths
 from tests.audiofiles import make_library
 from tests.tinyclap import build_tiny_clap
 
 sys.dont_write_bytecode = False  # this process too, from here on (see the environment above)
-
-
-def _dictionary_rows_once() -> None:
-    """A new word index fills its lexicon with the dictionary's ~171k (form, lemma) rows
-    (soundseek.words.analysis.dictionary_rows: ~0.5 s in a warm process, 1.3 s cold). The
-    app makes one index per library, the tests one per home, hundreds a session: each test
-    process computes the rows once and every new index still inserts all of them (the
-    product keeps no copy: ~30 MB it needs only while an index is created)."""
-    from functools import lru_cache
-
-    from soundseek.index.wordindex import fts
-
-    fts.dictionary_rows = lru_cache(maxsize=1)(fts.dictionary_rows)
-
-
-_dictionary_rows_once()
 
 
 def built_once(tmp_path_factory, name: str, build) -> Path:
@@ -170,6 +155,19 @@ def pytest_configure(config):
     of the run, on one worker, the other two idle."""
     if getattr(config.option, "dist", "no") == "loadscope":
         config.option.loadscopereorder = False
+    _shared_templates(config)
+
+
+def _shared_templates(config) -> None:
+    """Every home of the session (and of later sessions: pytest's cache folder) shares one
+    templates folder: a new word index then copies its ~173k-row lexicon from a template
+    made once (soundseek.index.wordindex.lexicon) instead of loading the dictionary again
+    (~1.2 s a home). Templates are keyed and checked, so sharing them is safe; tests of the
+    templates themselves point the variable at their own folder."""
+    cache = getattr(config, "cache", None)
+    folder = (cache.mkdir("soundseek-templates") if cache is not None
+              else Path(tempfile.gettempdir()) / "soundseek-test-templates")  # fmt: skip
+    os.environ[TEMPLATES_ENV] = str(folder)
 
 
 def pytest_collection_modifyitems(config, items):
