@@ -57,14 +57,15 @@ class InstantEncoder:
         return self.embed_features(np.zeros((len(texts), 1)))
 
 
-def load(model: Path | None, backend: str, precision: str):
-    """The embedder, and how long loading it took (its exports already made)."""
+def load(model: Path | None, backend: str, precision: str, threads: int = 0):
+    """The embedder, and how long loading it took (its exports already made). `threads`: the
+    ONNX Runtime sessions (0: one per core, single-threaded each)."""
     from soundseek.embed.clap import ClapEmbedder
 
     t = time.perf_counter()
     if model is None:
         return InstantEncoder(), time.perf_counter() - t
-    emb = ClapEmbedder(model, "bench", "cpu", backend=backend, precision=precision)
+    emb = ClapEmbedder(model, "bench", "cpu", threads, backend=backend, precision=precision)
     emb.export_text()
     return emb, time.perf_counter() - t
 
@@ -166,6 +167,8 @@ def main() -> None:
     ap.add_argument("--model", type=Path, help="a model folder: end to end instead of ceiling")
     ap.add_argument("--backend", default="auto", help="this pipeline's audio backend")
     ap.add_argument("--precision", nargs="+", default=["auto"], help="e.g. auto fp32")
+    ap.add_argument("--threads", type=int, nargs="+", default=[0],
+                    help="model threads = ONNX sessions (0: one per core)")  # fmt: skip
     ap.add_argument("--repeat", type=int, default=1)
     ap.add_argument("--first-use", action="store_true", help="time preparing a fresh copy")
     ap.add_argument("--out", default=None, help="file name under bench-out/")
@@ -178,8 +181,10 @@ def main() -> None:
         print(json.dumps({"first_use": result["first_use"]}), flush=True)
     embedders = {}
     for precision in args.precision if args.model else ["auto"]:
-        embedders[precision], seconds = load(args.model, args.backend, precision)
-        result.setdefault("load_seconds", {})[precision] = seconds
+        for threads in args.threads:
+            key = f"{precision}/t{threads}"
+            embedders[key], seconds = load(args.model, args.backend, precision, threads)
+            result.setdefault("load_seconds", {})[key] = seconds
     for _ in range(args.repeat):
         for precision, emb in embedders.items():
             for w in args.workers:
