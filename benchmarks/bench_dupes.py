@@ -8,13 +8,15 @@ Takes a random sample of real recordings (undecodable or silent files skipped; o
 mono fold, a 2 s region of files over 6 s), then adds every file, in a shuffled order, the way
 an index run does: the print made in the decoder's pass (audio.decode.iter_windows with a
 PrintBuilder), matched against the print index (copies.matching.find_relations, the audio
-check included) and added to it (index.prints.PrintIndex, SQLite in a temp folder).
+check included) and added to it (index.prints.PrintIndex.session, SQLite in a temp folder,
+written BATCH files at a time as copies.finding writes them).
 
 Found: a copy is in its original's group (what the user sees; groups join relations); direct:
 a relation joins the two. Precision: over every relation reported, the share within one family;
 relations between two families whose originals hold the same samples (one package's file
 copied into another) count as true. A region's offset must be within 50 ms. Cost: the print's
-share of the decode pass, and the matching (query, audio check, insert) per file.
+share of the decode pass, and the matching (query, audio check, insert) per file (a batch's
+write counted on the file that ends it).
 Writes bench-out/dupes.json.
 """
 
@@ -41,6 +43,8 @@ from soundseek.copies.matching import find_relations
 from soundseek.index.prints.printindex import PrintIndex
 from soundseek.index.prints.relations import CONTAINED
 from soundseek.index.tables.records import FileRecord
+
+BATCH = 256  # files written in one transaction (PrintStore.unmatched's batch)
 
 
 def prepare(args, tmp: Path) -> list[dict]:
@@ -91,6 +95,7 @@ def add_all(items: list[dict], index: PrintIndex, costs: dict, checks: list) -> 
     paths = {it["id"]: it["path"] for it in items}
     family = {it["id"]: it["family"] for it in items}
     relations = []
+    session = index.session()
     for n, it in enumerate(items):
         p = printed(it["path"], costs)
         t0 = time.perf_counter()
@@ -98,8 +103,10 @@ def add_all(items: list[dict], index: PrintIndex, costs: dict, checks: list) -> 
         def report(c, check, me=it["id"]):
             checks.append((family[me] == family[c.item.content], check.mel, check.wave))
 
-        found = find_relations(it["id"], p, index, paths.get, report)
-        index.add(it["id"], p.duration, p.hashes, p.stride, found)
+        found = find_relations(it["id"], p, session, paths.get, report)
+        session.add(it["id"], p.duration, p.hashes, p.stride, found)
+        if (n + 1) % BATCH == 0 or n + 1 == len(items):
+            session.flush()
         costs["match"].append(time.perf_counter() - t0)
         relations += found
         if n % 500 == 0:
@@ -225,6 +232,7 @@ def main() -> None:
         costs: dict[str, list[float]] = {"decode": [], "print": [], "match": []}
         checks: list[tuple[bool, float, float]] = []
         relations = add_all(items, index, costs, checks)
+        index.close()  # its last writes checkpointed from the WAL into the file
         size = (Path(tmp) / "prints.sqlite").stat().st_size
         result = evaluate(items, relations)
     result.update(cost=summary(costs), files=len(items), seconds=time.perf_counter() - t0,

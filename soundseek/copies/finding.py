@@ -1,19 +1,22 @@
 """Copies found at index time: every print the print index has not taken in yet is matched
-against those it has, then added, one content at a time (one transaction each: a kill leaves a
-content either matched and in, or out and matched again by the next run). A new file costs
-one query of its own hashes, never a pass over the library."""
+against those it has and those added before it in the run, then added. The adds are written a
+batch at a time (one transaction each: a kill leaves a content either matched and in, or out
+and matched again by the next run), and the run's own postings are searched in memory
+(PrintIndex.session). A new file costs one query of its own hashes, never a pass over the
+library; a fresh library's run reads no postings from the disk at all."""
 
 from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
 from soundseek.audio.soundprint import SoundPrint
-from soundseek.copies.matching import find_relations
+from soundseek.copies.matching import PathOf, find_relations
 
 if TYPE_CHECKING:
+    from soundseek.index.prints.printindex import PrintIndex
     from soundseek.index.store import Store
 
 
@@ -39,20 +42,35 @@ class _Paths:
 
 
 def match_new(store: Store, cancel: threading.Event | None = None) -> Iterator[int]:
-    """Match and add the prints not in the print index; yields how many are done so far."""
+    """Match and add the prints not in the print index; yields how many are done so far
+    (each count once they are written)."""
     index = store.prints.index()
     if index is None:
         return
-    paths, done = _Paths(store), 0
-    for batch in store.prints.unmatched():
-        paths.prefetch(list(batch))
-        for content, blob in batch.items():
-            if cancel is not None and cancel.is_set():
-                return
-            p = SoundPrint.from_bytes(blob)
-            if p is None:  # another version's print: the next run prints it again
-                continue
-            relations = find_relations(content, p, index, paths)
-            index.add(content, p.duration, p.hashes, p.stride, relations)
-            done += 1
-        yield done
+    yield from add_prints(index, store.prints.unmatched(), _Paths(store), cancel)
+
+
+def add_prints(index: PrintIndex, batches: Iterable[dict[str, bytes]], paths: PathOf,
+               cancel: threading.Event | None = None) -> Iterator[int]:  # fmt: skip
+    """Match and add each batch's prints ({content: print bytes}), in order; a batch is
+    written in one transaction before its count is yielded (and what was done of it when
+    cancelled or stopped)."""
+    session, done = index.session(), 0
+    prefetch = getattr(paths, "prefetch", None)
+    try:
+        for batch in batches:
+            if prefetch is not None:
+                prefetch(list(batch))
+            for content, blob in batch.items():
+                if cancel is not None and cancel.is_set():
+                    return
+                p = SoundPrint.from_bytes(blob)
+                if p is None:  # another version's print: the next run prints it again
+                    continue
+                relations = find_relations(content, p, session, paths)
+                session.add(content, p.duration, p.hashes, p.stride, relations)
+                done += 1
+            session.flush()
+            yield done
+    finally:
+        session.flush()

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from soundseek.audio.alignment import Check, aligned_check
 from soundseek.audio.soundprint import SoundPrint, frame_seconds, keep_subset
 from soundseek.errors import SoundSeekError
-from soundseek.index.prints.printindex import Item, PrintIndex
+from soundseek.index.prints.printindex import Item, PrintIndex, Session
 from soundseek.index.prints.relations import CONTAINED, RECORDING, Relation
 
 log = logging.getLogger(__name__)
@@ -40,7 +40,7 @@ class Candidate:
     offset_s: float  # where the new sound's start lies in the stored one
 
 
-def candidates(index: PrintIndex, p: SoundPrint) -> list[Candidate]:
+def candidates(index: PrintIndex | Session, p: SoundPrint) -> list[Candidate]:
     """Stored contents sharing enough hashes with `p` at one offset, best first."""
     out = []
     for item, agree, frames in index.candidates(p.hashes, CANDIDATES, MIN_AGREE):
@@ -71,7 +71,7 @@ def accepted(check: Check) -> bool:
     return check.mel >= VERIFY_MIN and check.wave >= WAVE_MIN
 
 
-def find_relations(content: str, p: SoundPrint, index: PrintIndex, path_of: PathOf,
+def find_relations(content: str, p: SoundPrint, index: PrintIndex | Session, path_of: PathOf,
                    report: Report | None = None) -> list[Relation]:  # fmt: skip
     """The relations of a new content to stored ones, each checked on the audio; a candidate
     whose files cannot be read now is left (it is compared again when either is printed)."""

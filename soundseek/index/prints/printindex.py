@@ -14,6 +14,7 @@ reading them would make a query's cost grow with the library.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 from collections.abc import Iterable
@@ -27,6 +28,10 @@ from soundseek.index.tables.querying import chunks
 PRINTS_FILE = "prints.sqlite"
 SCHEMA_VERSION = 1  # PRAGMA user_version; another version is rebuilt from the prints table
 COMMON = 1000  # a hash with more postings than this is skipped by queries (a stop word)
+_COUNTS = ("SELECT j.key, (SELECT COUNT(*) FROM (SELECT 1 FROM postings WHERE hash = j.value"
+           " AND item < ? LIMIT ?)) FROM json_each(?) j")  # fmt: skip
+_ROWS = ("SELECT p.hash, p.item, p.frame FROM json_each(?) j"
+         " JOIN postings p ON p.hash = j.value AND p.item < ?")  # fmt: skip
 MMAP_BYTES = 1 << 30
 
 _SCHEMA = """
@@ -72,6 +77,7 @@ class PrintIndex:
             uri = f"{self.path.resolve().as_uri()}?mode=ro"
             self._con = sqlite3.connect(uri, uri=True, timeout=30, check_same_thread=False)
         self._con.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
+        self._json = _has_json(self._con)
 
     def _ensure_schema(self) -> None:
         version = self._con.execute("PRAGMA user_version").fetchone()[0]
@@ -125,20 +131,49 @@ class PrintIndex:
             relations: list[Relation]) -> None:  # fmt: skip
         """One content's postings and the relations found for it, in one transaction: a kill
         leaves the content either wholly in (matched) or out (matched again next time)."""
+        rows = _unique_rows(hashes)
         with self._lock, self._con:
-            cur = self._con.execute(
-                "INSERT OR IGNORE INTO items(content, duration, hashes, stride) VALUES (?,?,?,?)",
-                (content, float(duration), len(hashes), int(stride)),
-            )
+            self._put_items([_Pending(None, content, duration, len(hashes), stride, rows,
+                                      relations)])  # fmt: skip
+
+    def _put_items(self, pending: list[_Pending]) -> None:
+        """Items, their postings (one statement, in the b-tree's order) and relations, in the
+        caller's transaction. A content already in is left as it is."""
+        sql = ("INSERT OR IGNORE INTO items(id, content, duration, hashes, stride)"
+               " VALUES (?, ?, ?, ?, ?)")  # fmt: skip
+        rows, rels = [], []
+        for p in pending:
+            cur = self._con.execute(sql, (p.id, p.content, float(p.duration), p.count,
+                                          int(p.stride)))  # fmt: skip
             if not cur.rowcount:
-                return
-            item = cur.lastrowid
-            rows = np.unique(hashes, axis=0) if len(hashes) else hashes
-            self._con.executemany(
-                "INSERT OR IGNORE INTO postings VALUES (?, ?, ?)",
-                ((int(h), item, int(t)) for h, t in rows),
+                continue
+            u = p.rows
+            rows.append(np.column_stack([u[:, 0], np.full(len(u), cur.lastrowid), u[:, 1]]))
+            rels += p.relations
+        if rows:
+            a = np.concatenate(rows)
+            self._put_postings(a[np.lexsort((a[:, 2], a[:, 1], a[:, 0]))])
+        self._put_relations(rels)
+
+    def _put_postings(self, a: np.ndarray) -> None:
+        """(hash, item, frame) rows: where every field fits, packed in one integer each and
+        handed over as one JSON array, which SQLite unpacks in C (executemany binds row by
+        row: ~2.5x the cost)."""
+        if not len(a):
+            return
+        h, item, t = a[:, 0], a[:, 1], a[:, 2]
+        base = int(item.min())
+        item = item - base
+        fits = a.min() >= 0 and h.max() < 1 << 24 and t.max() < 1 << 24 and item.max() < 1 << 15
+        if fits and self._json:
+            packed = (h << 39) | (item << 24) | t
+            self._con.execute(
+                "INSERT OR IGNORE INTO postings SELECT value >> 39,"
+                " ? + ((value >> 24) & 32767), value & 16777215 FROM json_each(?)",
+                (base, json.dumps(packed.tolist())),
             )
-            self._put_relations(relations)
+        else:
+            self._con.executemany("INSERT OR IGNORE INTO postings VALUES (?, ?, ?)", a.tolist())
 
     def _put_relations(self, relations: list[Relation]) -> None:
         for r in relations:
@@ -170,6 +205,11 @@ class PrintIndex:
                 gone += 1
         return gone
 
+    def session(self) -> Session:
+        """A writer's run of adds: its queries see what it added, its writes wait for
+        `Session.flush`."""
+        return Session(self)
+
     # -- queries ---------------------------------------------------------------------------------
     def candidates(self, hashes: np.ndarray, top: int = 12, min_agree: int = 5
                    ) -> list[tuple[Item, int, int]]:  # fmt: skip
@@ -177,33 +217,46 @@ class PrintIndex:
         hashes agree most on one offset (+-1 frame), best first."""
         if not len(hashes):
             return []
-        query = np.unique(hashes, axis=0)
-        found_h, found_i, found_t = [], [], []
-        sql = "SELECT item, frame FROM postings WHERE hash = ? LIMIT ?"
+        query = _unique_rows(hashes)
+        keys = _distinct(query[:, 0])
         with self._lock:
-            for key in np.unique(query[:, 0]).tolist():
-                rows = self._con.execute(sql, (key, COMMON + 1)).fetchall()
-                if rows and len(rows) <= COMMON:  # a hash everything has says nothing
-                    a = np.asarray(rows, np.int64)
-                    found_h.append(np.full(len(a), key, np.int64))
-                    found_i.append(a[:, 0]), found_t.append(a[:, 1])
-        if not found_h:
-            return []
-        return self._best(query, *(np.concatenate(x) for x in (found_h, found_i, found_t)),
-                          top, min_agree)  # fmt: skip
-
-    def _best(self, query: np.ndarray, h: np.ndarray, item: np.ndarray, t: np.ndarray,
-              top: int, min_agree: int) -> list[tuple[Item, int, int]]:  # fmt: skip
-        order = np.argsort(query[:, 0], kind="stable")
-        qh, qt = query[order, 0], query[order, 1]
-        lo, hi = np.searchsorted(qh, h, "left"), np.searchsorted(qh, h, "right")
-        n = hi - lo
-        rep = np.repeat(np.arange(len(h)), n)
-        qi = np.repeat(lo - np.r_[0, np.cumsum(n)[:-1]], n) + np.arange(n.sum())
-        best = offset_votes(item[rep], t[rep] - qt[qi], min_agree)
-        ranked = sorted(best.items(), key=lambda kv: -kv[1][0])[:top]
+            n, h, item, t = self._postings(keys)
+        ranked = _ranked(query, keys, n, h, item, t, top, min_agree)
         items = self.items(i for i, _ in ranked)
         return [(items[i], c, off) for i, (c, off) in ranked if i in items]
+
+    def _postings(self, keys: np.ndarray, below: int = 1 << 62
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+        """Per key (distinct), how many postings it has of the items under `below` (counted
+        up to COMMON + 1); and the (hash, item, frame) postings of the keys with 1 to COMMON.
+        Two statements over a JSON array of the keys (a b-tree seek each in C), where SQLite
+        has JSON; else two queries per key."""
+        if not self._json:
+            return self._postings_by_key(keys, below)
+        todo = json.dumps(keys.tolist())
+        found = self._con.execute(_COUNTS, (below, COMMON + 1, todo)).fetchall()
+        counts = np.zeros(len(keys), np.int64)
+        if found:
+            at, n = np.asarray(found, np.int64).T
+            counts[at] = n
+        some = keys[(counts > 0) & (counts <= COMMON)]
+        if not len(some):
+            return (counts, *np.zeros((3, 0), np.int64))
+        rows = self._con.execute(_ROWS, (json.dumps(some.tolist()), below)).fetchall()
+        a = np.asarray(rows, np.int64).reshape(-1, 3)
+        return counts, a[:, 0], a[:, 1], a[:, 2]
+
+    def _postings_by_key(self, keys: np.ndarray, below: int
+                         ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+        sql = "SELECT hash, item, frame FROM postings WHERE hash = ? AND item < ? LIMIT ?"
+        counts, found = np.zeros(len(keys), np.int64), []
+        for j, key in enumerate(keys.tolist()):
+            rows = self._con.execute(sql, (key, below, COMMON + 1)).fetchall()
+            counts[j] = len(rows)
+            if len(rows) <= COMMON:
+                found += rows
+        a = np.asarray(found, np.int64).reshape(-1, 3)
+        return counts, a[:, 0], a[:, 1], a[:, 2]
 
     def relations(self, contents: Iterable[str] | None = None) -> list[Relation]:
         """Every relation (None), or those touching these contents."""
@@ -221,6 +274,181 @@ class PrintIndex:
             return list(out.values())
 
 
+class Session:
+    """A writer's run of adds (the index run's copy step): each content is queried against
+    the index and against every content added before it in the run, and the adds are written
+    together by `flush`, one transaction (a kill leaves each content wholly in or out: the
+    next run matches again those that are out). The run's own postings are held in memory,
+    in sorted runs merged as they grow (a log-structured merge), so a fresh library costs no
+    query of the disk at all, and a content's many postings reach the b-tree in one sorted
+    statement. Candidates come out exactly as `PrintIndex.candidates` would give them had
+    each content been added on its own: the same postings, counts and ids (items are written
+    with the ids they were given here, the ones SQLite would give them)."""
+
+    MEMORY_ROWS = 2_000_000  # postings held before a flush lets them go (~50 MB)
+    PENDING_ROWS = 500_000  # postings waiting to be written before `add` flushes them itself
+
+    def __init__(self, index: PrintIndex) -> None:
+        self._index = index
+        self._pending: list[_Pending] = []
+        self._pending_rows = 0
+        self._unwritten: set[str] = set()
+        self._last: tuple[np.ndarray, np.ndarray] | None = None
+        self._rebase()
+
+    def _rebase(self) -> None:
+        """Everything added so far is on disk: queries read it there from now on."""
+        con = self._index._con
+        with self._index._lock:
+            top = con.execute("SELECT MAX(id) FROM items").fetchone()[0]
+            self._on_disk = con.execute("SELECT EXISTS(SELECT 1 FROM postings)").fetchone()[0]
+        self._below = (top or 0) + 1  # items under this id are read from disk
+        self._items: dict[int, Item] = {}
+        self._runs: list[_Run] = []
+        self._held = 0  # postings in the runs
+
+    def add(self, content: str, duration: float, hashes: np.ndarray, stride: int,
+            relations: list[Relation]) -> None:  # fmt: skip
+        """As `PrintIndex.add`, written by the next `flush`."""
+        if content in self._unwritten or self._stored(content):
+            return
+        self._unwritten.add(content)
+        item = Item(self._below + len(self._items), content, duration, len(hashes), stride)
+        self._items[item.id] = item
+        u = self._rows(hashes)
+        self._pending.append(_Pending(item.id, content, duration, len(hashes), stride, u,
+                                      relations))  # fmt: skip
+        self._runs.append(_Run(u[:, 0], np.full(len(u), item.id, np.int64), u[:, 1]))
+        self._held += len(u)
+        while len(self._runs) > 1 and self._runs[-2].contents <= self._runs[-1].contents:
+            self._runs[-2:] = [self._runs[-2].merged(self._runs[-1])]
+        self._pending_rows += len(u)
+        if self._pending_rows > self.PENDING_ROWS:  # long files: a transaction of bounded size
+            self.flush()
+
+    def _rows(self, hashes: np.ndarray) -> np.ndarray:
+        """The print's distinct rows, made once for its query and its add."""
+        if self._last is None or self._last[0] is not hashes:
+            self._last = (hashes, _unique_rows(hashes))
+        return self._last[1]
+
+    def _stored(self, content: str) -> bool:
+        with self._index._lock:
+            q = "SELECT 1 FROM items WHERE content = ?"
+            return self._index._con.execute(q, (content,)).fetchone() is not None
+
+    def flush(self) -> None:
+        """Write what was added since the last flush, in one transaction."""
+        pending, self._pending = self._pending, []
+        self._unwritten, self._pending_rows = set(), 0
+        if pending:
+            with self._index._lock, self._index._con:
+                self._index._put_items(pending)
+        if self._held > self.MEMORY_ROWS:
+            self._rebase()
+
+    def candidates(self, hashes: np.ndarray, top: int = 12, min_agree: int = 5
+                   ) -> list[tuple[Item, int, int]]:  # fmt: skip
+        """As `PrintIndex.candidates`, over the index and this run's adds."""
+        if not len(hashes):
+            return []
+        query = self._rows(hashes)
+        keys = _distinct(query[:, 0])
+        if self._on_disk:
+            with self._index._lock:
+                total, h, item, t = self._index._postings(keys, self._below)
+            hs, items, ts = [h], [item], [t]
+        else:
+            total, hs, items, ts = np.zeros(len(keys), np.int64), [], [], []
+        for run in self._runs:
+            lo = np.searchsorted(run.h, keys, "left")
+            n = np.searchsorted(run.h, keys, "right") - lo
+            total += n
+            at = _ranges(lo, n)
+            hs.append(run.h[at]), items.append(run.item[at]), ts.append(run.t[at])
+        if not hs:
+            return []
+        h, item, t = (np.concatenate(x) for x in (hs, items, ts))
+        ranked = _ranked(query, keys, total, h, item, t, top, min_agree)
+        stored = self._index.items(i for i, _ in ranked if i < self._below)
+        stored.update((i, self._items[i]) for i, _ in ranked if i in self._items)
+        return [(stored[i], c, off) for i, (c, off) in ranked if i in stored]
+
+
+class _Pending:
+    """A content to write: `id` None lets SQLite choose it; `count` hashes in the print,
+    `rows` its distinct (hash, frame) rows."""
+
+    __slots__ = ("content", "count", "duration", "id", "relations", "rows", "stride")
+
+    def __init__(self, id: int | None, content: str, duration: float, count: int, stride: int,
+                 rows: np.ndarray, relations: list[Relation]) -> None:  # fmt: skip
+        self.id, self.content, self.duration, self.count = id, content, duration, count
+        self.stride, self.rows, self.relations = stride, rows, relations
+
+
+def _has_json(con: sqlite3.Connection) -> bool:
+    try:
+        con.execute("SELECT COUNT(*) FROM json_each('[1]')").fetchone()
+    except sqlite3.OperationalError:  # an SQLite built without JSON
+        return False
+    return True
+
+
+class _Run:
+    """Postings sorted by hash, of `contents` contents."""
+
+    __slots__ = ("contents", "h", "item", "t")
+
+    def __init__(self, h: np.ndarray, item: np.ndarray, t: np.ndarray, contents: int = 1):
+        self.h, self.item, self.t, self.contents = h, item, t, contents
+
+    def merged(self, other: _Run) -> _Run:
+        h = np.concatenate([self.h, other.h])
+        order = np.argsort(h, kind="stable")
+        item, t = np.concatenate([self.item, other.item]), np.concatenate([self.t, other.t])
+        return _Run(h[order], item[order], t[order], self.contents + other.contents)
+
+
+def _unique_rows(hashes: np.ndarray) -> np.ndarray:
+    """A print's distinct (hash, frame) rows, sorted by hash then frame (np.unique's rows,
+    by one sort of packed keys where both fit in 32 bits, as a stored print's do)."""
+    h = np.asarray(hashes, np.int64).reshape(-1, 2)
+    if not len(h) or h.min() < 0 or h.max() >= 1 << 32:
+        return np.unique(h, axis=0)
+    key = np.unique((h[:, 0] << 32) | h[:, 1])
+    return np.column_stack([key >> 32, key & 0xFFFFFFFF])
+
+
+def _distinct(sorted_values: np.ndarray) -> np.ndarray:
+    v = sorted_values
+    return v[np.r_[True, v[1:] != v[:-1]]] if len(v) else v
+
+
+def _ranges(lo: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """The indices lo[j] .. lo[j] + n[j] - 1, for every j in turn."""
+    return np.repeat(lo - (np.cumsum(n) - n), n) + np.arange(n.sum())
+
+
+def _ranked(query: np.ndarray, keys: np.ndarray, total: np.ndarray, h: np.ndarray,
+            item: np.ndarray, t: np.ndarray, top: int, min_agree: int
+            ) -> list[tuple[int, tuple[int, int]]]:  # fmt: skip
+    """[(item, (votes, offset))], best first, from the postings (h, item, t) of the query's
+    `keys`, each key with `total` postings in all: a hash everything has says nothing."""
+    keep = (total > 0) & (total <= COMMON)
+    if not keep.any():
+        return []
+    rows = keep[np.searchsorted(keys, h)]
+    h, item, t = h[rows], item[rows], t[rows]
+    order = np.argsort(query[:, 0], kind="stable")
+    qh, qt = query[order, 0], query[order, 1]
+    lo, hi = np.searchsorted(qh, h, "left"), np.searchsorted(qh, h, "right")
+    n = hi - lo
+    rep = np.repeat(np.arange(len(h)), n)
+    best = offset_votes(item[rep], t[rep] - qt[_ranges(lo, n)], min_agree)
+    return sorted(best.items(), key=lambda kv: -kv[1][0])[:top]
+
+
 def offset_votes(items: np.ndarray, offsets: np.ndarray, min_agree: int = 1
                  ) -> dict[int, tuple[int, int]]:  # fmt: skip
     """Per item, the frame offset most of its shared hashes agree on (+-1 frame, where a
@@ -231,9 +459,12 @@ def offset_votes(items: np.ndarray, offsets: np.ndarray, min_agree: int = 1
     for d in (-1, 1):
         at = np.searchsorted(key, key + d).clip(0, len(key) - 1)
         smooth += np.where(key[at] == key + d, count[at], 0)
-    best: dict[int, tuple[int, int]] = {}
-    for k, c in zip(key.tolist(), smooth.tolist(), strict=True):
-        i = k >> 22
-        if c >= min_agree and c > best.get(i, (0, 0))[0]:
-            best[i] = (c, (k & ((1 << 22) - 1)) - (1 << 20))
-    return best
+    ok = smooth >= min_agree
+    key, smooth = key[ok], smooth[ok]
+    item = key >> 22
+    order = np.lexsort((-smooth, item))  # per item, the most votes; of equal ones the first
+    item, key, smooth = item[order], key[order], smooth[order]
+    first = np.r_[True, item[1:] != item[:-1]] if len(item) else np.zeros(0, bool)
+    offset = (key[first] & ((1 << 22) - 1)) - (1 << 20)
+    votes = zip(smooth[first].tolist(), offset.tolist(), strict=True)
+    return dict(zip(item[first].tolist(), votes, strict=True))
