@@ -16,7 +16,7 @@ from benchmarks.dupe_fingerprints import (
     mel_ncc_at,
     wave_ncc,
 )
-from soundseek.index.prints.printindex import offset_votes
+from soundseek.index.prints.voting import offset_votes
 
 
 @dataclass

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import soundseek.index.prints.printindex as printindex
+import soundseek.index.prints.voting as voting
 from soundseek.index.prints.printindex import PrintIndex
 from soundseek.index.prints.relations import RECORDING, Relation
 
@@ -126,6 +127,6 @@ def test_offset_votes_are_the_plain_count():
         items = rng.integers(1, int(rng.integers(2, 12)), n)
         offsets = rng.integers(-int(rng.integers(1, 30)), int(rng.integers(1, 30)), n)
         min_agree = int(rng.integers(1, 5))
-        got = printindex.offset_votes(items, offsets, min_agree)
+        got = voting.offset_votes(items, offsets, min_agree)
         want = _votes_by_loop(items, offsets, min_agree)
         assert got == want and list(got) == list(want)

@@ -23,11 +23,20 @@ from pathlib import Path
 import numpy as np
 
 from soundseek.index.prints.relations import Relation
+from soundseek.index.prints.voting import (
+    Run,
+    distinct,
+    ranges,
+    unique_rows,
+)
+from soundseek.index.prints.voting import (
+    ranked as vote_ranking,
+)
 from soundseek.index.tables.querying import chunks
 
 PRINTS_FILE = "prints.sqlite"
-SCHEMA_VERSION = 1  # PRAGMA user_version; another version is rebuilt from the prints table
 COMMON = 1000  # a hash with more postings than this is skipped by queries (a stop word)
+SCHEMA_VERSION = 1  # PRAGMA user_version; another version is rebuilt from the prints table
 _COUNTS = ("SELECT j.key, (SELECT COUNT(*) FROM (SELECT 1 FROM postings WHERE hash = j.value"
            " AND item < ? LIMIT ?)) FROM json_each(?) j")  # fmt: skip
 _ROWS = ("SELECT p.hash, p.item, p.frame FROM json_each(?) j"
@@ -131,7 +140,7 @@ class PrintIndex:
             relations: list[Relation]) -> None:  # fmt: skip
         """One content's postings and the relations found for it, in one transaction: a kill
         leaves the content either wholly in (matched) or out (matched again next time)."""
-        rows = _unique_rows(hashes)
+        rows = unique_rows(hashes)
         with self._lock, self._con:
             self._put_items([_Pending(None, content, duration, len(hashes), stride, rows,
                                       relations)])  # fmt: skip
@@ -217,11 +226,11 @@ class PrintIndex:
         hashes agree most on one offset (+-1 frame), best first."""
         if not len(hashes):
             return []
-        query = _unique_rows(hashes)
-        keys = _distinct(query[:, 0])
+        query = unique_rows(hashes)
+        keys = distinct(query[:, 0])
         with self._lock:
             n, h, item, t = self._postings(keys)
-        ranked = _ranked(query, keys, n, h, item, t, top, min_agree)
+        ranked = vote_ranking(query, keys, n, h, item, t, top, min_agree, COMMON)
         items = self.items(i for i, _ in ranked)
         return [(items[i], c, off) for i, (c, off) in ranked if i in items]
 
@@ -304,7 +313,7 @@ class Session:
             self._on_disk = con.execute("SELECT EXISTS(SELECT 1 FROM postings)").fetchone()[0]
         self._below = (top or 0) + 1  # items under this id are read from disk
         self._items: dict[int, Item] = {}
-        self._runs: list[_Run] = []
+        self._runs: list[Run] = []
         self._held = 0  # postings in the runs
 
     def add(self, content: str, duration: float, hashes: np.ndarray, stride: int,
@@ -318,7 +327,7 @@ class Session:
         u = self._rows(hashes)
         self._pending.append(_Pending(item.id, content, duration, len(hashes), stride, u,
                                       relations))  # fmt: skip
-        self._runs.append(_Run(u[:, 0], np.full(len(u), item.id, np.int64), u[:, 1]))
+        self._runs.append(Run(u[:, 0], np.full(len(u), item.id, np.int64), u[:, 1]))
         self._held += len(u)
         while len(self._runs) > 1 and self._runs[-2].contents <= self._runs[-1].contents:
             self._runs[-2:] = [self._runs[-2].merged(self._runs[-1])]
@@ -329,7 +338,7 @@ class Session:
     def _rows(self, hashes: np.ndarray) -> np.ndarray:
         """The print's distinct rows, made once for its query and its add."""
         if self._last is None or self._last[0] is not hashes:
-            self._last = (hashes, _unique_rows(hashes))
+            self._last = (hashes, unique_rows(hashes))
         return self._last[1]
 
     def _stored(self, content: str) -> bool:
@@ -353,7 +362,7 @@ class Session:
         if not len(hashes):
             return []
         query = self._rows(hashes)
-        keys = _distinct(query[:, 0])
+        keys = distinct(query[:, 0])
         if self._on_disk:
             with self._index._lock:
                 total, h, item, t = self._index._postings(keys, self._below)
@@ -364,12 +373,12 @@ class Session:
             lo = np.searchsorted(run.h, keys, "left")
             n = np.searchsorted(run.h, keys, "right") - lo
             total += n
-            at = _ranges(lo, n)
+            at = ranges(lo, n)
             hs.append(run.h[at]), items.append(run.item[at]), ts.append(run.t[at])
         if not hs:
             return []
         h, item, t = (np.concatenate(x) for x in (hs, items, ts))
-        ranked = _ranked(query, keys, total, h, item, t, top, min_agree)
+        ranked = vote_ranking(query, keys, total, h, item, t, top, min_agree, COMMON)
         stored = self._index.items(i for i, _ in ranked if i < self._below)
         stored.update((i, self._items[i]) for i, _ in ranked if i in self._items)
         return [(stored[i], c, off) for i, (c, off) in ranked if i in stored]
@@ -393,78 +402,3 @@ def _has_json(con: sqlite3.Connection) -> bool:
     except sqlite3.OperationalError:  # an SQLite built without JSON
         return False
     return True
-
-
-class _Run:
-    """Postings sorted by hash, of `contents` contents."""
-
-    __slots__ = ("contents", "h", "item", "t")
-
-    def __init__(self, h: np.ndarray, item: np.ndarray, t: np.ndarray, contents: int = 1):
-        self.h, self.item, self.t, self.contents = h, item, t, contents
-
-    def merged(self, other: _Run) -> _Run:
-        h = np.concatenate([self.h, other.h])
-        order = np.argsort(h, kind="stable")
-        item, t = np.concatenate([self.item, other.item]), np.concatenate([self.t, other.t])
-        return _Run(h[order], item[order], t[order], self.contents + other.contents)
-
-
-def _unique_rows(hashes: np.ndarray) -> np.ndarray:
-    """A print's distinct (hash, frame) rows, sorted by hash then frame (np.unique's rows,
-    by one sort of packed keys where both fit in 32 bits, as a stored print's do)."""
-    h = np.asarray(hashes, np.int64).reshape(-1, 2)
-    if not len(h) or h.min() < 0 or h.max() >= 1 << 32:
-        return np.unique(h, axis=0)
-    key = np.unique((h[:, 0] << 32) | h[:, 1])
-    return np.column_stack([key >> 32, key & 0xFFFFFFFF])
-
-
-def _distinct(sorted_values: np.ndarray) -> np.ndarray:
-    v = sorted_values
-    return v[np.r_[True, v[1:] != v[:-1]]] if len(v) else v
-
-
-def _ranges(lo: np.ndarray, n: np.ndarray) -> np.ndarray:
-    """The indices lo[j] .. lo[j] + n[j] - 1, for every j in turn."""
-    return np.repeat(lo - (np.cumsum(n) - n), n) + np.arange(n.sum())
-
-
-def _ranked(query: np.ndarray, keys: np.ndarray, total: np.ndarray, h: np.ndarray,
-            item: np.ndarray, t: np.ndarray, top: int, min_agree: int
-            ) -> list[tuple[int, tuple[int, int]]]:  # fmt: skip
-    """[(item, (votes, offset))], best first, from the postings (h, item, t) of the query's
-    `keys`, each key with `total` postings in all: a hash everything has says nothing."""
-    keep = (total > 0) & (total <= COMMON)
-    if not keep.any():
-        return []
-    rows = keep[np.searchsorted(keys, h)]
-    h, item, t = h[rows], item[rows], t[rows]
-    order = np.argsort(query[:, 0], kind="stable")
-    qh, qt = query[order, 0], query[order, 1]
-    lo, hi = np.searchsorted(qh, h, "left"), np.searchsorted(qh, h, "right")
-    n = hi - lo
-    rep = np.repeat(np.arange(len(h)), n)
-    best = offset_votes(item[rep], t[rep] - qt[_ranges(lo, n)], min_agree)
-    return sorted(best.items(), key=lambda kv: -kv[1][0])[:top]
-
-
-def offset_votes(items: np.ndarray, offsets: np.ndarray, min_agree: int = 1
-                 ) -> dict[int, tuple[int, int]]:  # fmt: skip
-    """Per item, the frame offset most of its shared hashes agree on (+-1 frame, where a
-    resampled copy's peaks land) and how many agree: {item: (votes, offset)}, items with at
-    least `min_agree` votes. Offsets are within +-2**20 frames."""
-    key, count = np.unique(items * (1 << 22) + offsets + (1 << 20), return_counts=True)
-    smooth = count.copy()
-    for d in (-1, 1):
-        at = np.searchsorted(key, key + d).clip(0, len(key) - 1)
-        smooth += np.where(key[at] == key + d, count[at], 0)
-    ok = smooth >= min_agree
-    key, smooth = key[ok], smooth[ok]
-    item = key >> 22
-    order = np.lexsort((-smooth, item))  # per item, the most votes; of equal ones the first
-    item, key, smooth = item[order], key[order], smooth[order]
-    first = np.r_[True, item[1:] != item[:-1]] if len(item) else np.zeros(0, bool)
-    offset = (key[first] & ((1 << 22) - 1)) - (1 << 20)
-    votes = zip(smooth[first].tolist(), offset.tolist(), strict=True)
-    return dict(zip(item[first].tolist(), votes, strict=True))

@@ -79,8 +79,8 @@ class WordIndex:
             self._con.close()
 
     def _ensure_schema(self) -> None:
-        """Create the tables (or drop another analyser's). Only when needed: a write here
-        would wait for a writer's long rebuild, and readers must not."""
+        """Create the tables (or drop another analyser's) only when needed: a write here would
+        wait for a writer's long rebuild, and readers must not."""
         version = f"{ANALYZER_VERSION}:{lemma_digest()}"
         if self._meta("analyzer") == version:
             return
@@ -195,16 +195,10 @@ class WordIndex:
         return len(ids), sum(int(n or 0) for _, n in found)
 
     def _learn(self, found: set[str]) -> None:
-        """Record the lemmas of words the dictionary lacks (run-together names, jargon). Only
-        words this writer has not seen are looked up (reading the whole lexicon first cost a
-        writer's first write ~0.1 s)."""
+        """Record the lemmas of words the dictionary lacks (run-together names, jargon);
+        looks up only words this writer has not seen (reading all cost ~0.1 s a writer)."""
         new = [w for w in found if w.isalpha() and w not in self._learned]
-        held: set[str] = set()
-        for i in range(0, len(new), 500):
-            part = new[i : i + 500]
-            marks = ", ".join("?" * len(part))
-            rows = self._con.execute(f"SELECT word FROM lexicon WHERE word IN ({marks})", part)
-            held.update(r[0] for r in rows)
+        held = lexicon.held(self._con, new)
         rows = [(w, dictionary_lemma(w), int(in_dictionary(w))) for w in new if w not in held]
         if rows:
             self._con.executemany("INSERT OR IGNORE INTO lexicon VALUES (?, ?, ?)", rows)

@@ -193,3 +193,14 @@ def _discard(folder: Path, key: str) -> None:
 
 def _digest(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=8).hexdigest()
+
+
+def held(con: sqlite3.Connection, words: list[str]) -> set[str]:
+    """Which of `words` the lexicon already holds (looked up 500 at a time)."""
+    found: set[str] = set()
+    for i in range(0, len(words), 500):
+        part = words[i : i + 500]
+        marks = ", ".join("?" * len(part))
+        rows = con.execute(f"SELECT word FROM lexicon WHERE word IN ({marks})", part)
+        found.update(r[0] for r in rows)
+    return found
