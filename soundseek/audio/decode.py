@@ -98,7 +98,8 @@ def downmix(block: np.ndarray) -> np.ndarray:
 
 
 def _mono_blocks(src: AudioSource) -> Iterator[np.ndarray]:
-    for block in src.blocks(BLOCK_FRAMES):
+    """Each block is used up before the next is read: the decoder's buffer is reused."""
+    for block in src.blocks(BLOCK_FRAMES, reuse=True):
         yield downmix(block)
 
 
@@ -129,17 +130,27 @@ def _printed(chunk: np.ndarray, printer: PrintBuilder | None) -> np.ndarray:
 
 
 def cut_windows(chunks: Iterable[np.ndarray]) -> Iterator[Window]:
-    """Cut a stream of mono 48 kHz chunks into windows; deterministic for the same audio."""
-    buf = np.zeros(0, dtype=np.float32)
+    """Cut a stream of mono 48 kHz chunks into windows; deterministic for the same audio.
+    Each sample is copied once, into its window's own array (the windows outlive the
+    chunks)."""
+    buf: np.ndarray | None = None
+    fill = 0
     prev: np.ndarray | None = None
     index = 0
     for chunk in chunks:
-        buf = np.concatenate([buf, chunk.astype(np.float32, copy=False)])
-        while len(buf) >= WINDOW_SAMPLES:
-            prev, buf = buf[:WINDOW_SAMPLES], buf[WINDOW_SAMPLES:]
-            yield Window(index, index * WINDOW_SECONDS, (index + 1) * WINDOW_SECONDS, prev)
-            index += 1
-    yield from _tail(buf, prev, index)
+        pos = 0
+        while pos < len(chunk):
+            if buf is None:
+                buf, fill = np.empty(WINDOW_SAMPLES, np.float32), 0
+            take = min(WINDOW_SAMPLES - fill, len(chunk) - pos)
+            buf[fill : fill + take] = chunk[pos : pos + take]
+            fill, pos = fill + take, pos + take
+            if fill == WINDOW_SAMPLES:
+                prev, buf = buf, None
+                yield Window(index, index * WINDOW_SECONDS, (index + 1) * WINDOW_SECONDS, prev)
+                index += 1
+    rest = buf[:fill].copy() if buf is not None else np.zeros(0, np.float32)
+    yield from _tail(rest, prev, index)
 
 
 def _tail(buf: np.ndarray, prev: np.ndarray | None, index: int) -> Iterator[Window]:

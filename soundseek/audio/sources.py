@@ -42,8 +42,9 @@ class AudioInfo:
 class AudioSource(Protocol):
     info: AudioInfo
 
-    def blocks(self, frames: int) -> Iterator[np.ndarray]:
-        """(n, channels) float32 blocks from the current position to the end."""
+    def blocks(self, frames: int, reuse: bool = False) -> Iterator[np.ndarray]:
+        """(n, channels) float32 blocks from the current position to the end; with `reuse`,
+        a block may be overwritten by the next one (for callers done with it by then)."""
         ...
 
     def seek(self, frame: int) -> None: ...
@@ -121,9 +122,13 @@ class _SndfileSource:
         self.info = AudioInfo(s.format, s.subtype, int(s.samplerate), int(s.channels),
                               int(s.frames), _bit_depth(s.subtype or ""), "sndfile")  # fmt: skip
 
-    def blocks(self, frames: int) -> Iterator[np.ndarray]:
+    def blocks(self, frames: int, reuse: bool = False) -> Iterator[np.ndarray]:
+        s = self._snd
+        size = {"blocksize": frames}
+        if reuse:  # read into one buffer: no copy of each block
+            size = {"out": np.empty((max(1, min(frames, s.frames)), s.channels), np.float32)}
         try:
-            yield from self._snd.blocks(blocksize=frames, dtype="float32", always_2d=True)
+            yield from s.blocks(dtype="float32", always_2d=True, **size)
         except (sf.LibsndfileError, RuntimeError) as exc:
             raise UnreadableFile(self.path, f"decoding failed mid-file ({exc})") from exc
 
@@ -233,7 +238,7 @@ class _FfmpegSource:
         return AudioInfo(fmt, s.codec_context.name.upper(), rate, channels,
                          max(0, round(seconds * rate)), bits, "ffmpeg")  # fmt: skip
 
-    def blocks(self, frames: int) -> Iterator[np.ndarray]:
+    def blocks(self, frames: int, reuse: bool = False) -> Iterator[np.ndarray]:
         import av
 
         pending: list[np.ndarray] = []

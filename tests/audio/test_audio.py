@@ -10,6 +10,7 @@ from soundseek.audio.decode import (
     TARGET_RATE,
     WINDOW_SAMPLES,
     EnvelopeBuilder,
+    cut_windows,
     envelope_from_bytes,
     iter_windows,
     window_count,
@@ -27,6 +28,29 @@ def test_windows_cover_the_file_and_are_deterministic(tmp_path):
     assert all(len(w.samples) == WINDOW_SAMPLES for w in a)
     for x, y in zip(a, b, strict=True):
         np.testing.assert_array_equal(x.samples, y.samples)
+
+
+@pytest.mark.parametrize("seconds", [0.0, 0.5, 10.0, 13.0, 20.0, 31.7])
+def test_windows_do_not_depend_on_how_the_stream_is_chunked(seconds):
+    """Windows are slices of the whole stream: consecutive 10 s, the last one ending at the
+    end (overlapping the one before), whatever the chunks the resampler handed out."""
+    x = np.arange(int(seconds * TARGET_RATE), dtype=np.float32)
+    n = len(x)
+    full = max(1, -(-n // WINDOW_SAMPLES)) - 1 if n > WINDOW_SAMPLES else 0
+    want = [x[i * WINDOW_SAMPLES : (i + 1) * WINDOW_SAMPLES] for i in range(full)]
+    if n <= WINDOW_SAMPLES:
+        want = [x if n else np.zeros(1, np.float32)]
+    elif n % WINDOW_SAMPLES:
+        want.append(x[-WINDOW_SAMPLES:])
+    else:
+        want.append(x[full * WINDOW_SAMPLES :])
+    for size in (1_000, 123_457, WINDOW_SAMPLES, 700_001, max(1, n)):
+        chunks = [x[i : i + size] for i in range(0, n, size)] + [np.zeros(0, np.float32)]
+        got = list(cut_windows(iter(chunks)))
+        assert [w.index for w in got] == list(range(len(want)))
+        for w, v in zip(got, want, strict=True):
+            np.testing.assert_array_equal(w.samples, v)
+            assert w.end == pytest.approx(max(len(v), 1) / TARGET_RATE + w.start) or n == 0
 
 
 def test_short_click_is_one_short_window(tmp_path):

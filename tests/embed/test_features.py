@@ -79,3 +79,39 @@ def test_device_batches_reuse_their_buffer_without_mixing_windows(extractor):
     quiet = np.zeros(4800, np.float32)
     again = tlm.batch([quiet])[0].numpy()
     assert np.allclose(again, TorchLogMel(spec).batch([quiet])[0].numpy())
+
+
+def _whole_array_log_mel(spec: FeatureSpec, window: np.ndarray) -> np.ndarray:
+    """LogMel as b44c430 computed it: every frame in one rfft, |X| squared, the whole bank."""
+    from soundseek.embed.features import MEL_FLOOR, _hann, repeat_pad
+
+    half = spec.n_fft // 2
+    x = np.pad(repeat_pad(window, spec.max_samples), (half, half), mode="reflect")
+    frames = np.lib.stride_tricks.sliding_window_view(x, spec.n_fft)[:: spec.hop]
+    power = np.abs(np.fft.rfft(frames * _hann(spec.n_fft), axis=-1)).astype(np.float32) ** 2
+    return 10.0 * np.log10(np.maximum(MEL_FLOOR, power @ spec.mel_filters))
+
+
+def test_blockwise_features_equal_the_whole_array_computation_within_rounding(extractor):
+    """Features are stored with FEATURE_VERSION "logmel-v1": the faster computation must give
+    the same values (float32 rounding apart), for full, longer and repeat-padded windows."""
+    spec = FeatureSpec.from_extractor(extractor)
+    lm = LogMel(spec)
+    rng = np.random.default_rng(5)
+    for n in (480_000, 480_001, 600_000, 479_999, 250_000, 1_025, 3):
+        w = (0.3 * rng.standard_normal(n)).astype(np.float32)
+        got, want = lm(w), _whole_array_log_mel(spec, w)
+        assert got.dtype == np.float32 and got.shape == want.shape
+        assert np.abs(got - want).max() < 1e-4  # dB; measured up to ~2e-5
+
+
+def test_log_mel_is_safe_to_share_between_threads(extractor):
+    from concurrent.futures import ThreadPoolExecutor
+
+    lm = LogMel(FeatureSpec.from_extractor(extractor))
+    ws = [w.astype(np.float32) for w in WINDOWS.values()] * 3
+    alone = [lm(w) for w in ws]
+    with ThreadPoolExecutor(4) as pool:
+        shared = list(pool.map(lm, ws))
+    for a, b in zip(alone, shared, strict=True):
+        np.testing.assert_array_equal(a, b)
