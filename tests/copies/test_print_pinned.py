@@ -1,12 +1,9 @@
 """Stored prints (PRINT_VERSION 1) stay valid only while the hashes of the same audio stay the
-same, bit for bit: pinned on exactly made audio (integer noise, sawtooth voices and clicks:
-only IEEE-exact arithmetic, no sin or exp whose last bit varies by machine), and compared with
-the straightforward implementation the first version shipped (b44c430), which the faster
-landmarks code replaced."""
+same, bit for bit: the faster landmarks code is compared with the straightforward
+implementation the first version shipped (b44c430), on the same machine (a digest pinned in
+the file would depend on the SIMD paths soxr and pocketfft pick at run time)."""
 
 from __future__ import annotations
-
-import hashlib
 
 import numpy as np
 import pytest
@@ -34,22 +31,6 @@ def exact_sound(seconds: float, seed: int, rate: int = 48_000) -> np.ndarray:
     clicks = (k % (rate * 37 // 100)) < 24
     out += 0.6 * clicks * ((k % 7) / 7.0 - 0.5)
     return out.astype(np.float32)
-
-
-# (seconds, seed): hashes kept, stride, sha256 of SoundPrint.to_bytes(), made by b44c430
-PINNED = {
-    (70.0, 1): (2206, 8, "5532386b23563a6e4bbe7c0b8bc30b814c7785f7072f76eb9a4028d212417b11"),
-    (1.3, 2): (389, 1, "656730bd5034f2e68ba6d904b30af0a625f4101fc90c1ffa154ed58fe6279154"),
-    (0.02, 3): (60, 1, "1e639e406abeb1ba0d9980d092441d9a53912c4b92bcb8badfaf464b3abf4733"),
-}
-
-
-@pytest.mark.parametrize(("seconds", "seed"), PINNED)
-def test_prints_of_exact_audio_are_pinned(seconds, seed):
-    p = print_of(exact_sound(seconds, seed))
-    count, stride, digest = PINNED[seconds, seed]
-    assert (len(p.hashes), p.stride) == (count, stride)
-    assert hashlib.sha256(p.to_bytes()).hexdigest() == digest
 
 
 # -- the first version's landmarks, as b44c430 shipped them ----------------------------------
