@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from soundseek.cores import usable_cores
 from soundseek.embed.base import normalise
 from soundseek.embed.features import FEATURE_VERSION, FeatureSpec, LogMel
 
@@ -203,7 +204,7 @@ class OnnxAudio:
         if self._sessions is None:
             import onnxruntime as ort
 
-            cores = self.threads or (os.cpu_count() or 1)
+            cores = self.threads or usable_cores()
             count = max(1, min(cores, MAX_SESSIONS))
             self._sessions = []
             for i in range(count):

@@ -26,6 +26,7 @@ import numpy as np
 
 from soundseek.audio.decode import EnvelopeBuilder, iter_windows
 from soundseek.audio.soundprint import PrintBuilder
+from soundseek.cores import usable_cores
 from soundseek.embed.features import FeatureSpec, LogMel
 from soundseek.errors import UnreadableFile
 from soundseek.ingest.messages import (
@@ -52,12 +53,12 @@ THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 def default_workers() -> int:
     """Cores minus one for the model and the commits, at least one."""
-    return max(1, (os.cpu_count() or 2) - 1)
+    return max(1, usable_cores() - 1)
 
 
 def most_workers() -> int:
     """As many decoders as cores, when the model leaves them idle (ingest.feeding)."""
-    return max(1, os.cpu_count() or 1)
+    return usable_cores()
 
 
 # -- in the worker process ------------------------------------------------------------------

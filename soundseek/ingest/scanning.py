@@ -19,6 +19,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from soundseek.cores import usable_cores
 from soundseek.files.roots import Root
 from soundseek.files.scanner import ScannedFile, scan
 from soundseek.index.store import Store
@@ -226,7 +227,7 @@ def scan_and_describe(store: Store, opts: IndexOptions, t0: float) -> Iterator[I
     commits = Commits(store, first_run=not len(known.keys))
     # The indexer only walks and commits here, and was measured waiting on the readers for
     # two thirds of the pass: it gives its core to one more reader.
-    readers = MetadataReaders(min(opts.workers + 1, os.cpu_count() or 1))
+    readers = MetadataReaders(min(opts.workers + 1, usable_cores()))
     scanned, shown = 0, time.monotonic()
     try:
         for batch in _batches(scan(opts.roots, opts.exclusions), SCAN_BATCH):
