@@ -118,10 +118,15 @@ class ClapEmbedder:
         passes spares the ones after it)."""
         verdicts, planned = load_verdicts(self.folder), []
         for name, prec in candidates(self.device, backend, precision)[:-1]:
-            if self._gate_key(name, prec) in verdicts:
+            cached = verdicts.get(self._gate_key(name, prec))
+            if cached is not None and cached.get("passed"):
                 break
+            if cached is not None:
+                continue
             path = export_path(self.folder, self.stamp, int8=prec == "int8")
-            planned += ["audio export"] if name == "onnxruntime" and not path.exists() else []
+            exporting = name == "onnxruntime" and not path.exists()
+            if exporting and "audio export" not in planned:  # int8 is made from the fp32 one
+                planned.append("audio export")
             planned.append("gate")
         return planned
 
