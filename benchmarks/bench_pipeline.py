@@ -60,6 +60,7 @@ class InstantEncoder:
 def load(model: Path | None, backend: str, precision: str, threads: int = 0):
     """The embedder, and how long loading it took (its exports already made). `threads`: the
     ONNX Runtime sessions (0: one per core, single-threaded each)."""
+    import soundseek.index.store  # noqa: F401  LanceDB: imported before timing, as --vs does
     from soundseek.embed.clap import ClapEmbedder
 
     t = time.perf_counter()

@@ -8,10 +8,14 @@ subcategory is its best window's cosine; what its name and metadata already say 
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
+from soundseek.index.vectors.textcache import cached_vectors
 from soundseek.metadata.text import words
 from soundseek.metadata.ucs import UcsCatalog, UcsCategory
 
@@ -31,6 +35,19 @@ def captions(cat: UcsCategory) -> list[str]:
     name = f"{cat.category.lower()} {cat.subcategory.lower()}".replace("-", " ")
     explanation = cat.explanation.split(".")[0][:200]
     return [f"the sound of {name}", f"{name}: {explanation}".strip(" :")]
+
+
+def caption_vectors(
+    catalog: UcsCatalog, space: str, embed_text, folders: Sequence[Path | None]
+) -> tuple[list[str], np.ndarray]:
+    """`text_matrix` for the model of vector `space`, encoded once and kept in `folders`
+    (index.vectors.textcache): the suggestions and the search's confidence null both use it."""
+    cats = list(catalog.by_catid.values())
+    texts = [c for cat in cats for c in captions(cat)]
+    digest = hashlib.sha1("\n".join([space, *texts]).encode()).hexdigest()[:16]
+    vecs = cached_vectors(folders, f"captions-{digest}", len(cats),
+                          lambda: text_matrix(catalog, embed_text)[1])  # fmt: skip
+    return [c.catid for c in cats], vecs
 
 
 def text_matrix(catalog: UcsCatalog, embed_text) -> tuple[list[str], np.ndarray]:

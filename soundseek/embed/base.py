@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 import numpy as np
@@ -91,3 +92,10 @@ def query_vector(embedder: Embedder, text: str, captions: bool = True) -> np.nda
     variants = caption_variants(text) if captions else [text]
     vecs = embedder.embed_text(variants)
     return normalise(vecs.mean(axis=0, keepdims=True))[0]
+
+
+def text_vector_folder(encoder: object) -> Path | None:
+    """Where text vectors that depend only on this model are kept: beside the model (copied
+    with it on import), or None for an encoder without a folder."""
+    folder = getattr(encoder, "folder", None)
+    return Path(folder) / ".soundseek" / "text-vectors" if folder is not None else None

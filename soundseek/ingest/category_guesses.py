@@ -3,17 +3,15 @@
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections import defaultdict
 from collections.abc import Iterator
 
 import numpy as np
 
-from soundseek.classify.zero_shot import UcsScorer, text_matrix
-from soundseek.embed.base import Embedder
+from soundseek.classify.zero_shot import UcsScorer, caption_vectors
+from soundseek.embed.base import Embedder, text_vector_folder
 from soundseek.index.store import Store
-from soundseek.index.vectors.textcache import load_vectors, save_vectors
 from soundseek.ingest.index_run import IndexProgress
 from soundseek.metadata.ucs import load_catalog
 
@@ -22,21 +20,17 @@ TEXT_BATCH = 64
 
 
 def scorer_for(store: Store, embedder: Embedder) -> UcsScorer:
-    """The catalog's text vectors for this model, computed once and kept beside the index."""
+    """The catalog's text vectors for this model, computed once per model (kept beside it and
+    beside the index)."""
     catalog = load_catalog()
-    key = hashlib.blake2b(f"{store.info.space}|{catalog.version}".encode(), digest_size=8)
-    name = f"ucs-text-{key.hexdigest()}"
-    catids = list(catalog.by_catid)
-    vecs = load_vectors(store.place.cache_dir, name)
-    if vecs is None or len(vecs) != len(catids):
 
-        def embed(texts: list[str]) -> np.ndarray:
-            parts = [embedder.embed_text(texts[i : i + TEXT_BATCH])
-                     for i in range(0, len(texts), TEXT_BATCH)]  # fmt: skip
-            return np.concatenate(parts)
+    def embed(texts: list[str]) -> np.ndarray:
+        parts = [embedder.embed_text(texts[i : i + TEXT_BATCH])
+                 for i in range(0, len(texts), TEXT_BATCH)]  # fmt: skip
+        return np.concatenate(parts)
 
-        catids, vecs = text_matrix(catalog, embed)
-        save_vectors(store.place.cache_dir, name, vecs)
+    folders = [text_vector_folder(embedder), store.place.cache_dir]
+    catids, vecs = caption_vectors(catalog, store.info.space, embed, folders)
     return UcsScorer(catalog, catids, vecs)
 
 

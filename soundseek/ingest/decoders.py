@@ -46,6 +46,7 @@ Send = Callable[[DecodedWindow], None]
 Decode = Callable[[str, str, "LogMel | None", Send], FileEnd]
 
 TASKS_PER_WORKER = 2  # one decoding, one waiting: a worker never idles between files
+DECODER_NICENESS = 10
 HANG_SECONDS = 300.0  # one file decoding this long without a window is a hung decoder
 POLL_SECONDS = 0.5
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
@@ -66,6 +67,7 @@ def most_workers() -> int:
 
 def _worker_main(conn: Connection, spec: FeatureSpec | None, decode: Decode) -> None:
     """Decode the files the indexer sends until it says stop or goes away (EOF, broken pipe)."""
+    _yield_to_the_model()
     logmel = LogMel(spec) if spec is not None else None
     try:
         while (job := conn.recv()) is not None:
@@ -73,6 +75,14 @@ def _worker_main(conn: Connection, spec: FeatureSpec | None, decode: Decode) -> 
             conn.send(decode(job.digest, job.path, logmel, conn.send))
     except (EOFError, OSError):
         return
+
+
+def _yield_to_the_model() -> None:
+    """Decoders run at a lower priority than the indexer's process: where both want a core,
+    the model (and the window the user works in) gets it, and decoders use what is left, so
+    no core idles and none is fought over."""
+    with contextlib.suppress(AttributeError, OSError):  # Windows has no os.nice
+        os.nice(DECODER_NICENESS)
 
 
 def decode_file(digest: str, path: str, logmel: LogMel | None, send: Send) -> FileEnd:

@@ -24,16 +24,13 @@ strong.
 from __future__ import annotations
 
 import functools
-import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from soundseek.classify.zero_shot import TEMPERATURE, captions
-from soundseek.embed.base import normalise
-from soundseek.index.vectors.textcache import load_vectors, null_name, save_vectors
+from soundseek.classify.zero_shot import TEMPERATURE, caption_vectors, captions
 from soundseek.index.wordindex.columns import PARTS
 from soundseek.index.wordindex.matches import WordHit
 
@@ -57,27 +54,17 @@ def null_texts() -> tuple[str, ...]:
     return tuple(c for entry in load_catalog().by_catid.values() for c in captions(entry))
 
 
-def null_key(space: str, captions: bool, texts: Sequence[str]) -> str:
-    """What the null's text vectors depend on: the model's vector space, whether queries are
-    read as captions, and the texts themselves."""
-    digest = hashlib.sha1("\n".join([space, str(captions), *texts]).encode()).hexdigest()
-    return digest[:16]
-
-
 def null_vectors(
-    cache_dir: Path, space: str, captions: bool, embed_text: Callable[[list[str]], np.ndarray]
-) -> np.ndarray:
-    """One vector per UCS subcategory, as the suggestions read it (classify.zero_shot.text_matrix:
-    the mean of its two captions), encoded in one batch (`embed_text`: the encoder's) once
-    per model and kept in the cache folder."""
-    texts = null_texts()
-    key = null_key(space, captions, texts)
-    vecs = load_vectors(cache_dir, null_name(key), len(texts) // 2)
-    if vecs is None:
-        flat = np.asarray(embed_text(list(texts)), np.float32)
-        vecs = normalise(normalise(flat).reshape(len(texts) // 2, 2, -1).mean(axis=1))
-        save_vectors(cache_dir, null_name(key), vecs)
-    return vecs
+    cache_dir: Path, space: str, captions: bool, embed_text: Callable[[list[str]], np.ndarray],
+    model_folder: Path | None = None,
+) -> np.ndarray:  # fmt: skip
+    """One vector per UCS subcategory, as the suggestions read it (classify.zero_shot: the
+    mean of its two captions, the same cached matrix), encoded once per model and kept in
+    the cache folder and `model_folder` (beside the model). `captions` does not change them:
+    the null texts are encoded as they are."""
+    from soundseek.metadata.ucs import load_catalog
+
+    return caption_vectors(load_catalog(), space, embed_text, [model_folder, cache_dir])[1]
 
 
 def audio_null(sample: np.ndarray, count: int = 128) -> SoundNull:

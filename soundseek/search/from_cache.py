@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from soundseek.embed.base import query_vector
+from soundseek.embed.base import query_vector, text_vector_folder
 from soundseek.files.roots import Root
 from soundseek.index.tables.filters import FileFilter
 from soundseek.index.vectors.windowcache import WindowCache
@@ -72,9 +72,8 @@ def _sound_null(cache: WindowCache, encoder, null_at, captions: bool, vec: np.nd
     if sample is None or null_at is None:
         return None
     folder, space = null_at
-    return SoundNull(sample, null_vectors(folder, space, captions, encoder.embed_text)).for_query(
-        vec
-    )
+    texts = null_vectors(folder, space, captions, encoder.embed_text, text_vector_folder(encoder))
+    return SoundNull(sample, texts).for_query(vec)
 
 
 def _word_hits(

@@ -10,7 +10,7 @@ from collections import OrderedDict
 import numpy as np
 
 from soundseek.audio.decode import cut_windows, segment_for_embedding
-from soundseek.embed.base import Embedder, pipeline_of, query_vector
+from soundseek.embed.base import Embedder, pipeline_of, query_vector, text_vector_folder
 from soundseek.errors import NotIndexed, SoundSeekError
 from soundseek.index.retrieval import Retrieval
 from soundseek.index.tables.filters import FileFilter
@@ -291,4 +291,5 @@ def null_text_vectors(embedder: Embedder, cache_dir, captions: bool) -> np.ndarr
     cache folder, or encoded once and kept there (an index run makes them, so that a search
     does not wait for them)."""
     space, _ = pipeline_of(embedder)
-    return null_vectors(cache_dir, space, captions, embedder.embed_text)
+    return null_vectors(cache_dir, space, captions, embedder.embed_text,
+                        text_vector_folder(embedder))  # fmt: skip

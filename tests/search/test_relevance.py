@@ -152,7 +152,10 @@ def test_shell_search_and_the_full_searcher_agree_on_the_divider(in_home, capsys
     assert [h["path"] for h in quick if h["strong"]] == [h.path for h in full if h.strong]
     for q, f in zip(quick, full, strict=True):
         assert q["confidence"] == pytest.approx(f.confidence, abs=0.02)
-    assert any((in_home / "data").rglob("null-texts/*.npy"))
+    assert any((in_home / "data").rglob("captions-*.npy")), "kept beside the library"
+    assert any((in_home / "data").rglob(".soundseek/text-vectors/captions-*.npy")), (
+        "and beside the model"
+    )
 
 
 def test_more_like_this_is_sure_of_its_own_class(in_home, classes, capsys):

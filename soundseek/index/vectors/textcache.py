@@ -1,21 +1,18 @@
-"""Text vectors computed once per model and kept in the place's cache folder: the UCS
-captions the suggestions score against, and the null texts of search.confidence. A shell
-search reads them instead of encoding hundreds of texts again."""
+"""Text vectors computed once per model and kept in cache folders: the UCS captions the
+suggestions score against and the null texts of search.confidence (the same 1,504 captions).
+They are kept beside the model (so a new library, or a new home that imports the model, does
+not encode them again: seconds with a full-size text tower) and in the place's cache folder
+(a shell search reads them from there). A shell search reads them instead of encoding
+hundreds of texts again."""
 
 from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
-
-NULL_FOLDER = "null-texts"
-
-
-def null_name(key: str) -> str:
-    """Where the null texts' vectors for `key` are kept."""
-    return f"{NULL_FOLDER}/{key}"
 
 
 def load_vectors(cache_dir: Path, name: str, count: int | None = None) -> np.ndarray | None:
@@ -44,3 +41,24 @@ def save_vectors(cache_dir: Path, name: str, vecs: np.ndarray) -> None:
     except OSError:
         if tmp is not None:
             Path(tmp).unlink(missing_ok=True)
+
+
+def cached_vectors(
+    folders: Sequence[Path | None], name: str, count: int, compute: Callable[[], np.ndarray]
+) -> np.ndarray:
+    """The vectors from the first folder that has them (of `count` rows), else `compute()`d;
+    every folder that lacked them gets them (None: no such folder)."""
+    places = [Path(f) for f in folders if f is not None]
+    found = None
+    missing = []
+    for folder in places:
+        vecs = load_vectors(folder, name, count)
+        if vecs is None:
+            missing.append(folder)
+        elif found is None:
+            found = vecs
+    if found is None:
+        found = np.asarray(compute(), np.float32)
+    for folder in missing:
+        save_vectors(folder, name, found)
+    return found
