@@ -16,21 +16,14 @@ from soundseek.ingest.index_run import IndexProgress
 from soundseek.metadata.ucs import load_catalog
 
 COMMIT = 2048
-TEXT_BATCH = 64
 
 
 def scorer_for(store: Store, embedder: Embedder) -> UcsScorer:
     """The catalog's text vectors for this model, computed once per model (kept beside it and
     beside the index)."""
     catalog = load_catalog()
-
-    def embed(texts: list[str]) -> np.ndarray:
-        parts = [embedder.embed_text(texts[i : i + TEXT_BATCH])
-                 for i in range(0, len(texts), TEXT_BATCH)]  # fmt: skip
-        return np.concatenate(parts)
-
     folders = [text_vector_folder(embedder), store.place.cache_dir]
-    catids, vecs = caption_vectors(catalog, store.info.space, embed, folders)
+    catids, vecs = caption_vectors(catalog, store.info.space, embedder.embed_text, folders)
     return UcsScorer(catalog, catids, vecs)
 
 
