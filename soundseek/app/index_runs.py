@@ -56,14 +56,11 @@ class IndexRunner:
         self, cancel: threading.Event | None, embed: bool, batch_size: int | None,
         workers: int | None,
     ) -> Iterator[IndexProgress]:  # fmt: skip
-        """One run on this machine's worker processes (see `App.index`). Unless a count is
-        asked for, cores - 1 decoders start and more join, up to the core count, while the
-        model waits for windows (ingest.feeding)."""
-        from soundseek.ingest.decoders import default_workers, most_workers  # numpy, soundfile
+        """One run on this machine's worker processes (see `App.index`)."""
+        from soundseek.ingest.decoders import default_workers  # numpy, soundfile
 
-        fixed = workers or self._settings().index_workers
-        return self._run(cancel, embed, batch_size, fixed or default_workers(),
-                         most=0 if fixed else most_workers())  # fmt: skip
+        workers = workers or self._settings().index_workers or default_workers()
+        return self._run(cancel, embed, batch_size, workers)
 
     def run_on_cluster(
         self, options: ClusterOptions, cancel: threading.Event | None
@@ -76,7 +73,7 @@ class IndexRunner:
 
     def _run(
         self, cancel: threading.Event | None, embed: bool, batch_size: int | None, workers: int,
-        stage: EmbedRunner | None = None, who: Callable[[], str] | None = None, most: int = 0,
+        stage: EmbedRunner | None = None, who: Callable[[], str] | None = None,
     ) -> Iterator[IndexProgress]:  # fmt: skip
         from soundseek.index.store import Store  # LanceDB
         from soundseek.ingest.pipeline import run_index
@@ -85,8 +82,7 @@ class IndexRunner:
         if not roots:
             raise RootError("no library folders yet: add one first (`soundseek add PATH`)")
         s = self._settings()
-        opts = IndexOptions(roots, list(s.exclusions), batch_size or s.batch_size, cancel, workers,
-                            most)  # fmt: skip
+        opts = IndexOptions(roots, list(s.exclusions), batch_size or s.batch_size, cancel, workers)
         last, error = None, None
         self._events.emit(IndexStarted())
         try:

@@ -34,7 +34,7 @@ class Settings:
     # else fp32; fp16 on CUDA/MPS where it passes. fp32 never quantises.
     precision: str = "auto"
     batch_size: int = 8
-    index_workers: int = 0  # decoder processes; 0: cores - 1
+    index_workers: int = 0  # decoder processes; 0: one per core (below the model's priority)
     caption_prompts: bool = True
     auto_play: bool = True
     loop: bool = False

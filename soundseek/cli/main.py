@@ -180,8 +180,8 @@ def _library_commands(sub) -> None:
         "--workers",
         type=argtypes.count_or_default,
         default=None,
-        help="decoder processes (default: cores - 1, more up to the core count while the "
-        "model waits; or the `index_workers` setting)",
+        help="decoder processes (default: one per core, at a lower priority than the model; "
+        "or the `index_workers` setting)",
     )
     i.add_argument("--precision", choices=PRECISIONS, default=None,
                    help="the audio encoder's precision for this run (default: the `precision` "

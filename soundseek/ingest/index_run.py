@@ -36,7 +36,6 @@ class IndexOptions:
     batch_size: int = 8
     cancel: threading.Event | None = None
     workers: int = 1  # decoder processes
-    max_workers: int = 0  # more decoders, up to this many, while the model waits (0: fixed)
 
     def cancelled(self) -> bool:
         return self.cancel is not None and self.cancel.is_set()

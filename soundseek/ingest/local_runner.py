@@ -18,8 +18,7 @@ from soundseek.ingest.runner import Tick
 
 @dataclass(frozen=True)
 class LocalRunner:
-    """Decoder processes (opts.workers of them, more up to opts.max_workers while the model
-    waits for windows) and batches of opts.batch_size windows."""
+    """Decoder processes (opts.workers of them) and batches of opts.batch_size windows."""
 
     def opening(self, files: int) -> str:
         return ""
@@ -30,7 +29,7 @@ class LocalRunner:
     ) -> Iterator[Iterator[Tick]]:
         in_workers = features_in_workers(embedder)
         pool = DecodePool(jobs, opts.workers, embedder.feature_spec if in_workers else None)
-        ahead = Prefetch(pool, 2 * opts.batch_size, max(opts.workers, opts.max_workers))
+        ahead = Prefetch(pool, 2 * opts.batch_size)
         try:
             yield _ticks(ahead, WindowBatcher(embedder, opts.batch_size, in_workers), opts)
         finally:

@@ -1,4 +1,4 @@
-"""Decoding goes on while the model runs, and a model that waits for windows gets decoders."""
+"""Decoding goes on while the model runs; closing stops it; a decoder's error reaches the run."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import time
 
 import pytest
 
-from soundseek.ingest import feeding
 from soundseek.ingest.feeding import Prefetch
 
 
@@ -16,7 +15,7 @@ class Source:
 
     def __init__(self, n: int, every: float = 0.0, fail_at: int | None = None) -> None:
         self.n, self.every, self.fail_at = n, every, fail_at
-        self.workers, self.made, self.asked = 1, 0, []
+        self.made = 0
         self._stop = threading.Event()
 
     def __iter__(self):
@@ -28,10 +27,6 @@ class Source:
                 raise OSError("decoder pipe broke")
             self.made += 1
             yield i
-
-    def want(self, workers: int) -> None:
-        self.asked.append(workers)
-        self.workers = workers
 
     def stop(self) -> None:
         self._stop.set()
@@ -57,25 +52,6 @@ def test_a_decoder_error_reaches_the_indexer():
     with pytest.raises(OSError, match="pipe broke"):
         list(ahead)
     ahead.close()
-
-
-def test_a_model_that_waits_gets_more_decoders_up_to_the_cap(monkeypatch):
-    monkeypatch.setattr(feeding, "PERIOD_SECONDS", 0.05)
-    source = Source(30, every=0.01)
-    ahead = Prefetch(source, size=4, max_workers=3)
-    list(ahead)
-    ahead.close()
-    assert source.asked[:2] == [2, 3] and source.workers == 3
-
-
-def test_a_busy_model_keeps_the_decoders_it_has(monkeypatch):
-    monkeypatch.setattr(feeding, "PERIOD_SECONDS", 0.05)
-    source = Source(12)
-    ahead = Prefetch(source, size=16, max_workers=4)
-    for _ in ahead:
-        time.sleep(0.02)  # the model is the slow side
-    ahead.close()
-    assert source.asked == []
 
 
 def test_closing_early_stops_the_reading_thread():

@@ -32,7 +32,10 @@ def test_kill_mid_index_then_resume(home, installed_tiny, tmp_path):
         sf.write(lib / f"take {i:02d}.wav", noise(10.5 + i % 3, seed=i), 48000)  # 2 windows
     assert _cli(home, "add", str(lib), stdout=subprocess.DEVNULL).wait() == 0
 
-    proc = _cli(home, "index", stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # one decoder: slow enough that the first commit holds only part of the library
+    proc = _cli(
+        home, "index", "--workers", "1", stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     reader = Store(home.store_dir)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and proc.poll() is None:
