@@ -71,6 +71,17 @@ def load(model: Path | None, backend: str, precision: str, threads: int = 0):
     return emb, time.perf_counter() - t
 
 
+def cpu_seconds() -> float:
+    """CPU time of this process and of its children that have ended (the decoders)."""
+    import resource
+
+    own, kids = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 def run_this(library: Path, workers: str, emb) -> dict:
     from soundseek.app import App
     from soundseek.paths import app_paths
@@ -79,15 +90,16 @@ def run_this(library: Path, workers: str, emb) -> dict:
         app = App.open(app_paths(home))
         app.roots.add_root(str(library))
         app.models.embedder = emb
-        t = time.perf_counter()
+        t, cpu = time.perf_counter(), cpu_seconds()
         last = None
         for p in app.index(workers=None if workers == "auto" else int(workers), batch_size=16):
             last = p
-        seconds = time.perf_counter() - t
+        seconds, cpu = time.perf_counter() - t, cpu_seconds() - cpu
         windows = app.library().store.windows.count()
         files = app.status().indexed
     return {"workers": workers, "seconds": seconds, "windows": windows, "files": files,
             "windows_per_s": windows / seconds, "files_per_s": files / seconds,
+            "cores_busy": cpu / seconds,
             "phase": last.phase if last else None,
             "runtime": emb.pipeline.runtime if hasattr(emb, "pipeline") else "instant",
             "gate": str(getattr(emb, "gate", None))}  # fmt: skip
@@ -126,7 +138,7 @@ def first_use(model: Path, backend: str, precision: str) -> dict:
 
 
 PREVIOUS = """
-import json, sys, tempfile, time
+import json, resource, sys, tempfile, time
 import numpy as np
 from transformers import ClapFeatureExtractor
 from soundseek.core.indexer import IndexOptions, run_index
@@ -150,15 +162,19 @@ if len(sys.argv) > 2:
     model = ClapEmbedder(sys.argv[2], "bench", "cpu")
 else:
     model = Instant()
+def cpu():
+    both = (resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN))
+    return sum(r.ru_utime + r.ru_stime for r in both)
+
 with tempfile.TemporaryDirectory() as home:
     with Store(home, writable=True) as store:
-        t = time.perf_counter()
+        t, c = time.perf_counter(), cpu()
         for _ in run_index(store, IndexOptions([sys.argv[1]], batch_size=16), model):
             pass
-        seconds = time.perf_counter() - t
+        seconds, c = time.perf_counter() - t, cpu() - c
         windows = store.count("windows")
         files = store.count(where="status = 'indexed'")
-print(json.dumps({"seconds": seconds, "windows": windows, "files": files,
+print(json.dumps({"seconds": seconds, "windows": windows, "files": files, "cores_busy": c / seconds,
                   "windows_per_s": windows / seconds, "files_per_s": files / seconds}))
 """
 
