@@ -82,6 +82,17 @@ def cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
+def captions(emb) -> float:
+    """Encode (or read) the model's UCS caption vectors, as its first index run does."""
+    from soundseek.classify.zero_shot import caption_vectors
+    from soundseek.embed.base import text_vector_folder
+    from soundseek.metadata.ucs import load_catalog
+
+    t = time.perf_counter()
+    caption_vectors(load_catalog(), emb.pipeline.space, emb.embed_text, [text_vector_folder(emb)])
+    return time.perf_counter() - t
+
+
 def run_this(library: Path, workers: str, emb) -> dict:
     from soundseek.app import App
     from soundseek.paths import app_paths
@@ -212,6 +223,8 @@ def main() -> None:
             key = f"{precision}/t{threads}"
             embedders[key], seconds = load(args.model, args.backend, precision, threads)
             result.setdefault("load_seconds", {})[key] = seconds
+            if args.model:  # once per model, not part of an index run's cost once made
+                result.setdefault("caption_vectors_seconds", {})[key] = captions(embedders[key])
     for _ in range(args.repeat):
         for precision, emb in embedders.items():
             for w in args.workers:
