@@ -43,6 +43,7 @@ from soundseek.copies.finding import add_prints
 from soundseek.copies.matching import find_relations
 from soundseek.index.prints.printindex import COMMON, PrintIndex
 from soundseek.index.tables.querying import chunks
+from tests.copies.printrows import table_rows
 
 BATCH = 256  # PrintStore.unmatched's
 
@@ -167,18 +168,6 @@ def batched(blobs: dict[str, bytes], contents: list[str]) -> list[dict[str, byte
     return [{c: blobs[c] for c in part} for part in chunks(sorted(contents), BATCH)]
 
 
-def dump(index: PrintIndex) -> tuple:
-    con = index._con
-    return tuple(
-        con.execute(q).fetchall()
-        for q in (
-            "SELECT * FROM items ORDER BY id",
-            "SELECT * FROM postings ORDER BY hash, item, frame",
-            "SELECT * FROM relations ORDER BY outer_id, inner_id",
-        )
-    )
-
-
 def one(way: str, blobs, paths, old: list[str], new: list[str], tmp: Path, n: int) -> tuple:
     """(CPU seconds of the step, the index's rows)."""
     path = tmp / f"{way}{n}.sqlite"
@@ -190,7 +179,7 @@ def one(way: str, blobs, paths, old: list[str], new: list[str], tmp: Path, n: in
     t0 = time.process_time()
     run(index, batched(blobs, new), paths)
     cpu = time.process_time() - t0
-    rows = dump(index)
+    rows = table_rows(index)
     index.close()
     for f in tmp.glob(f"{way}{n}.sqlite*"):
         f.unlink()

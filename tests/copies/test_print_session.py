@@ -10,6 +10,7 @@ import soundseek.index.prints.printindex as printindex
 import soundseek.index.prints.voting as voting
 from soundseek.index.prints.printindex import PrintIndex
 from soundseek.index.prints.relations import RECORDING, Relation
+from tests.copies.printrows import table_rows
 
 
 def _prints(n: int, seed: int) -> list[tuple[str, np.ndarray]]:
@@ -28,18 +29,6 @@ def _prints(n: int, seed: int) -> list[tuple[str, np.ndarray]]:
             h = np.concatenate([h, np.column_stack([np.full(30, 7), np.arange(30)])])
         out.append((f"c{i:03d}", np.asarray(h, np.int64).reshape(-1, 2)))
     return out
-
-
-def _dump(index: PrintIndex) -> tuple:
-    con = index._con
-    return tuple(
-        con.execute(q).fetchall()
-        for q in (
-            "SELECT * FROM items ORDER BY id",
-            "SELECT * FROM postings ORDER BY hash, item, frame",
-            "SELECT * FROM relations ORDER BY outer_id, inner_id",
-        )
-    )
 
 
 def _found(cands) -> list[tuple[int, str, int, int]]:
@@ -80,8 +69,8 @@ def test_a_session_finds_and_writes_what_single_adds_do(tmp_path, monkeypatch, u
             session.flush()
     session.flush()
     assert got == expected
-    assert any(len(c) > 1 for c in expected) and any(r for r in _dump(one)[2])
-    assert _dump(many) == _dump(one)
+    assert any(len(c) > 1 for c in expected) and any(r for r in table_rows(one)[2])
+    assert table_rows(many) == table_rows(one)
 
 
 def test_a_session_killed_before_its_flush_leaves_nothing_half_in(tmp_path):
