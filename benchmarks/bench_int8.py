@@ -1,7 +1,7 @@
 """What int8 does to rankings: a library's windows embedded through torch fp32 (the
 reference), ONNX Runtime fp32 and ONNX Runtime int8, then, for a fixed set of text queries
 (the judged queries of quality_queries.json and the gate's own), how much of each query's
-top 10 the candidate keeps; beside it, the fidelity gate's verdict for the same model. This is
+top 10 the candidate keeps; beside it, the gate's judgement of the first 48 library windows. This is
 how the gate's thresholds were checked against what ranking needs (issue 24).
 
   .venv/bin/python -m benchmarks.bench_int8 --model /tmp/d24/full --library /tmp/real300
@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -81,7 +82,7 @@ def main() -> None:
         vecs, seconds = embed(OnnxAudio(path, 0, precision), mel)
         result[f"onnx-{precision}"] = compare(reference, vecs, text, seconds)
         gate = judge(reference[:48], vecs[:48], precision, text[: len(GATE_QUERIES)])
-        result[f"onnx-{precision}"]["judged_on_library"] = gate.passed
+        result[f"onnx-{precision}"]["judged_on_library"] = asdict(gate)
         print(precision, json.dumps(result[f"onnx-{precision}"]), flush=True)
     print(json.dumps(result, indent=2))
     Path("bench-out").mkdir(exist_ok=True)
