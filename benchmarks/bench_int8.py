@@ -1,8 +1,8 @@
 """What int8 does to rankings: a library's windows embedded through torch fp32 (the
 reference), ONNX Runtime fp32 and ONNX Runtime int8, then, for a fixed set of text queries
 (the judged queries of quality_queries.json and the gate's own), how much of each query's
-top 10 the candidate keeps; beside it, the gate's judgement of the first 48 library windows. This is
-how the gate's thresholds were checked against what ranking needs (issue 24).
+top 10 the candidate keeps; beside it, the gate's judgement of the first 48 library windows.
+This is how the gate's thresholds were checked against what ranking needs (issue 24).
 
   .venv/bin/python -m benchmarks.bench_int8 --model /tmp/d24/full --library /tmp/real300
 
