@@ -137,8 +137,7 @@ class IndexRunner:
             return
         from soundseek.search.searcher import null_text_vectors  # LanceDB, numpy
 
-        captions = self._settings().caption_prompts
         try:
-            null_text_vectors(emb, self._place().cache_dir, captions)
+            null_text_vectors(emb, self._place().cache_dir)
         except Exception:  # searches make them when they first need them
             log.warning("could not prepare the confidence null's text vectors", exc_info=True)

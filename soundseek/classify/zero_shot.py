@@ -8,6 +8,7 @@ subcategory is its best window's cosine; what its name and metadata already say 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -45,12 +46,17 @@ def caption_vectors(
 ) -> tuple[list[str], np.ndarray]:
     """`text_matrix` for the model of vector `space`, encoded once and kept in `folders`
     (index.vectors.textcache): the suggestions and the search's confidence null both use it."""
-    cats = list(catalog.by_catid.values())
-    texts = [c for cat in cats for c in captions(cat)]
-    digest = hashlib.sha1("\n".join([space, *texts]).encode()).hexdigest()[:16]
-    vecs = cached_vectors(folders, f"captions-{digest}", len(cats),
+    digest = hashlib.sha1("\n".join([space, *catalog_captions(catalog)]).encode())
+    vecs = cached_vectors(folders, f"captions-{digest.hexdigest()[:16]}", len(catalog.by_catid),
                           lambda: text_matrix(catalog, by_length(embed_text))[1])  # fmt: skip
-    return [c.catid for c in cats], vecs
+    return list(catalog.by_catid), vecs
+
+
+@functools.lru_cache(maxsize=4)
+def catalog_captions(catalog: UcsCatalog) -> tuple[str, ...]:
+    """Every subcategory's two captions, flattened in catalog order: made once per catalog
+    and process (building the 1,504 captions was ~750 calls on every query)."""
+    return tuple(c for cat in catalog.by_catid.values() for c in captions(cat))
 
 
 def by_length(embed_text, batch: int = TEXT_BATCH):
@@ -72,11 +78,10 @@ def by_length(embed_text, batch: int = TEXT_BATCH):
 
 def text_matrix(catalog: UcsCatalog, embed_text) -> tuple[list[str], np.ndarray]:
     """(catids, one unit vector per subcategory) from the model's text encoder."""
-    cats = list(catalog.by_catid.values())
-    texts = [c for cat in cats for c in captions(cat)]
-    vecs = np.asarray(embed_text(texts), dtype=np.float32).reshape(len(cats), 2, -1).mean(axis=1)
+    texts, count = list(catalog_captions(catalog)), len(catalog.by_catid)
+    vecs = np.asarray(embed_text(texts), dtype=np.float32).reshape(count, 2, -1).mean(axis=1)
     vecs /= np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12)
-    return [c.catid for c in cats], vecs
+    return list(catalog.by_catid), vecs
 
 
 class UcsScorer:

@@ -23,12 +23,12 @@ from pathlib import Path
 import numpy as np
 
 from soundseek.cores import usable_cores
-from soundseek.embed.base import normalise
+from soundseek.embed.base import MODEL_CACHE, normalise
 from soundseek.embed.features import FEATURE_VERSION, FeatureSpec, LogMel
 
 log = logging.getLogger(__name__)
 
-CACHE_DIR = ".soundseek"
+CACHE_DIR = MODEL_CACHE
 OPSET = 17
 EXPORT_VERSION = "x2"  # x2: HTSAT's resize exported as a fixed matrix (a MatMul, not Resize)
 MAX_SESSIONS = 4  # ONNX Runtime sessions side by side (each holds its own weights)
@@ -342,8 +342,9 @@ class Choice:
 
 def candidates(device: str, backend: str, precision: str) -> list[tuple[str, str]]:
     """In order of preference; the torch fp32 reference is always last. On the CPU "auto"
-    tries int8 first (2.1x fp32 ONNX on the full-size model, bench_index), kept only where
-    this model's gate passes; "fp32" never quantises."""
+    tries int8 first (1.9x fp32 ONNX a window on the full-size model, bench_int8; 1.44x end
+    to end, bench_pipeline), kept only where this model's gate passes; "fp32" never
+    quantises."""
     if backend in ("torch", "onnx") and device != "cpu":
         backend = "torch"  # ONNX Runtime runs here on the CPU only
     if backend == "torch" or device != "cpu":

@@ -11,6 +11,9 @@ import numpy as np
 
 from soundseek.embed.features import FeatureSpec
 
+# What SoundSeek makes for a model (exports, gate verdicts, text vectors), kept beside it
+MODEL_CACHE = ".soundseek"
+
 CAPTION_TEMPLATES = ("the sound of {}", "{} sound effect", "a recording of {}")
 
 
@@ -98,4 +101,4 @@ def text_vector_folder(encoder: object) -> Path | None:
     """Where text vectors that depend only on this model are kept: beside the model (copied
     with it on import), or None for an encoder without a folder."""
     folder = getattr(encoder, "folder", None)
-    return Path(folder) / ".soundseek" / "text-vectors" if folder is not None else None
+    return Path(folder) / MODEL_CACHE / "text-vectors" if folder is not None else None

@@ -18,12 +18,12 @@ from pathlib import Path
 
 import numpy as np
 
-from soundseek.embed.base import normalise
+from soundseek.embed.base import MODEL_CACHE, normalise
 
 log = logging.getLogger(__name__)
 
 TEXT_EXPORT_VERSION = "t2"  # t2: graph optimised once at export; int8 when it passes
-CACHE_DIR = ".soundseek"
+CACHE_DIR = MODEL_CACHE
 MAX_TOKENS = 77  # what the torch path truncates to (ClapEmbedder.embed_text)
 # Worst cosine to torch's vectors over GATE_TEXTS. int8 weights halve what a shell reads
 # before its first query (the text tower is ~500 MB in fp32); tried first, kept only if

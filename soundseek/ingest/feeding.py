@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import queue
 import threading
-import time
 from collections.abc import Iterator
 from typing import Generic, Protocol, TypeVar
 
@@ -38,7 +37,6 @@ class Prefetch(Generic[T]):
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._pump, name="soundseek-feed", daemon=True)
         self._thread.start()
-        self.waited = 0.0  # seconds the model's side spent waiting for windows, all in all
 
     def _pump(self) -> None:
         try:
@@ -61,9 +59,7 @@ class Prefetch(Generic[T]):
 
     def __iter__(self) -> Iterator[T]:
         while True:
-            t = time.monotonic()
             item = self._queue.get()
-            self.waited += time.monotonic() - t
             if item is _END:
                 break
             yield item

@@ -3,15 +3,15 @@
 Raw relevance falls smoothly down a ranking, so it cannot say where matches stop. Each side is
 judged against what an unrelated match looks like:
 
-- Sound: the library's own null, judged the way CLAP classifies. On a sample of the
-  library's windows the query competes with every UCS subcategory (`null_texts`, read as the
-  suggestions read them): its share of a softmax over their cosines at CLAP's temperature is
-  how surely that window is the query's rather than some other kind of sound. Fitted as a
-  rising function of the query's cosine, that share is a hit's confidence (`SoundNull`).
-  Subcategories that say nearly what the query says (text cosine >= NEAR_QUERY) do not
-  compete. (A first version judged the query's standardised score against unrelated texts'
-  standardised scores, pooled: on the trained test classes it called 14 of 40 files strong
-  for "rain" and none for "whoosh"; this one, 8 and 8, all right.)
+- Sound: the library's own null, judged the way CLAP classifies. On a sample of the library's
+  windows the query competes with every UCS subcategory (their captions,
+  `classify.zero_shot.catalog_captions`, read as the suggestions read them): its share of a
+  softmax over their cosines at CLAP's temperature is how surely that window is the query's
+  rather than some other kind of sound. Fitted as a rising function of the query's cosine, that
+  share is a hit's confidence (`SoundNull`). Subcategories that say nearly what the query says
+  (text cosine >= NEAR_QUERY) do not compete. (A first version judged the query's standardised
+  score against unrelated texts' standardised scores, pooled: on the trained test classes it
+  called 14 of 40 files strong for "rain" and none for "whoosh"; this one, 8 and 8, all right.)
 - Words: by what matched (see `word_confidence`): every query word found, as itself, in a
   field that describes the sound is 1.0; stand-ins, run-together parts and folder names
   count less; words not found count nothing.
@@ -23,14 +23,13 @@ strong.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from soundseek.classify.zero_shot import TEMPERATURE, caption_vectors, captions
+from soundseek.classify.zero_shot import TEMPERATURE, caption_vectors
 from soundseek.index.wordindex.columns import PARTS
 from soundseek.index.wordindex.matches import WordHit
 
@@ -43,25 +42,15 @@ FIELD_WEIGHT = {"filename": 1.0, "description": 1.0, "keywords": 1.0, "category"
 STAND_IN = 0.8  # a related word or a corrected typo matched, not the word itself
 
 
-@functools.cache
-def null_texts() -> tuple[str, ...]:
-    """Every UCS subcategory in the words the suggestions use (classify.zero_shot.captions: two
-    captions each, flattened): the kinds of sound a library holds, so that for any window
-    some of them describe it, and for any query almost all of them say something else. Made
-    once per process: building the 1,504 captions was ~750 calls on every query."""
-    from soundseek.metadata.ucs import load_catalog
-
-    return tuple(c for entry in load_catalog().by_catid.values() for c in captions(entry))
-
-
 def null_vectors(
-    cache_dir: Path, space: str, captions: bool, embed_text: Callable[[list[str]], np.ndarray],
+    cache_dir: Path, space: str, embed_text: Callable[[list[str]], np.ndarray],
     model_folder: Path | None = None,
 ) -> np.ndarray:  # fmt: skip
     """One vector per UCS subcategory, as the suggestions read it (classify.zero_shot: the
-    mean of its two captions, the same cached matrix), encoded once per model and kept in
-    the cache folder and `model_folder` (beside the model). `captions` does not change them:
-    the null texts are encoded as they are."""
+    mean of its two captions, the same cached matrix): the kinds of sound a library holds, so
+    that for any window some of them describe it, and for any query almost all of them say
+    something else. Encoded once per model and kept in the cache folder and `model_folder`
+    (beside the model)."""
     from soundseek.metadata.ucs import load_catalog
 
     return caption_vectors(load_catalog(), space, embed_text, [model_folder, cache_dir])[1]

@@ -61,18 +61,18 @@ def instant_sound(
     keep_best(sound, cache.top(vec[0], WINDOW_CANDIDATES))
     ranked = sound_ranked(records_passing(words, list(sound), flt, roots), sound, q)
     explained = {h.record.key: h for h in hits}
-    sure = Sure(_sound_null(cache, encoder, null_at, captions, vec), q.word_count)
+    sure = Sure(_sound_null(cache, encoder, null_at, vec), q.word_count)
     lists = [[(h.record, h.score) for h in hits], ranked]
     return SearchResult(fused_hits(lists, limit, explained, sound, sure))
 
 
-def _sound_null(cache: WindowCache, encoder, null_at, captions: bool, vec: np.ndarray):
+def _sound_null(cache: WindowCache, encoder, null_at, vec: np.ndarray):
     """The library's null for this query, on the same sample the full searcher draws."""
     sample = cache.sample(NULL_SAMPLE, np.random.default_rng(0))
     if sample is None or null_at is None:
         return None
     folder, space = null_at
-    texts = null_vectors(folder, space, captions, encoder.embed_text, text_vector_folder(encoder))
+    texts = null_vectors(folder, space, encoder.embed_text, text_vector_folder(encoder))
     return SoundNull(sample, texts).for_query(vec)
 
 

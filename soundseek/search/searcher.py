@@ -283,13 +283,12 @@ class Searcher:
         return nulls[by_audio].for_query(vecs)
 
     def _null_texts(self) -> np.ndarray:
-        return null_text_vectors(self.embedder, self.store.place.cache_dir, self.captions)
+        return null_text_vectors(self.embedder, self.store.place.cache_dir)
 
 
-def null_text_vectors(embedder: Embedder, cache_dir, captions: bool) -> np.ndarray:
+def null_text_vectors(embedder: Embedder, cache_dir) -> np.ndarray:
     """The library null's text vectors for this model (search.confidence): read from the
     cache folder, or encoded once and kept there (an index run makes them, so that a search
     does not wait for them)."""
     space, _ = pipeline_of(embedder)
-    return null_vectors(cache_dir, space, captions, embedder.embed_text,
-                        text_vector_folder(embedder))  # fmt: skip
+    return null_vectors(cache_dir, space, embedder.embed_text, text_vector_folder(embedder))

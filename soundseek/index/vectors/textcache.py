@@ -2,8 +2,7 @@
 suggestions score against and the null texts of search.confidence (the same 1,504 captions).
 They are kept beside the model (so a new library, or a new home that imports the model, does
 not encode them again: seconds with a full-size text tower) and in the place's cache folder
-(a shell search reads them from there). A shell search reads them instead of encoding
-hundreds of texts again."""
+(a shell search reads them from there instead of encoding hundreds of texts again)."""
 
 from __future__ import annotations
 
