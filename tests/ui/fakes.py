@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from soundseek.app.changes import LastChange
+from soundseek.writing.copy_actions import ActionOutcome
+
 
 class Selection:
     """Fixed hits, as `ResultsSelection` hands them out (the first is the current one)."""
@@ -37,15 +40,6 @@ class Preview:
         self.keys.append("start")
 
 
-@dataclass(frozen=True)
-class CopyOutcome:
-    path: str
-    action: str
-    status: str
-    new_path: str = ""
-    reason: str = ""
-
-
 class Copies:
     """`app.copies` over fixed groups per level; records what it is asked to do."""
 
@@ -61,7 +55,7 @@ class Copies:
         self.applied.append((action, list(groups), dest))
         for g in groups:
             for c in g.others:
-                yield CopyOutcome(c.path, action, "done")
+                yield ActionOutcome(c.path, action, "done")
 
     def export(self, groups, path) -> None:
         self.exported.append((list(groups), path))
@@ -80,14 +74,6 @@ class Writes:
 
     def undo_writes(self) -> tuple[str, list]:
         return "", []
-
-
-@dataclass(frozen=True)
-class LastChange:
-    batch_id: str
-    action: str
-    files: int
-    dest: str = ""
 
 
 @dataclass(frozen=True)
